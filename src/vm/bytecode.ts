@@ -1,0 +1,59 @@
+import { decode } from '../isa/decode.js';
+import type { InsnArray } from '../isa/instruction.js';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/opcodes.js';
+import { checkProgram } from '../verifier/program.js';
+import type { HelperTable } from './helper.js';
+import { BPF_FUNC_ktime_get_ns } from './helpers/ids.js';
+import { bpf_ktime_get_ns } from './helpers/time.js';
+import { Interpreter } from './interpreter.js';
+import { MemoryLayout } from './memory.js';
+
+/** Helpers a bare program may call: the ones the conformance suite defines. */
+export const BYTECODE_HELPERS: HelperTable = new Map([[BPF_FUNC_ktime_get_ns, bpf_ktime_get_ns]]);
+
+export interface BytecodeRunOptions {
+  /** Input memory: R1 holds its address and R2 its length, as the conformance suite defines. */
+  memory?: Uint8Array;
+  /** Instruction budget for the run. */
+  budget?: number;
+  helpers?: HelperTable;
+}
+
+/** A program decoded and checked once, ready to run against input memory. */
+export interface BytecodeProgram {
+  readonly insns: InsnArray;
+  run(options?: BytecodeRunOptions): bigint;
+}
+
+/**
+ * Loads raw bytecode outside any program type (the bpf_conformance plugin
+ * contract): decode, structural and register checks, then run in the reference
+ * interpreter with a stack of 8 frames and the input memory as a writable region.
+ */
+export function loadBytecode(bytecode: Uint8Array, helpers: HelperTable = BYTECODE_HELPERS): BytecodeProgram {
+  const insns = decode(bytecode);
+  checkProgram(insns, {
+    entryRegisters: [1, 2],
+    isHelper: (id) => helpers.has(id),
+    allowLegacyPacketLoads: false,
+    allowCallx: true,
+  });
+  return {
+    insns,
+    run(options: BytecodeRunOptions = {}): bigint {
+      const input = options.memory ?? new Uint8Array(0);
+      const layout = new MemoryLayout();
+      layout.add({ name: 'stack', size: MAX_BPF_STACK * MAX_CALL_FRAMES, writable: true });
+      layout.add({ name: 'mem', size: input.length, writable: true });
+      const memory = layout.build();
+      const stack = memory.region('stack');
+      const mem = memory.region('mem');
+      memory.u8.set(input, mem.start);
+      const vm = new Interpreter(insns, memory, options.helpers ?? helpers, stack.end, { budget: options.budget });
+      vm.regs[2] = mem.start;
+      vm.regs[4] = input.length;
+      vm.run();
+      return vm.r0;
+    },
+  };
+}

@@ -1,0 +1,10 @@
+/** A fault while a program runs, tied to the instruction that caused it. */
+export class RuntimeError extends Error {
+  constructor(
+    readonly insn: number,
+    reason: string,
+  ) {
+    super(`insn ${insn}: ${reason}`);
+    this.name = 'RuntimeError';
+  }
+}

@@ -1,0 +1,32 @@
+import type { Memory } from './memory.js';
+
+/**
+ * What a helper sees when a program calls it: the register file (arguments in
+ * R1-R5, result into R0, as int32 pairs: low half of Rn at 2n, high at 2n+1),
+ * the memory, and the calling instruction for error messages. The interpreter
+ * and the JIT hand helpers this same object, so a helper is written once.
+ */
+export interface HelperCall {
+  readonly regs: Int32Array;
+  readonly memory: Memory;
+  /** Index of the `call` instruction being executed. */
+  insn: number;
+}
+
+/** A helper function; it must set R0 (both halves). */
+export type Helper = (call: HelperCall) => void;
+
+/** Helpers by id, as `BPF_FUNC_*` numbers them in linux/bpf.h. */
+export type HelperTable = ReadonlyMap<number, Helper>;
+
+/** Sets R0 from an unsigned or signed number that fits in 53 bits. */
+export function setR0(regs: Int32Array, value: number): void {
+  regs[0] = value | 0;
+  regs[1] = Math.floor(value / 4294967296) | 0;
+}
+
+/** Sets R0 from a 64-bit bigint (taken modulo 2^64). */
+export function setR0Big(regs: Int32Array, value: bigint): void {
+  regs[0] = Number(BigInt.asIntN(32, value));
+  regs[1] = Number(BigInt.asIntN(32, value >> 32n));
+}

@@ -1,0 +1,163 @@
+// Exact 64-bit arithmetic on pairs of int32, the representation the interpreter
+// and the JIT share: a register file is an Int32Array with the low half of Rn at
+// 2n and the high half at 2n+1. BigInt is 5-30x slower on the hot path, so it is
+// used only where a pair algorithm would be long and the case is rare (64-bit
+// division with a high half set).
+
+const TWO32 = 4294967296;
+
+/** High 32 bits of the unsigned 64-bit product of two uint32 values. */
+export function mulhiU32(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const p01 = a0 * b1;
+  const p10 = a1 * b0;
+  const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  return (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
+}
+
+/** out[o], out[o+1] = low 64 bits of a * b. */
+export function mul64(out: Int32Array, o: number, alo: number, ahi: number, blo: number, bhi: number): void {
+  const hi = mulhiU32(alo >>> 0, blo >>> 0) + Math.imul(alo, bhi) + Math.imul(ahi, blo);
+  out[o] = Math.imul(alo, blo);
+  out[o + 1] = hi;
+}
+
+export function toBigUint64(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+export function toBigInt64(lo: number, hi: number): bigint {
+  return BigInt.asIntN(64, toBigUint64(lo, hi));
+}
+
+export function storeBig(out: Int32Array, o: number, v: bigint): void {
+  out[o] = Number(BigInt.asIntN(32, v));
+  out[o + 1] = Number(BigInt.asIntN(32, v >> 32n));
+}
+
+/** Unsigned 64-bit quotient (`mod` false) or remainder (`mod` true); b must not be zero. */
+export function udivmod64(
+  out: Int32Array,
+  o: number,
+  alo: number,
+  ahi: number,
+  blo: number,
+  bhi: number,
+  mod: boolean,
+): void {
+  if (ahi === 0 && bhi === 0) {
+    const a = alo >>> 0;
+    const b = blo >>> 0;
+    out[o] = mod ? a % b : Math.floor(a / b);
+    out[o + 1] = 0;
+    return;
+  }
+  const a = toBigUint64(alo, ahi);
+  const b = toBigUint64(blo, bhi);
+  storeBig(out, o, mod ? a % b : a / b);
+}
+
+/**
+ * Signed 64-bit quotient or remainder; b must not be zero. INT64_MIN / -1
+ * wraps to INT64_MIN and INT64_MIN % -1 is 0, as RFC 9669 defines; the
+ * remainder takes the sign of the dividend (truncating division).
+ */
+export function sdivmod64(
+  out: Int32Array,
+  o: number,
+  alo: number,
+  ahi: number,
+  blo: number,
+  bhi: number,
+  mod: boolean,
+): void {
+  const a = toBigInt64(alo, ahi);
+  const b = toBigInt64(blo, bhi);
+  if (b === -1n) {
+    storeBig(out, o, mod ? 0n : -a);
+    return;
+  }
+  storeBig(out, o, mod ? a % b : a / b);
+}
+
+/** Signed 32-bit quotient or remainder of int32 values; b must not be zero. Returns an int32. */
+export function sdivmod32(a: number, b: number, mod: boolean): number {
+  if (b === -1) return mod ? 0 : -a | 0;
+  return mod ? a % b | 0 : (a / b) | 0;
+}
+
+/** Unsigned 32-bit quotient or remainder; b must not be zero. Returns an int32. */
+export function udivmod32(a: number, b: number, mod: boolean): number {
+  const ua = a >>> 0;
+  const ub = b >>> 0;
+  return (mod ? ua % ub : Math.floor(ua / ub)) | 0;
+}
+
+/** out = a << n for n in 0..63. */
+export function lsh64(out: Int32Array, o: number, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[o] = lo;
+    out[o + 1] = hi;
+  } else if (n < 32) {
+    out[o + 1] = (hi << n) | (lo >>> (32 - n));
+    out[o] = lo << n;
+  } else {
+    out[o + 1] = lo << (n - 32);
+    out[o] = 0;
+  }
+}
+
+/** out = a >>> n (logical) for n in 0..63. */
+export function rsh64(out: Int32Array, o: number, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[o] = lo;
+    out[o + 1] = hi;
+  } else if (n < 32) {
+    out[o] = (lo >>> n) | (hi << (32 - n));
+    out[o + 1] = hi >>> n;
+  } else {
+    out[o] = hi >>> (n - 32);
+    out[o + 1] = 0;
+  }
+}
+
+/** out = a >> n (arithmetic) for n in 0..63. */
+export function arsh64(out: Int32Array, o: number, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[o] = lo;
+    out[o + 1] = hi;
+  } else if (n < 32) {
+    out[o] = (lo >>> n) | (hi << (32 - n));
+    out[o + 1] = hi >> n;
+  } else {
+    out[o] = hi >> (n - 32);
+    out[o + 1] = hi >> 31;
+  }
+}
+
+/** Reverses the byte order of the low 16 bits; the result is zero-extended. */
+export function bswap16(v: number): number {
+  return ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+}
+
+export function bswap32(v: number): number {
+  return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+}
+
+/** a < b, unsigned 64-bit. */
+export function ult64(alo: number, ahi: number, blo: number, bhi: number): boolean {
+  return ahi === bhi ? alo >>> 0 < blo >>> 0 : ahi >>> 0 < bhi >>> 0;
+}
+
+/** a < b, signed 64-bit. */
+export function slt64(alo: number, ahi: number, blo: number, bhi: number): boolean {
+  return ahi === bhi ? alo >>> 0 < blo >>> 0 : ahi < bhi;
+}
+
+/** The pair as an exact JS number when it fits in 53 bits, for messages and addresses. */
+export function pairToNumber(lo: number, hi: number): number {
+  return (hi >>> 0) * TWO32 + (lo >>> 0);
+}

@@ -1,0 +1,140 @@
+import { RuntimeError } from './errors.js';
+
+/**
+ * The flat memory of one execution context (DESIGN.md, "Memory model"). A
+ * pointer is a plain number, an offset into one ArrayBuffer, so loads and stores
+ * are typed-array accesses. Everything a program may touch — stack frames,
+ * context, packet frame, map values — is a named region; an access must fall
+ * entirely inside one region, not merely inside the buffer, and the first
+ * `GUARD_SIZE` bytes are never mapped so NULL and small offsets from it fault.
+ */
+
+export const GUARD_SIZE = 0x1000;
+
+/** Regions start on this boundary so 8-byte values never straddle two regions. */
+const REGION_ALIGN = 64;
+
+export interface RegionSpec {
+  name: string;
+  size: number;
+  writable: boolean;
+}
+
+export interface Region extends RegionSpec {
+  /** Address of the first byte. */
+  start: number;
+  /** Address one past the last byte. */
+  end: number;
+}
+
+/** An access no region covers, or a write to a read-only region. */
+export class MemoryAccessError extends RuntimeError {
+  constructor(
+    insn: number,
+    readonly address: number,
+    readonly size: number,
+    readonly write: boolean,
+    detail: string,
+  ) {
+    super(
+      insn,
+      `invalid ${write ? 'write' : 'read'} of ${size} byte${size === 1 ? '' : 's'} at ${formatAddress(address)} (${detail})`,
+    );
+    this.name = 'MemoryAccessError';
+  }
+}
+
+export function formatAddress(address: number): string {
+  return Number.isFinite(address) && address >= 0 ? `0x${address.toString(16).padStart(8, '0')}` : String(address);
+}
+
+/** Collects region sizes first, so the buffer is allocated once at its final size. */
+export class MemoryLayout {
+  private readonly specs: RegionSpec[] = [];
+
+  /** Reserves a region; returns its index, which `Memory.regions` keeps. */
+  add(spec: RegionSpec): number {
+    if (!Number.isSafeInteger(spec.size) || spec.size < 0) throw new RangeError(`region ${spec.name}: bad size ${spec.size}`);
+    this.specs.push(spec);
+    return this.specs.length - 1;
+  }
+
+  build(): Memory {
+    const regions: Region[] = [];
+    let next = GUARD_SIZE;
+    for (const spec of this.specs) {
+      const start = next;
+      regions.push({ ...spec, start, end: start + spec.size });
+      next = alignUp(start + Math.max(spec.size, 1), REGION_ALIGN);
+    }
+    // 2 GiB keeps every address a positive int32, which the JIT relies on.
+    if (next > 0x7fff_ffff) throw new RangeError(`memory layout of ${next} bytes exceeds 2 GiB`);
+    return new Memory(new ArrayBuffer(next), regions);
+  }
+}
+
+export class Memory {
+  readonly u8: Uint8Array;
+  readonly view: DataView;
+  /** Region bounds as flat arrays: the per-access check scans these without touching objects. */
+  private readonly starts: Float64Array;
+  private readonly ends: Float64Array;
+  private readonly writable: Uint8Array;
+  private last = 0;
+
+  constructor(
+    readonly buffer: ArrayBuffer,
+    readonly regions: readonly Region[],
+  ) {
+    this.u8 = new Uint8Array(buffer);
+    this.view = new DataView(buffer);
+    this.starts = Float64Array.from(regions, (r) => r.start);
+    this.ends = Float64Array.from(regions, (r) => r.end);
+    this.writable = Uint8Array.from(regions, (r) => (r.writable ? 1 : 0));
+  }
+
+  region(name: string): Region {
+    const found = this.regions.find((r) => r.name === name);
+    if (!found) throw new Error(`no memory region named ${name}`);
+    return found;
+  }
+
+  /** The region that holds [address, address + size), or -1. */
+  find(address: number, size: number): number {
+    const last = this.last;
+    if (address >= this.starts[last]! && address + size <= this.ends[last]!) return last;
+    const n = this.starts.length;
+    for (let i = 0; i < n; i++) {
+      if (address >= this.starts[i]! && address + size <= this.ends[i]!) {
+        this.last = i;
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Throws unless [address, address + size) lies in one region that allows the
+   * access. `insn` names the instruction in the error.
+   */
+  check(address: number, size: number, write: boolean, insn: number): void {
+    const i = this.find(address, size);
+    if (i < 0) throw new MemoryAccessError(insn, address, size, write, this.describe(address));
+    if (write && this.writable[i] === 0) {
+      throw new MemoryAccessError(insn, address, size, write, `region ${this.regions[i]!.name} is read-only`);
+    }
+  }
+
+  /** Why an address is not accessible, for error messages. */
+  private describe(address: number): string {
+    if (address < GUARD_SIZE && address >= 0) return 'NULL page';
+    const inside = this.regions.find((r) => address >= r.start && address < r.end);
+    if (inside) return `crosses the end of region ${inside.name} [${formatAddress(inside.start)}, ${formatAddress(inside.end)})`;
+    const near = this.regions.find((r) => address >= r.start - 64 && address < r.end + 64);
+    return near ? `outside region ${near.name} [${formatAddress(near.start)}, ${formatAddress(near.end)})` : 'unmapped';
+  }
+}
+
+function alignUp(v: number, a: number): number {
+  return Math.ceil(v / a) * a;
+}
