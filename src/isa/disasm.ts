@@ -39,7 +39,12 @@ import {
 import { BPF_JCOND } from './decode.js';
 import { ALU_MNEMONICS, ALU_OPERATORS, ATOMIC_OPS, JMP_CONDITIONS, LDDW_PSEUDO, SIZES, branchOffset, imm64Hex, signedHex } from './syntax.js';
 
-/** `llvm` reads like `llvm-objdump -d`; `conformance` like the uBPF / bpf_conformance assembler. */
+/**
+ * `llvm` reads like `llvm-objdump -d` (LLVM 19, default CPU); `conformance` like
+ * the uBPF / bpf_conformance assembler. One deliberate difference from LLVM:
+ * a BPF-to-BPF call prints its offset with a sign (`call +0x15`), because LLVM's
+ * `call 0x15` reads the same as a call to helper 0x15 and would not assemble back.
+ */
 export type Syntax = 'llvm' | 'conformance';
 
 /** One line per instruction (an `lddw` is one line for its two slots), in the chosen dialect. */

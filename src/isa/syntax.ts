@@ -121,7 +121,8 @@ export function branchOffset(v: number): string {
   return v < 0 ? `-0x${(-v).toString(16)}` : `+0x${v.toString(16)}`;
 }
 
-/** The unsigned 64-bit value of an `lddw` immediate pair, in hex. */
+/** The signed 64-bit value of an `lddw` immediate pair, in hex, as LLVM prints it. */
 export function imm64Hex(lo: number, hi: number): string {
-  return `0x${((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)).toString(16)}`;
+  const v = BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+  return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
 }
