@@ -1,0 +1,17 @@
+// Public API of capture reading, writing and link-layer conversion.
+export { PcapError } from './error.js';
+export { LinkTypeError, SYNTHETIC_DST_MAC, SYNTHETIC_SRC_MAC, toEthernet } from './ethernet.js';
+export {
+  LINKTYPE_ETHERNET,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP,
+  LINKTYPE_NULL,
+  LINKTYPE_RAW,
+  linkTypeName,
+} from './linktype.js';
+export { MAX_SNAPLEN, type Capture, type CapturedPacket, type CaptureFormat, type CaptureInterface } from './packet.js';
+export { readCapture } from './read.js';
+export { PcapWriter, writePcap, type PcapRecord, type PcapWriterOptions } from './write.js';
