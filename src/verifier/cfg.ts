@@ -18,6 +18,7 @@ import {
   BPF_SRC,
   BPF_X,
 } from '../isa/opcodes.js';
+import { helperName } from '../helpers/names.js';
 import { VerifierError } from './errors.js';
 
 export interface ControlFlowOptions {
@@ -69,7 +70,12 @@ export function checkControlFlow(prog: InsnArray, options: ControlFlowOptions): 
     } else if (prog.src[i] === BPF_PSEUDO_KFUNC_CALL) {
       throw new VerifierError(i, `calling kernel function (btf_id ${prog.imm[i]}) is not supported here`);
     } else if (!options.isHelper(prog.imm[i]!)) {
-      throw new VerifierError(i, `invalid func unknown#${prog.imm[i]}`);
+      const id = prog.imm[i]!;
+      const name = helperName(id);
+      throw new VerifierError(
+        i,
+        name === 'unknown' ? `invalid func unknown#${id}` : `program of this type cannot use helper ${name}#${id}`,
+      );
     }
   }
   const subprogs = [...starts].sort((a, b) => a - b);

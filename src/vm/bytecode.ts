@@ -3,13 +3,13 @@ import type { InsnArray } from '../isa/instruction.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/opcodes.js';
 import { checkProgram } from '../verifier/program.js';
 import type { HelperTable } from './helper.js';
-import { BPF_FUNC_ktime_get_ns } from './helpers/ids.js';
-import { bpf_ktime_get_ns } from './helpers/time.js';
+import { BPF_FUNC_ktime_get_ns } from '../helpers/ids.js';
+import { ktimeGetNs } from '../helpers/time.js';
 import { Interpreter } from './interpreter.js';
 import { MemoryLayout } from './memory.js';
 
 /** Helpers a bare program may call: the ones the conformance suite defines. */
-export const BYTECODE_HELPERS: HelperTable = new Map([[BPF_FUNC_ktime_get_ns, bpf_ktime_get_ns]]);
+export const BYTECODE_HELPERS: HelperTable = new Map([[BPF_FUNC_ktime_get_ns, ktimeGetNs()]]);
 
 export interface BytecodeRunOptions {
   /** Input memory: R1 holds its address and R2 its length, as the conformance suite defines. */

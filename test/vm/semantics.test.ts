@@ -173,7 +173,8 @@ describe('load-time refusals', () => {
     expect(refuse('mov %r0, 0\nja +5\nexit')).toBe('insn 1: jump out of range from insn 1 to 7');
     expect(refuse('mov %r0, 0\nja +1\nlddw %r1, 1\nexit')).toBe('insn 1: jump into the middle of ldimm64 insn 2');
     expect(refuse('mov %r0, 0')).toBe('insn 0: last insn is not an exit or jmp');
-    expect(refuse('mov %r0, 0\ncall 77\nexit')).toBe('insn 1: invalid func unknown#77');
+    expect(refuse('mov %r0, 0\ncall 9999\nexit')).toBe('insn 1: invalid func unknown#9999');
+    expect(refuse('mov %r0, 0\ncall 26\nexit')).toBe('insn 1: program of this type cannot use helper bpf_skb_load_bytes#26');
   });
 
   it('decodes legacy packet loads but refuses them outside socket filters', () => {

@@ -1,0 +1,23 @@
+import { setR0, type Helper } from '../vm/helper.js';
+import type { Runtime } from './runtime.js';
+
+/** bpf_get_smp_processor_id: the CPU the run was placed on. */
+export const getSmpProcessorId = (rt: Runtime): Helper => (call) => setR0(call.regs, rt.cpu);
+
+/** bpf_get_numa_node_id: one node, as on a single-socket host. */
+export const getNumaNodeId: Helper = (call) => setR0(call.regs, 0);
+
+/**
+ * bpf_get_prandom_u32: a xorshift32 stream. The kernel's values are not
+ * reproducible either; this one is per runtime, seeded once.
+ */
+export function getPrandomU32(seed = 0x2545f491): Helper {
+  let state = seed | 0 || 1;
+  return (call) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    call.regs[0] = state;
+    call.regs[1] = 0;
+  };
+}

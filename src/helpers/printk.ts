@@ -1,0 +1,66 @@
+import type { Helper, HelperCall } from '../vm/helper.js';
+import { countConversions, formatPrintf, readCString } from './format.js';
+import { intArg, ptrArg, ret, type Runtime } from './runtime.js';
+
+/** MAX_BPRINTF_BUF: the kernel truncates formatted output to this many bytes. */
+const MAX_BPRINTF_BUF = 1024;
+const MAX_TRACE_PRINTK_VARARGS = 3;
+
+/** Register Rn as an unsigned 64-bit value. */
+function reg64(call: HelperCall, n: number): bigint {
+  return (BigInt(call.regs[2 * n + 1]! >>> 0) << 32n) | BigInt(call.regs[2 * n]! >>> 0);
+}
+
+/** `%s` reads a string in place; an unreadable one prints as the kernel prints it. */
+function stringAt(call: HelperCall, addr: bigint): string {
+  if (addr >= 1n << 31n) return '(efault)';
+  const at = Number(addr);
+  const region = call.memory.find(at, 1);
+  if (region < 0) return '(efault)';
+  const r = call.memory.regions[region]!;
+  return readCString(call.memory, at, r.end - at, call.insn) ?? '(efault)';
+}
+
+/** Formats and emits one trace line; returns its length, or -EINVAL for a bad format. */
+function emit(rt: Runtime, call: HelperCall, fmtAddr: number, fmtSize: number, args: bigint[]): number {
+  if (fmtSize <= 0) return -22;
+  const fmt = readCString(call.memory, fmtAddr, fmtSize, call.insn);
+  if (fmt === undefined) return -22;
+  if (countConversions(fmt) > args.length) return -22;
+  let text: string;
+  try {
+    text = formatPrintf(
+      fmt,
+      args.map((value) => ({ value, string: () => stringAt(call, value) })),
+    );
+  } catch {
+    return -22;
+  }
+  text = text.slice(0, MAX_BPRINTF_BUF - 1);
+  rt.trace(text.endsWith('\n') ? text.slice(0, -1) : text);
+  return text.length;
+}
+
+/** bpf_trace_printk(fmt, fmt_size, arg1, arg2, arg3). */
+export function tracePrintk(rt: Runtime): Helper {
+  return (call) => {
+    const args = [3, 4, 5].map((n) => reg64(call, n));
+    ret(call, emit(rt, call, ptrArg(call, 1), intArg(call, 2), args.slice(0, MAX_TRACE_PRINTK_VARARGS)));
+  };
+}
+
+/** bpf_trace_vprintk(fmt, fmt_size, data, data_len): arguments as an array of u64, at most 12. */
+export function traceVprintk(rt: Runtime): Helper {
+  return (call) => {
+    const dataLen = intArg(call, 4);
+    if (dataLen % 8 !== 0 || dataLen > 12 * 8 || dataLen < 0) {
+      ret(call, -22);
+      return;
+    }
+    const data = dataLen > 0 ? ptrArg(call, 3) : 0;
+    if (dataLen > 0) call.memory.check(data, dataLen, false, call.insn);
+    const args: bigint[] = [];
+    for (let i = 0; i < dataLen; i += 8) args.push(call.memory.view.getBigUint64(data + i, true));
+    ret(call, emit(rt, call, ptrArg(call, 1), intArg(call, 2), args));
+  };
+}

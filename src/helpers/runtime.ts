@@ -1,0 +1,58 @@
+import type { BpfMap } from '../maps/map.js';
+import { RuntimeError } from '../vm/errors.js';
+import type { HelperCall } from '../vm/helper.js';
+import type { XdpBuff } from '../xdp/buff.js';
+
+/** Where bpf_redirect / bpf_redirect_map pointed the packet, resolved after the program returns. */
+export interface RedirectTarget {
+  /** Target ifindex for bpf_redirect; for a map, the key looked up. */
+  ifindex: number;
+  map?: BpfMap;
+  key?: number;
+  flags: number;
+}
+
+/**
+ * Per-object state the helpers act on: the maps by address, the current
+ * packet buffer, the CPU the program runs on, the recorded redirect, and where
+ * trace output goes. Helpers are closures over one Runtime, so the interpreter
+ * and the JIT call the same functions.
+ */
+export interface Runtime {
+  readonly maps: ReadonlyMap<number, BpfMap>;
+  buff: XdpBuff;
+  cpu: number;
+  redirect: RedirectTarget | undefined;
+  /** Receives each bpf_trace_printk line, as trace_pipe shows it after `bpf_trace_printk: `. */
+  trace: (line: string) => void;
+  /** Monotonic time in ns, replaceable for deterministic runs. */
+  now: () => bigint;
+}
+
+/** Argument `n` (1-5) as a 32-bit number; pointers are addresses below 2^31. */
+export function arg(call: HelperCall, n: number): number {
+  return call.regs[2 * n]!;
+}
+
+/** Argument `n` as an address: a fault when its high half is set. */
+export function ptrArg(call: HelperCall, n: number): number {
+  if (call.regs[2 * n + 1] !== 0) throw new RuntimeError(call.insn, `R${n} is not a valid pointer`);
+  return call.regs[2 * n]!;
+}
+
+/** Argument `n` as a signed 64-bit value that fits a double exactly (sizes, offsets, deltas). */
+export function intArg(call: HelperCall, n: number): number {
+  return call.regs[2 * n + 1]! * 4294967296 + (call.regs[2 * n]! >>> 0);
+}
+
+export function mapArg(rt: Runtime, call: HelperCall, n: number): BpfMap {
+  const map = rt.maps.get(ptrArg(call, n));
+  if (!map) throw new RuntimeError(call.insn, `R${n} is not a map pointer`);
+  return map;
+}
+
+/** Sets R0 to a signed 32-bit result (0 or -errno), sign-extended as the kernel's `long`. */
+export function ret(call: HelperCall, value: number): void {
+  call.regs[0] = value | 0;
+  call.regs[1] = value < 0 ? -1 : 0;
+}

@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { parseObject, setGlobal } from '../elf/index.js';
+import type { BpfProgram, MapDef, ObjectFile } from '../elf/types.js';
+import { GPL_ONLY_HELPERS, xdpHelpers } from '../helpers/xdp-table.js';
+import { helperName } from '../helpers/names.js';
+import type { Runtime } from '../helpers/runtime.js';
+import { monotonicNs } from '../helpers/time.js';
+import { decode } from '../isa/decode.js';
+import { BPF_CALL_OPCODE, MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/opcodes.js';
+import { createMap } from '../maps/create.js';
+import type { BpfMap } from '../maps/map.js';
+import { checkProgram } from '../verifier/program.js';
+import { VerifierError } from '../verifier/errors.js';
+import { Interpreter } from '../vm/interpreter.js';
+import { MemoryLayout, type Memory } from '../vm/memory.js';
+import { XdpBuff } from '../xdp/buff.js';
+import { XDP_FRAME_SIZE, XDP_MD_SIZE } from '../xdp/constants.js';
+import { XdpProgram } from '../xdp/program.js';
+import { LoadError } from './errors.js';
+import { isGplCompatible } from './license.js';
+import { possibleCpus } from './cpus.js';
+import { relocate } from './relocate.js';
+
+export interface LoadOptions {
+  /** File name used for libbpf's object name (global-data map names); taken from the path when loading a file. */
+  fileName?: string;
+  /** Values for `const volatile` globals, set before load like a skeleton's rodata. */
+  globals?: Readonly<Record<string, Uint8Array | number | bigint>>;
+  /** Refuse what libbpf 1.x refuses (legacy `maps` sections); default: accept what iproute2 accepts. */
+  strict?: boolean;
+  /** Possible CPUs (per-CPU map slots); default: the host's, as the kernel counts them. */
+  cpus?: number;
+  /** Where bpf_trace_printk lines go; default: discarded. */
+  trace?: (line: string) => void;
+  /** Instruction budget per run. */
+  budget?: number;
+  /** Clock for the ktime helpers. */
+  now?: () => bigint;
+}
+
+/** A loaded object: its maps by name and its programs, sharing one memory. */
+export class LoadedObject {
+  constructor(
+    readonly object: ObjectFile,
+    readonly maps: ReadonlyMap<string, BpfMap>,
+    readonly programs: readonly XdpProgram[],
+    readonly memory: Memory,
+  ) {}
+
+  /** A program by function name or by section (first in file order), as iproute2 selects. */
+  program(selector: { section?: string; program?: string } = {}): XdpProgram {
+    if (selector.program !== undefined) {
+      const p = this.programs.find((x) => x.name === selector.program);
+      if (!p) throw new LoadError(`object file doesn't contain prog ${selector.program}`);
+      return p;
+    }
+    if (selector.section !== undefined) {
+      const p = this.programs.find((x) => x.sectionName === selector.section);
+      if (!p) throw new LoadError(`object file doesn't contain sec ${selector.section}`);
+      return p;
+    }
+    if (this.programs.length !== 1) {
+      throw new LoadError(`object has ${this.programs.length} programs; name one by section or by program`);
+    }
+    return this.programs[0]!;
+  }
+
+  map(name: string): BpfMap {
+    const m = this.maps.get(name);
+    if (!m) throw new LoadError(`object has no map named ${name}`);
+    return m;
+  }
+}
+
+/**
+ * Loads an object like libbpf's bpf_object__load: creates its maps (with
+ * global data filled in), lays out one flat memory for stack, context, frame
+ * and maps, resolves each program's map and global references, checks it, and
+ * prepares it to run. Programs whose section is not an XDP one are still
+ * loaded as XDP, as iproute2 forces the type of the section it is given.
+ */
+export function loadObject(input: Uint8Array | string, options: LoadOptions = {}): LoadedObject {
+  const bytes = typeof input === 'string' ? new Uint8Array(readFileSync(input)) : input;
+  const fileName = options.fileName ?? (typeof input === 'string' ? input : undefined);
+  const object = parseObject(bytes, { ...(fileName !== undefined && { fileName }), strict: options.strict ?? false });
+  for (const [name, value] of Object.entries(options.globals ?? {})) setGlobal(object, name, value);
+
+  const cpus = options.cpus ?? possibleCpus();
+  const maps = object.maps.map((def) => createMap(mapSpec(def), cpus));
+
+  const layout = new MemoryLayout();
+  layout.add({ name: 'stack', size: MAX_BPF_STACK * MAX_CALL_FRAMES, writable: true });
+  layout.add({ name: 'ctx', size: XDP_MD_SIZE, writable: false });
+  layout.add({ name: 'frame', size: XDP_FRAME_SIZE, writable: true });
+  const mapRegions = maps.map((m) => m.regions().map((spec) => layout.add(spec)));
+  const memory = layout.build();
+  maps.forEach((m, i) => m.bind(memory, mapRegions[i]!.map((r) => memory.regions[r]!)));
+  object.maps.forEach((def, i) => {
+    if (def.data) maps[i]!.updateElem(new Uint8Array(4), def.data);
+  });
+
+  const stack = memory.region('stack');
+  const ctx = memory.region('ctx');
+  const buff = new XdpBuff(memory, memory.region('frame'), ctx);
+  const runtime: Runtime = {
+    maps: new Map(maps.map((m) => [m.address, m])),
+    buff,
+    cpu: 0,
+    redirect: undefined,
+    trace: options.trace ?? (() => {}),
+    now: options.now ?? monotonicNs,
+  };
+  const helpers = xdpHelpers(runtime);
+  const gpl = isGplCompatible(object.license);
+
+  const programs = object.programs.map((prog) => {
+    const insns = decodeProgram(prog);
+    relocate(prog, insns, maps);
+    checkProgram(insns, {
+      entryRegisters: [1],
+      isHelper: (id) => helpers.has(id),
+      allowLegacyPacketLoads: false,
+      allowCallx: false,
+    });
+    if (!gpl) refuseGplOnly(prog, insns);
+    const vm = new Interpreter(insns, memory, helpers, stack.end, { budget: options.budget });
+    return new XdpProgram(prog, vm, runtime, buff, ctx.start);
+  });
+  return new LoadedObject(object, new Map(object.maps.map((d, i) => [d.name, maps[i]!])), programs, memory);
+}
+
+function mapSpec(def: MapDef): Parameters<typeof createMap>[0] {
+  return {
+    name: def.name,
+    type: def.type,
+    keySize: def.keySize,
+    valueSize: def.valueSize,
+    maxEntries: def.maxEntries,
+    flags: def.mapFlags,
+  };
+}
+
+function decodeProgram(prog: BpfProgram): ReturnType<typeof decode> {
+  try {
+    return decode(prog.insns);
+  } catch (e) {
+    throw new LoadError(`program '${prog.name}': ${(e as Error).message}`);
+  }
+}
+
+function refuseGplOnly(prog: BpfProgram, insns: ReturnType<typeof decode>): void {
+  for (let i = 0; i < insns.length; i += insns.width(i)) {
+    if (insns.code[i] === BPF_CALL_OPCODE && insns.src[i] === 0 && GPL_ONLY_HELPERS.has(insns.imm[i]!)) {
+      throw new VerifierError(
+        i,
+        `cannot call GPL-restricted function from non-GPL compatible program (${helperName(insns.imm[i]!)}#${insns.imm[i]} in '${prog.name}')`,
+      );
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import type { BpfProgram } from '../elf/types.js';
+import type { InsnArray } from '../isa/instruction.js';
+import type { BpfMap } from '../maps/map.js';
+import { LoadError } from './errors.js';
+
+/**
+ * Resolves a linked program's data references to addresses in the flat memory,
+ * as the kernel's resolve_pseudo_ldimm64 turns map fds into map pointers: a map
+ * reference becomes the map's descriptor address, a global-data reference the
+ * address of its variable. The lddw becomes a plain 64-bit immediate load.
+ */
+export function relocate(prog: BpfProgram, insns: InsnArray, maps: readonly BpfMap[]): void {
+  for (const relo of prog.relocations) {
+    const i = relo.insnIndex;
+    if (relo.kind !== 'map' && relo.kind !== 'map_value') {
+      throw new LoadError(`program '${prog.name}': extern symbol '${relo.name}' (ksym or kconfig) cannot be resolved outside the kernel`);
+    }
+    const map = maps[relo.mapIndex];
+    if (!map) throw new LoadError(`program '${prog.name}': insn ${i} refers to missing map #${relo.mapIndex}`);
+    const address = relo.kind === 'map' ? map.address : map.directValueAddress() + relo.offset;
+    insns.src[i] = 0;
+    insns.imm[i] = address;
+    insns.imm[i + 1] = 0;
+  }
+}

@@ -1,0 +1,89 @@
+import type { Region, RegionSpec } from '../vm/memory.js';
+import { BpfMap } from './map.js';
+import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, ENOENT, roundUp8 } from './types.js';
+
+/**
+ * BPF_MAP_TYPE_ARRAY and BPF_MAP_TYPE_PERCPU_ARRAY: `max_entries` preallocated
+ * values indexed by a u32 key; elements always exist and cannot be deleted.
+ * Per-CPU values lie CPU-major, so one CPU's slots are contiguous.
+ */
+export class ArrayMap extends BpfMap {
+  private base = 0;
+  private readonly stride = roundUp8(this.spec.valueSize);
+
+  constructor(
+    spec: ConstructorParameters<typeof BpfMap>[0],
+    cpus: number,
+    private readonly percpu: boolean,
+  ) {
+    super(spec, cpus);
+  }
+
+  override get perCpu(): boolean {
+    return this.percpu;
+  }
+
+  storage(): RegionSpec[] {
+    const slabs = this.percpu ? this.cpus : 1;
+    // A read-only-for-programs array (.rodata) faults on a program's write.
+    const writable = (this.spec.flags & BPF_F_RDONLY_PROG) === 0;
+    return [{ name: `map:${this.spec.name}:values`, size: this.spec.maxEntries * this.stride * slabs, writable }];
+  }
+
+  /** Address of element 0: what `lddw` of a global variable resolves against (map_direct_value_addr). */
+  override directValueAddress(): number {
+    return this.base;
+  }
+
+  protected bindStorage(regions: readonly Region[]): void {
+    this.base = regions[0]!.start;
+  }
+
+  /** Address of element `index` on `cpu`. */
+  private slot(index: number, cpu: number): number {
+    return this.base + ((this.percpu ? cpu * this.spec.maxEntries : 0) + index) * this.stride;
+  }
+
+  private index(key: number): number {
+    return this.memory.view.getUint32(key, true);
+  }
+
+  lookup(key: number, cpu: number): number {
+    const i = this.index(key);
+    return i < this.spec.maxEntries ? this.slot(i, cpu) : 0;
+  }
+
+  protected userValue(key: number): number {
+    return this.lookup(key, 0);
+  }
+
+  protected override perCpuStride(): number {
+    return this.stride * this.spec.maxEntries;
+  }
+
+  update(key: number, value: number, flags: number, cpu: number): number {
+    if ((flags & ~BPF_F_LOCK) > BPF_EXIST) return -EINVAL;
+    const i = this.index(key);
+    if (i >= this.spec.maxEntries) return -E2BIG;
+    if ((flags & ~BPF_F_LOCK) === BPF_NOEXIST) return -EEXIST;
+    const size = this.spec.valueSize;
+    if (this.percpu && cpu < 0) {
+      for (let c = 0; c < this.cpus; c++) this.u8.copyWithin(this.slot(i, c), value + c * this.stride, value + c * this.stride + size);
+    } else {
+      this.u8.copyWithin(this.slot(i, Math.max(cpu, 0)), value, value + size);
+    }
+    return 0;
+  }
+
+  delete(): number {
+    return -EINVAL;
+  }
+
+  nextKey(key: number, next: number): number {
+    const i = key === 0 ? -1 : this.index(key);
+    const n = i >= this.spec.maxEntries || i < 0 ? 0 : i + 1;
+    if (n >= this.spec.maxEntries) return -ENOENT;
+    this.memory.view.setUint32(next, n, true);
+    return 0;
+  }
+}

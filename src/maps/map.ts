@@ -1,0 +1,148 @@
+import type { Memory, Region, RegionSpec } from '../vm/memory.js';
+import { EINVAL, ENOENT, MapError, roundUp8, type MapSpec } from './types.js';
+
+/** A value as user space sees it: one buffer, or one per possible CPU for per-CPU maps. */
+export type MapValue = Uint8Array | Uint8Array[];
+
+/**
+ * A map whose storage lives in the flat memory, so a program gets a plain
+ * address from `bpf_map_lookup_elem` and reads the value in place, as it gets a
+ * pointer in the kernel. Each map family implements its rules once, on
+ * addresses; the user-space API (`lookupElem`, `updateElem`, ...) copies its
+ * bytes into a scratch region and calls the same code.
+ *
+ * Life cycle: `regions()` says what storage the map needs, the loader lays out
+ * one memory for the whole object, then `bind()` hands the regions over.
+ */
+export abstract class BpfMap {
+  protected memory!: Memory;
+  protected u8!: Uint8Array;
+  private scratch!: Region;
+  /** Address of the map's descriptor region: what `lddw r1, map` yields. */
+  address = 0;
+
+  constructor(
+    readonly spec: MapSpec,
+    /** Possible CPUs: the number of slots of a per-CPU value. */
+    readonly cpus: number,
+  ) {}
+
+  get perCpu(): boolean {
+    return false;
+  }
+
+  /** Bytes of one value as user space passes it (per-CPU: one slot per CPU, each rounded to 8). */
+  get userValueSize(): number {
+    return this.perCpu ? roundUp8(this.spec.valueSize) * this.cpus : this.spec.valueSize;
+  }
+
+  /** Storage this map needs besides its descriptor and scratch regions. */
+  abstract storage(): RegionSpec[];
+
+  regions(): RegionSpec[] {
+    const name = this.spec.name;
+    return [
+      { name: `map:${name}`, size: 64, writable: false },
+      { name: `map:${name}:scratch`, size: roundUp8(this.spec.keySize) * 2 + this.userValueSize, writable: true },
+      ...this.storage(),
+    ];
+  }
+
+  bind(memory: Memory, regions: readonly Region[]): void {
+    this.memory = memory;
+    this.u8 = memory.u8;
+    this.address = regions[0]!.start;
+    this.scratch = regions[1]!;
+    this.bindStorage(regions.slice(2));
+  }
+
+  protected abstract bindStorage(regions: readonly Region[]): void;
+
+  /** Address of the value a direct `lddw` reference points into; only single-value arrays have one. */
+  directValueAddress(): number {
+    throw new MapError(EINVAL, `map '${this.spec.name}' (type ${this.spec.type}) has no direct value address`);
+  }
+
+  // Program side: addresses in, kernel return conventions out.
+
+  /** Address of the value for the key at `key` on `cpu`, or 0. */
+  abstract lookup(key: number, cpu: number): number;
+  /** 0 or a negative errno. `cpu` < 0 writes every CPU's slot from consecutive values (user space). */
+  abstract update(key: number, value: number, flags: number, cpu: number): number;
+  /** 0 or a negative errno. */
+  abstract delete(key: number): number;
+  /** Writes the key after the one at `key` (or the first when `key` is 0) to `next`; 0 or -ENOENT. */
+  abstract nextKey(key: number, next: number): number;
+  /** Address of the first CPU's value slot for a user-space read; 0 if absent. */
+  protected abstract userValue(key: number): number;
+
+  // User side: bytes in and out, as the bpf() syscall and bpftool see the map.
+
+  lookupElem(key: Uint8Array): MapValue | undefined {
+    const k = this.putKey(key);
+    const at = this.userValue(k);
+    if (at === 0) return undefined;
+    const size = this.spec.valueSize;
+    if (!this.perCpu) return this.u8.slice(at, at + size);
+    const stride = this.perCpuStride();
+    return Array.from({ length: this.cpus }, (_, c) => this.u8.slice(at + c * stride, at + c * stride + size));
+  }
+
+  updateElem(key: Uint8Array, value: MapValue, flags = 0): void {
+    const k = this.putKey(key);
+    const v = k + roundUp8(this.spec.keySize) * 2;
+    if (this.perCpu) {
+      const values = Array.isArray(value) ? value : Array.from({ length: this.cpus }, () => value);
+      if (values.length !== this.cpus) throw new MapError(EINVAL, `${this.spec.name}: expected ${this.cpus} per-CPU values`);
+      const stride = roundUp8(this.spec.valueSize);
+      values.forEach((val, c) => this.putBytes(val, v + c * stride, this.spec.valueSize, 'value'));
+    } else {
+      if (Array.isArray(value)) throw new MapError(EINVAL, `${this.spec.name}: not a per-CPU map`);
+      this.putBytes(value, v, this.spec.valueSize, 'value');
+    }
+    const err = this.update(k, v, flags, -1);
+    if (err < 0) throw new MapError(-err, `update ${this.spec.name}`);
+  }
+
+  deleteElem(key: Uint8Array): void {
+    const err = this.delete(this.putKey(key));
+    if (err < 0) throw new MapError(-err, `delete ${this.spec.name}`);
+  }
+
+  /** The key after `key`, or the first key; undefined at the end. */
+  nextKeyElem(key: Uint8Array | undefined): Uint8Array | undefined {
+    const ks = roundUp8(this.spec.keySize);
+    const k = key ? this.putKey(key) : 0;
+    const next = this.scratch.start + ks;
+    if (this.nextKey(k, next) < 0) return undefined;
+    return this.u8.slice(next, next + this.spec.keySize);
+  }
+
+  /** Every entry in get_next_key order. */
+  entries(): Array<[Uint8Array, MapValue]> {
+    const out: Array<[Uint8Array, MapValue]> = [];
+    const seen = this.spec.maxEntries + 1;
+    for (let key = this.nextKeyElem(undefined); key && out.length < seen; key = this.nextKeyElem(key)) {
+      const value = this.lookupElem(key);
+      if (value !== undefined) out.push([key, value]);
+    }
+    return out;
+  }
+
+  protected perCpuStride(): number {
+    return roundUp8(this.spec.valueSize);
+  }
+
+  private putKey(key: Uint8Array): number {
+    const at = this.scratch.start;
+    this.putBytes(key, at, this.spec.keySize, 'key');
+    return at;
+  }
+
+  private putBytes(bytes: Uint8Array, at: number, size: number, what: string): void {
+    if (bytes.length !== size) throw new MapError(EINVAL, `${this.spec.name}: ${what} must be ${size} bytes, got ${bytes.length}`);
+    this.u8.set(bytes, at);
+  }
+}
+
+export const NOT_FOUND = -ENOENT;

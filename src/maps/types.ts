@@ -1,0 +1,112 @@
+// Map type ids, flags and errnos as linux/bpf.h and errno.h number them.
+
+export const BPF_MAP_TYPE_HASH = 1;
+export const BPF_MAP_TYPE_ARRAY = 2;
+export const BPF_MAP_TYPE_PROG_ARRAY = 3;
+export const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
+export const BPF_MAP_TYPE_PERCPU_HASH = 5;
+export const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
+export const BPF_MAP_TYPE_STACK_TRACE = 7;
+export const BPF_MAP_TYPE_CGROUP_ARRAY = 8;
+export const BPF_MAP_TYPE_LRU_HASH = 9;
+export const BPF_MAP_TYPE_LRU_PERCPU_HASH = 10;
+export const BPF_MAP_TYPE_LPM_TRIE = 11;
+export const BPF_MAP_TYPE_ARRAY_OF_MAPS = 12;
+export const BPF_MAP_TYPE_HASH_OF_MAPS = 13;
+export const BPF_MAP_TYPE_DEVMAP = 14;
+export const BPF_MAP_TYPE_SOCKMAP = 15;
+export const BPF_MAP_TYPE_CPUMAP = 16;
+export const BPF_MAP_TYPE_XSKMAP = 17;
+export const BPF_MAP_TYPE_SOCKHASH = 18;
+export const BPF_MAP_TYPE_QUEUE = 22;
+export const BPF_MAP_TYPE_STACK = 23;
+export const BPF_MAP_TYPE_DEVMAP_HASH = 25;
+export const BPF_MAP_TYPE_RINGBUF = 27;
+
+/** Names as bpftool prints them (`bpftool map show`). */
+export const MAP_TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'hash',
+  2: 'array',
+  3: 'prog_array',
+  4: 'perf_event_array',
+  5: 'percpu_hash',
+  6: 'percpu_array',
+  7: 'stack_trace',
+  8: 'cgroup_array',
+  9: 'lru_hash',
+  10: 'lru_percpu_hash',
+  11: 'lpm_trie',
+  12: 'array_of_maps',
+  13: 'hash_of_maps',
+  14: 'devmap',
+  15: 'sockmap',
+  16: 'cpumap',
+  17: 'xskmap',
+  18: 'sockhash',
+  22: 'queue',
+  23: 'stack',
+  25: 'devmap_hash',
+  27: 'ringbuf',
+};
+
+// Update flags.
+export const BPF_ANY = 0;
+export const BPF_NOEXIST = 1;
+export const BPF_EXIST = 2;
+export const BPF_F_LOCK = 4;
+
+// Map creation flags.
+export const BPF_F_NO_PREALLOC = 1 << 0;
+export const BPF_F_NO_COMMON_LRU = 1 << 1;
+export const BPF_F_RDONLY_PROG = 1 << 7;
+export const BPF_F_WRONLY_PROG = 1 << 8;
+export const BPF_F_MMAPABLE = 1 << 10;
+
+export const EPERM = 1;
+export const ENOENT = 2;
+export const E2BIG = 7;
+export const ENOMEM = 12;
+export const EFAULT = 14;
+export const EBUSY = 16;
+export const EEXIST = 17;
+export const EINVAL = 22;
+export const ENOSPC = 28;
+export const EOPNOTSUPP = 95;
+export const ENOTSUPP = 524;
+
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  [EPERM]: 'EPERM',
+  [ENOENT]: 'ENOENT',
+  [E2BIG]: 'E2BIG',
+  [ENOMEM]: 'ENOMEM',
+  [EFAULT]: 'EFAULT',
+  [EBUSY]: 'EBUSY',
+  [EEXIST]: 'EEXIST',
+  [EINVAL]: 'EINVAL',
+  [ENOSPC]: 'ENOSPC',
+  [EOPNOTSUPP]: 'EOPNOTSUPP',
+  [ENOTSUPP]: 'ENOTSUPP',
+};
+
+/** A map operation refused with an errno, as the bpf() syscall would refuse it. */
+export class MapError extends Error {
+  constructor(
+    readonly errno: number,
+    message: string,
+  ) {
+    super(`${message}: ${ERRNO_NAMES[errno] ?? `errno ${errno}`}`);
+    this.name = 'MapError';
+  }
+}
+
+/** What a map is, independent of where its definition came from. */
+export interface MapSpec {
+  name: string;
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+}
+
+export const roundUp8 = (n: number): number => (n + 7) & ~7;

@@ -1,0 +1,60 @@
+import type { BpfProgram } from '../elf/types.js';
+import type { RedirectTarget, Runtime } from '../helpers/runtime.js';
+import type { Interpreter } from '../vm/interpreter.js';
+import type { XdpBuff } from './buff.js';
+import { XDP_REDIRECT } from './constants.js';
+
+export interface XdpRunOptions {
+  /** ingress_ifindex; BPF_PROG_TEST_RUN without a context uses 1 (lo). */
+  ifindex?: number;
+  /** rx_queue_index. */
+  queue?: number;
+  /** CPU the program runs on: selects per-CPU map slots and bpf_get_smp_processor_id. */
+  cpu?: number;
+}
+
+export interface XdpResult {
+  /** R0 as the kernel's test run reports it: the raw u32, not clamped to 0..4. */
+  verdict: number;
+  /** The frame after the program, from data_meta to data_end plus fragments (BPF_PROG_TEST_RUN's data_out). */
+  data: Uint8Array;
+  /** Where bpf_redirect / bpf_redirect_map pointed, for XDP_REDIRECT. */
+  redirect?: RedirectTarget;
+}
+
+/** One loaded XDP program, ready to run frames. */
+export class XdpProgram {
+  constructor(
+    readonly info: BpfProgram,
+    private readonly vm: Interpreter,
+    private readonly runtime: Runtime,
+    private readonly buff: XdpBuff,
+    private readonly ctxAddress: number,
+  ) {}
+
+  get name(): string {
+    return this.info.name;
+  }
+
+  get sectionName(): string {
+    return this.info.sectionName;
+  }
+
+  /**
+   * Runs the program on one frame as BPF_PROG_TEST_RUN would: frames under 14
+   * bytes or needing more than 17 fragments throw FrameError, like its EINVAL
+   * and ENOMEM. Maps keep their contents across runs.
+   */
+  run(frame: Uint8Array, options: XdpRunOptions = {}): XdpResult {
+    this.buff.load(frame, options.ifindex ?? 1, options.queue ?? 0);
+    this.runtime.cpu = options.cpu ?? 0;
+    this.runtime.redirect = undefined;
+    const regs = this.vm.regs;
+    regs[2] = this.ctxAddress;
+    regs[3] = 0;
+    const verdict = this.vm.run() >>> 0;
+    const result: XdpResult = { verdict, data: this.buff.output() };
+    if (verdict === XDP_REDIRECT && this.runtime.redirect) result.redirect = this.runtime.redirect;
+    return result;
+  }
+}
