@@ -1,5 +1,5 @@
 import type { Helper } from '../vm/helper.js';
-import { intArg, ptrArg, ret } from './runtime.js';
+import { u32Arg, ptrArg, ret } from './runtime.js';
 
 const TWO32 = 4294967296;
 
@@ -55,8 +55,8 @@ const csumSub = (a: number, b: number): number => csumAdd(a, ~b >>> 0);
  * most 512 bytes each, else -EINVAL.
  */
 export const csumDiff: Helper = (call) => {
-  const fromSize = intArg(call, 2);
-  const toSize = intArg(call, 4);
+  const fromSize = u32Arg(call, 2);
+  const toSize = u32Arg(call, 4);
   if ((fromSize | toSize) & 3 || fromSize > 512 || toSize > 512 || fromSize < 0 || toSize < 0) {
     ret(call, -22);
     return;

@@ -1,6 +1,6 @@
 import type { Helper, HelperCall } from '../vm/helper.js';
 import { countConversions, formatPrintf, readCString } from './format.js';
-import { intArg, ptrArg, ret, type Runtime } from './runtime.js';
+import { u32Arg, ptrArg, ret, type Runtime } from './runtime.js';
 
 /** MAX_BPRINTF_BUF: the kernel truncates formatted output to this many bytes. */
 const MAX_BPRINTF_BUF = 1024;
@@ -45,14 +45,14 @@ function emit(rt: Runtime, call: HelperCall, fmtAddr: number, fmtSize: number, a
 export function tracePrintk(rt: Runtime): Helper {
   return (call) => {
     const args = [3, 4, 5].map((n) => reg64(call, n));
-    ret(call, emit(rt, call, ptrArg(call, 1), intArg(call, 2), args.slice(0, MAX_TRACE_PRINTK_VARARGS)));
+    ret(call, emit(rt, call, ptrArg(call, 1), u32Arg(call, 2), args.slice(0, MAX_TRACE_PRINTK_VARARGS)));
   };
 }
 
 /** bpf_trace_vprintk(fmt, fmt_size, data, data_len): arguments as an array of u64, at most 12. */
 export function traceVprintk(rt: Runtime): Helper {
   return (call) => {
-    const dataLen = intArg(call, 4);
+    const dataLen = u32Arg(call, 4);
     if (dataLen % 8 !== 0 || dataLen > 12 * 8 || dataLen < 0) {
       ret(call, -22);
       return;
@@ -61,6 +61,6 @@ export function traceVprintk(rt: Runtime): Helper {
     if (dataLen > 0) call.memory.check(data, dataLen, false, call.insn);
     const args: bigint[] = [];
     for (let i = 0; i < dataLen; i += 8) args.push(call.memory.view.getBigUint64(data + i, true));
-    ret(call, emit(rt, call, ptrArg(call, 1), intArg(call, 2), args));
+    ret(call, emit(rt, call, ptrArg(call, 1), u32Arg(call, 2), args));
   };
 }

@@ -40,9 +40,18 @@ export function ptrArg(call: HelperCall, n: number): number {
   return call.regs[2 * n]!;
 }
 
-/** Argument `n` as a signed 64-bit value that fits a double exactly (sizes, offsets, deltas). */
-export function intArg(call: HelperCall, n: number): number {
-  return call.regs[2 * n + 1]! * 4294967296 + (call.regs[2 * n]! >>> 0);
+/**
+ * Argument `n` for an `int` parameter: the low 32 bits, signed. The kernel's
+ * prototypes take `int` / `u32` for offsets, deltas and sizes, so the compiler
+ * may leave anything in the high half (it often sets the value with a 32-bit mov).
+ */
+export function s32Arg(call: HelperCall, n: number): number {
+  return call.regs[2 * n]!;
+}
+
+/** Argument `n` for a `u32` parameter. */
+export function u32Arg(call: HelperCall, n: number): number {
+  return call.regs[2 * n]! >>> 0;
 }
 
 export function mapArg(rt: Runtime, call: HelperCall, n: number): BpfMap {
