@@ -1,4 +1,5 @@
 import type { Helper, HelperTable } from '../vm/helper.js';
+import { forEachMapElem, loop } from './callback.js';
 import { csumDiff } from './csum.js';
 import * as id from './ids.js';
 import { mapDeleteElem, mapLookupElem, mapUpdateElem } from './map.js';
@@ -44,6 +45,8 @@ export function xdpHelpers(rt: Runtime): HelperTable {
     [id.BPF_FUNC_xdp_get_buff_len, xdpGetBuffLen(rt)],
     [id.BPF_FUNC_xdp_load_bytes, xdpCopyBytes(rt, false)],
     [id.BPF_FUNC_xdp_store_bytes, xdpCopyBytes(rt, true)],
+    [id.BPF_FUNC_loop, loop],
+    [id.BPF_FUNC_for_each_map_elem, forEachMapElem(rt)],
   ];
   return new Map(table);
 }

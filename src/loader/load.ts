@@ -115,13 +115,13 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
 
   const programs = object.programs.map((prog) => {
     const insns = decodeProgram(prog);
-    relocate(prog, insns, maps);
     checkProgram(insns, {
       entryRegisters: [1],
       isHelper: (id) => helpers.has(id),
       allowLegacyPacketLoads: false,
       allowCallx: false,
     });
+    relocate(prog, insns, maps);
     if (!gpl) refuseGplOnly(prog, insns);
     const vm = new Interpreter(insns, memory, helpers, stack.end, { budget: options.budget });
     return new XdpProgram(prog, vm, runtime, buff, ctx.start);

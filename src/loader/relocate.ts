@@ -1,5 +1,6 @@
 import type { BpfProgram } from '../elf/types.js';
 import type { InsnArray } from '../isa/instruction.js';
+import { BPF_LDDW, BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
 import type { BpfMap } from '../maps/map.js';
 import { LoadError } from './errors.js';
 
@@ -7,9 +8,15 @@ import { LoadError } from './errors.js';
  * Resolves a linked program's data references to addresses in the flat memory,
  * as the kernel's resolve_pseudo_ldimm64 turns map fds into map pointers: a map
  * reference becomes the map's descriptor address, a global-data reference the
- * address of its variable. The lddw becomes a plain 64-bit immediate load.
+ * address of its variable, a function reference the slot where it starts. The
+ * lddw then loads a plain 64-bit immediate. Run the program checks first: they
+ * read the pseudo sources this rewrites.
  */
 export function relocate(prog: BpfProgram, insns: InsnArray, maps: readonly BpfMap[]): void {
+  // A function reference (callback for bpf_loop and friends) becomes its absolute slot.
+  for (let i = 0; i < insns.length; i += insns.width(i)) {
+    if (insns.code[i] === BPF_LDDW && insns.src[i] === BPF_PSEUDO_FUNC) insns.imm[i] = i + insns.imm[i]! + 1;
+  }
   for (const relo of prog.relocations) {
     const i = relo.insnIndex;
     if (relo.kind !== 'map' && relo.kind !== 'map_value') {

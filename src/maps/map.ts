@@ -118,6 +118,27 @@ export abstract class BpfMap {
     return this.u8.slice(next, next + this.spec.keySize);
   }
 
+  /**
+   * Visits each element for bpf_for_each_map_elem: `visit(key, value)` gets a
+   * key address (a copy in the scratch region, as the kernel passes a copy of
+   * an array index) and the value's address on `cpu`; returning true stops.
+   * Returns how many elements were visited.
+   */
+  forEachElem(cpu: number, visit: (key: number, value: number) => boolean): number {
+    const ks = roundUp8(this.spec.keySize);
+    const cur = this.scratch.start + ks;
+    const next = this.scratch.start;
+    let visited = 0;
+    for (let err = this.nextKey(0, next); err === 0 && visited <= this.spec.maxEntries; err = this.nextKey(cur, next)) {
+      this.u8.copyWithin(cur, next, next + this.spec.keySize);
+      const value = this.lookup(cur, cpu);
+      if (value === 0) continue;
+      visited++;
+      if (visit(cur, value)) break;
+    }
+    return visited;
+  }
+
   /** Every entry in get_next_key order. */
   entries(): Array<[Uint8Array, MapValue]> {
     const out: Array<[Uint8Array, MapValue]> = [];

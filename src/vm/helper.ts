@@ -1,3 +1,4 @@
+import type { InsnArray } from '../isa/instruction.js';
 import type { Memory } from './memory.js';
 
 /**
@@ -11,6 +12,15 @@ export interface HelperCall {
   readonly memory: Memory;
   /** Index of the `call` instruction being executed. */
   insn: number;
+  /**
+   * Runs the BPF function starting at slot `func` of the running program in a
+   * new frame, with R1-R5 = `args` (32-bit values: indexes and addresses), and
+   * returns its R0 (exact below 2^53). Registers are restored afterwards, so a
+   * callback helper (bpf_loop, bpf_for_each_map_elem) sees no change but R0.
+   */
+  invoke(func: number, args: readonly number[]): number;
+  /** Schedules `target` to replace the running program when the helper returns; false past 33 tail calls. */
+  tailCall(target: InsnArray): boolean;
 }
 
 /** A helper function; it must set R0 (both halves). */

@@ -94,20 +94,35 @@ export interface InterpreterOptions {
 /** Saved per call frame: return slot, R6-R9 as pairs, R10. */
 const FRAME_WORDS = 10;
 
+/** MAX_TAIL_CALL_CNT: tail calls one run may make. */
+export const MAX_TAIL_CALL_CNT = 33;
+
 /**
  * The reference interpreter: a switch over pre-decoded slot arrays with exact
  * 64-bit semantics on int32 pairs. Registers live in `regs` (low half of Rn at
  * 2n, high at 2n+1); the caller sets R1-R5 before `run`, which sets R10 and
  * returns when the outermost frame exits, leaving R0 in `regs`.
+ *
+ * `exec` is re-entrant: a helper may run a BPF callback (`invoke`) in a new
+ * frame, and a tail call replaces the running program in place, so each frame
+ * remembers which program it returns into.
  */
 export class Interpreter implements HelperCall {
   readonly regs = new Int32Array(22);
   insn = 0;
   private readonly frames = new Int32Array(MAX_CALL_FRAMES * FRAME_WORDS);
+  /** The program each pushed frame returns into. */
+  private readonly frameProgs: InsnArray[] = new Array(MAX_CALL_FRAMES);
   private readonly budget: number;
+  private prog: InsnArray;
+  private depth = 0;
+  private left = 0;
+  private loops = 0;
+  private tailCalls = 0;
+  private pendingTail: InsnArray | undefined;
 
   constructor(
-    private readonly prog: InsnArray,
+    private readonly entry: InsnArray,
     readonly memory: Memory,
     private readonly helpers: HelperTable,
     /** Address one past the outermost frame's stack; deeper frames sit below it. */
@@ -115,6 +130,7 @@ export class Interpreter implements HelperCall {
     options: InterpreterOptions = {},
   ) {
     this.budget = options.budget ?? DEFAULT_INSN_BUDGET;
+    this.prog = entry;
   }
 
   /** R0 as an unsigned 64-bit value. */
@@ -124,17 +140,62 @@ export class Interpreter implements HelperCall {
 
   /** Runs from instruction 0; returns the low 32 bits of R0 (an XDP verdict). */
   run(): number {
-    const { code, dst: dsts, src: srcs, off: offs, imm: imms } = this.prog;
+    this.prog = this.entry;
+    this.depth = 0;
+    this.left = this.budget;
+    this.loops = BPF_MAX_LOOPS;
+    this.tailCalls = 0;
+    this.pendingTail = undefined;
+    this.regs[20] = this.stackTop;
+    this.regs[21] = 0;
+    return this.exec(0, 0);
+  }
+
+  tailCall(target: InsnArray): boolean {
+    if (this.tailCalls >= MAX_TAIL_CALL_CNT) return false;
+    this.tailCalls++;
+    this.pendingTail = target;
+    return true;
+  }
+
+  invoke(func: number, args: readonly number[]): number {
+    const r = this.regs;
+    if (func < 0 || func >= this.prog.length) throw new RuntimeError(this.insn, `callback at insn ${func} is outside the program`);
+    if (this.depth + 1 >= MAX_CALL_FRAMES) {
+      throw new RuntimeError(this.insn, `the call stack of ${this.depth + 2} frames is too deep`);
+    }
+    const saved = r.slice();
+    const callerInsn = this.insn;
+    for (let k = 0; k < 5; k++) {
+      r[2 + 2 * k] = args[k] ?? 0;
+      r[3 + 2 * k] = 0;
+    }
+    const depth = this.depth;
+    const prog = this.prog;
+    r[20] = this.stackTop - (depth + 1) * MAX_BPF_STACK;
+    this.depth = depth + 1;
+    this.exec(func, depth + 1);
+    const result = (r[1]! >>> 0) * 4294967296 + (r[0]! >>> 0);
+    r.set(saved);
+    this.depth = depth;
+    this.prog = prog;
+    this.insn = callerInsn;
+    return result;
+  }
+
+  /**
+   * Runs `this.prog` from `startPc` in frame `this.depth` until the frame at
+   * `baseDepth` exits; returns the low 32 bits of R0.
+   */
+  private exec(startPc: number, baseDepth: number): number {
+    let { code, dst: dsts, src: srcs, off: offs, imm: imms } = this.prog;
     const r = this.regs;
     const mem = this.memory;
     const view = mem.view;
     const frames = this.frames;
-    let depth = 0;
-    let left = this.budget;
-    let loops = BPF_MAX_LOOPS;
-    let pc = 0;
-    r[20] = this.stackTop;
-    r[21] = 0;
+    let depth = this.depth;
+    let left = this.left;
+    let pc = startPc;
 
     for (;;) {
       if (--left < 0) throw new RuntimeError(pc, `instruction budget of ${this.budget} exhausted`);
@@ -312,6 +373,7 @@ export class Interpreter implements HelperCall {
             frames[f] = pc + 1;
             for (let k = 0; k < 8; k++) frames[f + 1 + k] = r[12 + k]!;
             frames[f + 9] = r[20]!;
+            this.frameProgs[depth] = this.prog;
             depth++;
             r[20] = this.stackTop - depth * MAX_BPF_STACK;
             pc += imm + 1;
@@ -321,23 +383,42 @@ export class Interpreter implements HelperCall {
           const helper = this.helpers.get(id);
           if (!helper) throw new RuntimeError(pc, `call to unknown helper ${id}`);
           this.insn = pc;
+          this.depth = depth;
+          this.left = left;
           helper(this);
+          left = this.left;
+          if (this.pendingTail) {
+            // bpf_tail_call: the target replaces this program in the same frame.
+            this.prog = this.pendingTail;
+            this.pendingTail = undefined;
+            ({ code, dst: dsts, src: srcs, off: offs, imm: imms } = this.prog);
+            pc = 0;
+            continue;
+          }
           pc++;
           continue;
         }
         if (jop === BPF_EXIT) {
-          if (depth === 0) return r[0]!;
+          if (depth === baseDepth) {
+            this.left = left;
+            return r[0]!;
+          }
           depth--;
           const f = depth * FRAME_WORDS;
           pc = frames[f]!;
           for (let k = 0; k < 8; k++) r[12 + k] = frames[f + 1 + k]!;
           r[20] = frames[f + 9]!;
+          const back = this.frameProgs[depth]!;
+          if (back !== this.prog) {
+            this.prog = back;
+            ({ code, dst: dsts, src: srcs, off: offs, imm: imms } = back);
+          }
           continue;
         }
         if (jop === BPF_JCOND) {
-          if (loops === 0) pc += offs[pc]! + 1;
+          if (this.loops === 0) pc += offs[pc]! + 1;
           else {
-            loops--;
+            this.loops--;
             pc++;
           }
           continue;

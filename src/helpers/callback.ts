@@ -1,0 +1,62 @@
+import { RuntimeError } from '../vm/errors.js';
+import type { Helper } from '../vm/helper.js';
+import {
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_LRU_HASH,
+  BPF_MAP_TYPE_LRU_PERCPU_HASH,
+  BPF_MAP_TYPE_PERCPU_ARRAY,
+  BPF_MAP_TYPE_PERCPU_HASH,
+} from '../maps/types.js';
+import { mapArg, ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
+
+/** BPF_MAX_LOOPS: the most iterations bpf_loop runs. */
+const BPF_MAX_LOOPS = 1 << 23;
+
+/** Map types bpf_for_each_map_elem iterates (the kernel's map_for_each_callback implementations). */
+const ITERABLE = new Set([
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_PERCPU_HASH,
+  BPF_MAP_TYPE_PERCPU_ARRAY,
+  BPF_MAP_TYPE_LRU_HASH,
+  BPF_MAP_TYPE_LRU_PERCPU_HASH,
+]);
+
+/**
+ * bpf_loop(nr_loops, callback_fn, callback_ctx, flags): calls
+ * `callback_fn(index, ctx)` up to nr_loops times; a non-zero return stops it.
+ * Returns the number of calls made; flags must be 0 (-EINVAL) and nr_loops at
+ * most 1 << 23 (-E2BIG).
+ */
+export const loop: Helper = (call) => {
+  const n = u32Arg(call, 1);
+  const fn = ptrArg(call, 2);
+  const ctx = ptrArg(call, 3);
+  if (u32Arg(call, 4) !== 0 || call.regs[9] !== 0) return ret(call, -22);
+  if (n > BPF_MAX_LOOPS) return ret(call, -7);
+  let i = 0;
+  while (i < n) {
+    const stop = call.invoke(fn, [i, ctx]) !== 0;
+    i++;
+    if (stop) break;
+  }
+  ret(call, i);
+};
+
+/**
+ * bpf_for_each_map_elem(map, callback_fn, callback_ctx, flags): calls
+ * `callback_fn(map, key, value, ctx)` for each element; a non-zero return stops
+ * after that element. Returns the number of elements visited.
+ */
+export function forEachMapElem(rt: Runtime): Helper {
+  return (call) => {
+    const map = mapArg(rt, call, 1);
+    const fn = ptrArg(call, 2);
+    const ctx = ptrArg(call, 3);
+    if (u32Arg(call, 4) !== 0 || call.regs[9] !== 0) return ret(call, -22);
+    if (!ITERABLE.has(map.spec.type)) throw new RuntimeError(call.insn, `bpf_for_each_map_elem cannot iterate map '${map.spec.name}'`);
+    const visited = map.forEachElem(rt.cpu, (key, value) => call.invoke(fn, [map.address, key, value, ctx]) !== 0);
+    ret(call, visited);
+  };
+}
