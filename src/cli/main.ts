@@ -4,7 +4,7 @@ import { UsageError, type Command, type Io } from './command.js';
 /** Commands load on demand, so `xdpsim --help` does not pay for the VM or loader. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   asm: { summary: 'assemble eBPF assembly into bytecode', load: async () => (await import('./commands/asm.js')).asmCommand },
-  disasm: { summary: 'disassemble raw eBPF bytecode', load: async () => (await import('./commands/disasm.js')).disasmCommand },
+  disasm: { summary: 'disassemble raw eBPF bytecode or an object', load: async () => (await import('./commands/disasm.js')).disasmCommand },
   run: { summary: 'run every packet of a capture through an XDP program', load: async () => (await import('./commands/run.js')).runCommand },
   plugin: {
     summary: 'run one program for the bpf_conformance runner',

@@ -59,9 +59,14 @@ export function disassemble(prog: InsnArray, syntax: Syntax = 'llvm'): string[] 
 
 /**
  * A listing like `llvm-objdump -d`: slot number, the raw bytes, the instruction.
- * `names` may label slots (function symbols) as objdump does.
+ * `names` may label slots (function symbols) as objdump does; `comments` puts a
+ * `; text` line before a slot, as `llvm-objdump -S` shows source lines.
  */
-export function formatListing(prog: InsnArray, names: ReadonlyMap<number, string> = new Map()): string {
+export function formatListing(
+  prog: InsnArray,
+  names: ReadonlyMap<number, string> = new Map(),
+  comments: ReadonlyMap<number, string> = new Map(),
+): string {
   const bytes = prog.toBytes();
   const out: string[] = [];
   for (let i = 0; i < prog.length; i += prog.width(i)) {
@@ -70,6 +75,8 @@ export function formatListing(prog: InsnArray, names: ReadonlyMap<number, string
       if (out.length > 0) out.push('');
       out.push(`${(i * BPF_INSN_SIZE).toString(16).padStart(16, '0')} <${name}>:`);
     }
+    const comment = comments.get(i);
+    if (comment !== undefined) out.push(`; ${comment}`);
     const raw = bytes.subarray(i * BPF_INSN_SIZE, (i + prog.width(i)) * BPF_INSN_SIZE);
     const hex = Array.from(raw, (b) => b.toString(16).padStart(2, '0')).join(' ');
     out.push(`${String(i).padStart(8)}:\t${hex}\t${formatLlvm(prog.at(i))}`);

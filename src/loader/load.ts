@@ -20,6 +20,7 @@ import { LoadError } from './errors.js';
 import { isGplCompatible } from './license.js';
 import { possibleCpus } from './cpus.js';
 import { relocate } from './relocate.js';
+import { whereInSource } from './source.js';
 
 export interface LoadOptions {
   /** File name used for libbpf's object name (global-data map names); taken from the path when loading a file. */
@@ -115,14 +116,19 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
 
   const programs = object.programs.map((prog) => {
     const insns = decodeProgram(prog);
-    checkProgram(insns, {
-      entryRegisters: [1],
-      isHelper: (id) => helpers.has(id),
-      allowLegacyPacketLoads: false,
-      allowCallx: false,
-    });
+    try {
+      checkProgram(insns, {
+        entryRegisters: [1],
+        isHelper: (id) => helpers.has(id),
+        allowLegacyPacketLoads: false,
+        allowCallx: false,
+      });
+    } catch (e) {
+      if (e instanceof VerifierError) throw new LoadError(`program '${prog.name}': ${e.message}${whereInSource(prog, e.insn)}`);
+      throw e;
+    }
     relocate(prog, insns, maps);
-    if (!gpl) refuseGplOnly(prog, insns);
+    if (!gpl) refuseGplOnly(prog, insns, object.license);
     const vm = new Interpreter(insns, memory, helpers, stack.end, { budget: options.budget });
     return new XdpProgram(prog, vm, runtime, buff, ctx.start);
   });
@@ -148,12 +154,12 @@ function decodeProgram(prog: BpfProgram): ReturnType<typeof decode> {
   }
 }
 
-function refuseGplOnly(prog: BpfProgram, insns: ReturnType<typeof decode>): void {
+function refuseGplOnly(prog: BpfProgram, insns: ReturnType<typeof decode>, license: string): void {
   for (let i = 0; i < insns.length; i += insns.width(i)) {
     if (insns.code[i] === BPF_CALL_OPCODE && insns.src[i] === 0 && GPL_ONLY_HELPERS.has(insns.imm[i]!)) {
-      throw new VerifierError(
-        i,
-        `cannot call GPL-restricted function from non-GPL compatible program (${helperName(insns.imm[i]!)}#${insns.imm[i]} in '${prog.name}')`,
+      throw new LoadError(
+        `program '${prog.name}': insn ${i}: cannot call GPL-restricted function from non-GPL compatible program` +
+          ` (${helperName(insns.imm[i]!)}#${insns.imm[i]}, license "${license}")${whereInSource(prog, i)}`,
       );
     }
   }

@@ -2,7 +2,7 @@
 export class RuntimeError extends Error {
   constructor(
     readonly insn: number,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`insn ${insn}: ${reason}`);
     this.name = 'RuntimeError';

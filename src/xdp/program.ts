@@ -1,5 +1,7 @@
 import type { BpfProgram } from '../elf/types.js';
 import type { RedirectTarget, Runtime } from '../helpers/runtime.js';
+import { whereInSource } from '../loader/source.js';
+import { RuntimeError } from '../vm/errors.js';
 import type { Interpreter } from '../vm/interpreter.js';
 import type { XdpBuff } from './buff.js';
 import { XDP_REDIRECT } from './constants.js';
@@ -52,7 +54,13 @@ export class XdpProgram {
     const regs = this.vm.regs;
     regs[2] = this.ctxAddress;
     regs[3] = 0;
-    const verdict = this.vm.run() >>> 0;
+    let verdict: number;
+    try {
+      verdict = this.vm.run() >>> 0;
+    } catch (e) {
+      if (e instanceof RuntimeError) throw new RuntimeError(e.insn, `${e.reason}${whereInSource(this.info, e.insn)}`);
+      throw e;
+    }
     const result: XdpResult = { verdict, data: this.buff.output() };
     if (verdict === XDP_REDIRECT && this.runtime.redirect) result.redirect = this.runtime.redirect;
     return result;

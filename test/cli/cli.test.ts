@@ -54,6 +54,21 @@ describe('xdpsim CLI', () => {
     expect(again.stdout).toBe(hex.stdout);
   });
 
+  it('disassembles the linked programs of an object, with function labels and C source lines', async () => {
+    const obj = new URL('../../examples/xdp_calls.o', import.meta.url).pathname;
+    const r = await runCli(['disasm', obj, '--source']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Disassembly of program xdp_calls \(section xdp\):\n\n0000000000000000 <xdp_calls>:\n; int xdp_calls\(struct xdp_md \*ctx\)\n/);
+    expect(r.stdout).toMatch(/\n[0-9a-f]{16} <l3_offset>:\n/);
+    expect(r.stdout).toContain('; int off = l3_offset(ctx);');
+    // The listing, source comments and all, assembles back to the linked program.
+    const { parseObject } = await import('../../src/elf/index.js');
+    const linked = parseObject(new Uint8Array(readFileSync(obj))).programs[0]!.insns;
+    const listing = r.stdout.split('\n').slice(1).join('\n');
+    const again = await runCli(['asm', '-', '--hex'], listing);
+    expect(again.stdout.replace(/\s+/g, '')).toBe(Buffer.from(linked).toString('hex'));
+  });
+
   it('names the line of malformed assembly and the slot of malformed bytecode', async () => {
     const bad = await runCli(['asm', '-', '--hex'], 'mov %r0, 1\nadd %r0, %r11\nexit\n');
     expect(bad.code).toBe(1);

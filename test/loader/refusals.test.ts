@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LoadError } from '../../src/loader/errors.js';
+import { loadObject } from '../../src/loader/load.js';
+
+const DIR = resolve(import.meta.dirname, '../fixtures/refused');
+
+/** The verifier's last complaint, from `bpftool -d prog load`, or undefined where bpftool cannot ask the kernel. */
+function kernelRefusal(obj: string): string | undefined {
+  if (!existsSync('/usr/sbin/bpftool') || !existsSync('/sys/fs/bpf')) return undefined;
+  const pin = `/sys/fs/bpf/xdpsim_refusal_${process.pid}`;
+  try {
+    execFileSync('bpftool', ['-d', 'prog', 'load', obj, pin, 'type', 'xdp'], { stdio: 'pipe' });
+    rmSync(pin, { force: true });
+    return 'accepted';
+  } catch (e) {
+    const log = String((e as { stderr?: Buffer }).stderr ?? '');
+    const lines = log.split('\n');
+    const end = lines.findIndex((l) => /^processed \d+ insns|^verification time/.test(l));
+    return end > 0 ? lines[end - 1]!.trim() : undefined;
+  }
+}
+
+const refusal = (obj: string): LoadError => {
+  try {
+    loadObject(join(DIR, obj));
+  } catch (e) {
+    if (e instanceof LoadError) return e;
+    throw e;
+  }
+  throw new Error(`${obj} was accepted`);
+};
+
+describe('objects the kernel refuses are refused at load, in its words, pointing at the C line', () => {
+  it('a helper XDP may not call', () => {
+    const e = refusal('skb_helper.bpf.o');
+    expect(e.message).toBe(
+      "program 'xdp_skb_helper': insn 5: program of this type cannot use helper bpf_skb_load_bytes#26" +
+        ' (skb_helper.bpf.c:10: if (bpf_skb_load_bytes(ctx, 0, buf, sizeof(buf)) < 0))',
+    );
+    const kernel = kernelRefusal(join(DIR, 'skb_helper.bpf.o'));
+    if (kernel !== undefined) expect(e.message).toContain(kernel);
+  });
+
+  it('a GPL-only helper from a non-GPL program', () => {
+    const e = refusal('proprietary_printk.bpf.o');
+    expect(e.message).toMatch(
+      /^program 'xdp_proprietary': insn 4: cannot call GPL-restricted function from non-GPL compatible program \(bpf_trace_printk#6, license "Proprietary"\) \(proprietary_printk\.bpf\.c:8: bpf_printk/,
+    );
+    const kernel = kernelRefusal(join(DIR, 'proprietary_printk.bpf.o'));
+    if (kernel !== undefined) expect(e.message).toContain(kernel);
+  });
+});
