@@ -37,7 +37,11 @@ export interface LoadOptions {
   budget?: number;
   /** Clock for the ktime helpers. */
   now?: () => bigint;
+  /** Most bytes the object's memory (stack, frame, all maps) may take; default 1 GiB. */
+  memoryLimit?: number;
 }
+
+const DEFAULT_MEMORY_LIMIT = 1 << 30;
 
 /** A loaded object: its maps by name and its programs, sharing one memory. */
 export class LoadedObject {
@@ -87,13 +91,15 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
   for (const [name, value] of Object.entries(options.globals ?? {})) setGlobal(object, name, value);
 
   const cpus = options.cpus ?? possibleCpus();
-  const maps = object.maps.map((def) => createMap(mapSpec(def), cpus));
+  const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  const maps = object.maps.map((def) => createMap(mapSpec(def), cpus, limit));
 
   const layout = new MemoryLayout();
   layout.add({ name: 'stack', size: MAX_BPF_STACK * MAX_CALL_FRAMES, writable: true });
   layout.add({ name: 'ctx', size: XDP_MD_SIZE, writable: false });
   layout.add({ name: 'frame', size: XDP_FRAME_SIZE, writable: true });
   const mapRegions = maps.map((m) => m.regions().map((spec) => layout.add(spec)));
+  if (layout.size() > limit) throw new LoadError(`object needs ${layout.size()} bytes of memory, more than the limit of ${limit}`);
   const memory = layout.build();
   maps.forEach((m, i) => m.bind(memory, mapRegions[i]!.map((r) => memory.regions[r]!)));
   object.maps.forEach((def, i) => {

@@ -14,25 +14,30 @@ import {
   EINVAL,
   MAP_TYPE_NAMES,
   MapError,
+  roundUp8,
   type MapSpec,
 } from './types.js';
 
-/** Largest map this simulator will lay out; the kernel's own limits are per type and memlock-bound. */
-const MAX_MAP_BYTES = 1 << 30;
+/** Largest map this simulator will lay out by default; the kernel's own limits are per type and memlock-bound. */
+export const MAX_MAP_BYTES = 1 << 30;
+
+/** Bookkeeping beside each preallocated element (hash slots, free list, LRU links), for the size bound. */
+const PER_ENTRY_OVERHEAD = 24;
 
 /**
  * Creates a map with the kernel's creation checks (`map_alloc_check`): sizes
  * that the type requires, flags it accepts, and a bound on total size so a
  * hostile object cannot make us allocate without limit.
  */
-export function createMap(spec: MapSpec, cpus: number): BpfMap {
+export function createMap(spec: MapSpec, cpus: number, limit = MAX_MAP_BYTES): BpfMap {
   const fail = (why: string): never => {
     throw new MapError(EINVAL, `map '${spec.name}' (${MAP_TYPE_NAMES[spec.type] ?? `type ${spec.type}`}): ${why}`);
   };
   const { type, keySize, valueSize, maxEntries } = spec;
   if (maxEntries === 0) fail('max_entries must not be 0');
-  const bytes = (keySize + valueSize) * maxEntries * (type === BPF_MAP_TYPE_PERCPU_ARRAY || type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH ? cpus : 1);
-  if (bytes > MAX_MAP_BYTES) fail(`${bytes} bytes exceed the simulator's limit of ${MAX_MAP_BYTES}`);
+  const perCpu = type === BPF_MAP_TYPE_PERCPU_ARRAY || type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH;
+  const bytes = (roundUp8(keySize) + roundUp8(valueSize) * (perCpu ? cpus : 1) + PER_ENTRY_OVERHEAD) * maxEntries;
+  if (bytes > limit) fail(`${bytes} bytes exceed the limit of ${limit}`);
   switch (type) {
     case BPF_MAP_TYPE_ARRAY:
     case BPF_MAP_TYPE_PERCPU_ARRAY:

@@ -59,6 +59,13 @@ export class MemoryLayout {
     return this.specs.length - 1;
   }
 
+  /** Bytes the memory will take, guard page included. */
+  size(): number {
+    let next = GUARD_SIZE;
+    for (const spec of this.specs) next = alignUp(next + Math.max(spec.size, 1), REGION_ALIGN);
+    return next;
+  }
+
   build(): Memory {
     const regions: Region[] = [];
     let next = GUARD_SIZE;
