@@ -6,6 +6,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   asm: { summary: 'assemble eBPF assembly into bytecode', load: async () => (await import('./commands/asm.js')).asmCommand },
   disasm: { summary: 'disassemble raw eBPF bytecode or an object', load: async () => (await import('./commands/disasm.js')).disasmCommand },
   run: { summary: 'run every packet of a capture through an XDP program', load: async () => (await import('./commands/run.js')).runCommand },
+  map: { summary: 'show, dump, look up and change maps (bpftool map grammar)', load: async () => (await import('./commands/map.js')).mapCommand },
   plugin: {
     summary: 'run one program for the bpf_conformance runner',
     load: async () => (await import('./commands/plugin.js')).pluginCommand,

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseObject, setGlobal } from '../elf/index.js';
 import type { BpfProgram, MapDef, ObjectFile } from '../elf/types.js';
 import { GPL_ONLY_HELPERS, xdpHelpers } from '../helpers/xdp-table.js';
@@ -9,6 +10,7 @@ import { decode } from '../isa/decode.js';
 import { BPF_CALL_OPCODE, MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/opcodes.js';
 import { createMap } from '../maps/create.js';
 import type { BpfMap } from '../maps/map.js';
+import { pinMap, readPinned, restore } from '../maps/pin.js';
 import { checkProgram } from '../verifier/program.js';
 import { VerifierError } from '../verifier/errors.js';
 import { Interpreter } from '../vm/interpreter.js';
@@ -39,7 +41,16 @@ export interface LoadOptions {
   now?: () => bigint;
   /** Most bytes the object's memory (stack, frame, all maps) may take; default 1 GiB. */
   memoryLimit?: number;
+  /**
+   * Where maps declared with LIBBPF_PIN_BY_NAME are pinned (libbpf's pin_root_path).
+   * A map pinned there is reused, as libbpf reuses it; without this option such
+   * maps are not pinned at all (the real /sys/fs/bpf is the kernel's, not ours).
+   */
+  pinRoot?: string;
 }
+
+/** LIBBPF_PIN_BY_NAME. */
+const LIBBPF_PIN_BY_NAME = 1;
 
 const DEFAULT_MEMORY_LIMIT = 1 << 30;
 
@@ -50,7 +61,19 @@ export class LoadedObject {
     readonly maps: ReadonlyMap<string, BpfMap>,
     readonly programs: readonly XdpProgram[],
     readonly memory: Memory,
+    /** Paths of the maps pinned by name under LoadOptions.pinRoot. */
+    readonly pinPaths: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /**
+   * Pins maps: with `dir`, every map as DIR/NAME (bpftool's `pinmaps DIR`);
+   * without, the LIBBPF_PIN_BY_NAME maps under the pin root they came from.
+   */
+  pinMaps(dir?: string): string[] {
+    const targets = dir === undefined ? [...this.pinPaths] : [...this.maps.keys()].map((n): [string, string] => [n, join(dir, n)]);
+    for (const [name, path] of targets) pinMap(this.map(name), path);
+    return targets.map(([, path]) => path);
+  }
 
   /** A program by function name or by section (first in file order), as iproute2 selects. */
   program(selector: { section?: string; program?: string } = {}): XdpProgram {
@@ -105,6 +128,15 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
   object.maps.forEach((def, i) => {
     if (def.data) maps[i]!.updateElem(new Uint8Array(4), def.data);
   });
+  const pinPaths = new Map<string, string>();
+  if (options.pinRoot !== undefined) {
+    object.maps.forEach((def, i) => {
+      if (def.pinning !== LIBBPF_PIN_BY_NAME) return;
+      const path = join(options.pinRoot!, def.name);
+      pinPaths.set(def.name, path);
+      if (existsSync(path)) restore(maps[i]!, readPinned(path), path);
+    });
+  }
 
   const stack = memory.region('stack');
   const ctx = memory.region('ctx');
@@ -138,7 +170,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
     const vm = new Interpreter(insns, memory, helpers, stack.end, { budget: options.budget });
     return new XdpProgram(prog, vm, runtime, buff, ctx.start);
   });
-  return new LoadedObject(object, new Map(object.maps.map((d, i) => [d.name, maps[i]!])), programs, memory);
+  return new LoadedObject(object, new Map(object.maps.map((d, i) => [d.name, maps[i]!])), programs, memory, pinPaths);
 }
 
 function mapSpec(def: MapDef): Parameters<typeof createMap>[0] {

@@ -15,7 +15,7 @@ export const runCommand: Command = {
   summary: 'run every packet of a capture through an XDP program',
   usage: `usage: xdpsim run OBJ (--sec S | --program F) --pcap FILE [--jsonl OUT]
                   [--setup FILE] [--set VAR=VALUE]... [--ifindex N] [--queue N]
-                  [--engine interp|jit] [--trace]
+                  [--pin-dir DIR] [--pinmaps DIR] [--engine interp|jit] [--trace]
 
 Loads OBJ as libbpf/iproute2 do and runs each packet of FILE (pcap or pcapng;
 non-Ethernet link types are converted) in order, as BPF_PROG_TEST_RUN would:
@@ -32,6 +32,9 @@ maps persist across packets.
   --set VAR=VALUE       set a const volatile global before load (integer)
   --ifindex N           ingress_ifindex (default 1, as the kernel's test run)
   --queue N             rx_queue_index (default 0)
+  --pin-dir DIR         pin root for maps declared LIBBPF_PIN_BY_NAME: a map pinned
+                        there is reused, and is pinned there again after the run
+  --pinmaps DIR         after the run, pin every map as DIR/NAME (see xdpsim map)
   --trace               print bpf_printk output on standard error
 
 Without --jsonl (or with --jsonl to a file) a summary follows: verdict counts and
@@ -48,6 +51,8 @@ every map's contents as bpftool map dump prints them.`,
       queue: { type: 'string' },
       engine: { type: 'string' },
       trace: { type: 'boolean' },
+      'pin-dir': { type: 'string' },
+      pinmaps: { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('expected one object file');
     if (typeof values.pcap !== 'string') throw new UsageError('--pcap FILE is required');
@@ -59,6 +64,7 @@ every map's contents as bpftool map dump prints them.`,
 
     const obj = loadObject(positionals[0]!, {
       globals: parseGlobals(values.set as unknown as string[] | undefined),
+      ...(typeof values['pin-dir'] === 'string' && { pinRoot: values['pin-dir'] }),
       ...(values.trace === true && { trace: (line: string) => io.stderr(`bpf_trace_printk: ${line}\n`) }),
     });
     const program = obj.program({
@@ -83,6 +89,8 @@ every map's contents as bpftool map dump prints them.`,
     });
     out?.write(JSON.stringify({ maps: dumpMapsHex(obj.maps) }) + '\n');
     await out?.close();
+    obj.pinMaps();
+    if (typeof values.pinmaps === 'string') obj.pinMaps(values.pinmaps);
 
     if (values.jsonl !== '-') io.stdout(summary(obj, program.name, values.pcap, capture.packets.length, counts));
     if (capture.error) {

@@ -1,0 +1,141 @@
+import { loadObject } from '../../loader/load.js';
+import type { MapValue } from '../../maps/map.js';
+import { pinMap, readPinned, restore } from '../../maps/pin.js';
+import { createStandaloneMap } from '../../maps/standalone.js';
+import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, MAP_TYPE_NAMES } from '../../maps/types.js';
+import { UsageError, type Command } from '../command.js';
+
+const USAGE = `usage: xdpsim map show OBJ
+       xdpsim map dump    pinned PATH
+       xdpsim map lookup  pinned PATH key [hex] BYTES
+       xdpsim map update  pinned PATH key [hex] BYTES value [hex] BYTES [any|noexist|exist]
+       xdpsim map delete  pinned PATH key [hex] BYTES
+       xdpsim map getnext pinned PATH [key [hex] BYTES]
+
+bpftool's map grammar. 'show' lists the maps an object defines. The other
+commands work on a pinned map: a file written by 'xdpsim run --pin-dir DIR'
+(maps declared LIBBPF_PIN_BY_NAME) or 'xdpsim run --pinmaps DIR' (every map),
+the simulator's stand-in for /sys/fs/bpf. BYTES are numbers, one byte each
+(0x0a 10 ...), or with 'hex' hex digits (hex 0a 00 00 01, or hex 0a000001).`;
+
+const KEYWORDS = new Set(['key', 'value', 'any', 'noexist', 'exist']);
+
+/** Reads `key [hex] BYTES` style operands starting at args[i]; returns the bytes and the next index. */
+function bytesAt(args: string[], i: number, what: string): [Uint8Array, number] {
+  const out: number[] = [];
+  let hex = false;
+  if (args[i] === 'hex') {
+    hex = true;
+    i++;
+  }
+  for (; i < args.length && !KEYWORDS.has(args[i]!); i++) {
+    const t = args[i]!;
+    if (hex) {
+      if (!/^([0-9a-fA-F]{2})+$/.test(t)) throw new UsageError(`${what}: '${t}' is not hex bytes`);
+      out.push(...Buffer.from(t, 'hex'));
+    } else {
+      const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+      if (!(n >= 0 && n <= 255)) throw new UsageError(`${what}: '${t}' is not a byte (use 'hex' for hex digits)`);
+      out.push(n);
+    }
+  }
+  if (out.length === 0) throw new UsageError(`${what}: no bytes given`);
+  return [Uint8Array.from(out), i];
+}
+
+const hexSpaced = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+
+/** An entry as plain bpftool prints it without BTF. */
+function formatEntry(key: Uint8Array, value: MapValue): string {
+  if (!Array.isArray(value)) return `key: ${hexSpaced(key)}  value: ${hexSpaced(value)}`;
+  const cpus = value.map((v, c) => `value (CPU ${String(c).padStart(2, '0')}): ${hexSpaced(v)}`);
+  return [`key:`, hexSpaced(key), ...cpus].join('\n');
+}
+
+export const mapCommand: Command = {
+  name: 'map',
+  summary: 'show, dump, look up and change maps (bpftool map grammar)',
+  usage: USAGE,
+  async run(args, io) {
+    const [verb, ...rest] = args;
+    if (verb === 'show' || verb === 'list') {
+      if (rest.length !== 1) throw new UsageError('map show takes one object file');
+      const obj = loadObject(rest[0]!);
+      const lines: string[] = [];
+      [...obj.maps.values()].forEach((m, i) => {
+        const s = m.spec;
+        lines.push(`${i + 1}: ${MAP_TYPE_NAMES[s.type] ?? `type ${s.type}`}  name ${s.name}  flags 0x${s.flags.toString(16)}`);
+        lines.push(`\tkey ${s.keySize}B  value ${s.valueSize}B  max_entries ${s.maxEntries}`);
+      });
+      io.stdout(lines.join('\n') + '\n');
+      return 0;
+    }
+    if (!['dump', 'lookup', 'update', 'delete', 'getnext'].includes(verb ?? '')) throw new UsageError(`unknown map command '${verb ?? ''}'`);
+    if (rest[0] !== 'pinned' || rest[1] === undefined) throw new UsageError(`map ${verb} takes 'pinned PATH'`);
+    const path = rest[1];
+    const pinned = readPinned(path);
+    const map = createStandaloneMap(pinned.spec, pinned.cpus);
+    restore(map, pinned, path);
+    let i = 2;
+    const key = (): Uint8Array => {
+      if (rest[i] !== 'key') throw new UsageError(`map ${verb}: expected 'key'`);
+      const [bytes, next] = bytesAt(rest, i + 1, 'key');
+      i = next;
+      return bytes;
+    };
+    const end = (): void => {
+      if (i < rest.length) throw new UsageError(`map ${verb}: unexpected '${rest[i]}'`);
+    };
+    switch (verb) {
+      case 'dump': {
+        end();
+        const entries = map.entries();
+        const body = entries.map(([k, v]) => formatEntry(k, v));
+        io.stdout([...body, `Found ${entries.length} element${entries.length === 1 ? '' : 's'}`].join('\n') + '\n');
+        return 0;
+      }
+      case 'lookup': {
+        const k = key();
+        end();
+        const v = map.lookupElem(k);
+        if (v === undefined) {
+          io.stderr(`Error: key ${hexSpaced(k)} not found in ${path}\n`);
+          return 1;
+        }
+        io.stdout(formatEntry(k, v) + '\n');
+        return 0;
+      }
+      case 'update': {
+        const k = key();
+        if (rest[i] !== 'value') throw new UsageError(`map update: expected 'value'`);
+        const [v, next] = bytesAt(rest, i + 1, 'value');
+        i = next;
+        const flag = rest[i];
+        const flags = flag === 'noexist' ? BPF_NOEXIST : flag === 'exist' ? BPF_EXIST : BPF_ANY;
+        if (flag !== undefined) i++;
+        end();
+        map.updateElem(k, v, flags);
+        pinMap(map, path);
+        return 0;
+      }
+      case 'delete': {
+        const k = key();
+        end();
+        map.deleteElem(k);
+        pinMap(map, path);
+        return 0;
+      }
+      default: {
+        const k = rest[i] === 'key' ? key() : undefined;
+        end();
+        const next = map.nextKeyElem(k);
+        if (next === undefined) {
+          io.stderr(`Error: no next key${k ? ` after ${hexSpaced(k)}` : ''} in ${path}\n`);
+          return 1;
+        }
+        io.stdout(`${k ? `key:\n${hexSpaced(k)}\n` : 'key: None\n'}next key:\n${hexSpaced(next)}\n`);
+        return 0;
+      }
+    }
+  },
+};

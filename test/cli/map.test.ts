@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readCapture } from '../../src/pcap/index.js';
+import { runCli } from '../support/cli.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const STATS = join(ROOT, 'test/fixtures/pinning/stats.bpf.o');
+const DEMO = join(ROOT, 'captures/demo.pcap');
+const IPV4 = join(ROOT, 'captures/ipv4.pcap');
+
+describe('pinning and xdpsim map', () => {
+  it('reuses a map pinned by name across runs, as libbpf does with its pin root', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xdpsim-pin-'));
+    const run = () => runCli(['run', STATS, '--sec', 'xdp', '--pcap', IPV4, '--pin-dir', dir, '--jsonl', '/dev/null']);
+    const frames = readCapture(new Uint8Array(readFileSync(IPV4))).packets;
+    const record = (runs: number): string => {
+      const v = Buffer.alloc(16);
+      v.writeBigUInt64LE(BigInt(frames.length * runs), 0);
+      v.writeBigUInt64LE(BigInt(frames.reduce((n, p) => n + p.data.length, 0) * runs), 8);
+      return `key: 02 00 00 00  value: ${[...v].map((b) => b.toString(16).padStart(2, '0')).join(' ')}\n`;
+    };
+    expect((await run()).code).toBe(0);
+    const first = await runCli(['map', 'lookup', 'pinned', join(dir, 'xdp_stats_map'), 'key', '2', '0', '0', '0']);
+    expect(first.stdout).toBe(record(1));
+    expect((await run()).code).toBe(0);
+    const second = await runCli(['map', 'lookup', 'pinned', join(dir, 'xdp_stats_map'), 'key', 'hex', '02000000']);
+    expect(second.stdout).toBe(record(2));
+    // Only the map declared LIBBPF_PIN_BY_NAME is pinned.
+    const other = await runCli(['map', 'dump', 'pinned', join(dir, 'not_pinned')]);
+    expect(other).toMatchObject({ code: 1, stderr: expect.stringMatching(/no such pinned map/) });
+  });
+
+  it('pins every map with --pinmaps, and dumps, looks up, updates, deletes and walks them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xdpsim-pinmaps-'));
+    const fw = join(ROOT, 'examples/xdp_firewall.o');
+    const setup = join(ROOT, 'examples/xdp_firewall.setup');
+    expect((await runCli(['run', fw, '--sec', 'xdp', '--pcap', DEMO, '--setup', setup, '--pinmaps', dir, '--jsonl', '/dev/null'])).code).toBe(0);
+    const lpm = join(dir, 'blocked_sources');
+    expect((await runCli(['map', 'dump', 'pinned', lpm])).stdout).toBe(
+      'key: 20 00 00 00 c6 33 64 42  value: 25 00 00 00 00 00 00 00\nkey: 18 00 00 00 cb 00 71 00  value: 16 00 00 00 00 00 00 00\nFound 2 elements\n',
+    );
+    expect((await runCli(['map', 'update', 'pinned', lpm, 'key', 'hex', '10000000c0a80000', 'value', 'hex', '0000000000000000', 'noexist'])).code).toBe(0);
+    const again = await runCli(['map', 'update', 'pinned', lpm, 'key', 'hex', '10000000c0a80000', 'value', 'hex', '0000000000000000', 'noexist']);
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/EEXIST/) });
+    expect((await runCli(['map', 'delete', 'pinned', lpm, 'key', 'hex', '20000000c6336442'])).code).toBe(0);
+    expect((await runCli(['map', 'dump', 'pinned', lpm])).stdout).toMatch(/Found 2 elements\n$/);
+    const walk = await runCli(['map', 'getnext', 'pinned', lpm, 'key', 'hex', '18000000cb007100']);
+    expect(walk.stdout).toBe('key:\n18 00 00 00 cb 00 71 00\nnext key:\n10 00 00 00 c0 a8 00 00\n');
+    const percpu = await runCli(['map', 'lookup', 'pinned', join(dir, 'action_counts'), 'key', '1', '0', '0', '0']);
+    expect(percpu.stdout).toBe(
+      'key:\n01 00 00 00\nvalue (CPU 00): 3b 00 00 00 00 00 00 00 68 10 00 00 00 00 00 00\nvalue (CPU 01): 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n',
+    );
+  });
+
+  it("lists an object's maps like bpftool map show", async () => {
+    const r = await runCli(['map', 'show', join(ROOT, 'examples/xdp_firewall.o')]);
+    expect(r.stdout).toBe(
+      [
+        '1: percpu_array  name action_counts  flags 0x0',
+        '\tkey 4B  value 16B  max_entries 5',
+        '2: hash  name deny_rules  flags 0x0',
+        '\tkey 16B  value 16B  max_entries 65536',
+        '3: lpm_trie  name blocked_sources  flags 0x1',
+        '\tkey 8B  value 8B  max_entries 1024',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses bad operands and files that are not pinned maps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xdpsim-badpin-'));
+    const junk = join(dir, 'junk');
+    writeFileSync(junk, '{"hello": 1}');
+    expect((await runCli(['map', 'dump', 'pinned', junk])).stderr).toMatch(/not a pinned map/);
+    expect((await runCli(['map', 'frob', 'pinned', junk])).code).toBe(2);
+    const badByte = await runCli(['map', 'lookup', 'pinned', junk, 'key', '300']);
+    expect(badByte.code).toBe(1);
+  });
+});
