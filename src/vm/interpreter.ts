@@ -1,65 +1,25 @@
 import type { InsnArray } from '../isa/instruction.js';
 import {
   BPF_ADD,
-  BPF_ALU,
-  BPF_ALU64,
   BPF_AND,
-  BPF_ARSH,
-  BPF_ATOMIC,
   BPF_B,
-  BPF_CALL,
-  BPF_CLASS,
   BPF_CMPXCHG,
-  BPF_DIV,
   BPF_DW,
-  BPF_END,
-  BPF_EXIT,
   BPF_FETCH,
   BPF_H,
-  BPF_JA,
-  BPF_JEQ,
-  BPF_JGE,
-  BPF_JGT,
-  BPF_JLE,
-  BPF_JLT,
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_JNE,
-  BPF_JSET,
-  BPF_JSGE,
-  BPF_JSGT,
-  BPF_JSLT,
-  BPF_LDDW,
-  BPF_LDX,
   BPF_LOAD_ACQ,
-  BPF_LSH,
-  BPF_MEMSX,
-  BPF_MOD,
-  BPF_MODE,
-  BPF_MOV,
-  BPF_MUL,
-  BPF_NEG,
-  BPF_OP,
   BPF_OR,
   BPF_PSEUDO_CALL,
-  BPF_RSH,
   BPF_SIZE,
-  BPF_SRC,
-  BPF_ST,
   BPF_STORE_REL,
-  BPF_STX,
-  BPF_SUB,
-  BPF_TO_BE,
   BPF_W,
-  BPF_X,
   BPF_XCHG,
   BPF_XOR,
   MAX_BPF_STACK,
   MAX_CALL_FRAMES,
 } from '../isa/opcodes.js';
-import { BPF_JCOND } from '../isa/decode.js';
 import { RuntimeError } from './errors.js';
-import type { HelperCall, HelperTable } from './helper.js';
+import type { Helper, HelperCall, HelperTable } from './helper.js';
 import {
   arsh64,
   bswap16,
@@ -75,11 +35,6 @@ import {
   ult64,
 } from './int64.js';
 import type { Memory } from './memory.js';
-
-const LOAD_ACQ_B = BPF_STX | BPF_ATOMIC | BPF_B;
-const LOAD_ACQ_H = BPF_STX | BPF_ATOMIC | BPF_H;
-const LOAD_ACQ_W = BPF_STX | BPF_ATOMIC | BPF_W;
-const LOAD_ACQ_DW = BPF_STX | BPF_ATOMIC | BPF_DW;
 
 /** Instructions one run may execute before it is stopped (the issue's default). */
 export const DEFAULT_INSN_BUDGET = 1_000_000;
@@ -120,17 +75,20 @@ export class Interpreter implements HelperCall {
   private loops = 0;
   private tailCalls = 0;
   private pendingTail: InsnArray | undefined;
+  /** Helpers indexed by id: an array read is cheaper than a Map lookup on every call. */
+  private readonly helperById: Array<Helper | undefined> = [];
 
   constructor(
     private readonly entry: InsnArray,
     readonly memory: Memory,
-    private readonly helpers: HelperTable,
+    helpers: HelperTable,
     /** Address one past the outermost frame's stack; deeper frames sit below it. */
     private readonly stackTop: number,
     options: InterpreterOptions = {},
   ) {
     this.budget = options.budget ?? DEFAULT_INSN_BUDGET;
     this.prog = entry;
+    for (const [id, helper] of helpers) this.helperById[id] = helper;
   }
 
   /** R0 as an unsigned 64-bit value. */
@@ -185,10 +143,13 @@ export class Interpreter implements HelperCall {
 
   /**
    * Runs `this.prog` from `startPc` in frame `this.depth` until the frame at
-   * `baseDepth` exits; returns the low 32 bits of R0.
+   * `baseDepth` exits; returns the low 32 bits of R0. One flat switch over the
+   * opcode byte, which V8 compiles to a jump table; operand decoding is the
+   * decoder's, done once at load.
    */
   private exec(startPc: number, baseDepth: number): number {
-    let { code, dst: dsts, src: srcs, off: offs, imm: imms } = this.prog;
+    let words = packedOf(this.prog);
+    let imms = this.prog.imm;
     const r = this.regs;
     const mem = this.memory;
     const view = mem.view;
@@ -199,173 +160,330 @@ export class Interpreter implements HelperCall {
 
     for (;;) {
       if (--left < 0) throw new RuntimeError(pc, `instruction budget of ${this.budget} exhausted`);
-      const op = code[pc]!;
-      const d = dsts[pc]! << 1;
-      const s = srcs[pc]! << 1;
+      const word = words[pc]!;
+      const op = word & 0xff;
+      const d = (word >> 7) & 0x1e;
+      const s = (word >> 11) & 0x1e;
+      const off = word >> 16;
       const imm = imms[pc]!;
-      const cls = BPF_CLASS(op);
-
-      if (cls === BPF_ALU64) {
-        const useReg = BPF_SRC(op) === BPF_X;
-        const blo = useReg ? r[s]! : imm;
-        const bhi = useReg ? r[s + 1]! : imm >> 31;
-        const alo = r[d]!;
-        const ahi = r[d + 1]!;
-        switch (BPF_OP(op)) {
-          case BPF_ADD: {
-            const lo = (alo >>> 0) + (blo >>> 0);
-            r[d] = lo;
-            r[d + 1] = (ahi + bhi + (lo > 0xffffffff ? 1 : 0)) | 0;
-            break;
-          }
-          case BPF_SUB: {
-            const lo = (alo >>> 0) - (blo >>> 0);
-            r[d] = lo;
-            r[d + 1] = (ahi - bhi - (lo < 0 ? 1 : 0)) | 0;
-            break;
-          }
-          case BPF_MUL:
-            mul64(r, d, alo, ahi, blo, bhi);
-            break;
-          case BPF_DIV:
-          case BPF_MOD: {
-            const isMod = BPF_OP(op) === BPF_MOD;
-            if (blo === 0 && bhi === 0) {
-              // x / 0 = 0 and x % 0 = x (RFC 9669, section 4.1).
-              if (!isMod) r[d] = r[d + 1] = 0;
-            } else if (offs[pc] === 1) {
-              sdivmod64(r, d, alo, ahi, blo, bhi, isMod);
-            } else {
-              udivmod64(r, d, alo, ahi, blo, bhi, isMod);
-            }
-            break;
-          }
-          case BPF_OR:
-            r[d] = alo | blo;
-            r[d + 1] = ahi | bhi;
-            break;
-          case BPF_AND:
-            r[d] = alo & blo;
-            r[d + 1] = ahi & bhi;
-            break;
-          case BPF_XOR:
-            r[d] = alo ^ blo;
-            r[d + 1] = ahi ^ bhi;
-            break;
-          case BPF_LSH:
-            lsh64(r, d, alo, ahi, blo & 63);
-            break;
-          case BPF_RSH:
-            rsh64(r, d, alo, ahi, blo & 63);
-            break;
-          case BPF_ARSH:
-            arsh64(r, d, alo, ahi, blo & 63);
-            break;
-          case BPF_NEG: {
-            r[d] = -alo | 0;
-            r[d + 1] = (~ahi + (alo === 0 ? 1 : 0)) | 0;
-            break;
-          }
-          case BPF_MOV:
-            switch (offs[pc]) {
-              case 8:
-                r[d] = (blo << 24) >> 24;
-                r[d + 1] = r[d]! >> 31;
-                break;
-              case 16:
-                r[d] = (blo << 16) >> 16;
-                r[d + 1] = r[d]! >> 31;
-                break;
-              case 32:
-                r[d] = blo;
-                r[d + 1] = blo >> 31;
-                break;
-              default:
-                r[d] = blo;
-                r[d + 1] = bhi;
-            }
-            break;
-          case BPF_END:
-            byteSwap(r, d, imm);
-            break;
-          default:
-            throw new RuntimeError(pc, `unknown opcode ${op.toString(16)}`);
+      switch (op) {
+        // ALU64: 64-bit operations; K operands are the sign-extended immediate.
+        case 0x07:
+        case 0x0f: {
+          const blo = op & 8 ? r[s]! : imm;
+          const bhi = op & 8 ? r[s + 1]! : imm >> 31;
+          const lo = (r[d]! >>> 0) + (blo >>> 0);
+          r[d] = lo;
+          r[d + 1] = (r[d + 1]! + bhi + (lo > 0xffffffff ? 1 : 0)) | 0;
+          break;
         }
-        pc++;
-        continue;
-      }
-
-      if (cls === BPF_ALU) {
-        const b = BPF_SRC(op) === BPF_X ? r[s]! : imm;
-        const a = r[d]!;
-        let res: number;
-        switch (BPF_OP(op)) {
-          case BPF_ADD:
-            res = (a + b) | 0;
-            break;
-          case BPF_SUB:
-            res = (a - b) | 0;
-            break;
-          case BPF_MUL:
-            res = Math.imul(a, b);
-            break;
-          case BPF_DIV:
-            res = b === 0 ? 0 : offs[pc] === 1 ? sdivmod32(a, b, false) : udivmod32(a, b, false);
-            break;
-          case BPF_MOD:
-            res = b === 0 ? a : offs[pc] === 1 ? sdivmod32(a, b, true) : udivmod32(a, b, true);
-            break;
-          case BPF_OR:
-            res = a | b;
-            break;
-          case BPF_AND:
-            res = a & b;
-            break;
-          case BPF_XOR:
-            res = a ^ b;
-            break;
-          case BPF_LSH:
-            res = a << (b & 31);
-            break;
-          case BPF_RSH:
-            res = a >>> (b & 31);
-            break;
-          case BPF_ARSH:
-            res = a >> (b & 31);
-            break;
-          case BPF_NEG:
-            res = -a | 0;
-            break;
-          case BPF_MOV:
-            res = offs[pc] === 8 ? (b << 24) >> 24 : offs[pc] === 16 ? (b << 16) >> 16 : b;
-            break;
-          case BPF_END:
-            if (BPF_SRC(op) === BPF_TO_BE) {
-              byteSwap(r, d, imm);
-            } else {
-              // To little-endian on a little-endian machine: truncate only.
-              if (imm === 16) r[d] = a & 0xffff;
-              if (imm !== 64) r[d + 1] = 0;
-            }
-            pc++;
-            continue;
-          default:
-            throw new RuntimeError(pc, `unknown opcode ${op.toString(16)}`);
+        case 0x17:
+        case 0x1f: {
+          const blo = op & 8 ? r[s]! : imm;
+          const bhi = op & 8 ? r[s + 1]! : imm >> 31;
+          const lo = (r[d]! >>> 0) - (blo >>> 0);
+          r[d] = lo;
+          r[d + 1] = (r[d + 1]! - bhi - (lo < 0 ? 1 : 0)) | 0;
+          break;
         }
-        r[d] = res;
-        r[d + 1] = 0;
-        pc++;
-        continue;
-      }
-
-      if (cls === BPF_JMP || cls === BPF_JMP32) {
-        const jop = BPF_OP(op);
-        if (jop === BPF_JA) {
-          pc += (cls === BPF_JMP ? offs[pc]! : imm) + 1;
-          continue;
+        case 0x27:
+        case 0x2f:
+          mul64(r, d, r[d]!, r[d + 1]!, op & 8 ? r[s]! : imm, op & 8 ? r[s + 1]! : imm >> 31);
+          break;
+        case 0x37:
+        case 0x3f:
+        case 0x97:
+        case 0x9f: {
+          const blo = op & 8 ? r[s]! : imm;
+          const bhi = op & 8 ? r[s + 1]! : imm >> 31;
+          const isMod = op >= 0x97;
+          if (blo === 0 && bhi === 0) {
+            // x / 0 = 0 and x % 0 = x (RFC 9669, section 4.1).
+            if (!isMod) r[d] = r[d + 1] = 0;
+          } else if (off === 1) {
+            sdivmod64(r, d, r[d]!, r[d + 1]!, blo, bhi, isMod);
+          } else {
+            udivmod64(r, d, r[d]!, r[d + 1]!, blo, bhi, isMod);
+          }
+          break;
         }
-        if (jop === BPF_CALL) {
-          if (srcs[pc] === BPF_PSEUDO_CALL) {
+        case 0x47:
+          r[d] |= imm;
+          r[d + 1] |= imm >> 31;
+          break;
+        case 0x4f:
+          r[d] |= r[s]!;
+          r[d + 1] |= r[s + 1]!;
+          break;
+        case 0x57:
+          r[d] &= imm;
+          r[d + 1] &= imm >> 31;
+          break;
+        case 0x5f:
+          r[d] &= r[s]!;
+          r[d + 1] &= r[s + 1]!;
+          break;
+        case 0xa7:
+          r[d] ^= imm;
+          r[d + 1] ^= imm >> 31;
+          break;
+        case 0xaf:
+          r[d] ^= r[s]!;
+          r[d + 1] ^= r[s + 1]!;
+          break;
+        case 0x67:
+        case 0x6f:
+          lsh64(r, d, r[d]!, r[d + 1]!, (op & 8 ? r[s]! : imm) & 63);
+          break;
+        case 0x77:
+        case 0x7f:
+          rsh64(r, d, r[d]!, r[d + 1]!, (op & 8 ? r[s]! : imm) & 63);
+          break;
+        case 0xc7:
+        case 0xcf:
+          arsh64(r, d, r[d]!, r[d + 1]!, (op & 8 ? r[s]! : imm) & 63);
+          break;
+        case 0x87: {
+          const lo = r[d]!;
+          r[d] = -lo | 0;
+          r[d + 1] = (~r[d + 1]! + (lo === 0 ? 1 : 0)) | 0;
+          break;
+        }
+        case 0xb7:
+          r[d] = imm;
+          r[d + 1] = imm >> 31;
+          break;
+        case 0xbf: {
+          if (off === 0) {
+            r[d] = r[s]!;
+            r[d + 1] = r[s + 1]!;
+          } else {
+            const v = off === 8 ? (r[s]! << 24) >> 24 : off === 16 ? (r[s]! << 16) >> 16 : r[s]!;
+            r[d] = v;
+            r[d + 1] = v >> 31;
+          }
+          break;
+        }
+        case 0xd7:
+        case 0xdc:
+          byteSwap(r, d, imm);
+          break;
+
+        // ALU: 32-bit operations; every result is zero-extended.
+        case 0x04:
+        case 0x0c:
+          r[d] = (r[d]! + (op & 8 ? r[s]! : imm)) | 0;
+          r[d + 1] = 0;
+          break;
+        case 0x14:
+        case 0x1c:
+          r[d] = (r[d]! - (op & 8 ? r[s]! : imm)) | 0;
+          r[d + 1] = 0;
+          break;
+        case 0x24:
+        case 0x2c:
+          r[d] = Math.imul(r[d]!, op & 8 ? r[s]! : imm);
+          r[d + 1] = 0;
+          break;
+        case 0x34:
+        case 0x3c: {
+          const b = op & 8 ? r[s]! : imm;
+          r[d] = b === 0 ? 0 : off === 1 ? sdivmod32(r[d]!, b, false) : udivmod32(r[d]!, b, false);
+          r[d + 1] = 0;
+          break;
+        }
+        case 0x94:
+        case 0x9c: {
+          const b = op & 8 ? r[s]! : imm;
+          if (b !== 0) r[d] = off === 1 ? sdivmod32(r[d]!, b, true) : udivmod32(r[d]!, b, true);
+          r[d + 1] = 0;
+          break;
+        }
+        case 0x44:
+        case 0x4c:
+          r[d] |= op & 8 ? r[s]! : imm;
+          r[d + 1] = 0;
+          break;
+        case 0x54:
+        case 0x5c:
+          r[d] &= op & 8 ? r[s]! : imm;
+          r[d + 1] = 0;
+          break;
+        case 0xa4:
+        case 0xac:
+          r[d] ^= op & 8 ? r[s]! : imm;
+          r[d + 1] = 0;
+          break;
+        case 0x64:
+        case 0x6c:
+          r[d] <<= (op & 8 ? r[s]! : imm) & 31;
+          r[d + 1] = 0;
+          break;
+        case 0x74:
+        case 0x7c:
+          r[d] = r[d]! >>> ((op & 8 ? r[s]! : imm) & 31);
+          r[d + 1] = 0;
+          break;
+        case 0xc4:
+        case 0xcc:
+          r[d] >>= (op & 8 ? r[s]! : imm) & 31;
+          r[d + 1] = 0;
+          break;
+        case 0x84:
+          r[d] = -r[d]! | 0;
+          r[d + 1] = 0;
+          break;
+        case 0xb4:
+          r[d] = imm;
+          r[d + 1] = 0;
+          break;
+        case 0xbc: {
+          r[d] = off === 8 ? (r[s]! << 24) >> 24 : off === 16 ? (r[s]! << 16) >> 16 : r[s]!;
+          r[d + 1] = 0;
+          break;
+        }
+        case 0xd4:
+          // To little-endian on a little-endian machine: truncate only.
+          if (imm === 16) r[d] &= 0xffff;
+          if (imm !== 64) r[d + 1] = 0;
+          break;
+
+        // JMP and JMP32.
+        case 0x05:
+          pc += off;
+          break;
+        case 0x06:
+          pc += imm;
+          break;
+        case 0x15:
+        case 0x1d:
+        case 0x55:
+        case 0x5d:
+        case 0x45:
+        case 0x4d:
+        case 0x25:
+        case 0x2d:
+        case 0x35:
+        case 0x3d:
+        case 0xa5:
+        case 0xad:
+        case 0xb5:
+        case 0xbd:
+        case 0x65:
+        case 0x6d:
+        case 0x75:
+        case 0x7d:
+        case 0xc5:
+        case 0xcd:
+        case 0xd5:
+        case 0xdd: {
+          const alo = r[d]!;
+          const ahi = r[d + 1]!;
+          const blo = op & 8 ? r[s]! : imm;
+          const bhi = op & 8 ? r[s + 1]! : imm >> 31;
+          let taken: boolean;
+          switch (op & 0xf0) {
+            case 0x10:
+              taken = alo === blo && ahi === bhi;
+              break;
+            case 0x50:
+              taken = alo !== blo || ahi !== bhi;
+              break;
+            case 0x40:
+              taken = (alo & blo) !== 0 || (ahi & bhi) !== 0;
+              break;
+            case 0x20:
+              taken = ult64(blo, bhi, alo, ahi);
+              break;
+            case 0x30:
+              taken = !ult64(alo, ahi, blo, bhi);
+              break;
+            case 0xa0:
+              taken = ult64(alo, ahi, blo, bhi);
+              break;
+            case 0xb0:
+              taken = !ult64(blo, bhi, alo, ahi);
+              break;
+            case 0x60:
+              taken = slt64(blo, bhi, alo, ahi);
+              break;
+            case 0x70:
+              taken = !slt64(alo, ahi, blo, bhi);
+              break;
+            case 0xc0:
+              taken = slt64(alo, ahi, blo, bhi);
+              break;
+            default:
+              taken = !slt64(blo, bhi, alo, ahi);
+          }
+          if (taken) pc += off;
+          break;
+        }
+        case 0x16:
+        case 0x1e:
+        case 0x56:
+        case 0x5e:
+        case 0x46:
+        case 0x4e:
+        case 0x26:
+        case 0x2e:
+        case 0x36:
+        case 0x3e:
+        case 0xa6:
+        case 0xae:
+        case 0xb6:
+        case 0xbe:
+        case 0x66:
+        case 0x6e:
+        case 0x76:
+        case 0x7e:
+        case 0xc6:
+        case 0xce:
+        case 0xd6:
+        case 0xde: {
+          const a = r[d]!;
+          const b = op & 8 ? r[s]! : imm;
+          let taken: boolean;
+          switch (op & 0xf0) {
+            case 0x10:
+              taken = a === b;
+              break;
+            case 0x50:
+              taken = a !== b;
+              break;
+            case 0x40:
+              taken = (a & b) !== 0;
+              break;
+            case 0x20:
+              taken = a >>> 0 > b >>> 0;
+              break;
+            case 0x30:
+              taken = a >>> 0 >= b >>> 0;
+              break;
+            case 0xa0:
+              taken = a >>> 0 < b >>> 0;
+              break;
+            case 0xb0:
+              taken = a >>> 0 <= b >>> 0;
+              break;
+            case 0x60:
+              taken = a > b;
+              break;
+            case 0x70:
+              taken = a >= b;
+              break;
+            case 0xc0:
+              taken = a < b;
+              break;
+            default:
+              taken = a <= b;
+          }
+          if (taken) pc += off;
+          break;
+        }
+        case 0x85:
+        case 0x8d: {
+          if (op === 0x85 && s === BPF_PSEUDO_CALL << 1) {
             if (depth + 1 >= MAX_CALL_FRAMES) {
               throw new RuntimeError(pc, `the call stack of ${depth + 2} frames is too deep`);
             }
@@ -379,8 +497,8 @@ export class Interpreter implements HelperCall {
             pc += imm + 1;
             continue;
           }
-          const id = BPF_SRC(op) === BPF_X ? r[d]! : imm;
-          const helper = this.helpers.get(id);
+          const id = op === 0x8d ? r[d]! : imm;
+          const helper = id >= 0 ? this.helperById[id] : undefined;
           if (!helper) throw new RuntimeError(pc, `call to unknown helper ${id}`);
           this.insn = pc;
           this.depth = depth;
@@ -391,14 +509,14 @@ export class Interpreter implements HelperCall {
             // bpf_tail_call: the target replaces this program in the same frame.
             this.prog = this.pendingTail;
             this.pendingTail = undefined;
-            ({ code, dst: dsts, src: srcs, off: offs, imm: imms } = this.prog);
+            words = packedOf(this.prog);
+            imms = this.prog.imm;
             pc = 0;
             continue;
           }
-          pc++;
-          continue;
+          break;
         }
-        if (jop === BPF_EXIT) {
+        case 0x95: {
           if (depth === baseDepth) {
             this.left = left;
             return r[0]!;
@@ -411,68 +529,114 @@ export class Interpreter implements HelperCall {
           const back = this.frameProgs[depth]!;
           if (back !== this.prog) {
             this.prog = back;
-            ({ code, dst: dsts, src: srcs, off: offs, imm: imms } = back);
+            words = packedOf(back);
+            imms = back.imm;
           }
           continue;
         }
-        if (jop === BPF_JCOND) {
-          if (this.loops === 0) pc += offs[pc]! + 1;
-          else {
-            this.loops--;
-            pc++;
-          }
-          continue;
+        case 0xe5:
+          if (this.loops === 0) pc += off;
+          else this.loops--;
+          break;
+
+        // Loads: LDX MEM zero-extends, LDX MEMSX sign-extends.
+        case 0x71:
+        case 0x91: {
+          const a = address(r, s, off, pc);
+          mem.check(a, 1, false, pc);
+          r[d] = op === 0x71 ? view.getUint8(a) : view.getInt8(a);
+          r[d + 1] = op === 0x71 ? 0 : r[d]! >> 31;
+          break;
         }
-        const useReg = BPF_SRC(op) === BPF_X;
-        const taken =
-          cls === BPF_JMP
-            ? compare64(jop, r[d]!, r[d + 1]!, useReg ? r[s]! : imm, useReg ? r[s + 1]! : imm >> 31)
-            : compare32(jop, r[d]!, useReg ? r[s]! : imm);
-        pc += taken ? offs[pc]! + 1 : 1;
-        continue;
-      }
+        case 0x69:
+        case 0x89: {
+          const a = address(r, s, off, pc);
+          mem.check(a, 2, false, pc);
+          r[d] = op === 0x69 ? view.getUint16(a, true) : view.getInt16(a, true);
+          r[d + 1] = op === 0x69 ? 0 : r[d]! >> 31;
+          break;
+        }
+        case 0x61:
+        case 0x81: {
+          const a = address(r, s, off, pc);
+          mem.check(a, 4, false, pc);
+          r[d] = view.getInt32(a, true);
+          r[d + 1] = op === 0x61 ? 0 : r[d]! >> 31;
+          break;
+        }
+        case 0x79: {
+          const a = address(r, s, off, pc);
+          mem.check(a, 8, false, pc);
+          r[d] = view.getInt32(a, true);
+          r[d + 1] = view.getInt32(a + 4, true);
+          break;
+        }
 
-      if (cls === BPF_LDX) {
-        const addr = address(r, s, offs[pc]!, pc);
-        const size = BPF_SIZE(op);
-        const signed = BPF_MODE(op) === BPF_MEMSX;
-        load(mem, view, r, d, addr, size, signed, pc);
-        pc++;
-        continue;
-      }
+        // Stores: ST takes the immediate, STX a register.
+        case 0x72:
+        case 0x73: {
+          const a = address(r, d, off, pc);
+          mem.check(a, 1, true, pc);
+          view.setUint8(a, (op === 0x72 ? imm : r[s]!) & 0xff);
+          break;
+        }
+        case 0x6a:
+        case 0x6b: {
+          const a = address(r, d, off, pc);
+          mem.check(a, 2, true, pc);
+          view.setUint16(a, (op === 0x6a ? imm : r[s]!) & 0xffff, true);
+          break;
+        }
+        case 0x62:
+        case 0x63: {
+          const a = address(r, d, off, pc);
+          mem.check(a, 4, true, pc);
+          view.setInt32(a, op === 0x62 ? imm : r[s]!, true);
+          break;
+        }
+        case 0x7a:
+        case 0x7b: {
+          const a = address(r, d, off, pc);
+          mem.check(a, 8, true, pc);
+          view.setInt32(a, op === 0x7a ? imm : r[s]!, true);
+          view.setInt32(a + 4, op === 0x7a ? imm >> 31 : r[s + 1]!, true);
+          break;
+        }
 
-      if (op === LOAD_ACQ_W || op === LOAD_ACQ_DW || op === LOAD_ACQ_H || op === LOAD_ACQ_B) {
-        if (imm === BPF_LOAD_ACQ) {
-          // Load-acquire reads through src into dst, unlike every other STX form.
-          load(mem, view, r, d, address(r, s, offs[pc]!, pc), BPF_SIZE(op), false, pc);
+        // Atomics, and load-acquire (which reads through src into dst) / store-release.
+        case 0xc3:
+        case 0xdb:
+        case 0xd3:
+        case 0xcb: {
+          const size = BPF_SIZE(op);
+          if (imm === BPF_LOAD_ACQ) load(mem, view, r, d, address(r, s, off, pc), size, false, pc);
+          else atomic(mem, view, r, s, address(r, d, off, pc), size, imm, pc);
+          break;
+        }
+
+        case 0x18:
+          r[d] = imm;
+          r[d + 1] = imms[pc + 1]!;
           pc++;
-          continue;
-        }
+          break;
+        default:
+          throw new RuntimeError(pc, `opcode ${op.toString(16).padStart(2, '0')} cannot run here`);
       }
-
-      if (cls === BPF_ST || cls === BPF_STX) {
-        const addr = address(r, d, offs[pc]!, pc);
-        const size = BPF_SIZE(op);
-        if (cls === BPF_STX && BPF_MODE(op) === BPF_ATOMIC) {
-          atomic(mem, view, r, s, addr, size, imm, pc);
-        } else if (cls === BPF_STX) {
-          store(mem, view, addr, size, r[s]!, r[s + 1]!, pc);
-        } else {
-          store(mem, view, addr, size, imm, imm >> 31, pc);
-        }
-        pc++;
-        continue;
-      }
-
-      if (op === BPF_LDDW) {
-        r[d] = imm;
-        r[d + 1] = imms[pc + 1]!;
-        pc += 2;
-        continue;
-      }
-      throw new RuntimeError(pc, `opcode ${op.toString(16).padStart(2, '0')} cannot run here`);
+      pc++;
     }
   }
+}
+
+const PACKED = new WeakMap<InsnArray, Int32Array>();
+
+/** The packed words of a program, built once per program. */
+function packedOf(prog: InsnArray): Int32Array {
+  let words = PACKED.get(prog);
+  if (!words) {
+    words = prog.packed();
+    PACKED.set(prog, words);
+  }
+  return words;
 }
 
 /** The address base + off, or a fault when the 64-bit sum is not a small non-negative number. */
@@ -622,58 +786,5 @@ function byteSwap(r: Int32Array, d: number, bits: number): void {
   }
 }
 
-function compare64(op: number, alo: number, ahi: number, blo: number, bhi: number): boolean {
-  switch (op) {
-    case BPF_JEQ:
-      return alo === blo && ahi === bhi;
-    case BPF_JNE:
-      return alo !== blo || ahi !== bhi;
-    case BPF_JSET:
-      return (alo & blo) !== 0 || (ahi & bhi) !== 0;
-    case BPF_JGT:
-      return ult64(blo, bhi, alo, ahi);
-    case BPF_JGE:
-      return !ult64(alo, ahi, blo, bhi);
-    case BPF_JLT:
-      return ult64(alo, ahi, blo, bhi);
-    case BPF_JLE:
-      return !ult64(blo, bhi, alo, ahi);
-    case BPF_JSGT:
-      return slt64(blo, bhi, alo, ahi);
-    case BPF_JSGE:
-      return !slt64(alo, ahi, blo, bhi);
-    case BPF_JSLT:
-      return slt64(alo, ahi, blo, bhi);
-    default:
-      // BPF_JSLE: the decoder admits no other condition.
-      return !slt64(blo, bhi, alo, ahi);
-  }
-}
 
-function compare32(op: number, a: number, b: number): boolean {
-  switch (op) {
-    case BPF_JEQ:
-      return a === b;
-    case BPF_JNE:
-      return a !== b;
-    case BPF_JSET:
-      return (a & b) !== 0;
-    case BPF_JGT:
-      return a >>> 0 > b >>> 0;
-    case BPF_JGE:
-      return a >>> 0 >= b >>> 0;
-    case BPF_JLT:
-      return a >>> 0 < b >>> 0;
-    case BPF_JLE:
-      return a >>> 0 <= b >>> 0;
-    case BPF_JSGT:
-      return a > b;
-    case BPF_JSGE:
-      return a >= b;
-    case BPF_JSLT:
-      return a < b;
-    default:
-      return a <= b;
-  }
-}
 

@@ -106,16 +106,25 @@ export class Memory {
     return found;
   }
 
-  /** The region that holds [address, address + size), or -1. */
+  /**
+   * The region that holds [address, address + size), or -1. Regions are laid
+   * out in ascending address order, so after the one-entry cache misses, a
+   * binary search finds the last region starting at or below the address.
+   */
   find(address: number, size: number): number {
+    const starts = this.starts;
     const last = this.last;
-    if (address >= this.starts[last]! && address + size <= this.ends[last]!) return last;
-    const n = this.starts.length;
-    for (let i = 0; i < n; i++) {
-      if (address >= this.starts[i]! && address + size <= this.ends[i]!) {
-        this.last = i;
-        return i;
-      }
+    if (address >= starts[last]! && address + size <= this.ends[last]!) return last;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= address) lo = mid;
+      else hi = mid - 1;
+    }
+    if (address >= starts[lo]! && address + size <= this.ends[lo]!) {
+      this.last = lo;
+      return lo;
     }
     return -1;
   }

@@ -16,6 +16,9 @@ import {
   XDP_TAILROOM,
 } from './constants.js';
 
+/** The fragments of every linear frame: one shared empty list, so loading a frame allocates nothing. */
+const NO_FRAGS: Uint8Array[] = [];
+
 /** A frame the kernel would not run (BPF_PROG_TEST_RUN refuses it with `errno`). */
 export class FrameError extends Error {
   constructor(
@@ -42,8 +45,8 @@ export class XdpBuff {
   dataMeta = 0;
   /** data_hard_start + frame_sz - tailroom: where the linear part must end. */
   readonly hardEnd: number;
-  frags: Uint8Array[] = [];
-  /** Bytes in use in each fragment page. */
+  /** Fragment pages past the linear part; shared and empty for the common linear frame. */
+  frags: Uint8Array[] = NO_FRAGS;
   private readonly u8: Uint8Array;
   private readonly view: DataView;
 
@@ -74,10 +77,14 @@ export class XdpBuff {
     this.data = this.hardStart + XDP_PACKET_HEADROOM;
     this.dataMeta = this.data;
     this.dataEnd = this.data + linear;
-    this.u8.set(packet.subarray(0, linear), this.data);
-    this.frags = [];
-    for (let at = linear; at < packet.length; at += XDP_FRAME_SIZE) {
-      this.frags.push(packet.slice(at, Math.min(at + XDP_FRAME_SIZE, packet.length)));
+    this.u8.set(linear === packet.length ? packet : packet.subarray(0, linear), this.data);
+    if (fragBytes === 0) {
+      if (this.frags.length > 0) this.frags = NO_FRAGS;
+    } else {
+      this.frags = [];
+      for (let at = linear; at < packet.length; at += XDP_FRAME_SIZE) {
+        this.frags.push(packet.slice(at, Math.min(at + XDP_FRAME_SIZE, packet.length)));
+      }
     }
     this.view.setUint32(this.ctx.start + XDP_MD_INGRESS_IFINDEX, ifindex, true);
     this.view.setUint32(this.ctx.start + XDP_MD_RX_QUEUE_INDEX, queue, true);

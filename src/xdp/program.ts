@@ -48,21 +48,34 @@ export class XdpProgram {
    * and ENOMEM. Maps keep their contents across runs.
    */
   run(frame: Uint8Array, options: XdpRunOptions = {}): XdpResult {
-    this.buff.load(frame, options.ifindex ?? 1, options.queue ?? 0);
-    this.runtime.cpu = options.cpu ?? 0;
+    const verdict = this.runVerdict(frame, options.ifindex ?? 1, options.queue ?? 0, options.cpu ?? 0);
+    const result: XdpResult = { verdict, data: this.buff.output() };
+    if (verdict === XDP_REDIRECT && this.runtime.redirect) result.redirect = this.runtime.redirect;
+    return result;
+  }
+
+  /**
+   * The per-packet path of replay and benchmarks: runs a frame and returns the
+   * verdict, allocating nothing for a linear frame. The frame after the program
+   * stays in the object's memory until the next run (see `output`).
+   */
+  runVerdict(frame: Uint8Array, ifindex: number, queue: number, cpu: number): number {
+    this.buff.load(frame, ifindex, queue);
+    this.runtime.cpu = cpu;
     this.runtime.redirect = undefined;
     const regs = this.vm.regs;
     regs[2] = this.ctxAddress;
     regs[3] = 0;
-    let verdict: number;
     try {
-      verdict = this.vm.run() >>> 0;
+      return this.vm.run() >>> 0;
     } catch (e) {
       if (e instanceof RuntimeError) throw new RuntimeError(e.insn, `${e.reason}${whereInSource(this.info, e.insn)}`);
       throw e;
     }
-    const result: XdpResult = { verdict, data: this.buff.output() };
-    if (verdict === XDP_REDIRECT && this.runtime.redirect) result.redirect = this.runtime.redirect;
-    return result;
+  }
+
+  /** The frame as the last run left it: data_meta to data_end, then fragments (a copy). */
+  output(): Uint8Array {
+    return this.buff.output();
   }
 }
