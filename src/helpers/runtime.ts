@@ -1,4 +1,5 @@
 import type { BpfMap } from '../maps/map.js';
+import type { FibTable } from './fib-table.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { HelperCall } from '../vm/helper.js';
 import type { XdpBuff } from '../xdp/buff.js';
@@ -7,10 +8,15 @@ import type { XdpBuff } from '../xdp/buff.js';
 export interface RedirectTarget {
   /** Target ifindex for bpf_redirect; for a map, the key looked up. */
   ifindex: number;
+  /** bpf_redirect_map's device, CPU or socket map. */
   map?: BpfMap;
   key?: number;
+  /** bpf_redirect_map: BPF_F_BROADCAST (with BPF_F_EXCLUDE_INGRESS) when broadcasting, else 0, as the kernel keeps them. */
   flags: number;
 }
+
+/** MTU of the ingress device when the runtime names none: Ethernet's. */
+export const DEFAULT_MTU = 1500;
 
 /**
  * Per-object state the helpers act on: the maps by address, the current
@@ -27,6 +33,14 @@ export interface Runtime {
   trace: (line: string) => void;
   /** Monotonic time in ns, replaceable for deterministic runs. */
   now: () => bigint;
+  /**
+   * L3 MTU of the device the program runs on, what bpf_check_mtu checks
+   * against for ifindex 0; DEFAULT_MTU when unset. (BPF_PROG_TEST_RUN runs on
+   * lo, whose MTU is 65536.)
+   */
+  mtu?: number;
+  /** Devices, routes and neighbours for bpf_fib_lookup and bpf_check_mtu on another device; none when unset. */
+  fib?: FibTable;
 }
 
 /** Argument `n` (1-5) as a 32-bit number; pointers are addresses below 2^31. */

@@ -4,11 +4,14 @@ import { parseObject, setGlobal } from '../elf/index.js';
 import type { BpfProgram, MapDef, ObjectFile } from '../elf/types.js';
 import { GPL_ONLY_HELPERS, xdpHelpers } from '../helpers/xdp-table.js';
 import { helperName } from '../helpers/names.js';
+import type { FibTable } from '../helpers/fib-table.js';
 import type { Runtime } from '../helpers/runtime.js';
 import { monotonicNs } from '../helpers/time.js';
 import { decode } from '../isa/decode.js';
+import type { InsnArray } from '../isa/instruction.js';
 import { BPF_CALL_OPCODE, MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/opcodes.js';
 import { createMap } from '../maps/create.js';
+import { linkObjectMaps } from '../maps/link.js';
 import type { BpfMap } from '../maps/map.js';
 import { pinMap, readPinned, restore } from '../maps/pin.js';
 import { checkProgram } from '../verifier/program.js';
@@ -47,6 +50,10 @@ export interface LoadOptions {
    * maps are not pinned at all (the real /sys/fs/bpf is the kernel's, not ours).
    */
   pinRoot?: string;
+  /** MTU of the device the program runs on, for bpf_check_mtu (default 1500). */
+  mtu?: number;
+  /** Devices, routes and neighbours for bpf_fib_lookup; without one, lookups find nothing. */
+  fib?: FibTable;
 }
 
 /** LIBBPF_PIN_BY_NAME. */
@@ -137,6 +144,8 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
       if (existsSync(path)) restore(maps[i]!, readPinned(path), path);
     });
   }
+  // Map ids, and the `.values = { ... }` presets of prog arrays and map-in-maps, as libbpf sets them.
+  linkObjectMaps(maps, object);
 
   const stack = memory.region('stack');
   const ctx = memory.region('ctx');
@@ -148,8 +157,11 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
     redirect: undefined,
     trace: options.trace ?? (() => {}),
     now: options.now ?? monotonicNs,
+    ...(options.mtu !== undefined && { mtu: options.mtu }),
+    ...(options.fib !== undefined && { fib: options.fib }),
   };
-  const helpers = xdpHelpers(runtime);
+  const programInsns: InsnArray[] = [];
+  const helpers = xdpHelpers(runtime, () => programInsns);
   const gpl = isGplCompatible(object.license);
 
   const programs = object.programs.map((prog) => {
@@ -166,6 +178,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
       throw e;
     }
     relocate(prog, insns, maps);
+    programInsns.push(insns);
     if (!gpl) refuseGplOnly(prog, insns, object.license);
     const vm = new Interpreter(insns, memory, helpers, stack.end, { budget: options.budget });
     return new XdpProgram(prog, vm, runtime, buff, ctx.start);
@@ -181,6 +194,7 @@ function mapSpec(def: MapDef): Parameters<typeof createMap>[0] {
     valueSize: def.valueSize,
     maxEntries: def.maxEntries,
     flags: def.mapFlags,
+    ...(def.inner && { inner: mapSpec(def.inner) }),
   };
 }
 

@@ -58,19 +58,33 @@ export const BPF_F_LOCK = 4;
 // Map creation flags.
 export const BPF_F_NO_PREALLOC = 1 << 0;
 export const BPF_F_NO_COMMON_LRU = 1 << 1;
+export const BPF_F_NUMA_NODE = 1 << 2;
+export const BPF_F_RDONLY = 1 << 3;
+export const BPF_F_WRONLY = 1 << 4;
 export const BPF_F_RDONLY_PROG = 1 << 7;
 export const BPF_F_WRONLY_PROG = 1 << 8;
 export const BPF_F_MMAPABLE = 1 << 10;
+export const BPF_F_PRESERVE_ELEMS = 1 << 11;
+export const BPF_F_INNER_MAP = 1 << 12;
+/** BPF_F_ACCESS_MASK: who may read and write, from user space or programs. */
+export const BPF_F_ACCESS_MASK = BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG;
 
 export const EPERM = 1;
 export const ENOENT = 2;
 export const E2BIG = 7;
+export const EBADF = 9;
+export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EEXIST = 17;
+export const ENODEV = 19;
 export const EINVAL = 22;
 export const ENOSPC = 28;
+export const ERANGE = 34;
+export const EOVERFLOW = 75;
+export const ENOTSOCK = 88;
+export const EAFNOSUPPORT = 97;
 export const EOPNOTSUPP = 95;
 export const ENOTSUPP = 524;
 
@@ -78,12 +92,19 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EPERM]: 'EPERM',
   [ENOENT]: 'ENOENT',
   [E2BIG]: 'E2BIG',
+  [EBADF]: 'EBADF',
+  [EAGAIN]: 'EAGAIN',
   [ENOMEM]: 'ENOMEM',
   [EFAULT]: 'EFAULT',
   [EBUSY]: 'EBUSY',
   [EEXIST]: 'EEXIST',
+  [ENODEV]: 'ENODEV',
   [EINVAL]: 'EINVAL',
   [ENOSPC]: 'ENOSPC',
+  [ERANGE]: 'ERANGE',
+  [EOVERFLOW]: 'EOVERFLOW',
+  [ENOTSOCK]: 'ENOTSOCK',
+  [EAFNOSUPPORT]: 'EAFNOSUPPORT',
   [EOPNOTSUPP]: 'EOPNOTSUPP',
   [ENOTSUPP]: 'ENOTSUPP',
 };
@@ -107,6 +128,12 @@ export interface MapSpec {
   valueSize: number;
   maxEntries: number;
   flags: number;
+  /**
+   * For ARRAY_OF_MAPS / HASH_OF_MAPS: the inner map template (the kernel's
+   * inner_map_fd at creation), which every inner map must match.
+   */
+  inner?: MapSpec;
 }
 
-export const roundUp8 = (n: number): number => (n + 7) & ~7;
+/** Rounds up to a multiple of 8; exact for any size a definition can hold (not only 32-bit ones). */
+export const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;

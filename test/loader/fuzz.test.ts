@@ -129,16 +129,8 @@ describe('loader fuzz: mutated examples load or fail with a clear error', () => 
       slowest = Math.max(slowest, performance.now() - started);
     }
     expect(surprises).toEqual([]);
-    // Some mutants must still load (flips in padding, debug info), so the run path is exercised
-    // too, unless the original itself does not load yet (a map type still to come).
-    let original: string | undefined;
-    try {
-      loadObject(orig, { fileName: name });
-    } catch (e) {
-      original = (e as Error).message;
-    }
-    if (original === undefined) expect(loaded).toBeGreaterThan(0);
-    else expect(original).toMatch(/not supported yet/);
+    // Some mutants must still load (flips in padding, debug info), so the run path is exercised too.
+    expect(loaded).toBeGreaterThan(0);
     expect(slowest).toBeLessThan(5000);
   }, 120_000);
 });

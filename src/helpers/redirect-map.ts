@@ -1,0 +1,43 @@
+import { BPF_F_BROADCAST, isRedirectMap } from '../maps/redirect.js';
+import { RuntimeError } from '../vm/errors.js';
+import type { Helper } from '../vm/helper.js';
+import { XDP_ABORTED, XDP_REDIRECT } from '../xdp/constants.js';
+import { BPF_FUNC_redirect_map } from './ids.js';
+import { mapChecker } from './map-compat.js';
+import { mapArg, ret, u32Arg, type Runtime } from './runtime.js';
+
+/** The actions a miss may return: the low two bits of the flags. */
+const ACTION_MASK = 3;
+
+/**
+ * bpf_redirect_map(map, key, flags) for XDP (__bpf_xdp_redirect_map): flags
+ * other than the action bits and what the map type takes (BPF_F_BROADCAST and
+ * BPF_F_EXCLUDE_INGRESS for device maps) make it return XDP_ABORTED. A key with
+ * no entry returns the action in the low two bits, unless broadcasting, and
+ * forgets the map of any earlier target: the kernel keeps only its index,
+ * which a program returning XDP_REDIRECT anyway then sends to as an ifindex.
+ * Otherwise the target is recorded for after the program returns, and the
+ * helper returns XDP_REDIRECT.
+ */
+export function redirectMap(rt: Runtime): Helper {
+  const check = mapChecker(BPF_FUNC_redirect_map);
+  return (call) => {
+    const map = mapArg(rt, call, 1);
+    check(call, map);
+    if (!isRedirectMap(map)) throw new RuntimeError(call.insn, `map '${map.spec.name}' cannot be redirected into`);
+    const key = u32Arg(call, 2);
+    const flags = u32Arg(call, 3);
+    if (call.regs[7] !== 0 || flags & ~(ACTION_MASK | map.redirectFlags)) {
+      ret(call, XDP_ABORTED);
+      return;
+    }
+    const broadcast = (flags & BPF_F_BROADCAST) !== 0;
+    if (!broadcast && !map.hasRedirectTarget(key)) {
+      rt.redirect = rt.redirect && { ifindex: rt.redirect.ifindex, flags: 0 };
+      ret(call, flags & ACTION_MASK);
+      return;
+    }
+    rt.redirect = { ifindex: key, map, key, flags: broadcast ? flags : 0 };
+    ret(call, XDP_REDIRECT);
+  };
+}

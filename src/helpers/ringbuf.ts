@@ -1,0 +1,84 @@
+import type { BpfMap } from '../maps/map.js';
+import { RingBufMap } from '../maps/ringbuf.js';
+import { EINVAL } from '../maps/types.js';
+import { RuntimeError } from '../vm/errors.js';
+import { setR0, type Helper, type HelperCall } from '../vm/helper.js';
+import * as id from './ids.js';
+import { mapChecker } from './map-compat.js';
+import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
+
+/** The ring buffer in R1 of a call to helper `funcId`. */
+function ringArg(rt: Runtime, funcId: number): (call: HelperCall) => RingBufMap {
+  const check = mapChecker(funcId);
+  return (call) => {
+    const map: BpfMap = mapArg(rt, call, 1);
+    check(call, map);
+    if (!(map instanceof RingBufMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a ring buffer`);
+    return map;
+  };
+}
+
+/** A u64 argument that must fit in 32 bits to mean anything; larger ones read as `big`. */
+function sizeArg(call: HelperCall, n: number, big: number): number {
+  return call.regs[2 * n + 1] === 0 ? call.regs[2 * n]! >>> 0 : big;
+}
+
+/** bpf_ringbuf_output(ringbuf, data, size, flags): 0, -EINVAL for flags, -EAGAIN when full. */
+export function ringbufOutput(rt: Runtime): Helper {
+  const ringOf = ringArg(rt, id.BPF_FUNC_ringbuf_output);
+  return (call) => {
+    const ring = ringOf(call);
+    const size = sizeArg(call, 3, Infinity);
+    if (call.regs[9] !== 0) {
+      ret(call, -EINVAL);
+      return;
+    }
+    const data = size > 0 ? ptrArg(call, 2) : 0;
+    if (size > 0) call.memory.check(data, size, false, call.insn);
+    ret(call, ring.output(data, size, call.regs[8]!));
+  };
+}
+
+/** bpf_ringbuf_reserve(ringbuf, size, flags): the record's address, or NULL (also for any flag). */
+export function ringbufReserve(rt: Runtime): Helper {
+  const ringOf = ringArg(rt, id.BPF_FUNC_ringbuf_reserve);
+  return (call) => {
+    const ring = ringOf(call);
+    const flagsSet = (call.regs[6]! | call.regs[7]!) !== 0;
+    setR0(call.regs, flagsSet ? 0 : ring.reserve(sizeArg(call, 2, Infinity)));
+  };
+}
+
+/**
+ * bpf_ringbuf_submit / bpf_ringbuf_discard(data, flags). The record names its
+ * ring; anything that is not a reserved, uncommitted record faults, as the
+ * verifier would not let such a pointer reach the call.
+ */
+export function ringbufCommit(rt: Runtime, discard: boolean): Helper {
+  let rings: RingBufMap[] | undefined;
+  return (call) => {
+    rings ??= [...rt.maps.values()].filter((m): m is RingBufMap => m instanceof RingBufMap);
+    const sample = ptrArg(call, 1);
+    let committed = false;
+    for (const ring of rings) {
+      if (ring.ownsSample(sample)) {
+        committed = ring.commit(sample, discard);
+        break;
+      }
+    }
+    if (!committed) {
+      const name = discard ? 'bpf_ringbuf_discard' : 'bpf_ringbuf_submit';
+      throw new RuntimeError(call.insn, `${name}: R1 is not a reserved, uncommitted ring buffer record`);
+    }
+    ret(call, 0);
+  };
+}
+
+/** bpf_ringbuf_query(ringbuf, flags): available data, ring size, consumer or producer position. */
+export function ringbufQuery(rt: Runtime): Helper {
+  const ringOf = ringArg(rt, id.BPF_FUNC_ringbuf_query);
+  return (call) => {
+    const ring = ringOf(call);
+    setR0(call.regs, call.regs[5] === 0 ? ring.query(call.regs[4]! >>> 0) : 0);
+  };
+}
