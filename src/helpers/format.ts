@@ -9,13 +9,57 @@ export function readCString(memory: Memory, addr: number, max: number, insn: num
   return Buffer.from(memory.u8.subarray(addr, end)).toString('latin1');
 }
 
-/** One argument: a 64-bit value, and a reader for `%s` (string at that address). */
+/** One argument: a 64-bit value, and readers for what `%s` and `%pI4` print (the memory at that address). */
 export interface FormatArg {
   value: bigint;
   string: () => string;
+  /** `n` bytes at the address, or undefined when they are not all readable. */
+  bytes: (n: number) => Uint8Array | undefined;
 }
 
-const SPEC = /%([-+ #0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z)?([diuxXcsp%])/g;
+/**
+ * The conversions bpf_bprintf_prepare accepts: flags, width, precision, the
+ * h/l/ll/z modifiers, and %p with its IP-address forms (%pI4 %pi4 %pI6 %pi6 %pI6c).
+ */
+export const CONVERSION = /%([-+ #0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z)?(?:([diuxXcs%])|p(?:([iI])(4|6)c?)?)/g;
+
+/**
+ * An argument read from the flat memory. A string or bytes that cannot be
+ * read print as nothing, as the kernel's copy into its argument buffer leaves
+ * an empty string when the copy faults.
+ */
+export function memoryArg(memory: Memory, value: bigint): FormatArg {
+  const readable = (n: number): number => {
+    if (value >= 1n << 31n) return -1;
+    const at = Number(value);
+    return memory.find(at, n) >= 0 ? at : -1;
+  };
+  return {
+    value,
+    string: () => {
+      const at = readable(1);
+      if (at < 0) return '';
+      const end = memory.u8.indexOf(0, at);
+      const region = memory.regions[memory.find(at, 1)]!;
+      return end < 0 || end >= region.end ? '' : Buffer.from(memory.u8.subarray(at, end)).toString('latin1');
+    },
+    bytes: (n) => {
+      const at = readable(n);
+      return at < 0 ? undefined : memory.u8.slice(at, at + n);
+    },
+  };
+}
+
+/**
+ * An IP address as bpf_trace_printk prints %pI4 (1.2.3.4), %pi4 (001.002.003.004),
+ * %pI6 (eight 4-digit groups) and %pi6 (32 digits). The kernel accepts %pI6c
+ * too but prints it in full, not compressed (checked against its trace buffer).
+ */
+function ipAddress(bytes: Uint8Array, upper: boolean): string {
+  if (bytes.length === 4) return Array.from(bytes, (b) => (upper ? String(b) : String(b).padStart(3, '0'))).join('.');
+  if (!upper) return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16).padStart(4, '0')).join(':');
+}
 
 /**
  * printf as the kernel's bstr_printf does it for BPF formats (bpf_bprintf_prepare):
@@ -24,11 +68,18 @@ const SPEC = /%([-+ #0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z)?([diuxXcsp%])/g;
  */
 export function formatPrintf(fmt: string, args: readonly FormatArg[]): string {
   let used = 0;
-  const out = fmt.replace(SPEC, (_m, flags: string, width?: string, precision?: string, mod?: string, conv?: string) => {
+  const out = fmt.replace(
+    CONVERSION,
+    (_m, flags: string, width?: string, precision?: string, mod?: string, plain?: string, ip?: string, family?: string) => {
+    const conv = plain ?? 'p';
     if (conv === '%') return '%';
     const a = args[used++];
     if (!a) throw new Error(`format needs more than ${args.length} arguments`);
     let body: string;
+    if (ip !== undefined) {
+      const bytes = a.bytes(family === '4' ? 4 : 16);
+      return bytes ? ipAddress(bytes, ip === 'I') : '';
+    }
     const bits = mod === 'll' || mod === 'l' || mod === 'z' ? 64 : mod === 'h' ? 16 : mod === 'hh' ? 8 : 32;
     switch (conv) {
       case 'd':
@@ -69,14 +120,15 @@ export function formatPrintf(fmt: string, args: readonly FormatArg[]): string {
       return sign + body.slice(sign.length).padStart(w - sign.length, '0');
     }
     return body.padStart(w);
-  });
+  },
+  );
   return out;
 }
 
 /** Number of conversions consuming an argument. */
 export function countConversions(fmt: string): number {
   let n = 0;
-  for (const m of fmt.matchAll(SPEC)) if (m[5] !== '%') n++;
+  for (const m of fmt.matchAll(CONVERSION)) if (m[5] !== '%') n++;
   return n;
 }
 

@@ -1,5 +1,5 @@
 import type { Helper, HelperCall } from '../vm/helper.js';
-import { countConversions, formatPrintf, readCString } from './format.js';
+import { countConversions, formatPrintf, memoryArg, readCString } from './format.js';
 import { u32Arg, ptrArg, ret, type Runtime } from './runtime.js';
 
 /** MAX_BPRINTF_BUF: the kernel truncates formatted output to this many bytes. */
@@ -9,16 +9,6 @@ const MAX_TRACE_PRINTK_VARARGS = 3;
 /** Register Rn as an unsigned 64-bit value. */
 function reg64(call: HelperCall, n: number): bigint {
   return (BigInt(call.regs[2 * n + 1]! >>> 0) << 32n) | BigInt(call.regs[2 * n]! >>> 0);
-}
-
-/** `%s` reads a string in place; an unreadable one prints as the kernel prints it. */
-function stringAt(call: HelperCall, addr: bigint): string {
-  if (addr >= 1n << 31n) return '(efault)';
-  const at = Number(addr);
-  const region = call.memory.find(at, 1);
-  if (region < 0) return '(efault)';
-  const r = call.memory.regions[region]!;
-  return readCString(call.memory, at, r.end - at, call.insn) ?? '(efault)';
 }
 
 /** Formats and emits one trace line; returns its length, or -EINVAL for a bad format. */
@@ -31,13 +21,13 @@ function emit(rt: Runtime, call: HelperCall, fmtAddr: number, fmtSize: number, a
   try {
     text = formatPrintf(
       fmt,
-      args.map((value) => ({ value, string: () => stringAt(call, value) })),
+      args.map((value) => memoryArg(call.memory, value)),
     );
   } catch {
     return -22;
   }
   text = text.slice(0, MAX_BPRINTF_BUF - 1);
-  rt.trace(text.endsWith('\n') ? text.slice(0, -1) : text);
+  rt.trace(text.endsWith('\n') ? text.slice(0, -1) : text, rt.cpu, rt.now());
   return text.length;
 }
 

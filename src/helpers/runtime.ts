@@ -29,8 +29,11 @@ export interface Runtime {
   buff: XdpBuff;
   cpu: number;
   redirect: RedirectTarget | undefined;
-  /** Receives each bpf_trace_printk line, as trace_pipe shows it after `bpf_trace_printk: `. */
-  trace: (line: string) => void;
+  /**
+   * Receives each bpf_trace_printk message (what trace_pipe shows after
+   * `bpf_trace_printk: `), the CPU it ran on and the time (see formatTraceLine).
+   */
+  trace: (message: string, cpu: number, ns: bigint) => void;
   /** Monotonic time in ns, replaceable for deterministic runs. */
   now: () => bigint;
   /**

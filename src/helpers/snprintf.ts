@@ -1,28 +1,11 @@
 import { EINVAL } from '../maps/types.js';
-import type { Helper, HelperCall } from '../vm/helper.js';
-import { countConversions, formatPrintf } from './format.js';
+import type { Helper } from '../vm/helper.js';
+import { CONVERSION, countConversions, formatPrintf, memoryArg } from './format.js';
 import { constStringEnd } from './strncmp.js';
 import { ptrArg, ret, u32Arg } from './runtime.js';
 
 /** MAX_BPRINTF_VARARGS. */
 const MAX_ARGS = 12;
-/** Every conversion the kernel's bpf_bprintf_prepare accepts, as format.ts formats them. */
-const CONVERSION = /%([-+ #0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z)?([diuxXcsp%])/g;
-
-/**
- * A `%s` argument: the string at that address, read up to a NUL within its
- * region; one that cannot be read prints as nothing, as the kernel's copy into
- * its argument buffer leaves an empty string.
- */
-function stringAt(call: HelperCall, value: bigint): string {
-  if (value >= 1n << 31n) return '';
-  const at = Number(value);
-  const region = call.memory.find(at, 1);
-  if (region < 0) return '';
-  const end = call.memory.u8.indexOf(0, at);
-  if (end < 0 || end >= call.memory.regions[region]!.end) return '';
-  return Buffer.from(call.memory.u8.subarray(at, end)).toString('latin1');
-}
 
 /**
  * bpf_snprintf(str, str_size, fmt, data, data_len): formats like
@@ -50,8 +33,7 @@ export const snprintf: Helper = (call) => {
   const data = dataLen > 0 ? ptrArg(call, 4) : 0;
   if (dataLen > 0) call.memory.check(data, dataLen, false, call.insn);
   const args = Array.from({ length: dataLen / 8 }, (_, i) => {
-    const value = call.memory.view.getBigUint64(data + 8 * i, true);
-    return { value, string: () => stringAt(call, value) };
+    return memoryArg(call.memory, call.memory.view.getBigUint64(data + 8 * i, true));
   });
   const text = Buffer.from(formatPrintf(fmt, args), 'latin1');
   if (strSize > 0) {

@@ -36,8 +36,8 @@ export interface LoadOptions {
   strict?: boolean;
   /** Possible CPUs (per-CPU map slots); default: the host's, as the kernel counts them. */
   cpus?: number;
-  /** Where bpf_trace_printk lines go; default: discarded. */
-  trace?: (line: string) => void;
+  /** Where bpf_trace_printk messages go, with CPU and time (formatTraceLine makes trace_pipe lines); default: discarded. */
+  trace?: (message: string, cpu: number, ns: bigint) => void;
   /** Instruction budget per run. */
   budget?: number;
   /** Clock for the ktime helpers. */

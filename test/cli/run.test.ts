@@ -58,6 +58,14 @@ describe('xdpsim run', () => {
     expect(runt).toEqual({ i: expect.any(Number), err: 'Invalid argument', reason: 'frame of 13 bytes is shorter than an Ethernet header (14)' });
   });
 
+  it('prints bpf_printk output with --trace in trace_pipe layout', async () => {
+    const r = await runCli(['run', join(ROOT, 'examples/xdp_printk.o'), '--sec', 'xdp', '--pcap', join(ROOT, 'captures/arp.pcap'), '--trace', '--jsonl', '/dev/null']);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^ {10}xdpsim-\d+ +\[000\] b\.\.11 +\d+\.\d{6}: bpf_trace_printk: xdp_printk: if 1 queue 0 proto 0x0806 len 60$/);
+  });
+
   it('runs every packet before a truncation, then reports it and exits 1', async () => {
     const cut = join(work, 'cut.pcap');
     writeFileSync(cut, readFileSync(DEMO).subarray(0, 1000));

@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { formatTraceLine } from '../../helpers/trace-pipe.js';
 import { loadObject, type LoadedObject } from '../../loader/load.js';
 import { applySetup, parseSetup } from '../../loader/setup.js';
 import { dumpMapsHex } from '../../maps/dump.js';
@@ -35,7 +36,7 @@ maps persist across packets.
   --pin-dir DIR         pin root for maps declared LIBBPF_PIN_BY_NAME: a map pinned
                         there is reused, and is pinned there again after the run
   --pinmaps DIR         after the run, pin every map as DIR/NAME (see xdpsim map)
-  --trace               print bpf_printk output on standard error
+  --trace               print bpf_printk output on standard error, as trace_pipe shows it
 
 Without --jsonl (or with --jsonl to a file) a summary follows: verdict counts and
 every map's contents as bpftool map dump prints them.`,
@@ -65,7 +66,7 @@ every map's contents as bpftool map dump prints them.`,
     const obj = loadObject(positionals[0]!, {
       globals: parseGlobals(values.set as unknown as string[] | undefined),
       ...(typeof values['pin-dir'] === 'string' && { pinRoot: values['pin-dir'] }),
-      ...(values.trace === true && { trace: (line: string) => io.stderr(`bpf_trace_printk: ${line}\n`) }),
+      ...(values.trace === true && { trace: (message: string, cpu: number, ns: bigint) => io.stderr(formatTraceLine(message, cpu, ns) + '\n') }),
     });
     const program = obj.program({
       ...(typeof values.sec === 'string' && { section: values.sec }),
