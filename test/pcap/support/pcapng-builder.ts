@@ -2,6 +2,8 @@
 // reader cases no file in shared/captures has (big-endian, several sections,
 // other timestamp resolutions, simple and obsolete packet blocks).
 
+import { concat } from '../../oracle/packets.js';
+
 export interface IdbOptions {
   name?: string;
   /** Raw if_tsresol byte. */
@@ -104,15 +106,6 @@ export class PcapngBuilder {
   }
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function pad(data: Uint8Array): Uint8Array {
   const padded = new Uint8Array((data.length + 3) & ~3);
