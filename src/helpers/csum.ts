@@ -1,5 +1,5 @@
 import type { Helper } from '../vm/helper.js';
-import { u32Arg, ptrArg, ret } from './runtime.js';
+import { u32Arg, ptrArg } from './runtime.js';
 
 const TWO32 = 4294967296;
 
@@ -17,7 +17,7 @@ function from32to16(x: number): number {
 /**
  * csum_partial as x86-64 computes it: a 32-bit ones'-complement partial sum of
  * little-endian words added to `seed`, with the kernel's byte rotation when the
- * buffer starts at an odd address, so unfolded results match the kernel's too.
+ * buffer starts at an odd address.
  */
 export function csumPartial(u8: Uint8Array, addr: number, len: number, seed: number): number {
   let sum = seed >>> 0;
@@ -51,16 +51,13 @@ const csumSub = (a: number, b: number): number => csumAdd(a, ~b >>> 0);
 
 /**
  * bpf_csum_diff(from, from_size, to, to_size, seed): the checksum difference
- * of replacing `from` by `to`, added to `seed`; sizes are multiples of 4 and at
- * most 512 bytes each, else -EINVAL.
+ * of replacing `from` by `to`, added to `seed`, folded to 16 bits as kernels
+ * since 6.13 return it on every architecture; with both sizes 0, the folded
+ * seed. Any sizes are taken, not only multiples of 4 (checked against 6.18).
  */
 export const csumDiff: Helper = (call) => {
   const fromSize = u32Arg(call, 2);
   const toSize = u32Arg(call, 4);
-  if ((fromSize | toSize) & 3 || fromSize > 512 || toSize > 512 || fromSize < 0 || toSize < 0) {
-    ret(call, -22);
-    return;
-  }
   const seed = call.regs[10]! >>> 0;
   const from = fromSize > 0 ? ptrArg(call, 1) : 0;
   const to = toSize > 0 ? ptrArg(call, 3) : 0;
@@ -68,9 +65,10 @@ export const csumDiff: Helper = (call) => {
   if (toSize > 0) call.memory.check(to, toSize, false, call.insn);
   const u8 = call.memory.u8;
   let result: number;
-  if (toSize === 0) result = csumSub(seed, csumPartial(u8, from, fromSize, 0));
+  if (fromSize === 0 && toSize === 0) result = seed;
+  else if (toSize === 0) result = csumSub(seed, csumPartial(u8, from, fromSize, 0));
   else if (fromSize === 0) result = csumPartial(u8, to, toSize, seed);
   else result = csumSub(csumPartial(u8, to, toSize, seed), csumPartial(u8, from, fromSize, 0));
-  call.regs[0] = result | 0;
+  call.regs[0] = from32to16(result);
   call.regs[1] = 0;
 };

@@ -11,7 +11,8 @@ const BPF_MTU_CHK_RET_FRAG_NEEDED = 1;
  * a frame of the packet's linear length (or of *mtu_len L3 bytes plus the
  * Ethernet header, when *mtu_len is set) plus len_diff fits the device's MTU
  * plus its Ethernet header. ifindex 0 is the device the program runs on
- * (Runtime.mtu); another ifindex must be a device of Runtime.fib, else -ENODEV.
+ * (Runtime.mtu), and so is that device's own ifindex unless Runtime.fib
+ * describes it; another ifindex must be a device of Runtime.fib, else -ENODEV.
  * Any flag is -EINVAL. Writes the device's MTU to *mtu_len unless the
  * arguments are refused.
  */
@@ -24,7 +25,8 @@ export function checkMtu(rt: Runtime): Helper {
       ret(call, -EINVAL);
       return;
     }
-    const mtu = ifindex === 0 ? (rt.mtu ?? DEFAULT_MTU) : rt.fib?.device(ifindex)?.mtu;
+    const own = ifindex === 0 || (ifindex === rt.ifindex && !rt.fib?.device(ifindex));
+    const mtu = own ? (rt.mtu ?? DEFAULT_MTU) : rt.fib?.device(ifindex)?.mtu;
     if (mtu === undefined) {
       ret(call, -ENODEV);
       return;

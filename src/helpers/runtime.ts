@@ -15,8 +15,11 @@ export interface RedirectTarget {
   flags: number;
 }
 
-/** MTU of the ingress device when the runtime names none: Ethernet's. */
-export const DEFAULT_MTU = 1500;
+/**
+ * MTU of the device a run is on when none is given: lo's (65536), the device
+ * BPF_PROG_TEST_RUN runs a program on (ingress_ifindex 1).
+ */
+export const DEFAULT_MTU = 65536;
 
 /**
  * Per-object state the helpers act on: the maps by address, the current
@@ -36,10 +39,11 @@ export interface Runtime {
   trace: (message: string, cpu: number, ns: bigint) => void;
   /** Monotonic time in ns, replaceable for deterministic runs. */
   now: () => bigint;
+  /** ingress_ifindex of the current run: the device the program runs on. */
+  ifindex: number;
   /**
    * L3 MTU of the device the program runs on, what bpf_check_mtu checks
-   * against for ifindex 0; DEFAULT_MTU when unset. (BPF_PROG_TEST_RUN runs on
-   * lo, whose MTU is 65536.)
+   * against for ifindex 0 or that device's own ifindex; DEFAULT_MTU when unset.
    */
   mtu?: number;
   /** Devices, routes and neighbours for bpf_fib_lookup and bpf_check_mtu on another device; none when unset. */

@@ -154,6 +154,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
     maps: new Map(maps.map((m) => [m.address, m])),
     buff,
     cpu: 0,
+    ifindex: 1,
     redirect: undefined,
     trace: options.trace ?? (() => {}),
     now: options.now ?? monotonicNs,

@@ -1,5 +1,8 @@
 import type { Memory, Region } from '../vm/memory.js';
 import { EFAULT, EINVAL, ENOMEM } from '../maps/types.js';
+
+/** EACCES: the errno adjust_meta returns for a metadata length it refuses. */
+const EACCES = 13;
 import {
   ETH_HLEN,
   MAX_SKB_FRAGS,
@@ -45,6 +48,12 @@ export class XdpBuff {
   dataMeta = 0;
   /** data_hard_start + frame_sz - tailroom: where the linear part must end. */
   readonly hardEnd: number;
+  /**
+   * The lowest address adjust_head or adjust_meta exposed in this run: the
+   * headroom from there to the default data start is zeroed before the next
+   * frame, as the kernel hands every test run a zeroed buffer.
+   */
+  private lowWater: number;
   /** Fragment pages past the linear part; shared and empty for the common linear frame. */
   frags: Uint8Array[] = NO_FRAGS;
   private readonly u8: Uint8Array;
@@ -59,6 +68,7 @@ export class XdpBuff {
     this.view = memory.view;
     this.hardStart = frame.start;
     this.hardEnd = frame.start + XDP_FRAME_SIZE - XDP_TAILROOM;
+    this.lowWater = frame.start + XDP_PACKET_HEADROOM;
   }
 
   /**
@@ -75,6 +85,10 @@ export class XdpBuff {
       throw new FrameError(ENOMEM, `frame of ${packet.length} bytes needs more than ${MAX_SKB_FRAGS} fragments`);
     }
     this.data = this.hardStart + XDP_PACKET_HEADROOM;
+    if (this.lowWater < this.data) {
+      this.u8.fill(0, this.lowWater, this.data);
+      this.lowWater = this.data;
+    }
     this.dataMeta = this.data;
     this.dataEnd = this.data + linear;
     this.u8.set(linear === packet.length ? packet : packet.subarray(0, linear), this.data);
@@ -133,6 +147,7 @@ export class XdpBuff {
     if (metalen > 0) this.u8.copyWithin(this.dataMeta + delta, this.dataMeta, this.data);
     this.dataMeta += delta;
     this.data = data;
+    if (this.dataMeta < this.lowWater) this.lowWater = this.dataMeta;
     this.sync();
     return 0;
   }
@@ -142,8 +157,9 @@ export class XdpBuff {
     const meta = this.dataMeta + delta;
     const metalen = this.data - meta;
     if (meta < this.hardStart + XDP_FRAME_STRUCT || meta > this.data) return -EINVAL;
-    if ((metalen & 3) !== 0 || metalen > 255) return -13; // -EACCES
+    if ((metalen & 3) !== 0 || metalen > 255) return -EACCES;
     this.dataMeta = meta;
+    if (meta < this.lowWater) this.lowWater = meta;
     this.sync();
     return 0;
   }

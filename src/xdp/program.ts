@@ -62,6 +62,7 @@ export class XdpProgram {
   runVerdict(frame: Uint8Array, ifindex: number, queue: number, cpu: number): number {
     this.buff.load(frame, ifindex, queue);
     this.runtime.cpu = cpu;
+    this.runtime.ifindex = ifindex;
     this.runtime.redirect = undefined;
     const regs = this.vm.regs;
     regs[2] = this.ctxAddress;

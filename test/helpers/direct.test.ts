@@ -149,7 +149,7 @@ describe('argument checks', () => {
     expect(b.call(checkMtu(b.rt), 0, 5, b.scratch, 9000 - 60 + 15, 0)).toBe(1n);
     b.memory.view.setUint32(b.scratch, 0, true);
     expect(b.call(checkMtu(b.rt), 0, 0, b.scratch, 0, 0)).toBe(0n);
-    expect(b.memory.view.getUint32(b.scratch, true)).toBe(1500); // Runtime.mtu unset: Ethernet's
+    expect(b.memory.view.getUint32(b.scratch, true)).toBe(65536); // Runtime.mtu unset: lo's, the test-run device
   });
 
   it('bpf_fib_lookup without a FIB knows no device, and IPv6 with no global source address fails', () => {

@@ -37,6 +37,7 @@ export function bench(specs: readonly MapSpec[] = [], cpus = 2): Bench {
     maps: new Map(maps.map((m) => [m.address, m])),
     buff,
     cpu: 0,
+    ifindex: 1,
     redirect: undefined,
     trace: () => {},
     now: () => 0n,

@@ -1,0 +1,20 @@
+// Helper edges the examples do not reach, against the kernel: csum_diff's
+// folding, sizes and seeds; check_mtu on the test-run device; headroom that
+// adjust_head/adjust_meta expose without writing it.
+import { describe, it } from 'vitest';
+import { skipWithoutKernel } from '../oracle/support.js';
+import { agree, fixture } from './agreement.js';
+
+skipWithoutKernel();
+
+const frame = (mark: number, len = 64): Uint8Array => Uint8Array.from({ length: len }, (_, i) => (i === 14 ? mark : (i * 13 + 5) & 0xff));
+
+describe('helper edges agree with the kernel', () => {
+  it('bpf_csum_diff and bpf_check_mtu', () => {
+    agree(fixture('csum_mtu'), 'xdp_csum_mtu', [frame(0), frame(0, 1600), frame(0, 3520)]);
+  });
+
+  it('headroom exposed by adjust_head and adjust_meta reads as zeroes on every frame', () => {
+    agree(fixture('headroom'), 'xdp_headroom', [frame(1), frame(0), frame(1), frame(0), frame(0)]);
+  });
+});
