@@ -9,7 +9,7 @@ import type { Runtime } from '../helpers/runtime.js';
 import { monotonicNs } from '../helpers/time.js';
 import { decode } from '../isa/decode.js';
 import type { InsnArray } from '../isa/instruction.js';
-import { BPF_CALL_OPCODE, MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/opcodes.js';
+import { BPF_CALL_OPCODE } from '../isa/opcodes.js';
 import { createMap } from '../maps/create.js';
 import { linkObjectMaps } from '../maps/link.js';
 import type { BpfMap } from '../maps/map.js';
@@ -17,6 +17,7 @@ import { pinMap, readPinned, restore } from '../maps/pin.js';
 import { checkProgram } from '../verifier/program.js';
 import { VerifierError } from '../verifier/errors.js';
 import { Interpreter } from '../vm/interpreter.js';
+import { layoutStack } from '../vm/stack.js';
 import { MemoryLayout, type Memory } from '../vm/memory.js';
 import { XdpBuff } from '../xdp/buff.js';
 import { XDP_FRAME_SIZE, XDP_MD_SIZE } from '../xdp/constants.js';
@@ -125,7 +126,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
   const maps = object.maps.map((def) => createMap(mapSpec(def), cpus, limit));
 
   const layout = new MemoryLayout();
-  layout.add({ name: 'stack', size: MAX_BPF_STACK * MAX_CALL_FRAMES, writable: true });
+  const frameTops = layoutStack(layout);
   layout.add({ name: 'ctx', size: XDP_MD_SIZE, writable: false });
   layout.add({ name: 'frame', size: XDP_FRAME_SIZE, writable: true });
   const mapRegions = maps.map((m) => m.regions().map((spec) => layout.add(spec)));
@@ -147,7 +148,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
   // Map ids, and the `.values = { ... }` presets of prog arrays and map-in-maps, as libbpf sets them.
   linkObjectMaps(maps, object);
 
-  const stack = memory.region('stack');
+  const tops = frameTops(memory);
   const ctx = memory.region('ctx');
   const buff = new XdpBuff(memory, memory.region('frame'), ctx);
   const runtime: Runtime = {
@@ -181,7 +182,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
     relocate(prog, insns, maps);
     programInsns.push(insns);
     if (!gpl) refuseGplOnly(prog, insns, object.license);
-    const vm = new Interpreter(insns, memory, helpers, stack.end, { budget: options.budget });
+    const vm = new Interpreter(insns, memory, helpers, tops, { budget: options.budget });
     return new XdpProgram(prog, vm, runtime, buff, ctx.start);
   });
   return new LoadedObject(object, new Map(object.maps.map((d, i) => [d.name, maps[i]!])), programs, memory, pinPaths);

@@ -1,11 +1,11 @@
 import { decode } from '../isa/decode.js';
 import type { InsnArray } from '../isa/instruction.js';
-import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/opcodes.js';
 import { checkProgram } from '../verifier/program.js';
 import type { HelperTable } from './helper.js';
 import { BPF_FUNC_ktime_get_ns } from '../helpers/ids.js';
 import { ktimeGetNs } from '../helpers/time.js';
 import { Interpreter } from './interpreter.js';
+import { layoutStack } from './stack.js';
 import { MemoryLayout } from './memory.js';
 
 /** Helpers a bare program may call: the ones the conformance suite defines. */
@@ -28,7 +28,7 @@ export interface BytecodeProgram {
 /**
  * Loads raw bytecode outside any program type (the bpf_conformance plugin
  * contract): decode, structural and register checks, then run in the reference
- * interpreter with a stack of 8 frames and the input memory as a writable region.
+ * interpreter with 8 stack frames and the input memory as a writable region.
  */
 export function loadBytecode(bytecode: Uint8Array, helpers: HelperTable = BYTECODE_HELPERS): BytecodeProgram {
   const insns = decode(bytecode);
@@ -43,13 +43,12 @@ export function loadBytecode(bytecode: Uint8Array, helpers: HelperTable = BYTECO
     run(options: BytecodeRunOptions = {}): bigint {
       const input = options.memory ?? new Uint8Array(0);
       const layout = new MemoryLayout();
-      layout.add({ name: 'stack', size: MAX_BPF_STACK * MAX_CALL_FRAMES, writable: true });
+      const frameTops = layoutStack(layout);
       layout.add({ name: 'mem', size: input.length, writable: true });
       const memory = layout.build();
-      const stack = memory.region('stack');
       const mem = memory.region('mem');
       memory.u8.set(input, mem.start);
-      const vm = new Interpreter(insns, memory, options.helpers ?? helpers, stack.end, { budget: options.budget });
+      const vm = new Interpreter(insns, memory, options.helpers ?? helpers, frameTops(memory), { budget: options.budget });
       vm.regs[2] = mem.start;
       vm.regs[4] = input.length;
       vm.run();

@@ -15,7 +15,6 @@ import {
   BPF_W,
   BPF_XCHG,
   BPF_XOR,
-  MAX_BPF_STACK,
   MAX_CALL_FRAMES,
 } from '../isa/opcodes.js';
 import { RuntimeError } from './errors.js';
@@ -82,8 +81,8 @@ export class Interpreter implements HelperCall {
     private readonly entry: InsnArray,
     readonly memory: Memory,
     helpers: HelperTable,
-    /** Address one past the outermost frame's stack; deeper frames sit below it. */
-    private readonly stackTop: number,
+    /** R10 of each call depth: one past the top of that frame's 512 bytes (see layoutStack). */
+    private readonly frameTops: readonly number[],
     options: InterpreterOptions = {},
   ) {
     this.budget = options.budget ?? DEFAULT_INSN_BUDGET;
@@ -104,7 +103,7 @@ export class Interpreter implements HelperCall {
     this.loops = BPF_MAX_LOOPS;
     this.tailCalls = 0;
     this.pendingTail = undefined;
-    this.regs[20] = this.stackTop;
+    this.regs[20] = this.frameTops[0]!;
     this.regs[21] = 0;
     return this.exec(0, 0);
   }
@@ -130,7 +129,7 @@ export class Interpreter implements HelperCall {
     }
     const depth = this.depth;
     const prog = this.prog;
-    r[20] = this.stackTop - (depth + 1) * MAX_BPF_STACK;
+    r[20] = this.frameTops[depth + 1]!;
     this.depth = depth + 1;
     this.exec(func, depth + 1);
     const result = (r[1]! >>> 0) * 4294967296 + (r[0]! >>> 0);
@@ -493,7 +492,7 @@ export class Interpreter implements HelperCall {
             frames[f + 9] = r[20]!;
             this.frameProgs[depth] = this.prog;
             depth++;
-            r[20] = this.stackTop - depth * MAX_BPF_STACK;
+            r[20] = this.frameTops[depth]!;
             pc += imm + 1;
             continue;
           }

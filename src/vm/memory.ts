@@ -50,13 +50,21 @@ export function formatAddress(address: number): string {
 
 /** Collects region sizes first, so the buffer is allocated once at its final size. */
 export class MemoryLayout {
-  private readonly specs: RegionSpec[] = [];
+  /** Regions, and gaps (`gap: true`) that take address space but map nothing. */
+  private readonly specs: Array<RegionSpec & { gap?: boolean }> = [];
 
   /** Reserves a region; returns its index, which `Memory.regions` keeps. */
   add(spec: RegionSpec): number {
     if (!Number.isSafeInteger(spec.size) || spec.size < 0) throw new RangeError(`region ${spec.name}: bad size ${spec.size}`);
     this.specs.push(spec);
-    return this.specs.length - 1;
+    return this.regionCount++;
+  }
+
+  private regionCount = 0;
+
+  /** Leaves `size` bytes unmapped here: any access to them faults. */
+  reserve(size: number): void {
+    this.specs.push({ name: '', size, writable: false, gap: true });
   }
 
   /** Bytes the memory will take, guard page included. */
@@ -69,9 +77,9 @@ export class MemoryLayout {
   build(): Memory {
     const regions: Region[] = [];
     let next = GUARD_SIZE;
-    for (const spec of this.specs) {
+    for (const { gap, ...spec } of this.specs) {
       const start = next;
-      regions.push({ ...spec, start, end: start + spec.size });
+      if (!gap) regions.push({ ...spec, start, end: start + spec.size });
       next = alignUp(start + Math.max(spec.size, 1), REGION_ALIGN);
     }
     // 2 GiB keeps every address a positive int32, which the JIT relies on.

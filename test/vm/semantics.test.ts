@@ -128,6 +128,13 @@ describe('calls and the stack', () => {
     expect(run(prog)).toBe(5n);
   });
 
+  it('faults on an access past the current frame, even where a deeper frame would lie', () => {
+    expect(run('stdw [%r10-512], 7\nldxdw %r0, [%r10-512]\nexit')).toBe(7n);
+    expect(() => run('stdw [%r10-513], 7\nmov %r0, 0\nexit')).toThrow(/^insn 0: invalid write of 8 bytes at 0x[0-9a-f]+ \(outside region stack0 /);
+    expect(() => run('stdw [%r10-600], 7\nmov %r0, 0\nexit')).toThrow(/^insn 0: invalid write of 8 bytes .*unmapped/);
+    expect(() => run('mov %r0, 0\ncall local f\nexit\nf:\nldxdw %r0, [%r10-1100]\nexit')).toThrow(/^insn 3: invalid read/);
+  });
+
   it('stops a program that calls itself more than 8 frames deep', () => {
     expect(() => run('call local f\nexit\nf:\ncall local f\nexit')).toThrow(/insn 2: the call stack of 9 frames is too deep/);
   });
