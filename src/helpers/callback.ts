@@ -1,4 +1,5 @@
 import { RuntimeError } from '../vm/errors.js';
+import { BPF_MAX_LOOPS } from '../vm/limits.js';
 import type { Helper } from '../vm/helper.js';
 import {
   BPF_MAP_TYPE_ARRAY,
@@ -10,8 +11,6 @@ import {
 } from '../maps/types.js';
 import { mapArg, ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
 
-/** BPF_MAX_LOOPS: the most iterations bpf_loop runs. */
-const BPF_MAX_LOOPS = 1 << 23;
 
 /** Map types bpf_for_each_map_elem iterates (the kernel's map_for_each_callback implementations). */
 const ITERABLE = new Set([

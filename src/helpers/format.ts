@@ -1,4 +1,3 @@
-import { RuntimeError } from '../vm/errors.js';
 import type { Memory } from '../vm/memory.js';
 
 /** Reads a NUL-terminated string of at most `max` bytes at `addr`; undefined when no NUL is found. */
@@ -132,7 +131,3 @@ export function countConversions(fmt: string): number {
   return n;
 }
 
-/** A fault for helpers refusing a format: -EINVAL in the kernel, a clear reason here. */
-export function badFormat(insn: number, why: string): RuntimeError {
-  return new RuntimeError(insn, `bad format string: ${why}`);
-}

@@ -1,6 +1,6 @@
 // Helper names in `enum bpf_func_id` order (linux/bpf.h, __BPF_FUNC_MAPPER): the
-// index is the helper id. Generated from the header; used for the kernel's wording
-// in messages (`bpf_map_lookup_elem#1`).
+// index is the helper id. Taken from the header; used for the kernel's wording in
+// messages (`bpf_map_lookup_elem#1`).
 export const HELPER_NAMES: readonly string[] = [
   'unspec',
   'map_lookup_elem',
@@ -212,7 +212,9 @@ export const HELPER_NAMES: readonly string[] = [
   'tcp_raw_check_syncookie_ipv6',
   'ktime_get_tai_ns',
   'user_ringbuf_drain',
-  'x',
+  // The header installed here stops at user_ringbuf_drain (209); kernel 6.18 adds these.
+  'cgrp_storage_get',
+  'cgrp_storage_delete',
 ];
 
 /** `bpf_NAME` as the verifier prints it, or `unknown` past the table. */

@@ -1,4 +1,5 @@
 import type { Helper, HelperCall } from '../vm/helper.js';
+import { toBigUint64 } from '../vm/int64.js';
 import { countConversions, formatPrintf, memoryArg, readCString } from './format.js';
 import { u32Arg, ptrArg, ret, type Runtime } from './runtime.js';
 
@@ -6,10 +7,6 @@ import { u32Arg, ptrArg, ret, type Runtime } from './runtime.js';
 const MAX_BPRINTF_BUF = 1024;
 const MAX_TRACE_PRINTK_VARARGS = 3;
 
-/** Register Rn as an unsigned 64-bit value. */
-function reg64(call: HelperCall, n: number): bigint {
-  return (BigInt(call.regs[2 * n + 1]! >>> 0) << 32n) | BigInt(call.regs[2 * n]! >>> 0);
-}
 
 /** Formats and emits one trace line; returns its length, or -EINVAL for a bad format. */
 function emit(rt: Runtime, call: HelperCall, fmtAddr: number, fmtSize: number, args: bigint[]): number {
@@ -34,7 +31,7 @@ function emit(rt: Runtime, call: HelperCall, fmtAddr: number, fmtSize: number, a
 /** bpf_trace_printk(fmt, fmt_size, arg1, arg2, arg3). */
 export function tracePrintk(rt: Runtime): Helper {
   return (call) => {
-    const args = [3, 4, 5].map((n) => reg64(call, n));
+    const args = [3, 4, 5].map((n) => toBigUint64(call.regs[2 * n]!, call.regs[2 * n + 1]!));
     ret(call, emit(rt, call, ptrArg(call, 1), u32Arg(call, 2), args.slice(0, MAX_TRACE_PRINTK_VARARGS)));
   };
 }

@@ -104,19 +104,6 @@ export const BPF_LDDW = BPF_LD | BPF_IMM | BPF_DW;
 export const BPF_CALL_OPCODE = BPF_JMP | BPF_CALL;
 export const BPF_EXIT_OPCODE = BPF_JMP | BPF_EXIT;
 
-/** Byte width of a load/store size field. */
-export function sizeBytes(size: number): 1 | 2 | 4 | 8 {
-  switch (size) {
-    case BPF_B:
-      return 1;
-    case BPF_H:
-      return 2;
-    case BPF_W:
-      return 4;
-    default:
-      return 8;
-  }
-}
 
 /** Per-call-frame stack size and the call depth the kernel allows. */
 export const MAX_BPF_STACK = 512;

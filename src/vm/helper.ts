@@ -1,4 +1,5 @@
 import type { InsnArray } from '../isa/instruction.js';
+import { storeBig } from './int64.js';
 import type { Memory } from './memory.js';
 
 /**
@@ -37,6 +38,5 @@ export function setR0(regs: Int32Array, value: number): void {
 
 /** Sets R0 from a 64-bit bigint (taken modulo 2^64). */
 export function setR0Big(regs: Int32Array, value: bigint): void {
-  regs[0] = Number(BigInt.asIntN(32, value));
-  regs[1] = Number(BigInt.asIntN(32, value >> 32n));
+  storeBig(regs, 0, value);
 }

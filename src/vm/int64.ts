@@ -4,8 +4,6 @@
 // used only where a pair algorithm would be long and the case is rare (64-bit
 // division with a high half set).
 
-const TWO32 = 4294967296;
-
 /** High 32 bits of the unsigned 64-bit product of two uint32 values. */
 export function mulhiU32(a: number, b: number): number {
   const a0 = a & 0xffff;
@@ -157,7 +155,3 @@ export function slt64(alo: number, ahi: number, blo: number, bhi: number): boole
   return ahi === bhi ? alo >>> 0 < blo >>> 0 : ahi < bhi;
 }
 
-/** The pair as an exact JS number when it fits in 53 bits, for messages and addresses. */
-export function pairToNumber(lo: number, hi: number): number {
-  return (hi >>> 0) * TWO32 + (lo >>> 0);
-}

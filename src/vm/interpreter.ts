@@ -18,6 +18,7 @@ import {
   MAX_CALL_FRAMES,
 } from '../isa/opcodes.js';
 import { RuntimeError } from './errors.js';
+import { BPF_MAX_LOOPS, DEFAULT_INSN_BUDGET, MAX_TAIL_CALL_CNT } from './limits.js';
 import type { Helper, HelperCall, HelperTable } from './helper.js';
 import {
   arsh64,
@@ -29,17 +30,14 @@ import {
   sdivmod32,
   sdivmod64,
   slt64,
+  toBigUint64,
   udivmod32,
   udivmod64,
   ult64,
 } from './int64.js';
 import type { Memory } from './memory.js';
 
-/** Instructions one run may execute before it is stopped (the issue's default). */
-export const DEFAULT_INSN_BUDGET = 1_000_000;
 
-/** The kernel's budget for `may_goto` (BPF_MAX_LOOPS). */
-const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 
 export interface InterpreterOptions {
   budget?: number;
@@ -48,8 +46,6 @@ export interface InterpreterOptions {
 /** Saved per call frame: return slot, R6-R9 as pairs, R10. */
 const FRAME_WORDS = 10;
 
-/** MAX_TAIL_CALL_CNT: tail calls one run may make. */
-export const MAX_TAIL_CALL_CNT = 33;
 
 /**
  * The reference interpreter: a switch over pre-decoded slot arrays with exact
@@ -92,7 +88,7 @@ export class Interpreter implements HelperCall {
 
   /** R0 as an unsigned 64-bit value. */
   get r0(): bigint {
-    return (BigInt(this.regs[1]! >>> 0) << 32n) | BigInt(this.regs[0]! >>> 0);
+    return toBigUint64(this.regs[0]!, this.regs[1]!);
   }
 
   /** Runs from instruction 0; returns the low 32 bits of R0 (an XDP verdict). */
@@ -642,7 +638,7 @@ function packedOf(prog: InsnArray): Int32Array {
 function address(r: Int32Array, base: number, off: number, pc: number): number {
   const addr = (r[base]! >>> 0) + off;
   if (r[base + 1] !== 0 || addr < 0) {
-    const full = (BigInt(r[base + 1]! >>> 0) << 32n) + BigInt(r[base]! >>> 0) + BigInt(off);
+    const full = toBigUint64(r[base]!, r[base + 1]!) + BigInt(off);
     throw new RuntimeError(pc, `invalid memory access at 0x${BigInt.asUintN(64, full).toString(16)} (unmapped)`);
   }
   return addr;

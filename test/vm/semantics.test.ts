@@ -182,6 +182,9 @@ describe('load-time refusals', () => {
     expect(refuse('mov %r0, 0')).toBe('insn 0: last insn is not an exit or jmp');
     expect(refuse('mov %r0, 0\ncall 9999\nexit')).toBe('insn 1: invalid func unknown#9999');
     expect(refuse('mov %r0, 0\ncall 26\nexit')).toBe('insn 1: program of this type cannot use helper bpf_skb_load_bytes#26');
+    expect(refuse('mov %r0, 0\ncall 209\nexit')).toBe('insn 1: program of this type cannot use helper bpf_user_ringbuf_drain#209');
+    expect(refuse('mov %r0, 0\ncall 211\nexit')).toBe('insn 1: program of this type cannot use helper bpf_cgrp_storage_delete#211');
+    expect(refuse('mov %r0, 0\ncall 212\nexit')).toBe('insn 1: invalid func unknown#212');
   });
 
   it('decodes legacy packet loads but refuses them outside socket filters', () => {

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { formatTraceLine } from '../../helpers/trace-pipe.js';
 import { loadObject, type LoadedObject } from '../../loader/load.js';
@@ -6,7 +6,8 @@ import { applySetup, parseSetup } from '../../loader/setup.js';
 import { dumpMapsHex } from '../../maps/dump.js';
 import { formatMapDump } from '../../maps/format.js';
 import { MAP_TYPE_NAMES } from '../../maps/types.js';
-import { readCapture, toEthernet } from '../../pcap/index.js';
+import { LinkTypeError, readCapture, toEthernet, type CapturedPacket } from '../../pcap/index.js';
+import type { XdpProgram, XdpRunOptions } from '../../xdp/program.js';
 import { XDP_ACTION_NAMES } from '../../xdp/constants.js';
 import { runFrame, type FrameLine } from '../../xdp/testrun.js';
 import { parseCommandArgs, UsageError, type Command, type Io } from '../command.js';
@@ -75,21 +76,16 @@ every map's contents as bpftool map dump prints them.`,
     if (typeof values.setup === 'string') applySetup(obj, parseSetup(await readFile(values.setup, 'utf8'), values.setup));
 
     const capture = readCapture(new Uint8Array(await readFile(values.pcap)));
-    const out = await openOutput(values.jsonl, io);
+    const out = openOutput(values.jsonl, io);
     const counts = new Map<string, number>();
     capture.packets.forEach((packet, i) => {
-      let line: FrameLine;
-      try {
-        line = runFrame(program, i, toEthernet(packet), { ifindex, queue });
-      } catch (e) {
-        line = { i, err: 'unsupported link type', reason: (e as Error).message };
-      }
+      const line = packetLine(program, packet, i, { ifindex, queue });
       const key = 'verdict' in line ? (XDP_ACTION_NAMES[line.verdict] ?? `0x${line.verdict.toString(16)}`) : `refused (${line.err})`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
       out?.write(JSON.stringify(line) + '\n');
     });
     out?.write(JSON.stringify({ maps: dumpMapsHex(obj.maps) }) + '\n');
-    await out?.close();
+    out?.close();
     obj.pinMaps();
     if (typeof values.pinmaps === 'string') obj.pinMaps(values.pinmaps);
 
@@ -119,19 +115,34 @@ function parseGlobals(sets: string[] | undefined): Record<string, bigint> {
   return globals;
 }
 
-interface Output {
-  write(text: string): void;
-  close(): Promise<void>;
+/** The line for one packet: its run, or why its link type cannot be turned into an Ethernet frame. */
+function packetLine(program: XdpProgram, packet: CapturedPacket, i: number, options: XdpRunOptions): FrameLine {
+  let frame: Uint8Array;
+  try {
+    frame = toEthernet(packet);
+  } catch (e) {
+    if (!(e instanceof LinkTypeError)) throw e;
+    return { i, err: 'unsupported link type', reason: e.message };
+  }
+  return runFrame(program, i, frame, options);
 }
 
-async function openOutput(path: string | boolean | undefined, io: Io): Promise<Output | undefined> {
+interface Output {
+  write(text: string): void;
+  close(): void;
+}
+
+/**
+ * Where JSON lines go: standard output, or a file written synchronously as
+ * each packet is run, so a long capture streams out instead of piling up in memory.
+ */
+function openOutput(path: string | boolean | undefined, io: Io): Output | undefined {
   if (typeof path !== 'string') return undefined;
-  if (path === '-') return { write: (t) => io.stdout(t), close: async () => {} };
-  const stream: WriteStream = createWriteStream(path);
-  await new Promise<void>((ok, fail) => stream.once('open', () => ok()).once('error', fail));
+  if (path === '-') return { write: (t) => io.stdout(t), close: () => {} };
+  const fd = openSync(path, 'w');
   return {
-    write: (t) => void stream.write(t),
-    close: () => new Promise<void>((ok, fail) => stream.end((e?: Error | null) => (e ? fail(e) : ok()))),
+    write: (t) => void writeSync(fd, t),
+    close: () => closeSync(fd),
   };
 }
 
