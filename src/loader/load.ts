@@ -25,6 +25,7 @@ import { XdpProgram } from '../xdp/program.js';
 import { LoadError } from './errors.js';
 import { isGplCompatible } from './license.js';
 import { possibleCpus } from './cpus.js';
+import { checkCoreRelocations } from './core.js';
 import { relocate } from './relocate.js';
 import { whereInSource } from './source.js';
 
@@ -167,6 +168,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
   const gpl = isGplCompatible(object.license);
 
   const programs = object.programs.map((prog) => {
+    checkCoreRelocations(prog);
     const insns = decodeProgram(prog);
     try {
       checkProgram(insns, {

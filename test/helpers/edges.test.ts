@@ -17,4 +17,11 @@ describe('helper edges agree with the kernel', () => {
   it('headroom exposed by adjust_head and adjust_meta reads as zeroes on every frame', () => {
     agree(fixture('headroom'), 'xdp_headroom', [frame(1), frame(0), frame(1), frame(0), frame(0)]);
   });
+
+  it('CO-RE field relocations on packet headers run as compiled, as the kernel runs them', () => {
+    const ipv4 = frame(0);
+    ipv4[12] = 0x08;
+    ipv4[13] = 0x00;
+    agree(fixture('core_fields'), 'xdp_core_fields', [ipv4, frame(0)]);
+  });
 });

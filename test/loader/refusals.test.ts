@@ -52,4 +52,11 @@ describe('objects the kernel refuses are refused at load, in its words, pointing
     const kernel = kernelRefusal(join(DIR, 'proprietary_printk.bpf.o'));
     if (kernel !== undefined) expect(e.message).toContain(kernel);
   });
+
+  it('a CO-RE relocation that asks about the target kernel, which libbpf would answer from its BTF', () => {
+    expect(refusal('core_exists.bpf.o').message).toBe(
+      "program 'xdp_core_exists': insn 0: CO-RE relocation type_exists (0) asks about the target kernel's types, which xdpsim " +
+        'does not read; libbpf answers it from /sys/kernel/btf/vmlinux (core_exists.bpf.c:12: int xdp_core_exists(struct xdp_md *ctx))',
+    );
+  });
 });
