@@ -1,4 +1,5 @@
 import { BTF_VAR_STATIC, type Btf } from '../btf/index.js';
+import { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY, KMALLOC_MAX_SIZE } from '../maps/types.js';
 import { SHF_EXECINSTR, SHT_NOBITS, SHT_PROGBITS } from './constants.js';
 import { ElfError } from './errors.js';
 import type { ElfSection } from './reader.js';
@@ -6,12 +7,7 @@ import type { GlobalVariable, MapDef } from './types.js';
 
 export type DataKind = 'data' | 'rodata' | 'bss';
 
-const BPF_MAP_TYPE_ARRAY = 2;
-const BPF_F_RDONLY_PROG = 1 << 7;
-const BPF_F_MMAPABLE = 1 << 10;
 const BPF_OBJ_NAME_LEN = 16;
-/** The kernel refuses array values above KMALLOC_MAX_SIZE (4 MiB on x86-64); a larger .bss is never loadable. */
-const KMALLOC_MAX_SIZE = 4 << 20;
 
 /** Which global-data map a section becomes, as libbpf's bpf_object__elf_collect classifies it. */
 export function dataKind(sec: ElfSection): DataKind | undefined {
@@ -44,6 +40,7 @@ export function internalMapName(objName: string, secName: string): string {
  * are reachable through a skeleton's memory mapping.
  */
 export function dataMap(objName: string, sec: ElfSection, kind: DataKind, btf: Btf | undefined): MapDef {
+  // The kernel refuses array values above KMALLOC_MAX_SIZE: a larger .bss is never loadable.
   if (sec.size > KMALLOC_MAX_SIZE) {
     throw new ElfError(`section '${sec.name}' is ${sec.size} bytes; array map values are limited to ${KMALLOC_MAX_SIZE} bytes`);
   }

@@ -1,8 +1,7 @@
 import { BTF_INT_SIGNED } from '../btf/index.js';
+import { BPF_F_RDONLY_PROG } from '../maps/types.js';
 import { ElfError } from './errors.js';
 import type { GlobalVariable, MapDef, ObjectFile } from './types.js';
-
-const BPF_F_RDONLY_PROG = 1 << 7;
 
 interface Located {
   map: MapDef;

@@ -8,6 +8,8 @@ import {
   BPF_MAP_TYPE_LRU_PERCPU_HASH,
   BPF_MAP_TYPE_PERCPU_ARRAY,
   BPF_MAP_TYPE_PERCPU_HASH,
+  E2BIG,
+  EINVAL,
 } from '../maps/types.js';
 import { mapArg, ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
 
@@ -32,8 +34,8 @@ export const loop: Helper = (call) => {
   const n = u32Arg(call, 1);
   const fn = ptrArg(call, 2);
   const ctx = ptrArg(call, 3);
-  if (u32Arg(call, 4) !== 0 || call.regs[9] !== 0) return ret(call, -22);
-  if (n > BPF_MAX_LOOPS) return ret(call, -7);
+  if (u32Arg(call, 4) !== 0 || call.regs[9] !== 0) return ret(call, -EINVAL);
+  if (n > BPF_MAX_LOOPS) return ret(call, -E2BIG);
   let i = 0;
   while (i < n) {
     const stop = call.invoke(fn, [i, ctx]) !== 0;
@@ -53,7 +55,7 @@ export function forEachMapElem(rt: Runtime): Helper {
     const map = mapArg(rt, call, 1);
     const fn = ptrArg(call, 2);
     const ctx = ptrArg(call, 3);
-    if (u32Arg(call, 4) !== 0 || call.regs[9] !== 0) return ret(call, -22);
+    if (u32Arg(call, 4) !== 0 || call.regs[9] !== 0) return ret(call, -EINVAL);
     if (!ITERABLE.has(map.spec.type)) throw new RuntimeError(call.insn, `bpf_for_each_map_elem cannot iterate map '${map.spec.name}'`);
     const visited = map.forEachElem(rt.cpu, (key, value) => call.invoke(fn, [map.address, key, value, ctx]) !== 0);
     ret(call, visited);

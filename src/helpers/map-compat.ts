@@ -1,6 +1,7 @@
 import type { BpfMap } from '../maps/map.js';
 import {
   BPF_MAP_TYPE_ARRAY_OF_MAPS,
+  BPF_MAP_TYPE_BLOOM_FILTER,
   BPF_MAP_TYPE_CPUMAP,
   BPF_MAP_TYPE_DEVMAP,
   BPF_MAP_TYPE_DEVMAP_HASH,
@@ -17,23 +18,20 @@ import type { HelperCall } from '../vm/helper.js';
 import * as id from './ids.js';
 import { helperName } from './names.js';
 
-const BPF_MAP_TYPE_BLOOM_FILTER = 30;
-const BPF_FUNC_perf_event_read = 22;
-const BPF_FUNC_perf_event_read_value = 55;
-const BPF_FUNC_skb_output = 111;
-const BPF_FUNC_xdp_output = 121;
-const BPF_FUNC_ringbuf_reserve_dynptr = 198;
-const BPF_FUNC_ringbuf_submit_dynptr = 199;
-const BPF_FUNC_ringbuf_discard_dynptr = 200;
-
-const PERF_FUNCS = [id.BPF_FUNC_perf_event_output, BPF_FUNC_perf_event_read, BPF_FUNC_perf_event_read_value, BPF_FUNC_skb_output, BPF_FUNC_xdp_output];
+const PERF_FUNCS = [
+  id.BPF_FUNC_perf_event_output,
+  id.BPF_FUNC_perf_event_read,
+  id.BPF_FUNC_perf_event_read_value,
+  id.BPF_FUNC_skb_output,
+  id.BPF_FUNC_xdp_output,
+];
 const RINGBUF_FUNCS = [
   id.BPF_FUNC_ringbuf_output,
   id.BPF_FUNC_ringbuf_reserve,
   id.BPF_FUNC_ringbuf_query,
-  BPF_FUNC_ringbuf_reserve_dynptr,
-  BPF_FUNC_ringbuf_submit_dynptr,
-  BPF_FUNC_ringbuf_discard_dynptr,
+  id.BPF_FUNC_ringbuf_reserve_dynptr,
+  id.BPF_FUNC_ringbuf_submit_dynptr,
+  id.BPF_FUNC_ringbuf_discard_dynptr,
 ];
 const QUEUE_FUNCS = [id.BPF_FUNC_map_peek_elem, id.BPF_FUNC_map_pop_elem, id.BPF_FUNC_map_push_elem];
 

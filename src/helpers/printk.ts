@@ -1,4 +1,5 @@
 import type { Helper, HelperCall } from '../vm/helper.js';
+import { EINVAL } from '../maps/types.js';
 import { toBigUint64 } from '../vm/int64.js';
 import { countConversions, formatPrintf, memoryArg, readCString } from './format.js';
 import { u32Arg, ptrArg, ret, type Runtime } from './runtime.js';
@@ -10,10 +11,10 @@ const MAX_TRACE_PRINTK_VARARGS = 3;
 
 /** Formats and emits one trace line; returns its length, or -EINVAL for a bad format. */
 function emit(rt: Runtime, call: HelperCall, fmtAddr: number, fmtSize: number, args: bigint[]): number {
-  if (fmtSize <= 0) return -22;
+  if (fmtSize <= 0) return -EINVAL;
   const fmt = readCString(call.memory, fmtAddr, fmtSize, call.insn);
-  if (fmt === undefined) return -22;
-  if (countConversions(fmt) > args.length) return -22;
+  if (fmt === undefined) return -EINVAL;
+  if (countConversions(fmt) > args.length) return -EINVAL;
   let text: string;
   try {
     text = formatPrintf(
@@ -21,7 +22,7 @@ function emit(rt: Runtime, call: HelperCall, fmtAddr: number, fmtSize: number, a
       args.map((value) => memoryArg(call.memory, value)),
     );
   } catch {
-    return -22;
+    return -EINVAL;
   }
   text = text.slice(0, MAX_BPRINTF_BUF - 1);
   rt.trace(text.endsWith('\n') ? text.slice(0, -1) : text, rt.cpu, rt.now());
@@ -41,7 +42,7 @@ export function traceVprintk(rt: Runtime): Helper {
   return (call) => {
     const dataLen = u32Arg(call, 4);
     if (dataLen % 8 !== 0 || dataLen > 12 * 8 || dataLen < 0) {
-      ret(call, -22);
+      ret(call, -EINVAL);
       return;
     }
     const data = dataLen > 0 ? ptrArg(call, 3) : 0;

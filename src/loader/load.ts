@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseObject, setGlobal } from '../elf/index.js';
+import { freezeGlobals, parseObject, setGlobal } from '../elf/index.js';
 import type { BpfProgram, MapDef, ObjectFile } from '../elf/types.js';
 import { GPL_ONLY_HELPERS, xdpHelpers } from '../helpers/xdp-table.js';
 import { helperName } from '../helpers/names.js';
@@ -148,6 +148,11 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
   }
   // Map ids, and the `.values = { ... }` presets of prog arrays and map-in-maps, as libbpf sets them.
   linkObjectMaps(maps, object);
+  // libbpf freezes read-only global data once it is filled: user space may not change it after load.
+  object.maps.forEach((def, i) => {
+    if (def.origin === 'data' && def.sectionName.startsWith('.rodata')) maps[i]!.freeze();
+  });
+  freezeGlobals(object);
 
   const tops = frameTops(memory);
   const ctx = memory.region('ctx');

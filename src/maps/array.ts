@@ -1,6 +1,7 @@
 import type { Region, RegionSpec } from '../vm/memory.js';
+import { nextArrayKey } from './array-keys.js';
 import { BpfMap } from './map.js';
-import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, ENOENT, roundUp8 } from './types.js';
+import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, roundUp8 } from './types.js';
 
 /**
  * BPF_MAP_TYPE_ARRAY and BPF_MAP_TYPE_PERCPU_ARRAY: `max_entries` preallocated
@@ -80,10 +81,6 @@ export class ArrayMap extends BpfMap {
   }
 
   nextKey(key: number, next: number): number {
-    const i = key === 0 ? -1 : this.index(key);
-    const n = i >= this.spec.maxEntries || i < 0 ? 0 : i + 1;
-    if (n >= this.spec.maxEntries) return -ENOENT;
-    this.memory.view.setUint32(next, n, true);
-    return 0;
+    return nextArrayKey(this.memory.view, key, next, this.spec.maxEntries);
   }
 }

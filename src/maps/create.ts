@@ -40,8 +40,12 @@ import {
   E2BIG,
   EINVAL,
   ENOTSUPP,
+  isU32,
+  KMALLOC_MAX_SIZE,
   MAP_TYPE_NAMES,
+  MAX_CPUS,
   MapError,
+  PAGE_SIZE,
   roundUp8,
   type MapSpec,
 } from './types.js';
@@ -50,15 +54,47 @@ import { XskMap } from './xskmap.js';
 /** Largest map this simulator will lay out by default; the kernel's own limits are per type and memlock-bound. */
 export const MAX_MAP_BYTES = 1 << 30;
 
-/** Bookkeeping beside each preallocated element (hash slots, free list, LRU links), for the size bound. */
-const PER_ENTRY_OVERHEAD = 24;
+/**
+ * Bookkeeping beside each preallocated element, for the size bound, in
+ * 4-byte words: up to 4 hash slots, the free list, the rebuild list, and two
+ * more (LRU links, or the LPM trie's order and ranks).
+ */
+const PER_ENTRY_OVERHEAD = 32;
+
+const U32_FIELDS = ['type', 'keySize', 'valueSize', 'maxEntries', 'flags'] as const;
+
+/**
+ * Every map goes through createMap, so this is where a definition from any
+ * source (ELF, pinned file, API) is checked to be what `union bpf_attr`
+ * could carry, before any size arithmetic trusts it.
+ */
+function checkFields(spec: MapSpec, cpus: number): void {
+  if (typeof spec.name !== 'string') throw new MapError(EINVAL, 'map name must be a string');
+  for (const field of U32_FIELDS) {
+    const v: unknown = spec[field];
+    if (!isU32(v)) throw new MapError(EINVAL, `map '${spec.name}': ${field} ${String(v)} is not a u32`);
+  }
+  if (!Number.isInteger(cpus) || cpus < 1 || cpus > MAX_CPUS) {
+    throw new MapError(EINVAL, `map '${spec.name}': ${cpus} possible CPUs is not in 1..${MAX_CPUS}`);
+  }
+}
 
 /**
  * Creates a map with the kernel's creation checks (`map_alloc_check`): sizes
  * that the type requires, flags it accepts, and a bound on total size so a
  * hostile object cannot make us allocate without limit.
  */
+/**
+ * Flags the kernel adds to a map of this type and reports back, which a
+ * creation request may not carry: device maps are read-only for programs (a
+ * lookup points at the entry itself).
+ */
+export function forcedFlags(type: number): number {
+  return type === BPF_MAP_TYPE_DEVMAP || type === BPF_MAP_TYPE_DEVMAP_HASH ? BPF_F_RDONLY_PROG : 0;
+}
+
 export function createMap(spec: MapSpec, cpus: number, limit = MAX_MAP_BYTES): BpfMap {
+  checkFields(spec, cpus);
   const failWith = (errno: number, why: string): never => {
     throw new MapError(errno, `map '${spec.name}' (${MAP_TYPE_NAMES[spec.type] ?? `type ${spec.type}`}): ${why}`);
   };
@@ -71,7 +107,8 @@ export function createMap(spec: MapSpec, cpus: number, limit = MAX_MAP_BYTES): B
   const perCpu = type === BPF_MAP_TYPE_PERCPU_ARRAY || type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH;
   const bytes = type === BPF_MAP_TYPE_RINGBUF
     ? 2 * maxEntries // the data is laid out twice, like the kernel's double mapping
-    : (roundUp8(keySize) + roundUp8(valueSize) * (perCpu ? cpus : 1) + PER_ENTRY_OVERHEAD) * maxEntries;
+    // An LPM trie keeps each key twice: masked for matching, as given for get_next_key.
+    : (roundUp8(keySize) * (type === BPF_MAP_TYPE_LPM_TRIE ? 2 : 1) + roundUp8(valueSize) * (perCpu ? cpus : 1) + PER_ENTRY_OVERHEAD) * maxEntries;
   if (bytes > limit) fail(`${bytes} bytes exceed the limit of ${limit}`);
   switch (type) {
     case BPF_MAP_TYPE_ARRAY:
@@ -112,8 +149,7 @@ export function createMap(spec: MapSpec, cpus: number, limit = MAX_MAP_BYTES): B
     case BPF_MAP_TYPE_DEVMAP_HASH: {
       if (keySize !== 4 || (valueSize !== 4 && valueSize !== 8)) fail('key_size must be 4 and value_size 4 or 8 (struct bpf_devmap_val)');
       onlyFlags(BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY);
-      // The kernel makes device maps read-only for programs: a lookup points at the entry itself.
-      const forced = { ...spec, flags: spec.flags | BPF_F_RDONLY_PROG };
+      const forced = { ...spec, flags: spec.flags | forcedFlags(type) };
       return type === BPF_MAP_TYPE_DEVMAP ? new DevMap(forced, cpus) : new DevMapHash(forced, cpus);
     }
     case BPF_MAP_TYPE_CPUMAP: {
@@ -136,20 +172,15 @@ export function createMap(spec: MapSpec, cpus: number, limit = MAX_MAP_BYTES): B
     case BPF_MAP_TYPE_RINGBUF:
       if (keySize !== 0 || valueSize !== 0) fail('key_size and value_size must be 0');
       onlyFlags(BPF_F_NUMA_NODE);
-      if ((maxEntries & (maxEntries - 1)) !== 0 || maxEntries % RINGBUF_PAGE_SIZE !== 0) {
-        fail(`max_entries ${maxEntries} must be a power of 2 and a multiple of the page size (${RINGBUF_PAGE_SIZE})`);
+      // Ring sizes are counted in the kernel's pages.
+      if ((maxEntries & (maxEntries - 1)) !== 0 || maxEntries % PAGE_SIZE !== 0) {
+        fail(`max_entries ${maxEntries} must be a power of 2 and a multiple of the page size (${PAGE_SIZE})`);
       }
       return new RingBufMap(spec, cpus);
     default:
       return fail('this map type is not supported yet');
   }
 }
-
-/** The largest single allocation of the kernel's (x86-64, 4 KiB pages), which bounds a queue's value. */
-const KMALLOC_MAX_SIZE = 1 << 22;
-
-/** Ring sizes are counted in pages of the kernel's (4 KiB on x86-64). */
-const RINGBUF_PAGE_SIZE = 4096;
 
 /**
  * bpf_map_meta_alloc: a map-in-map needs an inner map template (the kernel's

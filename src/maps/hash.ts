@@ -35,6 +35,11 @@ export class HashMap extends BpfMap {
     return this.percpu;
   }
 
+  /** Slots the table has examined so far: its cost, counted (HashTable.probes). */
+  get probes(): number {
+    return this.table.probes;
+  }
+
   private get slab(): number {
     return this.stride * (this.percpu ? this.cpus : 1);
   }
@@ -111,6 +116,16 @@ export class HashMap extends BpfMap {
     const at = this.table.keyAddress(entry);
     this.u8.copyWithin(next, at, at + this.spec.keySize);
     return 0;
+  }
+
+  /**
+   * bpf_for_each_map_elem walks the slots in place, as the kernel walks its
+   * buckets: the callback gets the stored key, and deleting it (or any other
+   * element) does not restart the walk. Visiting is not a use: LRU order stays.
+   */
+  override forEachElem(cpu: number, visit: (key: number, value: number) => boolean): number {
+    const table = this.table;
+    return table.walk((entry) => visit(table.keyAddress(entry), this.valueAt(entry, cpu)));
   }
 
   private evict(): void {

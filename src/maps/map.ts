@@ -1,5 +1,5 @@
 import type { Memory, Region, RegionSpec } from '../vm/memory.js';
-import { EINVAL, ENOENT, MapError, roundUp8, type MapSpec } from './types.js';
+import { EINVAL, ENOENT, EPERM, MapError, roundUp8, type MapSpec } from './types.js';
 
 /** A value as user space sees it: one buffer, or one per possible CPU for per-CPU maps. */
 export type MapValue = Uint8Array | Uint8Array[];
@@ -88,7 +88,22 @@ export abstract class BpfMap {
     return Array.from({ length: this.cpus }, (_, c) => this.u8.slice(at + c * stride, at + c * stride + size));
   }
 
+  /**
+   * bpf_map_freeze: from now on user space may not change the map (EPERM);
+   * programs keep their access. libbpf freezes `.rodata` once loaded.
+   */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  get isFrozen(): boolean {
+    return this.frozen;
+  }
+
+  private frozen = false;
+
   updateElem(key: Uint8Array, value: MapValue, flags = 0): void {
+    if (this.frozen) throw new MapError(EPERM, `update ${this.spec.name}: map is frozen`);
     const k = this.putKey(key);
     const v = k + roundUp8(this.spec.keySize) * 2;
     if (this.perCpu) {
@@ -105,6 +120,7 @@ export abstract class BpfMap {
   }
 
   deleteElem(key: Uint8Array): void {
+    if (this.frozen) throw new MapError(EPERM, `delete ${this.spec.name}: map is frozen`);
     const err = this.delete(this.putKey(key));
     if (err < 0) throw new MapError(-err, `delete ${this.spec.name}`);
   }
@@ -122,7 +138,10 @@ export abstract class BpfMap {
    * Visits each element for bpf_for_each_map_elem: `visit(key, value)` gets a
    * key address (a copy in the scratch region, as the kernel passes a copy of
    * an array index) and the value's address on `cpu`; returning true stops.
-   * Returns how many elements were visited.
+   * Returns how many elements were visited. This walk follows get_next_key,
+   * which suits maps whose elements cannot be deleted (arrays: index order);
+   * maps that can lose the current key under the callback walk their storage
+   * instead.
    */
   forEachElem(cpu: number, visit: (key: number, value: number) => boolean): number {
     const ks = roundUp8(this.spec.keySize);

@@ -1,6 +1,6 @@
 import type { Region, RegionSpec } from '../vm/memory.js';
 import { BpfMap, type MapValue } from './map.js';
-import { EAGAIN, EINVAL, ENOTSUPP, MapError } from './types.js';
+import { EAGAIN, EINVAL, ENOTSUPP, MapError, PAGE_SHIFT, roundUp8 } from './types.js';
 
 export const BPF_RINGBUF_BUSY_BIT = 0x8000_0000;
 export const BPF_RINGBUF_DISCARD_BIT = 0x4000_0000;
@@ -12,7 +12,6 @@ export const BPF_RB_RING_SIZE = 1;
 export const BPF_RB_CONS_POS = 2;
 export const BPF_RB_PROD_POS = 3;
 
-const PAGE_SHIFT = 12;
 /** RINGBUF_MAX_RECORD_SZ: UINT_MAX / 4. */
 const MAX_RECORD_SIZE = 0x3fff_ffff;
 /**
@@ -21,8 +20,6 @@ const MAX_RECORD_SIZE = 0x3fff_ffff;
  * page offset from the struct so the kernel finds the ring from a record.
  */
 const DATA_PAGE_OFFSET = 3;
-
-const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 /**
  * BPF_MAP_TYPE_RINGBUF: one ring of `max_entries` bytes shared by all CPUs.

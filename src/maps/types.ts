@@ -22,6 +22,7 @@ export const BPF_MAP_TYPE_QUEUE = 22;
 export const BPF_MAP_TYPE_STACK = 23;
 export const BPF_MAP_TYPE_DEVMAP_HASH = 25;
 export const BPF_MAP_TYPE_RINGBUF = 27;
+export const BPF_MAP_TYPE_BLOOM_FILTER = 30;
 
 /** Names as bpftool prints them (`bpftool map show`). */
 export const MAP_TYPE_NAMES: Readonly<Record<number, string>> = {
@@ -47,6 +48,7 @@ export const MAP_TYPE_NAMES: Readonly<Record<number, string>> = {
   23: 'stack',
   25: 'devmap_hash',
   27: 'ringbuf',
+  30: 'bloom_filter',
 };
 
 // Update flags.
@@ -75,6 +77,7 @@ export const E2BIG = 7;
 export const EBADF = 9;
 export const EAGAIN = 11;
 export const ENOMEM = 12;
+export const EACCES = 13;
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EEXIST = 17;
@@ -95,6 +98,7 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EBADF]: 'EBADF',
   [EAGAIN]: 'EAGAIN',
   [ENOMEM]: 'ENOMEM',
+  [EACCES]: 'EACCES',
   [EFAULT]: 'EFAULT',
   [EBUSY]: 'EBUSY',
   [EEXIST]: 'EEXIST',
@@ -134,6 +138,18 @@ export interface MapSpec {
    */
   inner?: MapSpec;
 }
+
+// Memory limits of the kernel's, for x86-64.
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+/** The largest single kmalloc (pages << MAX_PAGE_ORDER, 4 MiB): it bounds array values, queue values, .bss sections. */
+export const KMALLOC_MAX_SIZE = PAGE_SIZE << 10;
+
+/** The most possible CPUs a map is laid out for (a per-CPU value takes one slot each). */
+export const MAX_CPUS = 4096;
+
+/** Whether `v` is an integer a u32 field of `union bpf_attr` can hold. */
+export const isU32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
 
 /** Rounds up to a multiple of 8; exact for any size a definition can hold (not only 32-bit ones). */
 export const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;

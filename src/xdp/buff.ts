@@ -1,8 +1,5 @@
 import type { Memory, Region } from '../vm/memory.js';
-import { EFAULT, EINVAL, ENOMEM } from '../maps/types.js';
-
-/** EACCES: the errno adjust_meta returns for a metadata length it refuses. */
-const EACCES = 13;
+import { EACCES, EFAULT, EINVAL, ENOMEM } from '../maps/types.js';
 import {
   ETH_HLEN,
   MAX_SKB_FRAGS,

@@ -46,8 +46,11 @@ describe('pinning and xdpsim map', () => {
     expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/EEXIST/) });
     expect((await runCli(['map', 'delete', 'pinned', lpm, 'key', 'hex', '20000000c6336442'])).code).toBe(0);
     expect((await runCli(['map', 'dump', 'pinned', lpm])).stdout).toMatch(/Found 2 elements\n$/);
-    const walk = await runCli(['map', 'getnext', 'pinned', lpm, 'key', 'hex', '18000000cb007100']);
-    expect(walk.stdout).toBe('key:\n18 00 00 00 cb 00 71 00\nnext key:\n10 00 00 00 c0 a8 00 00\n');
+    // The kernel's order: leftmost prefix first, so 192.168.0.0/16 comes before 203.0.113.0/24.
+    const walk = await runCli(['map', 'getnext', 'pinned', lpm, 'key', 'hex', '10000000c0a80000']);
+    expect(walk.stdout).toBe('key:\n10 00 00 00 c0 a8 00 00\nnext key:\n18 00 00 00 cb 00 71 00\n');
+    const last = await runCli(['map', 'getnext', 'pinned', lpm, 'key', 'hex', '18000000cb007100']);
+    expect(last).toMatchObject({ code: 1, stderr: expect.stringMatching(/no next key after 18 00 00 00 cb 00 71 00/) });
     const percpu = await runCli(['map', 'lookup', 'pinned', join(dir, 'action_counts'), 'key', '1', '0', '0', '0']);
     expect(percpu.stdout).toBe(
       'key:\n01 00 00 00\nvalue (CPU 00): 3b 00 00 00 00 00 00 00 68 10 00 00 00 00 00 00\nvalue (CPU 01): 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n',
@@ -67,6 +70,31 @@ describe('pinning and xdpsim map', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('pins a device map and reads it back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xdpsim-devmap-'));
+    const setup = join(dir, 'setup');
+    writeFileSync(setup, 'egress_ports 01000000 0100000000000000\n');
+    const run = await runCli(['run', join(ROOT, 'examples/xdp_redirect.o'), '--sec', 'xdp', '--pcap', IPV4, '--setup', setup, '--pinmaps', dir]);
+    expect(run.stdout).toMatch(/REDIRECT +12/);
+    const dump = await runCli(['map', 'lookup', 'pinned', join(dir, 'egress_ports'), 'key', '1', '0', '0', '0']);
+    expect(dump.stdout).toBe('key: 01 00 00 00  value: 01 00 00 00 00 00 00 00\n');
+  });
+
+  it("dumps and looks up a map of an object, with BTF, and refuses to change it", async () => {
+    const obj = join(ROOT, 'examples/xdp_rodata.o');
+    const dump = await runCli(['map', 'dump', 'object', obj, 'name', 'xdp_roda.rodata']);
+    expect(dump.code).toBe(0);
+    expect(dump.stdout).toMatch(/"max_frame_len": 1514\s+},\{\s+"blocked_port": 23\s+},\{\s+"filter_udp": 1/);
+    const tail = join(ROOT, 'examples/xdp_tailcall.o');
+    const lookup = await runCli(['map', 'lookup', 'object', tail, 'name', 'handlers', 'key', '1', '0', '0', '0']);
+    expect(lookup.stdout).toBe('key: 01 00 00 00  value: 02 00 00 00\n'); // the id of xdp_handle_ipv6, its second program
+    const change = await runCli(['map', 'update', 'object', tail, 'name', 'runs', 'key', '0', '0', '0', '0', 'value', 'hex', '0100000000000000']);
+    expect(change.code).toBe(2);
+    expect(change.stderr).toMatch(/changes pinned maps only/);
+    const missing = await runCli(['map', 'dump', 'object', tail, 'name', 'nope']);
+    expect(missing.stderr).toMatch(/has no map named nope/);
   });
 
   it('refuses bad operands and files that are not pinned maps', async () => {

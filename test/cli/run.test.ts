@@ -93,6 +93,14 @@ describe('xdpsim run', () => {
     expect(noPcap.stderr).toMatch(/--pcap FILE is required/);
   });
 
+  it('refuses to change .rodata after load, as libbpf freezes it (EPERM)', async () => {
+    const setup = join(work, 'ro.setup');
+    writeFileSync(setup, 'xdp_roda.rodata 00000000 01020304050607\n');
+    const r = await runCli(['run', join(ROOT, 'examples/xdp_rodata.o'), '--sec', 'xdp', '--pcap', DEMO, '--setup', setup]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('xdpsim run: update xdp_roda.rodata: map is frozen: EPERM\n');
+  });
+
   it('sets const volatile globals before load with --set', async () => {
     const obj = join(ROOT, 'examples/xdp_rodata.o');
     const jumbo = join(ROOT, 'captures/jumbo.pcap'); // 3520, 3521, 4000, 9000, 9000 bytes

@@ -1,22 +1,28 @@
 import { loadObject } from '../../loader/load.js';
-import type { MapValue } from '../../maps/map.js';
-import { pinMap, readPinned, restore } from '../../maps/pin.js';
-import { createStandaloneMap } from '../../maps/standalone.js';
+import type { Btf } from '../../btf/index.js';
+import { formatMapDump, type MapTypeInfo } from '../../maps/format.js';
+import type { BpfMap, MapValue } from '../../maps/map.js';
+import { openPinned, pinMap } from '../../maps/pin.js';
 import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, MAP_TYPE_NAMES } from '../../maps/types.js';
 import { UsageError, type Command } from '../command.js';
 
 const USAGE = `usage: xdpsim map show OBJ
-       xdpsim map dump    pinned PATH
-       xdpsim map lookup  pinned PATH key [hex] BYTES
+       xdpsim map dump    MAP
+       xdpsim map lookup  MAP key [hex] BYTES
+       xdpsim map getnext MAP [key [hex] BYTES]
        xdpsim map update  pinned PATH key [hex] BYTES value [hex] BYTES [any|noexist|exist]
        xdpsim map delete  pinned PATH key [hex] BYTES
-       xdpsim map getnext pinned PATH [key [hex] BYTES]
 
-bpftool's map grammar. 'show' lists the maps an object defines. The other
-commands work on a pinned map: a file written by 'xdpsim run --pin-dir DIR'
-(maps declared LIBBPF_PIN_BY_NAME) or 'xdpsim run --pinmaps DIR' (every map),
-the simulator's stand-in for /sys/fs/bpf. BYTES are numbers, one byte each
-(0x0a 10 ...), or with 'hex' hex digits (hex 0a 00 00 01, or hex 0a000001).`;
+       MAP := pinned PATH | object OBJ name NAME
+
+bpftool's map grammar. 'show' lists the maps an object defines. A pinned map is
+a file written by 'xdpsim run --pin-dir DIR' (maps declared LIBBPF_PIN_BY_NAME)
+or 'xdpsim run --pinmaps DIR' (every map), the simulator's stand-in for
+/sys/fs/bpf; update and delete change it there. 'object OBJ name NAME' is a map
+of a freshly loaded object: its initial contents (global data, prog array and
+map-in-map presets), dumped with BTF as bpftool dumps a map that has it.
+BYTES are numbers, one byte each (0x0a 10 ...), or with 'hex' hex digits
+(hex 0a 00 00 01, or hex 0a000001).`;
 
 const KEYWORDS = new Set(['key', 'value', 'any', 'noexist', 'exist']);
 
@@ -52,6 +58,37 @@ function formatEntry(key: Uint8Array, value: MapValue): string {
   return [`key:`, hexSpaced(key), ...cpus].join('\n');
 }
 
+interface MapRef {
+  map: BpfMap;
+  /** The pinned file, for 'pinned PATH'; undefined for a map of an object. */
+  path: string | undefined;
+  btf?: { btf: Btf | undefined; types: MapTypeInfo };
+  /** Index in the arguments after the map reference. */
+  next: number;
+}
+
+/** `pinned PATH` or `object OBJ name NAME`, at the start of `args`. */
+function openMap(args: string[], verb: string): MapRef {
+  if (args[0] === 'pinned' && args[1] !== undefined) {
+    const path = args[1];
+    return { map: openPinned(path), path, next: 2 };
+  }
+  if (args[0] === 'object' && args[1] !== undefined && args[2] === 'name' && args[3] !== undefined) {
+    const obj = loadObject(args[1]);
+    const def = obj.object.maps.find((d) => d.name === args[3]);
+    if (!def) throw new UsageError(`${args[1]} has no map named ${args[3]}`);
+    const types = { keyTypeId: def.btfKeyTypeId, valueTypeId: def.btfValueTypeId };
+    return { map: obj.map(def.name), path: undefined, btf: { btf: obj.object.btf, types }, next: 4 };
+  }
+  throw new UsageError(`map ${verb} takes 'pinned PATH' or 'object OBJ name NAME'`);
+}
+
+/** Only a pinned map keeps a change; a map of an object is loaded afresh each time. */
+function pinnedPath(path: string | undefined, verb: string): string {
+  if (path === undefined) throw new UsageError(`map ${verb} changes pinned maps only: an object's map is not kept`);
+  return path;
+}
+
 export const mapCommand: Command = {
   name: 'map',
   summary: 'show, dump, look up and change maps (bpftool map grammar)',
@@ -71,12 +108,9 @@ export const mapCommand: Command = {
       return 0;
     }
     if (!['dump', 'lookup', 'update', 'delete', 'getnext'].includes(verb ?? '')) throw new UsageError(`unknown map command '${verb ?? ''}'`);
-    if (rest[0] !== 'pinned' || rest[1] === undefined) throw new UsageError(`map ${verb} takes 'pinned PATH'`);
-    const path = rest[1];
-    const pinned = readPinned(path);
-    const map = createStandaloneMap(pinned.spec, pinned.cpus);
-    restore(map, pinned, path);
-    let i = 2;
+    const ref = openMap(rest, verb!);
+    const { map, path } = ref;
+    let i = ref.next;
     const key = (): Uint8Array => {
       if (rest[i] !== 'key') throw new UsageError(`map ${verb}: expected 'key'`);
       const [bytes, next] = bytesAt(rest, i + 1, 'key');
@@ -90,6 +124,10 @@ export const mapCommand: Command = {
       case 'dump': {
         end();
         const entries = map.entries();
+        if (ref.btf) {
+          io.stdout(formatMapDump(entries, ref.btf.types, ref.btf.btf) + '\n');
+          return 0;
+        }
         const body = entries.map(([k, v]) => formatEntry(k, v));
         io.stdout([...body, `Found ${entries.length} element${entries.length === 1 ? '' : 's'}`].join('\n') + '\n');
         return 0;
@@ -99,7 +137,7 @@ export const mapCommand: Command = {
         end();
         const v = map.lookupElem(k);
         if (v === undefined) {
-          io.stderr(`Error: key ${hexSpaced(k)} not found in ${path}\n`);
+          io.stderr(`Error: key ${hexSpaced(k)} not found in ${path ?? map.spec.name}\n`);
           return 1;
         }
         io.stdout(formatEntry(k, v) + '\n');
@@ -115,14 +153,14 @@ export const mapCommand: Command = {
         if (flag !== undefined) i++;
         end();
         map.updateElem(k, v, flags);
-        pinMap(map, path);
+        pinMap(map, pinnedPath(path, verb));
         return 0;
       }
       case 'delete': {
         const k = key();
         end();
         map.deleteElem(k);
-        pinMap(map, path);
+        pinMap(map, pinnedPath(path, verb));
         return 0;
       }
       default: {
@@ -130,7 +168,7 @@ export const mapCommand: Command = {
         end();
         const next = map.nextKeyElem(k);
         if (next === undefined) {
-          io.stderr(`Error: no next key${k ? ` after ${hexSpaced(k)}` : ''} in ${path}\n`);
+          io.stderr(`Error: no next key${k ? ` after ${hexSpaced(k)}` : ''} in ${path ?? map.spec.name}\n`);
           return 1;
         }
         io.stdout(`${k ? `key:\n${hexSpaced(k)}\n` : 'key: None\n'}next key:\n${hexSpaced(next)}\n`);
