@@ -87,14 +87,16 @@ export function checkMapFunc(call: HelperCall, map: BpfMap, funcId: number): voi
 }
 
 /**
- * checkMapFunc for one helper, remembering the last map that passed: a call
- * site keeps passing the same map, so the check costs one comparison.
+ * checkMapFunc for one helper, remembering which map types passed: the answer
+ * depends on the type alone, so after the first call per type it costs one
+ * array read.
  */
 export function mapChecker(funcId: number): (call: HelperCall, map: BpfMap) => void {
-  let passed: BpfMap | undefined;
+  const passed = new Uint8Array(256);
   return (call, map) => {
-    if (map === passed) return;
+    const type = map.spec.type;
+    if (passed[type] === 1) return;
     checkMapFunc(call, map, funcId);
-    passed = map;
+    if (type < passed.length) passed[type] = 1;
   };
 }

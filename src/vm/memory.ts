@@ -88,14 +88,22 @@ export class MemoryLayout {
   }
 }
 
+/** log2 of REGION_ALIGN: the granule of the region table. */
+const GRANULE_SHIFT = 6;
+
 export class Memory {
   readonly u8: Uint8Array;
   readonly view: DataView;
-  /** Region bounds as flat arrays: the per-access check scans these without touching objects. */
-  private readonly starts: Float64Array;
+  /** Region bounds as flat arrays: the per-access check reads these without touching objects. */
   private readonly ends: Float64Array;
   private readonly writable: Uint8Array;
-  private last = 0;
+  /**
+   * Region index + 1 of every 64-byte granule, 0 where nothing is mapped.
+   * Regions start on granule boundaries, so a granule belongs to at most one
+   * region and one read finds the region of any address; only the region's
+   * end needs a check.
+   */
+  private readonly granules: Uint16Array | Uint32Array;
 
   constructor(
     readonly buffer: ArrayBuffer,
@@ -103,9 +111,15 @@ export class Memory {
   ) {
     this.u8 = new Uint8Array(buffer);
     this.view = new DataView(buffer);
-    this.starts = Float64Array.from(regions, (r) => r.start);
     this.ends = Float64Array.from(regions, (r) => r.end);
     this.writable = Uint8Array.from(regions, (r) => (r.writable ? 1 : 0));
+    const count = Math.ceil(buffer.byteLength / REGION_ALIGN);
+    this.granules = regions.length < 0xffff ? new Uint16Array(count) : new Uint32Array(count);
+    regions.forEach((r, i) => {
+      const first = r.start >>> GRANULE_SHIFT;
+      const last = Math.max(first, (r.end - 1) >>> GRANULE_SHIFT);
+      if (r.end > r.start) this.granules.fill(i + 1, first, last + 1);
+    });
   }
 
   region(name: string): Region {
@@ -114,27 +128,11 @@ export class Memory {
     return found;
   }
 
-  /**
-   * The region that holds [address, address + size), or -1. Regions are laid
-   * out in ascending address order, so after the one-entry cache misses, a
-   * binary search finds the last region starting at or below the address.
-   */
+  /** The region that holds [address, address + size), or -1. */
   find(address: number, size: number): number {
-    const starts = this.starts;
-    const last = this.last;
-    if (address >= starts[last]! && address + size <= this.ends[last]!) return last;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= address) lo = mid;
-      else hi = mid - 1;
-    }
-    if (address >= starts[lo]! && address + size <= this.ends[lo]!) {
-      this.last = lo;
-      return lo;
-    }
-    return -1;
+    if (!(address >= 0)) return -1;
+    const i = (this.granules[address >>> GRANULE_SHIFT] ?? 0) - 1;
+    return i >= 0 && address + size <= this.ends[i]! ? i : -1;
   }
 
   /**
