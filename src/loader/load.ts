@@ -58,6 +58,11 @@ export interface LoadOptions {
   fib?: FibTable;
 }
 
+/** A map's file name under a pin directory: libbpf turns the dots of internal map names into '_' (xdp_roda.rodata -> xdp_roda_rodata). */
+function pinName(mapName: string): string {
+  return mapName.replace(/\./g, '_');
+}
+
 /** LIBBPF_PIN_BY_NAME. */
 const LIBBPF_PIN_BY_NAME = 1;
 
@@ -79,7 +84,7 @@ export class LoadedObject {
    * without, the LIBBPF_PIN_BY_NAME maps under the pin root they came from.
    */
   pinMaps(dir?: string): string[] {
-    const targets = dir === undefined ? [...this.pinPaths] : [...this.maps.keys()].map((n): [string, string] => [n, join(dir, n)]);
+    const targets = dir === undefined ? [...this.pinPaths] : [...this.maps.keys()].map((n): [string, string] => [n, join(dir, pinName(n))]);
     for (const [name, path] of targets) pinMap(this.map(name), path);
     return targets.map(([, path]) => path);
   }
@@ -141,7 +146,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
   if (options.pinRoot !== undefined) {
     object.maps.forEach((def, i) => {
       if (def.pinning !== LIBBPF_PIN_BY_NAME) return;
-      const path = join(options.pinRoot!, def.name);
+      const path = join(options.pinRoot!, pinName(def.name));
       pinPaths.set(def.name, path);
       if (existsSync(path)) restore(maps[i]!, readPinned(path), path);
     });

@@ -26,6 +26,8 @@ export interface PinnedMap {
   format: 'xdpsim-pinned-map-1';
   spec: MapSpec;
   cpus: number;
+  /** Frozen (bpf_map_freeze, as libbpf freezes .rodata): user space may not change it. */
+  frozen: boolean;
   entries: Array<[string, HexValue]>;
 }
 
@@ -41,6 +43,7 @@ export function snapshot(map: BpfMap): PinnedMap {
     format: 'xdpsim-pinned-map-1',
     spec: { ...map.spec },
     cpus: map.cpus,
+    frozen: map.isFrozen,
     entries: map.entries().map(([k, v]) => [hex(k), Array.isArray(v) ? v.map(hex) : hex(v)]),
   };
 }
@@ -122,7 +125,9 @@ export function readPinned(path: string): PinnedMap {
     v.forEach((x: unknown, c) => checkHex(x, spec.valueSize, `${field} value (CPU ${c})`, path));
     return [k as string, v as string[]];
   });
-  return { format: 'xdpsim-pinned-map-1', spec, cpus: cpus as number, entries };
+  const frozen = parsed.frozen ?? false;
+  if (typeof frozen !== 'boolean') throw new PinError(`${path}: frozen must be true or false`);
+  return { format: 'xdpsim-pinned-map-1', spec, cpus: cpus as number, frozen, entries };
 }
 
 /**
@@ -142,6 +147,7 @@ export function checkReuse(map: BpfMap, pinned: PinnedMap, path: string): void {
 export function restore(map: BpfMap, pinned: PinnedMap, path: string): void {
   checkReuse(map, pinned, path);
   for (const [k, v] of pinned.entries) map.updateElem(parseHexStrict(k), Array.isArray(v) ? v.map(parseHexStrict) : parseHexStrict(v));
+  if (pinned.frozen) map.freeze();
 }
 
 /**

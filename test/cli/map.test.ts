@@ -82,6 +82,21 @@ describe('pinning and xdpsim map', () => {
     expect(dump.stdout).toBe('key: 01 00 00 00  value: 01 00 00 00 00 00 00 00\n');
   });
 
+  it('keeps a pinned .rodata frozen, under the name libbpf gives its pin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xdpsim-ro-'));
+    expect((await runCli(['run', join(ROOT, 'examples/xdp_rodata.o'), '--sec', 'xdp', '--pcap', IPV4, '--pinmaps', dir])).code).toBe(0);
+    const pin = join(dir, 'xdp_roda_rodata');
+    const update = await runCli(['map', 'update', 'pinned', pin, 'key', '0', '0', '0', '0', 'value', 'hex', '00000000000000']);
+    expect(update).toMatchObject({ code: 1, stderr: 'xdpsim map: update xdp_roda.rodata: map is frozen: EPERM\n' });
+    expect((await runCli(['map', 'dump', 'pinned', pin])).stdout).toBe('key: 00 00 00 00  value: ea 05 00 00 17 00 01\nFound 1 element\n');
+  });
+
+  it('dumps a map without BTF of an object as bpftool does, in bytes', async () => {
+    const r = await runCli(['map', 'dump', 'object', join(ROOT, 'examples/xdp_legacy_maps.o'), 'name', 'ethertype_counts']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^key: 00 00 00 00  value: 00 00 00 00 00 00 00 00\n(key: .*\n){3}Found 4 elements\n$/);
+  });
+
   it("dumps and looks up a map of an object, with BTF, and refuses to change it", async () => {
     const obj = join(ROOT, 'examples/xdp_rodata.o');
     const dump = await runCli(['map', 'dump', 'object', obj, 'name', 'xdp_roda.rodata']);

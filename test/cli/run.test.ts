@@ -10,6 +10,7 @@ import { runCli } from '../support/cli.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIREWALL = join(ROOT, 'examples/xdp_firewall.o');
 const DEMO = join(ROOT, 'captures/demo.pcap');
+const IPV4_PCAP = join(ROOT, 'captures/ipv4.pcap');
 const SETUP = join(ROOT, 'examples/xdp_firewall.setup');
 const work = mkdtempSync(join(tmpdir(), 'xdpsim-run-'));
 
@@ -91,6 +92,17 @@ describe('xdpsim run', () => {
     const noPcap = await runCli(['run', FIREWALL, '--sec', 'xdp']);
     expect(noPcap.code).toBe(2);
     expect(noPcap.stderr).toMatch(/--pcap FILE is required/);
+  });
+
+  it('gives bpf_check_mtu the device MTU set with --mtu', async () => {
+    const obj = join(ROOT, 'test/fixtures/objects/csum_mtu.bpf.o');
+    const mtuOf = async (...args: string[]) => {
+      const r = await runCli(['run', obj, '--sec', 'xdp', '--pcap', IPV4_PCAP, '--jsonl', '-', ...args]);
+      const maps = (parseLines(r.stdout).at(-1) as { maps: Record<string, Array<[string, string]>> }).maps;
+      return Buffer.from(maps.results!.find(([k]) => k === '0a000000')![1], 'hex').readBigInt64LE(0);
+    };
+    expect(await mtuOf()).toBe(65536n);
+    expect(await mtuOf('--mtu', '1500')).toBe(1500n);
   });
 
   it('refuses to change .rodata after load, as libbpf freezes it (EPERM)', async () => {

@@ -24,4 +24,29 @@ describe('helper edges agree with the kernel', () => {
     ipv4[13] = 0x00;
     agree(fixture('core_fields'), 'xdp_core_fields', [ipv4, frame(0)]);
   });
+
+  it('bpf_csum_diff on 1024 random inputs: offsets, sizes, odd addresses, seeds, sums that reach zero', () => {
+    let state = 7;
+    const rnd = (): number => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return state >>> 0;
+    };
+    const frames = Array.from({ length: 1024 }, (_, i) => {
+      const f = new Uint8Array(14 + 12 + 32);
+      const v = new DataView(f.buffer);
+      f[15] = rnd() & 7; // from offset
+      f[16] = rnd() & 15; // from size
+      f[17] = rnd() & 7; // to offset
+      f[22] = rnd() & 15; // to size
+      v.setUint16(24, i, true);
+      const kind = rnd() % 4; // all zeros, all ones, or random bytes
+      for (let j = 0; j < 32; j++) f[26 + j] = kind === 0 ? 0 : kind === 1 ? 0xff : rnd() & 0xff;
+      const seeds = [0, 0xffffffff, rnd(), 0xffff, 0x10000, 0xffff0000];
+      v.setUint32(18, seeds[rnd() % seeds.length]!, true);
+      return f;
+    });
+    agree(fixture('csum_random'), 'xdp_csum_random', frames);
+  });
 });

@@ -124,7 +124,7 @@ export const mapCommand: Command = {
       case 'dump': {
         end();
         const entries = map.entries();
-        if (ref.btf) {
+        if (ref.btf?.btf && (ref.btf.types.keyTypeId !== 0 || ref.btf.types.valueTypeId !== 0)) {
           io.stdout(formatMapDump(entries, ref.btf.types, ref.btf.btf) + '\n');
           return 0;
         }

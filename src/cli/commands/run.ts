@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { DEFAULT_MTU } from '../../helpers/runtime.js';
 import { formatTraceLine } from '../../helpers/trace-pipe.js';
 import { loadObject, type LoadedObject } from '../../loader/load.js';
 import { applySetup, parseSetup } from '../../loader/setup.js';
@@ -16,7 +17,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run every packet of a capture through an XDP program',
   usage: `usage: xdpsim run OBJ (--sec S | --program F) --pcap FILE [--jsonl OUT]
-                  [--setup FILE] [--set VAR=VALUE]... [--ifindex N] [--queue N]
+                  [--setup FILE] [--set VAR=VALUE]... [--ifindex N] [--queue N] [--mtu N]
                   [--pin-dir DIR] [--pinmaps DIR] [--engine interp|jit] [--trace]
 
 Loads OBJ as libbpf/iproute2 do and runs each packet of FILE (pcap or pcapng;
@@ -34,6 +35,7 @@ maps persist across packets.
   --set VAR=VALUE       set a const volatile global before load (integer)
   --ifindex N           ingress_ifindex (default 1, as the kernel's test run)
   --queue N             rx_queue_index (default 0)
+  --mtu N               MTU of the device, for bpf_check_mtu (default 65536, lo's)
   --pin-dir DIR         pin root for maps declared LIBBPF_PIN_BY_NAME: a map pinned
                         there is reused, and is pinned there again after the run
   --pinmaps DIR         after the run, pin every map as DIR/NAME (see xdpsim map)
@@ -51,6 +53,7 @@ every map's contents as bpftool map dump prints them.`,
       set: { type: 'string', multiple: true },
       ifindex: { type: 'string' },
       queue: { type: 'string' },
+      mtu: { type: 'string' },
       engine: { type: 'string' },
       trace: { type: 'boolean' },
       'pin-dir': { type: 'string' },
@@ -63,10 +66,12 @@ every map's contents as bpftool map dump prints them.`,
     if (engine !== 'interp') throw new UsageError(`unknown engine ${String(engine)}`);
     const ifindex = integerOption(values.ifindex, 'ifindex', 1);
     const queue = integerOption(values.queue, 'queue', 0);
+    const mtu = integerOption(values.mtu, 'mtu', DEFAULT_MTU);
 
     const obj = loadObject(positionals[0]!, {
       globals: parseGlobals(values.set as unknown as string[] | undefined),
       ...(typeof values['pin-dir'] === 'string' && { pinRoot: values['pin-dir'] }),
+      mtu,
       ...(values.trace === true && { trace: (message: string, cpu: number, ns: bigint) => io.stderr(formatTraceLine(message, cpu, ns) + '\n') }),
     });
     const program = obj.program({
