@@ -178,7 +178,9 @@ export function createMap(spec: MapSpec, cpus: number, limit = MAX_MAP_BYTES): B
       }
       return new RingBufMap(spec, cpus);
     default:
-      return fail('this map type is not supported yet');
+      // Socket, cgroup, storage and tracing maps serve other program types; a bloom
+      // filter's answers depend on the kernel's random hash seed.
+      return fail('xdpsim does not simulate this map type');
   }
 }
 
