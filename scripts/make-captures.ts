@@ -331,8 +331,8 @@ function outbound(type: number, payload: Bytes, tags: VlanTag[] = []): Bytes {
 
 // ---------------------------------------------------------------- PRNG
 
-/** mulberry32: a small seeded generator, enough for reproducible traffic. */
-function prng(seed: number): () => number {
+/** mulberry32: a small seeded generator, enough for reproducible traffic (and fuzzing). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../scripts/make-captures.js';
 import { BtfError } from '../../src/btf/errors.js';
 import { ElfError } from '../../src/elf/errors.js';
 import { InvalidInstructionError } from '../../src/isa/errors.js';
@@ -18,18 +19,6 @@ const EXAMPLES = resolve(import.meta.dirname, '../../examples');
 const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 160);
 const EXPECTED = [ElfError, BtfError, LoadError, MapError, VerifierError, InvalidInstructionError];
 const PACKET = Uint8Array.from(Buffer.from('0200000000020200000000010800450000280001000040060000' + '0a0000010a000002303900500000000000000000500220000000000000000000', 'hex'));
-
-/** A small deterministic PRNG (mulberry32), so a failing mutant can be rebuilt from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BOUNDARY = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0x10000, 0x100000];
 
@@ -108,7 +97,7 @@ describe('loader fuzz: mutated examples load or fail with a clear error', () => 
     let loaded = 0;
     let slowest = 0;
     for (let seed = 1; seed <= MUTANTS; seed++) {
-      const { bytes, what } = mutate(orig, rng(seed * 7919 + name.length));
+      const { bytes, what } = mutate(orig, prng(seed * 7919 + name.length));
       const started = performance.now();
       try {
         const obj = loadObject(bytes, { fileName: name, memoryLimit: 64 << 20, budget: 200_000 });
