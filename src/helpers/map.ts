@@ -1,14 +1,10 @@
 import type { Helper } from '../vm/helper.js';
-import { BPF_FUNC_map_delete_elem, BPF_FUNC_map_lookup_elem, BPF_FUNC_map_update_elem } from './ids.js';
-import { mapChecker } from './map-compat.js';
 import { mapArg, ptrArg, arg, ret, type Runtime } from './runtime.js';
 
 /** bpf_map_lookup_elem(map, key): the value's address, or NULL. */
 export function mapLookupElem(rt: Runtime): Helper {
-  const check = mapChecker(BPF_FUNC_map_lookup_elem);
   return (call) => {
     const map = mapArg(rt, call, 1);
-    check(call, map);
     const key = ptrArg(call, 2);
     call.memory.check(key, map.spec.keySize, false, call.insn);
     call.regs[0] = map.lookup(key, rt.cpu);
@@ -18,10 +14,8 @@ export function mapLookupElem(rt: Runtime): Helper {
 
 /** bpf_map_update_elem(map, key, value, flags): 0 or a negative errno. */
 export function mapUpdateElem(rt: Runtime): Helper {
-  const check = mapChecker(BPF_FUNC_map_update_elem);
   return (call) => {
     const map = mapArg(rt, call, 1);
-    check(call, map);
     const key = ptrArg(call, 2);
     const value = ptrArg(call, 3);
     call.memory.check(key, map.spec.keySize, false, call.insn);
@@ -32,10 +26,8 @@ export function mapUpdateElem(rt: Runtime): Helper {
 
 /** bpf_map_delete_elem(map, key): 0 or a negative errno. */
 export function mapDeleteElem(rt: Runtime): Helper {
-  const check = mapChecker(BPF_FUNC_map_delete_elem);
   return (call) => {
     const map = mapArg(rt, call, 1);
-    check(call, map);
     const key = ptrArg(call, 2);
     call.memory.check(key, map.spec.keySize, false, call.insn);
     ret(call, map.delete(key));

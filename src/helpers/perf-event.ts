@@ -3,8 +3,6 @@ import { EFAULT, EINVAL } from '../maps/types.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper } from '../vm/helper.js';
 import type { XdpBuff } from '../xdp/buff.js';
-import { BPF_FUNC_perf_event_output } from './ids.js';
-import { mapChecker } from './map-compat.js';
 import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
 
 /** BPF_F_INDEX_MASK: the low 32 bits of the flags; all ones is BPF_F_CURRENT_CPU. */
@@ -34,10 +32,8 @@ function copyPacket(buff: XdpBuff, u8: Uint8Array, len: number, into: Uint8Array
  * an event of another CPU, -EOPNOTSUPP; a full ring, -ENOSPC.
  */
 export function perfEventOutput(rt: Runtime): Helper {
-  const check = mapChecker(BPF_FUNC_perf_event_output);
   return (call) => {
     const map = mapArg(rt, call, 2);
-    check(call, map);
     if (!(map instanceof PerfEventArrayMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a perf event array`);
     const index = call.regs[6]! >>> 0;
     const high = call.regs[7]! >>> 0;

@@ -3,26 +3,19 @@ import { QueueStackMap } from '../maps/queue-stack.js';
 import { EINVAL } from '../maps/types.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
-import * as id from './ids.js';
-import { mapChecker } from './map-compat.js';
 import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
 
-/** The queue or stack in R1 of a call to helper `funcId`. */
-function queueArg(rt: Runtime, funcId: number): (call: HelperCall) => QueueStackMap {
-  const check = mapChecker(funcId);
-  return (call) => {
-    const map: BpfMap = mapArg(rt, call, 1);
-    check(call, map);
-    if (!(map instanceof QueueStackMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a queue or stack`);
-    return map;
-  };
+/** The queue or stack in R1. */
+function queueOf(rt: Runtime, call: HelperCall): QueueStackMap {
+  const map: BpfMap = mapArg(rt, call, 1);
+  if (!(map instanceof QueueStackMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a queue or stack`);
+  return map;
 }
 
 /** bpf_map_push_elem(map, value, flags): 0, -E2BIG when full (unless BPF_EXIST), -EINVAL for bad flags. */
 export function mapPushElem(rt: Runtime): Helper {
-  const queueOf = queueArg(rt, id.BPF_FUNC_map_push_elem);
   return (call) => {
-    const map = queueOf(call);
+    const map = queueOf(rt, call);
     const value = ptrArg(call, 2);
     call.memory.check(value, map.spec.valueSize, false, call.insn);
     ret(call, call.regs[7] !== 0 ? -EINVAL : map.push(value, call.regs[6]! >>> 0));
@@ -31,9 +24,8 @@ export function mapPushElem(rt: Runtime): Helper {
 
 /** bpf_map_pop_elem / bpf_map_peek_elem(map, value): 0, or -ENOENT with the value zeroed. */
 export function mapTakeElem(rt: Runtime, remove: boolean): Helper {
-  const queueOf = queueArg(rt, remove ? id.BPF_FUNC_map_pop_elem : id.BPF_FUNC_map_peek_elem);
   return (call) => {
-    const map = queueOf(call);
+    const map = queueOf(rt, call);
     const value = ptrArg(call, 2);
     call.memory.check(value, map.spec.valueSize, true, call.insn);
     ret(call, map.take(value, remove));

@@ -2,8 +2,6 @@ import { BPF_F_BROADCAST, isRedirectMap } from '../maps/redirect.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper } from '../vm/helper.js';
 import { XDP_ABORTED, XDP_REDIRECT } from '../xdp/constants.js';
-import { BPF_FUNC_redirect_map } from './ids.js';
-import { mapChecker } from './map-compat.js';
 import { mapArg, ret, u32Arg, type Runtime } from './runtime.js';
 
 /** The actions a miss may return: the low two bits of the flags. */
@@ -20,10 +18,8 @@ const ACTION_MASK = 3;
  * helper returns XDP_REDIRECT.
  */
 export function redirectMap(rt: Runtime): Helper {
-  const check = mapChecker(BPF_FUNC_redirect_map);
   return (call) => {
     const map = mapArg(rt, call, 1);
-    check(call, map);
     if (!isRedirectMap(map)) throw new RuntimeError(call.insn, `map '${map.spec.name}' cannot be redirected into`);
     const key = u32Arg(call, 2);
     const flags = u32Arg(call, 3);

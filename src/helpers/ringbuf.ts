@@ -3,19 +3,13 @@ import { RingBufMap } from '../maps/ringbuf.js';
 import { EINVAL } from '../maps/types.js';
 import { RuntimeError } from '../vm/errors.js';
 import { setR0, type Helper, type HelperCall } from '../vm/helper.js';
-import * as id from './ids.js';
-import { mapChecker } from './map-compat.js';
 import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
 
-/** The ring buffer in R1 of a call to helper `funcId`. */
-function ringArg(rt: Runtime, funcId: number): (call: HelperCall) => RingBufMap {
-  const check = mapChecker(funcId);
-  return (call) => {
-    const map: BpfMap = mapArg(rt, call, 1);
-    check(call, map);
-    if (!(map instanceof RingBufMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a ring buffer`);
-    return map;
-  };
+/** The ring buffer in R1. */
+function ringOf(rt: Runtime, call: HelperCall): RingBufMap {
+  const map: BpfMap = mapArg(rt, call, 1);
+  if (!(map instanceof RingBufMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a ring buffer`);
+  return map;
 }
 
 /** A u64 argument that must fit in 32 bits to mean anything; larger ones read as `big`. */
@@ -25,9 +19,8 @@ function sizeArg(call: HelperCall, n: number, big: number): number {
 
 /** bpf_ringbuf_output(ringbuf, data, size, flags): 0, -EINVAL for flags, -EAGAIN when full. */
 export function ringbufOutput(rt: Runtime): Helper {
-  const ringOf = ringArg(rt, id.BPF_FUNC_ringbuf_output);
   return (call) => {
-    const ring = ringOf(call);
+    const ring = ringOf(rt, call);
     const size = sizeArg(call, 3, Infinity);
     if (call.regs[9] !== 0) {
       ret(call, -EINVAL);
@@ -41,9 +34,8 @@ export function ringbufOutput(rt: Runtime): Helper {
 
 /** bpf_ringbuf_reserve(ringbuf, size, flags): the record's address, or NULL (also for any flag). */
 export function ringbufReserve(rt: Runtime): Helper {
-  const ringOf = ringArg(rt, id.BPF_FUNC_ringbuf_reserve);
   return (call) => {
-    const ring = ringOf(call);
+    const ring = ringOf(rt, call);
     const flagsSet = (call.regs[6]! | call.regs[7]!) !== 0;
     setR0(call.regs, flagsSet ? 0 : ring.reserve(sizeArg(call, 2, Infinity)));
   };
@@ -76,9 +68,8 @@ export function ringbufCommit(rt: Runtime, discard: boolean): Helper {
 
 /** bpf_ringbuf_query(ringbuf, flags): available data, ring size, consumer or producer position. */
 export function ringbufQuery(rt: Runtime): Helper {
-  const ringOf = ringArg(rt, id.BPF_FUNC_ringbuf_query);
   return (call) => {
-    const ring = ringOf(call);
+    const ring = ringOf(rt, call);
     setR0(call.regs, call.regs[5] === 0 ? ring.query(call.regs[4]! >>> 0) : 0);
   };
 }

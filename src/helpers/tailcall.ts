@@ -2,8 +2,6 @@ import type { InsnArray } from '../isa/instruction.js';
 import { ProgArrayMap } from '../maps/prog-array.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper } from '../vm/helper.js';
-import { BPF_FUNC_tail_call } from './ids.js';
-import { mapChecker } from './map-compat.js';
 import { mapArg, u32Arg, type Runtime } from './runtime.js';
 
 /**
@@ -14,10 +12,8 @@ import { mapArg, u32Arg, type Runtime } from './runtime.js';
  * R0 untouched, as the kernel's BPF_TAIL_CALL does.
  */
 export function tailCall(rt: Runtime, programs: () => readonly InsnArray[]): Helper {
-  const check = mapChecker(BPF_FUNC_tail_call);
   return (call) => {
     const map = mapArg(rt, call, 2);
-    check(call, map);
     if (!(map instanceof ProgArrayMap)) throw new RuntimeError(call.insn, `bpf_tail_call needs a prog array, not map '${map.spec.name}'`);
     const slot = map.programAt(u32Arg(call, 3));
     const target = slot >= 0 ? programs()[slot] : undefined;

@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freezeGlobals, parseObject, setGlobal } from '../elf/index.js';
 import type { BpfProgram, MapDef, ObjectFile } from '../elf/types.js';
-import { GPL_ONLY_HELPERS, xdpHelpers } from '../helpers/xdp-table.js';
-import { helperName } from '../helpers/names.js';
+import { helperName } from '../helpers/proto.js';
+import { HELPER_PROTOS } from '../helpers/protos.js';
+import { xdpHelpers } from '../helpers/xdp-table.js';
 import type { FibTable } from '../helpers/fib-table.js';
 import type { Runtime } from '../helpers/runtime.js';
 import { monotonicNs } from '../helpers/time.js';
@@ -14,6 +15,7 @@ import { createMap } from '../maps/create.js';
 import { linkObjectMaps } from '../maps/link.js';
 import type { BpfMap } from '../maps/map.js';
 import { pinMap, readPinned, restore } from '../maps/pin.js';
+import { xdpHelperRefusal } from '../verifier/helper-call.js';
 import { checkProgram } from '../verifier/program.js';
 import { VerifierError } from '../verifier/errors.js';
 import { Interpreter } from '../vm/interpreter.js';
@@ -183,7 +185,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
     try {
       checkProgram(insns, {
         entryRegisters: [1],
-        isHelper: (id) => helpers.has(id),
+        helperRefusal: (id) => xdpHelperRefusal(id, gpl),
         allowLegacyPacketLoads: false,
         allowCallx: false,
       });
@@ -193,7 +195,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
     }
     relocate(prog, insns, maps);
     programInsns.push(insns);
-    if (!gpl) refuseGplOnly(prog, insns, object.license);
+    refuseUnsimulated(prog, insns);
     const vm = new Interpreter(insns, memory, helpers, tops, { budget: options.budget });
     return new XdpProgram(prog, vm, runtime, buff, ctx.start);
   });
@@ -220,12 +222,19 @@ function decodeProgram(prog: BpfProgram): ReturnType<typeof decode> {
   }
 }
 
-function refuseGplOnly(prog: BpfProgram, insns: ReturnType<typeof decode>, license: string): void {
+/**
+ * Refuses calls the kernel would accept but xdpsim cannot run honestly (the
+ * helper table says why), before anything runs: a program is loaded whole or
+ * not at all, never run up to a helper it cannot answer.
+ */
+function refuseUnsimulated(prog: BpfProgram, insns: InsnArray): void {
   for (let i = 0; i < insns.length; i += insns.width(i)) {
-    if (insns.code[i] === BPF_CALL_OPCODE && insns.src[i] === 0 && GPL_ONLY_HELPERS.has(insns.imm[i]!)) {
+    if (insns.code[i] !== BPF_CALL_OPCODE || insns.src[i] !== 0) continue;
+    const impl = HELPER_PROTOS.get(insns.imm[i]!)?.impl;
+    if (impl && 'unsimulated' in impl) {
+      const id = insns.imm[i]!;
       throw new LoadError(
-        `program '${prog.name}': insn ${i}: cannot call GPL-restricted function from non-GPL compatible program` +
-          ` (${helperName(insns.imm[i]!)}#${insns.imm[i]}, license "${license}")${whereInSource(prog, i)}`,
+        `program '${prog.name}': insn ${i}: xdpsim does not simulate ${helperName(id)}#${id}: ${impl.unsimulated}${whereInSource(prog, i)}`,
       );
     }
   }

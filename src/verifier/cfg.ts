@@ -18,12 +18,11 @@ import {
   BPF_SRC,
   BPF_X,
 } from '../isa/opcodes.js';
-import { helperName } from '../helpers/names.js';
 import { VerifierError } from './errors.js';
 
 export interface ControlFlowOptions {
-  /** Whether helper id `id` exists for this program type. */
-  isHelper: (id: number) => boolean;
+  /** Why a call to helper `id` is refused, in the kernel's words; undefined when it is allowed. */
+  helperRefusal: (id: number) => string | undefined;
   /** Legacy packet loads: only socket filters and TC may use them. */
   allowLegacyPacketLoads: boolean;
   /** `callx` (helper id in a register): uBPF and the conformance suite only. */
@@ -69,13 +68,9 @@ export function checkControlFlow(prog: InsnArray, options: ControlFlowOptions): 
       starts.add(target(i, i + prog.imm[i]! + 1));
     } else if (prog.src[i] === BPF_PSEUDO_KFUNC_CALL) {
       throw new VerifierError(i, `calling kernel function (btf_id ${prog.imm[i]}) is not supported here`);
-    } else if (!options.isHelper(prog.imm[i]!)) {
-      const id = prog.imm[i]!;
-      const name = helperName(id);
-      throw new VerifierError(
-        i,
-        name === 'unknown' ? `invalid func unknown#${id}` : `program of this type cannot use helper ${name}#${id}`,
-      );
+    } else {
+      const refusal = options.helperRefusal(prog.imm[i]!);
+      if (refusal !== undefined) throw new VerifierError(i, refusal);
     }
   }
   const subprogs = [...starts].sort((a, b) => a - b);

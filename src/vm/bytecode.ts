@@ -1,8 +1,9 @@
 import { decode } from '../isa/decode.js';
 import type { InsnArray } from '../isa/instruction.js';
+import { unavailableHelper } from '../verifier/helper-call.js';
 import { checkProgram } from '../verifier/program.js';
 import type { HelperTable } from './helper.js';
-import { BPF_FUNC_ktime_get_ns } from '../helpers/ids.js';
+import { BPF_FUNC_ktime_get_ns } from '../helpers/func-ids.js';
 import { ktimeGetNs } from '../helpers/time.js';
 import { Interpreter } from './interpreter.js';
 import { layoutStack } from './stack.js';
@@ -34,7 +35,7 @@ export function loadBytecode(bytecode: Uint8Array, helpers: HelperTable = BYTECO
   const insns = decode(bytecode);
   checkProgram(insns, {
     entryRegisters: [1, 2],
-    isHelper: (id) => helpers.has(id),
+    helperRefusal: (id) => (helpers.has(id) ? undefined : unavailableHelper(id)),
     allowLegacyPacketLoads: false,
     allowCallx: true,
   });

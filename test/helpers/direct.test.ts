@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { FibConfigError, FibTable } from '../../src/helpers/fib-table.js';
 import { fibLookup } from '../../src/helpers/fib.js';
-import * as id from '../../src/helpers/ids.js';
-import { checkMapFunc, mapFuncCompatible } from '../../src/helpers/map-compat.js';
+import * as id from '../../src/helpers/func-ids.js';
+import { mapFuncCompatible } from '../../src/helpers/map-compat.js';
 import { checkMtu } from '../../src/helpers/mtu.js';
 import { probeReadKernel } from '../../src/helpers/probe-read.js';
 import { mapPushElem, mapTakeElem } from '../../src/helpers/queue-stack.js';
@@ -14,7 +14,8 @@ import { ringbufCommit, ringbufOutput, ringbufQuery, ringbufReserve } from '../.
 import { snprintf } from '../../src/helpers/snprintf.js';
 import { spinLock, spinUnlock } from '../../src/helpers/spin-lock.js';
 import { strncmp } from '../../src/helpers/strncmp.js';
-import { xdpHelpers, GPL_ONLY_HELPERS } from '../../src/helpers/xdp-table.js';
+import { HELPER_PROTOS } from '../../src/helpers/protos.js';
+import { xdpHelpers } from '../../src/helpers/xdp-table.js';
 import {
   BPF_MAP_TYPE_ARRAY,
   BPF_MAP_TYPE_CPUMAP,
@@ -49,21 +50,25 @@ describe('which maps a helper takes (check_map_func_compatibility)', () => {
 
   it('faults in the verifier\'s words', () => {
     const b = bench([spec(BPF_MAP_TYPE_ARRAY, 4, 4, 1)]);
-    const call = { regs: new Int32Array(22), memory: b.memory, insn: 3, invoke: () => 0, tailCall: () => false };
-    expect(() => checkMapFunc(call, b.maps[0]!, id.BPF_FUNC_redirect_map)).toThrow('insn 3: cannot pass map_type 2 into func bpf_redirect_map#51');
-    expect(() => b.call(redirectMap(b.rt), b.maps[0]!.address, 0, 0)).toThrow(RuntimeError);
-    expect(() => b.call(ringbufReserve(b.rt), b.maps[0]!.address, 8, 0)).toThrow('cannot pass map_type 2 into func bpf_ringbuf_reserve#131');
-    expect(() => b.call(mapPushElem(b.rt), b.maps[0]!.address, b.scratch, 0)).toThrow('bpf_map_push_elem#87');
+    const table = xdpHelpers(b.rt, () => []);
+    const helper = (func: number) => table.get(func)!;
+    expect(() => b.call(helper(id.BPF_FUNC_redirect_map), b.maps[0]!.address, 0, 0)).toThrow(RuntimeError);
+    expect(() => b.call(helper(id.BPF_FUNC_redirect_map), b.maps[0]!.address, 0, 0)).toThrow('cannot pass map_type 2 into func bpf_redirect_map#51');
+    expect(() => b.call(helper(id.BPF_FUNC_ringbuf_reserve), b.maps[0]!.address, 8, 0)).toThrow('cannot pass map_type 2 into func bpf_ringbuf_reserve#131');
+    expect(() => b.call(helper(id.BPF_FUNC_map_push_elem), b.maps[0]!.address, b.scratch, 0)).toThrow('bpf_map_push_elem#87');
+    // The answer is per map type: an allowed type passes after a refused one, and the refused one stays refused.
+    const q = bench([spec(BPF_MAP_TYPE_QUEUE, 0, 4, 2)]);
+    expect(q.call(xdpHelpers(q.rt, () => []).get(id.BPF_FUNC_map_push_elem)!, q.maps[0]!.address, q.scratch, 0)).toBe(0n);
   });
 
   it('registers the new helpers for XDP, the GPL-only ones as such', () => {
     const table = xdpHelpers(bench().rt, () => []);
     for (const h of [12, 51, 69, 87, 88, 89, 93, 94, 113, 130, 131, 132, 133, 134, 163, 165, 182, 25]) expect(table.has(h)).toBe(true);
     for (const h of [id.BPF_FUNC_fib_lookup, id.BPF_FUNC_check_mtu, id.BPF_FUNC_snprintf, id.BPF_FUNC_perf_event_output]) {
-      expect(GPL_ONLY_HELPERS.has(h)).toBe(true);
+      expect(HELPER_PROTOS.get(h)!.gplOnly).toBe(true);
     }
     for (const h of [id.BPF_FUNC_strncmp, id.BPF_FUNC_redirect_map, id.BPF_FUNC_ringbuf_output, id.BPF_FUNC_map_push_elem]) {
-      expect(GPL_ONLY_HELPERS.has(h)).toBe(false);
+      expect(HELPER_PROTOS.get(h)!.gplOnly).toBe(false);
     }
   });
 });

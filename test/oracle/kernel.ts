@@ -228,3 +228,25 @@ export function runInKernel(objPath: string, options: KernelRunOptions): KernelR
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The verifier's answer, per helper id, to an XDP program calling it with
+ * R1-R5 zero under `license`: "ok" or the last line of its log.
+ */
+export function helperVerdicts(license: string): Map<number, string> {
+  const available = kernelAvailable();
+  if (!available.ok) throw new KernelOracleError(available.reason);
+  const harness = buildHarness();
+  if ('reason' in harness) throw new KernelOracleError(harness.reason);
+  const run = spawnSync(harness.path, ['--helpers', license], { encoding: 'utf8', timeout: HARNESS_TIMEOUT_MS });
+  if (run.error || run.status !== 0) throw new KernelOracleError(`the helper probe failed: ${run.error?.message ?? run.stderr.trim()}`);
+  return new Map(
+    run.stdout
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l): [number, string] => {
+        const tab = l.indexOf('\t');
+        return [Number(l.slice(0, tab)), l.slice(tab + 1)];
+      }),
+  );
+}

@@ -60,6 +60,9 @@ int run_frames(int prog_fd, FILE *frames, FILE *out);
 /* Prints the final {"maps":...} line. */
 int dump_maps(const struct oracle_object *obj, FILE *out);
 
+/* Prints, for every helper id, whether the verifier lets XDP call it under LICENSE. */
+int probe_helpers(const char *license);
+
 /* Hex and JSON helpers. */
 void put_hex(FILE *out, const void *buf, size_t len);
 void put_json_string(FILE *out, const char *s);

@@ -4,6 +4,7 @@
 //   xdp_oracle [--sec NAME | --program NAME] [--setup FILE]
 //              [--update MAP KEY_HEX VALUE_HEX]... OBJECT FRAMES
 //   xdp_oracle --probe
+//   xdp_oracle --helpers LICENSE
 //
 // FRAMES is a file of (little-endian u32 length, bytes) records, or '-' for
 // standard input. Output, on standard output, one JSON object per line:
@@ -44,7 +45,8 @@ static int usage(const char *why)
 	fprintf(stderr, "xdp_oracle: %s\n"
 		"usage: xdp_oracle [--sec NAME | --program NAME] [--setup FILE]\n"
 		"                  [--update MAP KEY_HEX VALUE_HEX]... OBJECT FRAMES\n"
-		"       xdp_oracle --probe\n", why);
+		"       xdp_oracle --probe\n"
+		"       xdp_oracle --helpers LICENSE\n", why);
 	return 2;
 }
 
@@ -180,7 +182,11 @@ out:
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	int err = parse_args(argc, argv, &o);
+	int err;
+
+	if (argc == 3 && strcmp(argv[1], "--helpers") == 0)
+		return probe_helpers(argv[2]);
+	err = parse_args(argc, argv, &o);
 
 	if (err)
 		return err;

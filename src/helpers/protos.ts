@@ -1,0 +1,337 @@
+// The one table of helpers: every helper the kernel (6.18) lets an XDP program
+// call, as its `struct bpf_func_proto` describes it, with how xdpsim runs it.
+// Ids and names come from func-ids.ts (generated); the rest is written from
+// net/core/filter.c (xdp_func_proto, bpf_sk_base_func_proto), kernel/bpf/helpers.c
+// (bpf_base_func_proto) and the files each proto lives in. Which ids XDP may
+// call is checked against the running kernel by test/helpers/protos.test.ts.
+import {
+  BPF_MAP_TYPE_BLOOM_FILTER,
+  BPF_MAP_TYPE_CPUMAP,
+  BPF_MAP_TYPE_DEVMAP,
+  BPF_MAP_TYPE_DEVMAP_HASH,
+  BPF_MAP_TYPE_LRU_PERCPU_HASH,
+  BPF_MAP_TYPE_PERCPU_ARRAY,
+  BPF_MAP_TYPE_PERCPU_HASH,
+  BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+  BPF_MAP_TYPE_PROG_ARRAY,
+  BPF_MAP_TYPE_QUEUE,
+  BPF_MAP_TYPE_RINGBUF,
+  BPF_MAP_TYPE_STACK,
+  BPF_MAP_TYPE_XSKMAP,
+} from '../maps/types.js';
+import { forEachMapElem, loop } from './callback.js';
+import { csumDiff } from './csum.js';
+import { fibLookup } from './fib.js';
+import * as id from './func-ids.js';
+import { mapDeleteElem, mapLookupElem, mapUpdateElem } from './map.js';
+import { getNumaNodeId, getPrandomU32, getSmpProcessorId } from './misc.js';
+import { checkMtu } from './mtu.js';
+import { perfEventOutput } from './perf-event.js';
+import { tracePrintk, traceVprintk } from './printk.js';
+import { probeReadKernel } from './probe-read.js';
+import type { ArgSpec, BpfFuncProto, HelperEnv, RetType, Unsimulated } from './proto.js';
+import { mapPushElem, mapTakeElem } from './queue-stack.js';
+import { redirect } from './redirect.js';
+import { redirectMap } from './redirect-map.js';
+import { ringbufCommit, ringbufOutput, ringbufQuery, ringbufReserve } from './ringbuf.js';
+import { snprintf } from './snprintf.js';
+import { spinLock, spinUnlock } from './spin-lock.js';
+import { strncmp } from './strncmp.js';
+import { tailCall } from './tailcall.js';
+import { jiffies64, ktimeGetNs } from './time.js';
+import { xdpAdjustHead, xdpAdjustMeta, xdpAdjustTail, xdpCopyBytes, xdpGetBuffLen } from './xdp.js';
+
+// Argument types, as the kernel's protos spell them.
+const ANYTHING: ArgSpec = { type: 'ARG_ANYTHING' };
+const MAP: ArgSpec = { type: 'ARG_CONST_MAP_PTR' };
+const MAP_KEY: ArgSpec = { type: 'ARG_PTR_TO_MAP_KEY' };
+const MAP_VALUE: ArgSpec = { type: 'ARG_PTR_TO_MAP_VALUE' };
+const CTX: ArgSpec = { type: 'ARG_PTR_TO_CTX' };
+const SIZE: ArgSpec = { type: 'ARG_CONST_SIZE' };
+const SIZE_OR_ZERO: ArgSpec = { type: 'ARG_CONST_SIZE_OR_ZERO' };
+const ALLOC_SIZE_OR_ZERO: ArgSpec = { type: 'ARG_CONST_ALLOC_SIZE_OR_ZERO' };
+const MEM_RDONLY: ArgSpec = { type: 'ARG_PTR_TO_MEM', rdonly: true };
+const MEM_RDONLY_OR_NULL: ArgSpec = { type: 'ARG_PTR_TO_MEM', rdonly: true, maybeNull: true };
+/** ARG_PTR_TO_UNINIT_MEM: memory the helper fills. */
+const UNINIT_MEM: ArgSpec = { type: 'ARG_PTR_TO_MEM', uninit: true, write: true };
+const FUNC: ArgSpec = { type: 'ARG_PTR_TO_FUNC' };
+const STACK_OR_NULL: ArgSpec = { type: 'ARG_PTR_TO_STACK', maybeNull: true };
+const TIMER: ArgSpec = { type: 'ARG_PTR_TO_TIMER' };
+const SPIN_LOCK: ArgSpec = { type: 'ARG_PTR_TO_SPIN_LOCK' };
+const SOCK_COMMON: ArgSpec = { type: 'ARG_PTR_TO_BTF_ID_SOCK_COMMON' };
+const TASK: ArgSpec = { type: 'ARG_PTR_TO_BTF_ID' };
+const fixedMem = (size: number, more: Partial<ArgSpec> = {}): ArgSpec => ({ type: 'ARG_PTR_TO_MEM', rdonly: true, size, ...more });
+const dynptr = (more: Partial<ArgSpec>): ArgSpec => ({ type: 'ARG_PTR_TO_DYNPTR', ...more });
+
+/** Helpers still to be simulated: refused at load, with this reason, until they are. */
+const NOT_YET: Unsimulated = { unsimulated: 'it is not simulated yet' };
+
+/** Why the helpers that return the running kernel's own objects are not run here. */
+const KERNEL_TASK: Unsimulated = {
+  unsimulated: "it hands the program the running kernel's task_struct, whose layout and contents xdpsim does not model",
+};
+const KERNEL_SOCK: Unsimulated = {
+  unsimulated: "it returns a kernel socket structure read through the kernel's BTF, which xdpsim does not model",
+};
+const unsimulatedMap = (type: string): Unsimulated => ({
+  unsimulated: `it works only on ${type} maps, a type xdpsim does not simulate`,
+});
+
+interface Entry {
+  ret?: RetType;
+  args?: readonly ArgSpec[];
+  gpl?: boolean;
+  pktData?: boolean;
+  pktAccess?: boolean;
+  sleeps?: boolean;
+  offload?: boolean;
+  mapTypes?: readonly number[];
+  impl: BpfFuncProto['impl'];
+}
+
+function proto(func: number, e: Entry): BpfFuncProto {
+  return {
+    func,
+    ret: e.ret ?? 'RET_INTEGER',
+    args: e.args ?? [],
+    gplOnly: e.gpl ?? false,
+    changesPktData: e.pktData ?? false,
+    pktAccess: e.pktAccess ?? false,
+    mightSleep: e.sleeps ?? false,
+    progTypes: e.offload ? ['xdp', 'xdp_offload'] : ['xdp'],
+    ...(e.mapTypes && { mapTypes: e.mapTypes }),
+    impl: e.impl,
+  };
+}
+
+const now = ({ rt }: HelperEnv) => (): bigint => rt.now();
+
+const PERF_MAPS = [BPF_MAP_TYPE_PERF_EVENT_ARRAY];
+const RINGBUF_MAPS = [BPF_MAP_TYPE_RINGBUF];
+const QUEUE_MAPS = [BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK];
+const PERCPU_MAPS = [BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH];
+const SOCK_LOOKUP_ARGS = [CTX, MEM_RDONLY, SIZE, ANYTHING, ANYTHING];
+const SYNCOOKIE_ARGS = [SOCK_COMMON, MEM_RDONLY, SIZE, MEM_RDONLY, SIZE];
+const IPHDR = 20;
+const IPV6HDR = 40;
+const TCPHDR = 20;
+
+const TABLE: readonly BpfFuncProto[] = [
+  // Maps (kernel/bpf/helpers.c).
+  proto(id.BPF_FUNC_map_lookup_elem, {
+    ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL',
+    args: [MAP, MAP_KEY],
+    pktAccess: true,
+    offload: true,
+    impl: ({ rt }) => mapLookupElem(rt),
+  }),
+  proto(id.BPF_FUNC_map_update_elem, { args: [MAP, MAP_KEY, MAP_VALUE, ANYTHING], pktAccess: true, offload: true, impl: ({ rt }) => mapUpdateElem(rt) }),
+  proto(id.BPF_FUNC_map_delete_elem, { args: [MAP, MAP_KEY], pktAccess: true, offload: true, impl: ({ rt }) => mapDeleteElem(rt) }),
+  proto(id.BPF_FUNC_map_push_elem, { args: [MAP, MAP_VALUE, ANYTHING], pktAccess: true, mapTypes: [...QUEUE_MAPS, BPF_MAP_TYPE_BLOOM_FILTER], impl: ({ rt }) => mapPushElem(rt) }),
+  proto(id.BPF_FUNC_map_pop_elem, {
+    args: [MAP, { type: 'ARG_PTR_TO_MAP_VALUE', uninit: true, write: true }],
+    mapTypes: QUEUE_MAPS,
+    impl: ({ rt }) => mapTakeElem(rt, true),
+  }),
+  proto(id.BPF_FUNC_map_peek_elem, {
+    args: [MAP, { type: 'ARG_PTR_TO_MAP_VALUE', uninit: true, write: true }],
+    mapTypes: [...QUEUE_MAPS, BPF_MAP_TYPE_BLOOM_FILTER],
+    impl: ({ rt }) => mapTakeElem(rt, false),
+  }),
+  proto(id.BPF_FUNC_map_lookup_percpu_elem, {
+    ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL',
+    args: [MAP, MAP_KEY, ANYTHING],
+    pktAccess: true,
+    mapTypes: PERCPU_MAPS,
+    impl: NOT_YET,
+  }),
+  proto(id.BPF_FUNC_for_each_map_elem, { args: [MAP, FUNC, STACK_OR_NULL, ANYTHING], impl: ({ rt }) => forEachMapElem(rt) }),
+  proto(id.BPF_FUNC_tail_call, { ret: 'RET_VOID', args: [CTX, MAP, ANYTHING], mapTypes: [BPF_MAP_TYPE_PROG_ARRAY], impl: ({ rt, programs }) => tailCall(rt, programs) }),
+  proto(id.BPF_FUNC_spin_lock, { ret: 'RET_VOID', args: [SPIN_LOCK], impl: () => spinLock }),
+  proto(id.BPF_FUNC_spin_unlock, { ret: 'RET_VOID', args: [SPIN_LOCK], impl: () => spinUnlock }),
+
+  // Time, CPU, randomness.
+  proto(id.BPF_FUNC_ktime_get_ns, { impl: (env) => ktimeGetNs(now(env)) }),
+  proto(id.BPF_FUNC_ktime_get_boot_ns, { impl: (env) => ktimeGetNs(now(env)) }),
+  proto(id.BPF_FUNC_ktime_get_coarse_ns, { impl: (env) => ktimeGetNs(now(env)) }),
+  proto(id.BPF_FUNC_ktime_get_tai_ns, { impl: NOT_YET }),
+  proto(id.BPF_FUNC_jiffies64, { impl: (env) => jiffies64(now(env)) }),
+  proto(id.BPF_FUNC_get_prandom_u32, { offload: true, impl: () => getPrandomU32() }),
+  proto(id.BPF_FUNC_get_smp_processor_id, { impl: ({ rt }) => getSmpProcessorId(rt) }),
+  proto(id.BPF_FUNC_get_numa_node_id, { impl: () => getNumaNodeId }),
+
+  // Callbacks.
+  proto(id.BPF_FUNC_loop, { args: [ANYTHING, FUNC, STACK_OR_NULL, ANYTHING], impl: () => loop }),
+  proto(id.BPF_FUNC_timer_init, { args: [TIMER, MAP, ANYTHING], gpl: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_timer_set_callback, { args: [TIMER, FUNC], gpl: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_timer_start, { args: [TIMER, ANYTHING, ANYTHING], gpl: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_timer_cancel, { args: [TIMER], gpl: true, impl: NOT_YET }),
+
+  // Ring buffers and dynptrs (kernel/bpf/ringbuf.c, helpers.c).
+  proto(id.BPF_FUNC_ringbuf_output, { args: [MAP, MEM_RDONLY, SIZE_OR_ZERO, ANYTHING], mapTypes: RINGBUF_MAPS, impl: ({ rt }) => ringbufOutput(rt) }),
+  proto(id.BPF_FUNC_ringbuf_reserve, {
+    ret: 'RET_PTR_TO_RINGBUF_MEM_OR_NULL',
+    args: [MAP, ALLOC_SIZE_OR_ZERO, ANYTHING],
+    mapTypes: RINGBUF_MAPS,
+    impl: ({ rt }) => ringbufReserve(rt),
+  }),
+  proto(id.BPF_FUNC_ringbuf_submit, {
+    ret: 'RET_VOID',
+    args: [{ type: 'ARG_PTR_TO_RINGBUF_MEM', release: true }, ANYTHING],
+    impl: ({ rt }) => ringbufCommit(rt, false),
+  }),
+  proto(id.BPF_FUNC_ringbuf_discard, {
+    ret: 'RET_VOID',
+    args: [{ type: 'ARG_PTR_TO_RINGBUF_MEM', release: true }, ANYTHING],
+    impl: ({ rt }) => ringbufCommit(rt, true),
+  }),
+  proto(id.BPF_FUNC_ringbuf_query, { args: [MAP, ANYTHING], mapTypes: RINGBUF_MAPS, impl: ({ rt }) => ringbufQuery(rt) }),
+  proto(id.BPF_FUNC_ringbuf_reserve_dynptr, {
+    args: [MAP, ANYTHING, ANYTHING, dynptr({ dynptr: 'ringbuf', uninit: true })],
+    mapTypes: RINGBUF_MAPS,
+    impl: NOT_YET,
+  }),
+  proto(id.BPF_FUNC_ringbuf_submit_dynptr, {
+    ret: 'RET_VOID',
+    args: [dynptr({ dynptr: 'ringbuf', release: true }), ANYTHING],
+    impl: NOT_YET,
+  }),
+  proto(id.BPF_FUNC_ringbuf_discard_dynptr, {
+    ret: 'RET_VOID',
+    args: [dynptr({ dynptr: 'ringbuf', release: true }), ANYTHING],
+    impl: NOT_YET,
+  }),
+  proto(id.BPF_FUNC_dynptr_from_mem, {
+    args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING, dynptr({ dynptr: 'local', uninit: true, write: true })],
+    impl: NOT_YET,
+  }),
+  proto(id.BPF_FUNC_dynptr_read, { args: [UNINIT_MEM, SIZE_OR_ZERO, dynptr({ rdonly: true }), ANYTHING, ANYTHING], impl: NOT_YET }),
+  proto(id.BPF_FUNC_dynptr_write, { args: [dynptr({ rdonly: true }), ANYTHING, MEM_RDONLY, SIZE_OR_ZERO, ANYTHING], impl: NOT_YET }),
+  proto(id.BPF_FUNC_dynptr_data, {
+    ret: 'RET_PTR_TO_DYNPTR_MEM_OR_NULL',
+    args: [dynptr({ rdonly: true }), ANYTHING, ALLOC_SIZE_OR_ZERO],
+    impl: NOT_YET,
+  }),
+
+  // Strings and tracing.
+  proto(id.BPF_FUNC_strncmp, { args: [MEM_RDONLY, SIZE, { type: 'ARG_PTR_TO_CONST_STR' }], impl: () => strncmp }),
+  proto(id.BPF_FUNC_strtol, { args: [MEM_RDONLY, SIZE, ANYTHING, fixedMem(8, { rdonly: false, uninit: true, write: true, aligned: true })], impl: NOT_YET }),
+  proto(id.BPF_FUNC_strtoul, { args: [MEM_RDONLY, SIZE, ANYTHING, fixedMem(8, { rdonly: false, uninit: true, write: true, aligned: true })], impl: NOT_YET }),
+  proto(id.BPF_FUNC_trace_printk, { args: [MEM_RDONLY, SIZE], gpl: true, impl: ({ rt }) => tracePrintk(rt) }),
+  proto(id.BPF_FUNC_trace_vprintk, { args: [MEM_RDONLY, SIZE, MEM_RDONLY_OR_NULL, SIZE_OR_ZERO], gpl: true, impl: ({ rt }) => traceVprintk(rt) }),
+  proto(id.BPF_FUNC_snprintf, {
+    args: [{ type: 'ARG_PTR_TO_MEM', maybeNull: true, write: true }, SIZE_OR_ZERO, { type: 'ARG_PTR_TO_CONST_STR' }, MEM_RDONLY_OR_NULL, SIZE_OR_ZERO],
+    gpl: true,
+    impl: () => snprintf,
+  }),
+  proto(id.BPF_FUNC_snprintf_btf, {
+    args: [{ type: 'ARG_PTR_TO_MEM', write: true }, SIZE, MEM_RDONLY, SIZE, ANYTHING],
+    impl: { unsimulated: "it prints kernel objects by the running kernel's BTF type ids, which xdpsim does not have" },
+  }),
+  proto(id.BPF_FUNC_probe_read_kernel, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], gpl: true, impl: () => probeReadKernel }),
+  proto(id.BPF_FUNC_probe_read_kernel_str, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], gpl: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_probe_read_user, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], gpl: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_probe_read_user_str, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], gpl: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_get_branch_snapshot, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], gpl: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_copy_from_user, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], sleeps: true, impl: { unsimulated: 'it may sleep' } }),
+  proto(id.BPF_FUNC_copy_from_user_task, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING, TASK, ANYTHING], gpl: true, sleeps: true, impl: { unsimulated: 'it may sleep' } }),
+  proto(id.BPF_FUNC_perf_event_read, { args: [MAP, ANYTHING], gpl: true, mapTypes: PERF_MAPS, impl: NOT_YET }),
+  proto(id.BPF_FUNC_perf_event_read_value, { args: [MAP, ANYTHING, UNINIT_MEM, SIZE], gpl: true, mapTypes: PERF_MAPS, impl: NOT_YET }),
+
+  // The task the program interrupted: on a NIC's receive path, an idle CPU's swapper.
+  proto(id.BPF_FUNC_get_current_pid_tgid, { impl: NOT_YET }),
+  proto(id.BPF_FUNC_get_current_uid_gid, { impl: NOT_YET }),
+  proto(id.BPF_FUNC_get_current_comm, { args: [UNINIT_MEM, SIZE], impl: NOT_YET }),
+  proto(id.BPF_FUNC_get_cgroup_classid, { impl: NOT_YET }),
+  proto(id.BPF_FUNC_get_current_cgroup_id, { impl: NOT_YET }),
+  proto(id.BPF_FUNC_get_current_ancestor_cgroup_id, { args: [ANYTHING], impl: NOT_YET }),
+  proto(id.BPF_FUNC_get_ns_current_pid_tgid, { args: [ANYTHING, ANYTHING, UNINIT_MEM, SIZE], impl: NOT_YET }),
+  proto(id.BPF_FUNC_send_signal, { args: [ANYTHING], impl: NOT_YET }),
+  proto(id.BPF_FUNC_send_signal_thread, { args: [ANYTHING], impl: NOT_YET }),
+  proto(id.BPF_FUNC_get_current_task, { gpl: true, impl: KERNEL_TASK }),
+  proto(id.BPF_FUNC_get_current_task_btf, { ret: 'RET_PTR_TO_BTF_ID_TRUSTED', gpl: true, impl: KERNEL_TASK }),
+  proto(id.BPF_FUNC_task_pt_regs, { ret: 'RET_PTR_TO_BTF_ID', args: [TASK], gpl: true, impl: KERNEL_TASK }),
+  proto(id.BPF_FUNC_get_task_stack, { args: [TASK, UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], impl: KERNEL_TASK }),
+  proto(id.BPF_FUNC_find_vma, { args: [TASK, ANYTHING, FUNC, STACK_OR_NULL, ANYTHING], impl: KERNEL_TASK }),
+  proto(id.BPF_FUNC_task_storage_get, {
+    ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL',
+    args: [MAP, { type: 'ARG_PTR_TO_BTF_ID', maybeNull: true }, { type: 'ARG_PTR_TO_MAP_VALUE', maybeNull: true }, ANYTHING],
+    impl: unsimulatedMap('task storage'),
+  }),
+  proto(id.BPF_FUNC_task_storage_delete, { args: [MAP, TASK], impl: unsimulatedMap('task storage') }),
+  proto(id.BPF_FUNC_cgrp_storage_get, {
+    ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL',
+    args: [MAP, { type: 'ARG_PTR_TO_BTF_ID', maybeNull: true }, { type: 'ARG_PTR_TO_MAP_VALUE', maybeNull: true }, ANYTHING],
+    impl: unsimulatedMap('cgroup storage'),
+  }),
+  proto(id.BPF_FUNC_cgrp_storage_delete, { args: [MAP, TASK], impl: unsimulatedMap('cgroup storage') }),
+  proto(id.BPF_FUNC_current_task_under_cgroup, { args: [MAP, ANYTHING], impl: unsimulatedMap('cgroup array') }),
+  proto(id.BPF_FUNC_user_ringbuf_drain, { args: [MAP, FUNC, STACK_OR_NULL, ANYTHING], impl: unsimulatedMap('user ring buffer') }),
+  proto(id.BPF_FUNC_per_cpu_ptr, {
+    ret: 'RET_PTR_TO_MEM_OR_BTF_ID',
+    args: [{ type: 'ARG_PTR_TO_PERCPU_BTF_ID' }, ANYTHING],
+    impl: { unsimulated: "it takes the address of one of the running kernel's per-CPU variables (a __ksym)" },
+  }),
+  proto(id.BPF_FUNC_this_cpu_ptr, {
+    ret: 'RET_PTR_TO_MEM_OR_BTF_ID',
+    args: [{ type: 'ARG_PTR_TO_PERCPU_BTF_ID' }],
+    impl: { unsimulated: "it takes the address of one of the running kernel's per-CPU variables (a __ksym)" },
+  }),
+  proto(id.BPF_FUNC_kptr_xchg, {
+    ret: 'RET_PTR_TO_BTF_ID_OR_NULL',
+    args: [{ type: 'ARG_KPTR_XCHG_DEST' }, { type: 'ARG_PTR_TO_BTF_ID', maybeNull: true, release: true }],
+    impl: { unsimulated: 'it exchanges kernel objects allocated by kfuncs, which xdpsim does not load' },
+  }),
+
+  // Packet access and redirection (net/core/filter.c).
+  proto(id.BPF_FUNC_xdp_adjust_head, { args: [CTX, ANYTHING], pktData: true, offload: true, impl: ({ rt }) => xdpAdjustHead(rt) }),
+  proto(id.BPF_FUNC_xdp_adjust_meta, { args: [CTX, ANYTHING], pktData: true, impl: ({ rt }) => xdpAdjustMeta(rt) }),
+  proto(id.BPF_FUNC_xdp_adjust_tail, { args: [CTX, ANYTHING], pktData: true, offload: true, impl: ({ rt }) => xdpAdjustTail(rt) }),
+  proto(id.BPF_FUNC_xdp_get_buff_len, { args: [CTX], impl: ({ rt }) => xdpGetBuffLen(rt) }),
+  proto(id.BPF_FUNC_xdp_load_bytes, { args: [CTX, ANYTHING, UNINIT_MEM, SIZE], impl: ({ rt }) => xdpCopyBytes(rt, false) }),
+  proto(id.BPF_FUNC_xdp_store_bytes, { args: [CTX, ANYTHING, MEM_RDONLY, SIZE], impl: ({ rt }) => xdpCopyBytes(rt, true) }),
+  proto(id.BPF_FUNC_csum_diff, { args: [MEM_RDONLY_OR_NULL, SIZE_OR_ZERO, MEM_RDONLY_OR_NULL, SIZE_OR_ZERO, ANYTHING], pktAccess: true, impl: () => csumDiff }),
+  proto(id.BPF_FUNC_redirect, { args: [ANYTHING, ANYTHING], impl: ({ rt }) => redirect(rt) }),
+  proto(id.BPF_FUNC_redirect_map, {
+    args: [MAP, ANYTHING, ANYTHING],
+    mapTypes: [BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_XSKMAP],
+    impl: ({ rt }) => redirectMap(rt),
+  }),
+  proto(id.BPF_FUNC_perf_event_output, {
+    args: [CTX, MAP, ANYTHING, MEM_RDONLY, SIZE_OR_ZERO],
+    gpl: true,
+    offload: true,
+    mapTypes: PERF_MAPS,
+    impl: ({ rt }) => perfEventOutput(rt),
+  }),
+  proto(id.BPF_FUNC_fib_lookup, { args: [CTX, { type: 'ARG_PTR_TO_MEM', write: true }, SIZE, ANYTHING], gpl: true, impl: ({ rt }) => fibLookup(rt) }),
+  proto(id.BPF_FUNC_check_mtu, {
+    args: [CTX, ANYTHING, fixedMem(4, { rdonly: false, write: true, aligned: true }), ANYTHING, ANYTHING],
+    gpl: true,
+    impl: ({ rt }) => checkMtu(rt),
+  }),
+
+  // Sockets and SYN cookies (net/core/filter.c).
+  proto(id.BPF_FUNC_sk_lookup_tcp, { ret: 'RET_PTR_TO_SOCKET_OR_NULL', args: SOCK_LOOKUP_ARGS, pktAccess: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_sk_lookup_udp, { ret: 'RET_PTR_TO_SOCKET_OR_NULL', args: SOCK_LOOKUP_ARGS, pktAccess: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_skc_lookup_tcp, { ret: 'RET_PTR_TO_SOCK_COMMON_OR_NULL', args: SOCK_LOOKUP_ARGS, pktAccess: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_sk_release, { args: [{ ...SOCK_COMMON, release: true }], impl: NOT_YET }),
+  proto(id.BPF_FUNC_tcp_check_syncookie, { args: SYNCOOKIE_ARGS, gpl: true, pktAccess: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_tcp_gen_syncookie, { args: SYNCOOKIE_ARGS, gpl: true, pktAccess: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_tcp_raw_gen_syncookie_ipv4, { args: [fixedMem(IPHDR), fixedMem(TCPHDR), SIZE_OR_ZERO], gpl: true, pktAccess: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_tcp_raw_gen_syncookie_ipv6, { args: [fixedMem(IPV6HDR), fixedMem(TCPHDR), SIZE_OR_ZERO], gpl: true, pktAccess: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_tcp_raw_check_syncookie_ipv4, { args: [fixedMem(IPHDR), fixedMem(TCPHDR)], gpl: true, pktAccess: true, impl: NOT_YET }),
+  proto(id.BPF_FUNC_tcp_raw_check_syncookie_ipv6, { args: [fixedMem(IPV6HDR), fixedMem(TCPHDR)], gpl: true, pktAccess: true, impl: NOT_YET }),
+  ...[
+    id.BPF_FUNC_skc_to_tcp6_sock,
+    id.BPF_FUNC_skc_to_tcp_sock,
+    id.BPF_FUNC_skc_to_tcp_timewait_sock,
+    id.BPF_FUNC_skc_to_tcp_request_sock,
+    id.BPF_FUNC_skc_to_udp6_sock,
+    id.BPF_FUNC_skc_to_unix_sock,
+    id.BPF_FUNC_skc_to_mptcp_sock,
+  ].map((func) => proto(func, { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [SOCK_COMMON], impl: KERNEL_SOCK })),
+];
+
+/** Every helper an XDP program may call, by id. */
+export const HELPER_PROTOS: ReadonlyMap<number, BpfFuncProto> = new Map(TABLE.map((p) => [p.func, p]));
