@@ -1,7 +1,7 @@
 import type { Btf } from './btf.js';
 import { BtfError } from './errors.js';
 import { isModifier } from './kinds.js';
-import type { DumpNode } from './json.js';
+import type { JsonWriter } from './json.js';
 import { BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, type BtfType, type BtfTypeOf } from './types.js';
 
 export interface DumpOptions {
@@ -24,15 +24,14 @@ const NODES_PER_BYTE = 16;
 const MIN_NODE_BUDGET = 4096;
 
 /**
- * Formats `bytes` as a value of BTF type `typeId` the way bpftool's
- * btf_dumper does for `bpftool map dump`; render the result with writeJson.
- * Floats, which bpftool 7.1 cannot print, come out as C's "%f" would.
+ * Writes `bytes` as a value of BTF type `typeId` to `out` the way bpftool's
+ * btf_dumper does for `bpftool map dump`: item by item, as it walks the
+ * type, so a value of megabytes never exists as a tree. Floats, which
+ * bpftool 7.1 cannot print, come out as C's "%f" would.
  */
-export function dumpBtfValue(btf: Btf, typeId: number, bytes: Uint8Array, options: DumpOptions): DumpNode {
-  return new Dumper(btf, bytes, options.plainText).value(typeId, 0, 0, 0);
+export function dumpBtfValue(btf: Btf, typeId: number, bytes: Uint8Array, options: DumpOptions, out: JsonWriter): void {
+  new Dumper(btf, bytes, options.plainText, out).value(typeId, 0, 0, 0);
 }
-
-const raw = (text: string): DumpNode => ({ kind: 'raw', text });
 
 class Dumper {
   private readonly view: DataView;
@@ -42,12 +41,13 @@ class Dumper {
     private readonly btf: Btf,
     private readonly bytes: Uint8Array,
     private readonly plainText: boolean,
+    private readonly out: JsonWriter,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.budget = Math.max(MIN_NODE_BUDGET, bytes.length * NODES_PER_BYTE);
   }
 
-  value(typeId: number, offset: number, bitOffset: number, depth: number): DumpNode {
+  value(typeId: number, offset: number, bitOffset: number, depth: number): void {
     if (depth > MAX_NESTING) throw new BtfError(`type [${typeId}]: nesting deeper than ${MAX_NESTING}`);
     if (--this.budget < 0) throw new BtfError(`type [${typeId}]: value of ${this.bytes.length} bytes expands to too many items`);
     const t = this.btf.typeById(typeId);
@@ -65,22 +65,27 @@ class Dumper {
         return this.enum64(t, offset);
       case 'ptr': {
         const v = this.unsigned(offset, 8);
-        if (!this.plainText) return raw(v.toString());
-        return raw(v === 0n ? '(nil)' : `0x${v.toString(16)}`);
+        if (!this.plainText) return this.out.raw(v.toString());
+        return this.out.raw(v === 0n ? '(nil)' : `0x${v.toString(16)}`);
       }
       case 'float':
-        return raw(this.float(t, offset));
+        return this.out.raw(this.float(t, offset));
       case 'void':
-        return raw('(unknown)');
+        return this.out.raw('(unknown)');
       case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag':
         return this.value(t.type, offset, bitOffset, depth + 1);
       case 'var':
-        return { kind: 'object', fields: [[t.name, this.value(t.type, offset, bitOffset, depth + 1)]] };
+        this.out.startObject();
+        this.out.name(t.name);
+        this.value(t.type, offset, bitOffset, depth + 1);
+        return this.out.endObject();
       case 'datasec':
-        return {
-          kind: 'object',
-          fields: [[t.name, { kind: 'array', items: t.vars.map((v) => this.value(v.type, offset + v.offset, 0, depth + 1)) }]],
-        };
+        this.out.startObject();
+        this.out.name(t.name);
+        this.out.startArray();
+        for (const v of t.vars) this.value(v.type, offset + v.offset, 0, depth + 1);
+        this.out.endArray();
+        return this.out.endObject();
       default:
         throw new BtfError(`type [${typeId}]: cannot format a value of kind ${t.kind}`);
     }
@@ -100,15 +105,15 @@ class Dumper {
   }
 
   /** Bitfield extraction as btf_dumper_bitfield: little-endian, up to 128 bits, printed in hex. */
-  private bits(offset: number, bitOffset: number, nrBits: number): DumpNode {
+  private bits(offset: number, bitOffset: number, nrBits: number): void {
     if (--this.budget < 0) throw new BtfError(`value of ${this.bytes.length} bytes expands to too many items`);
     const total = bitOffset + nrBits;
     const v = (this.unsigned(offset, Math.ceil(total / 8)) >> BigInt(bitOffset)) & ((1n << BigInt(nrBits)) - 1n);
     const hex = `0x${v.toString(16)}`;
-    return this.plainText ? raw(hex) : raw(`"${hex}"`);
+    this.out.raw(this.plainText ? hex : `"${hex}"`);
   }
 
-  private int(t: BtfTypeOf<'int'>, offset: number, bitOffset: number): DumpNode {
+  private int(t: BtfTypeOf<'int'>, offset: number, bitOffset: number): void {
     if (bitOffset !== 0 || t.bitOffset !== 0 || t.bits % 8 !== 0) {
       const total = bitOffset + t.bitOffset;
       return this.bits(offset + (total >> 3), total & 7, t.bits);
@@ -117,36 +122,36 @@ class Dumper {
     if (t.encoding === BTF_INT_CHAR) {
       const c = this.unsigned(offset, 1);
       const code = Number(c);
-      if (code >= 0x20 && code < 0x7f) return raw(`"${String.fromCharCode(code)}"`);
-      return this.plainText ? raw(`0x${c.toString(16)}`) : raw(`"\\u00${c.toString(16).padStart(2, '0')}"`);
+      if (code >= 0x20 && code < 0x7f) return this.out.raw(`"${String.fromCharCode(code)}"`);
+      return this.out.raw(this.plainText ? `0x${c.toString(16)}` : `"\\u00${c.toString(16).padStart(2, '0')}"`);
     }
-    if (t.encoding === BTF_INT_BOOL) return raw(this.unsigned(offset, 1) !== 0n ? 'true' : 'false');
+    if (t.encoding === BTF_INT_BOOL) return this.out.raw(this.unsigned(offset, 1) !== 0n ? 'true' : 'false');
     if (![8, 16, 32, 64].includes(t.bits) || (t.encoding & ~BTF_INT_SIGNED) !== 0) {
       return this.bits(offset, 0, t.bits);
     }
     const u = this.unsigned(offset, t.bits / 8);
-    return raw((t.encoding === BTF_INT_SIGNED ? BigInt.asIntN(t.bits, u) : u).toString());
+    this.out.raw((t.encoding === BTF_INT_SIGNED ? BigInt.asIntN(t.bits, u) : u).toString());
   }
 
-  private struct(t: BtfTypeOf<'struct' | 'union'>, offset: number, depth: number): DumpNode {
-    const fields: Array<[string, DumpNode]> = t.members.map((m) => {
+  private struct(t: BtfTypeOf<'struct' | 'union'>, offset: number, depth: number): void {
+    this.out.startObject();
+    for (const m of t.members) {
       const at = offset + (m.bitOffset >> 3);
-      const node = m.bitfieldSize !== 0
-        ? this.bits(at, m.bitOffset & 7, m.bitfieldSize)
-        : this.value(m.type, at, m.bitOffset & 7, depth + 1);
-      return [m.name, node];
-    });
-    return { kind: 'object', fields };
+      this.out.name(m.name);
+      if (m.bitfieldSize !== 0) this.bits(at, m.bitOffset & 7, m.bitfieldSize);
+      else this.value(m.type, at, m.bitOffset & 7, depth + 1);
+    }
+    this.out.endObject();
   }
 
-  private array(t: BtfTypeOf<'array'>, offset: number, depth: number): DumpNode {
+  private array(t: BtfTypeOf<'array'>, offset: number, depth: number): void {
     const str = this.stringArray(t, offset);
-    if (str !== undefined) return { kind: 'string', value: str };
+    if (str !== undefined) return this.out.string(str);
     const elemSize = this.btf.resolveSize(t.type);
     this.need(offset, elemSize * t.nelems);
-    const items: DumpNode[] = [];
-    for (let i = 0; i < t.nelems; i++) items.push(this.value(t.type, offset + i * elemSize, 0, depth + 1));
-    return { kind: 'array', items };
+    this.out.startArray();
+    for (let i = 0; i < t.nelems; i++) this.value(t.type, offset + i * elemSize, 0, depth + 1);
+    this.out.endArray();
   }
 
   /**
@@ -170,18 +175,19 @@ class Dumper {
     return undefined;
   }
 
-  private enum32(t: BtfTypeOf<'enum'>, offset: number): DumpNode {
+  private enum32(t: BtfTypeOf<'enum'>, offset: number): void {
     if (![1, 2, 4, 8].includes(t.size)) throw new BtfError(`type [${t.id}]: enum size ${t.size} unsupported`);
     const value = BigInt.asIntN(t.size * 8, this.unsigned(offset, t.size));
     const hit = t.values.find((e) => BigInt.asIntN(32, e.value) === value);
-    return hit ? { kind: 'string', value: hit.name } : raw(value.toString());
+    if (hit) this.out.string(hit.name);
+    else this.out.raw(value.toString());
   }
 
-  private enum64(t: BtfTypeOf<'enum64'>, offset: number): DumpNode {
+  private enum64(t: BtfTypeOf<'enum64'>, offset: number): void {
     const value = this.unsigned(offset, 8);
     const hit = t.values.find((e) => BigInt.asUintN(64, e.value) === value);
-    if (hit) return { kind: 'string', value: hit.name };
-    return raw((t.signed ? BigInt.asIntN(64, value) : value).toString());
+    if (hit) return this.out.string(hit.name);
+    this.out.raw((t.signed ? BigInt.asIntN(64, value) : value).toString());
   }
 
   private float(t: BtfTypeOf<'float'>, offset: number): string {

@@ -8,7 +8,6 @@ export { parseBtfExt, BPF_CORE_RELO_KINDS } from './ext.js';
 export type { BtfExt, BtfExtCoreRelo, BtfExtFuncInfo, BtfExtLineInfo, BtfExtSections } from './ext.js';
 export { dumpBtfValue } from './dump.js';
 export type { DumpOptions } from './dump.js';
-export { writeJson } from './json.js';
-export type { DumpNode } from './json.js';
+export { JsonWriter } from './json.js';
 export { BtfStrings, StringTable } from './strings.js';
 export * from './types.js';

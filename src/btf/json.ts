@@ -1,14 +1,4 @@
 /**
- * A value tree shaped like bpftool's output: `raw` tokens are printed
- * verbatim (numbers, `0x..`, `(nil)`), `string`s are quoted.
- */
-export type DumpNode =
-  | { kind: 'raw'; text: string }
-  | { kind: 'string'; value: string }
-  | { kind: 'array'; items: DumpNode[] }
-  | { kind: 'object'; fields: Array<[string, DumpNode]> };
-
-/**
  * bpftool's json_writer quoting, bug for bug: a backslash comes out as `\n`
  * (its escape table maps '\\' to "\\n"), which is what users see on screen.
  */
@@ -30,62 +20,78 @@ function quote(s: string): string {
 }
 
 /**
- * Renders a tree exactly as bpftool's json_writer does. `pretty` is the
- * layout of plain `bpftool map dump` (objects broken over lines with 4-space
- * indents, array elements kept on one line, closing bracket on its own line);
- * without it, the compact form of `bpftool -j`.
+ * bpftool's json_writer: each token goes to `out` as it is written, so a
+ * dump of any size never exists as a tree or as one string (`out` gathers
+ * tokens into chunks). `pretty` is the layout of plain `bpftool map dump`
+ * (objects broken over lines with 4-space indents, array elements kept on
+ * one line, closing bracket on its own line); without it, the compact form
+ * of `bpftool -j`.
  */
-export function writeJson(node: DumpNode, pretty: boolean): string {
-  const parts: string[] = [];
-  let depth = 0;
-  let sep = '';
-  const eol = (): void => {
-    if (pretty) parts.push('\n' + '    '.repeat(depth));
-  };
-  const eor = (): void => {
-    parts.push(sep);
-    sep = ',';
-  };
-  const begin = (c: string): void => {
-    eor();
-    parts.push(c);
-    depth++;
-    sep = '';
-  };
-  const end = (c: string): void => {
-    depth--;
-    if (sep !== '') eol();
-    parts.push(c);
-    sep = ',';
-  };
-  const write = (n: DumpNode): void => {
-    switch (n.kind) {
-      case 'raw':
-        eor();
-        parts.push(n.text);
-        break;
-      case 'string':
-        eor();
-        parts.push(quote(n.value));
-        break;
-      case 'array':
-        begin('[');
-        n.items.forEach(write);
-        end(']');
-        break;
-      case 'object':
-        begin('{');
-        for (const [name, value] of n.fields) {
-          eor();
-          eol();
-          sep = '';
-          parts.push(quote(name) + (pretty ? ': ' : ':'));
-          write(value);
-        }
-        end('}');
-        break;
-    }
-  };
-  write(node);
-  return parts.join('');
+export class JsonWriter {
+  private depth = 0;
+  /** What goes before the next value: ',' after a value at this level, '' at its start. */
+  private sep = '';
+
+  constructor(
+    private readonly out: (text: string) => void,
+    private readonly pretty: boolean,
+  ) {}
+
+  startObject(): void {
+    this.begin('{');
+  }
+
+  endObject(): void {
+    this.end('}');
+  }
+
+  startArray(): void {
+    this.begin('[');
+  }
+
+  endArray(): void {
+    this.end(']');
+  }
+
+  /** An object member's name; its value follows. */
+  name(name: string): void {
+    this.eor();
+    this.eol();
+    this.sep = '';
+    this.out(quote(name) + (this.pretty ? ': ' : ':'));
+  }
+
+  /** A token printed verbatim: a number, `0x..`, `(nil)`, `true`. */
+  raw(text: string): void {
+    this.eor();
+    this.out(text);
+  }
+
+  string(value: string): void {
+    this.eor();
+    this.out(quote(value));
+  }
+
+  private eol(): void {
+    if (this.pretty) this.out('\n' + '    '.repeat(this.depth));
+  }
+
+  private eor(): void {
+    if (this.sep !== '') this.out(this.sep);
+    this.sep = ',';
+  }
+
+  private begin(c: string): void {
+    this.eor();
+    this.out(c);
+    this.depth++;
+    this.sep = '';
+  }
+
+  private end(c: string): void {
+    this.depth--;
+    if (this.sep !== '') this.eol();
+    this.out(c);
+    this.sep = ',';
+  }
 }

@@ -1,10 +1,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { XdpsimError } from '../errors/index.js';
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   stdin: () => Promise<Buffer>;
+  /** Resolves once standard output has taken what it was given, so a long output waits for a slow reader instead of piling up. */
+  drain: () => Promise<void>;
 }
 
 export interface Command {
@@ -15,7 +18,9 @@ export interface Command {
 }
 
 /** A usage error: printed with the command's usage, exit status 2. */
-export class UsageError extends Error {}
+export class UsageError extends XdpsimError {
+  override readonly code = 'USAGE';
+}
 
 /** parseArgs with strict checking, turning its errors into UsageError. */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
@@ -26,6 +31,8 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
+    // parseArgs refuses arguments with ERR_PARSE_ARGS_* codes; anything else is a bad option table, ours.
+    if (!String((e as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw e;
     throw new UsageError((e as Error).message);
   }
 }

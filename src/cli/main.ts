@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { XdpsimError } from '../errors/index.js';
 import { UsageError, type Command, type Io } from './command.js';
 
 /** Commands load on demand, so `xdpsim --help` does not pay for the VM or loader. */
@@ -41,9 +43,28 @@ export const processIo: Io = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   },
+  drain: async () => {
+    if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+  },
 };
 
-/** Runs the CLI; returns the exit status. Errors are printed, never thrown. */
+/** Exit status for a bug in xdpsim (EX_SOFTWARE of sysexits.h). */
+export const EXIT_INTERNAL = 70;
+
+/**
+ * An error the operating system raised for the files we were given (ENOENT,
+ * EACCES, EISDIR, ...): the user's to fix, like a refused input.
+ */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/**
+ * Runs the CLI; returns the exit status. Errors are printed, never thrown: a
+ * refused input (XdpsimError, or the system refusing a file) as one line and
+ * status 1, a usage error with the usage and status 2, and anything else as
+ * the bug it is, with its stack and status 70.
+ */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -54,24 +75,32 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.stdout(`xdpsim ${version()}\n`);
     return 0;
   }
-  const entry = COMMANDS[name];
+  // Own names only: `xdpsim __proto__` or `xdpsim constructor` is no command.
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
     io.stderr(`xdpsim: unknown command '${name}'\n\n${usage()}\n`);
     return 2;
   }
-  const command = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(command.usage + '\n');
-    return 0;
-  }
   try {
-    return await command.run(rest, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
+    const command = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(command.usage + '\n');
+      return 0;
+    }
+    try {
+      return await command.run(rest, io);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
       io.stderr(`xdpsim ${name}: ${e.message}\n\n${command.usage}\n`);
       return 2;
     }
-    io.stderr(`xdpsim ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+  } catch (e) {
+    if (e instanceof XdpsimError || isSystemError(e)) {
+      io.stderr(`xdpsim ${name}: ${e.message}\n`);
+      return 1;
+    }
+    const report = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+    io.stderr(`xdpsim ${name}: internal error: ${report}\n`);
+    return EXIT_INTERNAL;
   }
 }

@@ -1,4 +1,4 @@
-import { STT_SECTION } from './constants.js';
+import { SHT_PROGBITS, STT_SECTION } from './constants.js';
 import { ElfError } from './errors.js';
 import type { ElfFile, ElfSection } from './reader.js';
 import type { MapDef } from './types.js';
@@ -21,6 +21,11 @@ export interface LegacyMapSpec {
  * pinning, inner_id and inner_idx.
  */
 export function parseLegacyMaps(elf: ElfFile, sec: ElfSection): LegacyMapSpec[] {
+  // iproute2 reads `maps` only as SHT_PROGBITS; any other type (SHT_NULL,
+  // SHT_NOBITS) has a size but no bytes in the file to read definitions from.
+  if (sec.type !== SHT_PROGBITS) {
+    throw new ElfError(`elf: legacy maps section '${sec.name}' has type ${sec.type}, not SHT_PROGBITS: it holds no map definitions`);
+  }
   const syms = elf.symbols.filter((s) => s.shndx === sec.index && s.type !== STT_SECTION);
   if (sec.size === 0 || syms.length === 0 || sec.size % syms.length !== 0) {
     throw new ElfError(`elf: unable to determine legacy map definition size (section '${sec.name}' is ${sec.size} bytes for ${syms.length} map symbols)`);

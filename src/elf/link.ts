@@ -9,8 +9,17 @@ type Linked = Pick<BpfProgram, 'insns' | 'relocations' | 'subprograms' | 'funcIn
 
 const count = (f: BpfFunc): number => f.insns.length / BPF_INSN_SZ;
 
-/** The kernel refuses programs longer than BPF_COMPLEXITY_LIMIT_INSNS with E2BIG. */
+/** The kernel refuses programs longer than BPF_COMPLEXITY_LIMIT_INSNS with E2BIG (bpf_prog_load, for CAP_BPF). */
 const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+
+/** bpf_prog_load's insn_cnt check, on the program as libbpf would hand it over. */
+function checkLength(main: BpfFunc, total: number): void {
+  if (total > BPF_COMPLEXITY_LIMIT_INSNS) {
+    throw new ElfError(
+      `prog '${main.name}': BPF program load failed: E2BIG: ${total} instructions, more than BPF_COMPLEXITY_LIMIT_INSNS (${BPF_COMPLEXITY_LIMIT_INSNS})`,
+    );
+  }
+}
 /**
  * Every program gets its own copy of the subprograms it uses, so a crafted
  * file with many programs sharing a long call chain could make the linked
@@ -64,6 +73,7 @@ function linkProgram(main: BpfFunc, funcs: readonly BpfFunc[], textIndex: number
   const base = new Map<BpfFunc, number>([[main, 0]]);
   const order: BpfFunc[] = [main];
   let total = count(main);
+  checkLength(main, total);
   const immPatches: Array<[at: number, imm: number]> = [];
   const stack: Array<{ func: BpfFunc; next: number }> = [{ func: main, next: 0 }];
   while (stack.length > 0) {
@@ -96,9 +106,7 @@ function linkProgram(main: BpfFunc, funcs: readonly BpfFunc[], textIndex: number
       base.set(sub, total);
       order.push(sub);
       total += count(sub);
-      if (total > BPF_COMPLEXITY_LIMIT_INSNS) {
-        throw new ElfError(`prog '${main.name}': linked program exceeds ${BPF_COMPLEXITY_LIMIT_INSNS} instructions`);
-      }
+      checkLength(main, total);
       stack.push({ func: sub, next: 0 });
     }
     const at = base.get(func)! + i;

@@ -70,6 +70,8 @@ export function parseObject(bytes: Uint8Array, options: ParseOptions = {}): Obje
   const mapOffsets = new Map<number, Map<number, number>>();
   const dataMaps = new Map<number, number>();
   const addMap = (def: MapDef, shndx: number, offset: number): number => {
+    // libbpf refuses a nameless map definition; its pin file would be the pin directory itself.
+    if (def.name === '') throw new ElfError(`map #${maps.length}: empty name.`);
     const index = maps.push(def) - 1;
     const bySec = mapOffsets.get(shndx) ?? new Map<number, number>();
     bySec.set(offset, index);

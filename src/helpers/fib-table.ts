@@ -4,8 +4,11 @@
  * can ask about. Addresses are given as text (`10.0.0.0/8`, `2001:db8::1`,
  * `02:00:00:00:00:01`) and kept as bytes in network order.
  */
+import { XdpsimError } from '../errors/index.js';
 
-export class FibConfigError extends Error {
+export class FibConfigError extends XdpsimError {
+  override readonly code = 'FIB_CONFIG';
+
   constructor(message: string) {
     super(message);
     this.name = 'FibConfigError';

@@ -1,5 +1,5 @@
 import type { Helper } from '../vm/helper.js';
-import { mapArg, ptrArg, arg, ret, type Runtime } from './runtime.js';
+import { mapArg, ptrArg, arg, ret, u32Arg, type Runtime } from './runtime.js';
 
 /** bpf_map_lookup_elem(map, key): the value's address, or NULL. */
 export function mapLookupElem(rt: Runtime): Helper {
@@ -31,5 +31,22 @@ export function mapDeleteElem(rt: Runtime): Helper {
     const key = ptrArg(call, 2);
     call.memory.check(key, map.spec.keySize, false, call.insn);
     ret(call, map.delete(key));
+  };
+}
+
+/**
+ * bpf_map_lookup_percpu_elem(map, key, cpu): the value's address in `cpu`'s
+ * slot of a per-CPU array, hash or LRU hash, or NULL for a CPU at or past
+ * nr_cpu_ids (the possible CPUs) and for a key not there. An LRU hash counts
+ * it as a use, as a lookup on its own CPU.
+ */
+export function mapLookupPercpuElem(rt: Runtime): Helper {
+  return (call) => {
+    const map = mapArg(rt, call, 1);
+    const key = ptrArg(call, 2);
+    call.memory.check(key, map.spec.keySize, false, call.insn);
+    const cpu = u32Arg(call, 3);
+    call.regs[0] = cpu < map.cpus ? map.lookup(key, cpu) : 0;
+    call.regs[1] = 0;
   };
 }

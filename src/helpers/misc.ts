@@ -1,5 +1,6 @@
+import { EINVAL, ENOENT } from '../maps/types.js';
 import { setR0, type Helper } from '../vm/helper.js';
-import type { Runtime } from './runtime.js';
+import { ret, type Runtime } from './runtime.js';
 
 /** bpf_get_smp_processor_id: the CPU the run was placed on. */
 export const getSmpProcessorId = (rt: Runtime): Helper => (call) => setR0(call.regs, rt.cpu);
@@ -21,3 +22,11 @@ export function getPrandomU32(seed = 0x2545f491): Helper {
     call.regs[1] = 0;
   };
 }
+
+/**
+ * bpf_get_branch_snapshot(buf, size, flags): the CPU's last branch records.
+ * The simulated CPU keeps none (nor does this host's kernel find any, on a
+ * CPU without LBR), so no entry is copied and buf is left as it was: -EINVAL
+ * when flags are set (checked after the snapshot), else -ENOENT.
+ */
+export const getBranchSnapshot: Helper = (call) => ret(call, call.regs[6] !== 0 || call.regs[7] !== 0 ? -EINVAL : -ENOENT);

@@ -1,14 +1,16 @@
-import { PerfEventArrayMap } from '../maps/perf-event-array.js';
+import { PerfEventArrayMap, type PerfEventReader } from '../maps/perf-event-array.js';
 import { EFAULT, EINVAL } from '../maps/types.js';
 import { RuntimeError } from '../vm/errors.js';
-import type { Helper } from '../vm/helper.js';
+import type { Helper, HelperCall } from '../vm/helper.js';
 import type { XdpBuff } from '../xdp/buff.js';
-import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
+import { mapArg, ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
 
 /** BPF_F_INDEX_MASK: the low 32 bits of the flags; all ones is BPF_F_CURRENT_CPU. */
 const BPF_F_CURRENT_CPU = 0xffff_ffff;
 /** BPF_F_CTXLEN_MASK, as it sits in the high 32 bits of the flags. */
 const CTXLEN_MASK_HIGH = 0xfffff;
+/** sizeof(struct bpf_perf_event_value): counter, enabled, running. */
+const PERF_EVENT_VALUE_SIZE = 24;
 
 /** Copies the first `len` bytes of the packet, from data on through the fragments (bpf_xdp_copy), to `into` at `at`. */
 function copyPacket(buff: XdpBuff, u8: Uint8Array, len: number, into: Uint8Array, at: number): void {
@@ -23,6 +25,13 @@ function copyPacket(buff: XdpBuff, u8: Uint8Array, len: number, into: Uint8Array
   }
 }
 
+/** Argument `n`: a perf event array (the verifier's check_map_func_compatibility makes sure). */
+function perfEventArray(rt: Runtime, call: HelperCall, n: number): PerfEventArrayMap {
+  const map = mapArg(rt, call, n);
+  if (!(map instanceof PerfEventArrayMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a perf event array`);
+  return map;
+}
+
 /**
  * bpf_perf_event_output(ctx, map, flags, data, size), XDP flavour
  * (bpf_xdp_event_output): a sample of `size` bytes at `data` followed by the
@@ -33,8 +42,7 @@ function copyPacket(buff: XdpBuff, u8: Uint8Array, len: number, into: Uint8Array
  */
 export function perfEventOutput(rt: Runtime): Helper {
   return (call) => {
-    const map = mapArg(rt, call, 2);
-    if (!(map instanceof PerfEventArrayMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a perf event array`);
+    const map = perfEventArray(rt, call, 2);
     const index = call.regs[6]! >>> 0;
     const high = call.regs[7]! >>> 0;
     if (high & ~CTXLEN_MASK_HIGH) {
@@ -62,3 +70,52 @@ export function perfEventOutput(rt: Runtime): Helper {
     );
   };
 }
+
+/**
+ * get_map_perf_counter: the event a read names by its flags (R2), or -errno.
+ * Only the index bits may be set (-EINVAL); BPF_F_CURRENT_CPU stands for the
+ * running CPU; past max_entries is -E2BIG, an empty slot -ENOENT. Then
+ * perf_event_read_local's rule for a per-CPU event: it can only be read on
+ * its own CPU (-EINVAL).
+ */
+function eventToRead(rt: Runtime, call: HelperCall): PerfEventReader | number {
+  const map = perfEventArray(rt, call, 1);
+  if (call.regs[5] !== 0) return -EINVAL;
+  const index = call.regs[4]! >>> 0;
+  const event = map.eventAt(index === BPF_F_CURRENT_CPU ? rt.cpu : index);
+  if (typeof event === 'number') return event;
+  return event.cpu === rt.cpu ? event : -EINVAL;
+}
+
+/**
+ * bpf_perf_event_read(map, flags): the counter of the event, or -errno in
+ * the same register (the kernel's API cannot tell a counter of -22..-2 from
+ * an error). The events xdpsim stores are BPF output events, and samples
+ * written to one leave its counter alone: 0.
+ */
+export const perfEventRead = (rt: Runtime): Helper => (call) => {
+  const event = eventToRead(rt, call);
+  ret(call, typeof event === 'number' ? event : 0);
+};
+
+/**
+ * bpf_perf_event_read_value(map, flags, buf, size): struct
+ * bpf_perf_event_value { counter, enabled, running } into buf. A size other
+ * than 24 is -EINVAL before the flags are looked at; on any error the size
+ * bytes of buf are zeroed.
+ */
+export const perfEventReadValue = (rt: Runtime): Helper => (call) => {
+  const size = u32Arg(call, 4);
+  const buf = ptrArg(call, 3);
+  call.memory.check(buf, size, true, call.insn);
+  const event = size === PERF_EVENT_VALUE_SIZE ? eventToRead(rt, call) : -EINVAL;
+  if (typeof event === 'number') {
+    call.memory.u8.fill(0, buf, buf + size);
+    return ret(call, event);
+  }
+  const time = event.enabledNs();
+  call.memory.view.setBigUint64(buf, 0n, true);
+  call.memory.view.setBigUint64(buf + 8, time, true);
+  call.memory.view.setBigUint64(buf + 16, time, true);
+  ret(call, 0);
+};

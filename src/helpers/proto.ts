@@ -64,7 +64,8 @@ export type RetType =
   | 'RET_PTR_TO_BTF_ID'
   | 'RET_PTR_TO_BTF_ID_OR_NULL'
   | 'RET_PTR_TO_BTF_ID_TRUSTED'
-  | 'RET_PTR_TO_MEM_OR_BTF_ID';
+  | 'RET_PTR_TO_MEM_OR_BTF_ID_RDONLY'
+  | 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL_RDONLY';
 
 /** What a helper's implementation is built over: the object's runtime and its programs (for tail calls). */
 export interface HelperEnv {
@@ -95,7 +96,11 @@ export interface BpfFuncProto {
   readonly args: readonly ArgSpec[];
   /** The helper needs a GPL-compatible licence. */
   readonly gplOnly: boolean;
-  /** bpf_helper_changes_pkt_data(): the call invalidates every packet pointer. */
+  /**
+   * bpf_helper_changes_pkt_data(): the call invalidates every packet pointer.
+   * bpf_tail_call is marked too, but the verifier applies that only in a
+   * subprogram: after a tail call from the main program, pointers survive.
+   */
   readonly changesPktData: boolean;
   /** The proto's pkt_access: packet memory may be passed where memory is expected. */
   readonly pktAccess: boolean;

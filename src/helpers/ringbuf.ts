@@ -6,7 +6,7 @@ import { setR0, type Helper, type HelperCall } from '../vm/helper.js';
 import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
 
 /** The ring buffer in R1. */
-function ringOf(rt: Runtime, call: HelperCall): RingBufMap {
+export function ringOf(rt: Runtime, call: HelperCall): RingBufMap {
   const map: BpfMap = mapArg(rt, call, 1);
   if (!(map instanceof RingBufMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a ring buffer`);
   return map;
@@ -47,22 +47,28 @@ export function ringbufReserve(rt: Runtime): Helper {
  * verifier would not let such a pointer reach the call.
  */
 export function ringbufCommit(rt: Runtime, discard: boolean): Helper {
-  let rings: RingBufMap[] | undefined;
+  const ringOfSample = sampleRings(rt);
   return (call) => {
-    rings ??= [...rt.maps.values()].filter((m): m is RingBufMap => m instanceof RingBufMap);
     const sample = ptrArg(call, 1);
-    let committed = false;
-    for (const ring of rings) {
-      if (ring.ownsSample(sample)) {
-        committed = ring.commit(sample, discard);
-        break;
-      }
-    }
-    if (!committed) {
+    if (ringOfSample(sample)?.commit(sample, discard) !== true) {
       const name = discard ? 'bpf_ringbuf_discard' : 'bpf_ringbuf_submit';
       throw new RuntimeError(call.insn, `${name}: R1 is not a reserved, uncommitted ring buffer record`);
     }
     ret(call, 0);
+  };
+}
+
+/**
+ * The ring buffer a record lies in, if any: what bpf_ringbuf_commit finds
+ * from the record's header. The object's rings are gathered at the first
+ * call, as maps do not come and go after load.
+ */
+export function sampleRings(rt: Runtime): (sample: number) => RingBufMap | undefined {
+  let rings: RingBufMap[] | undefined;
+  return (sample) => {
+    rings ??= [...rt.maps.values()].filter((m): m is RingBufMap => m instanceof RingBufMap);
+    for (const ring of rings) if (ring.ownsSample(sample)) return ring;
+    return undefined;
   };
 }
 

@@ -1,5 +1,10 @@
 import type { BpfMap } from '../maps/map.js';
+import type { SimClock } from './clock.js';
+import type { BpfTimers } from './hrtimer.js';
+import type { CurrentTask } from './current-task.js';
 import type { FibTable } from './fib-table.js';
+import type { LoadedSockets } from './loaded-sockets.js';
+import type { SyncookieSecret } from './syncookie.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { HelperCall } from '../vm/helper.js';
 import type { XdpBuff } from '../xdp/buff.js';
@@ -37,8 +42,12 @@ export interface Runtime {
    * `bpf_trace_printk: `), the CPU it ran on and the time (see formatTraceLine).
    */
   trace: (message: string, cpu: number, ns: bigint) => void;
-  /** Monotonic time in ns, replaceable for deterministic runs. */
+  /** CLOCK_MONOTONIC in ns: the simulated clock's reading (`clock.now()`). */
   now: () => bigint;
+  /** The simulated clocks; bpf_ktime_get_tai_ns and bpf_timer_* read the ones besides CLOCK_MONOTONIC. */
+  clock: SimClock;
+  /** The bpf_timers in the object's maps, and the queue that fires them as simulated time passes. */
+  timers: BpfTimers;
   /** ingress_ifindex of the current run: the device the program runs on. */
   ifindex: number;
   /**
@@ -48,6 +57,12 @@ export interface Runtime {
   mtu?: number;
   /** Devices, routes and neighbours for bpf_fib_lookup and bpf_check_mtu on another device; none when unset. */
   fib?: FibTable;
+  /** The sockets bpf_sk_lookup_* search, laid out in this object's memory; without them every lookup finds nothing. */
+  sockets?: LoadedSockets;
+  /** The SYN cookie keys, drawn at random the first time a cookie is made unless given (LoadOptions.syncookieSecret). */
+  syncookieSecret?: SyncookieSecret;
+  /** The task the program interrupts (see current-task.ts); when unset, the idle task of `cpu`. */
+  current?: CurrentTask;
 }
 
 /** Argument `n` (1-5) as a 32-bit number; pointers are addresses below 2^31. */

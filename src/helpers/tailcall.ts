@@ -13,6 +13,7 @@ import { mapArg, u32Arg, type Runtime } from './runtime.js';
  */
 export function tailCall(rt: Runtime, programs: () => readonly InsnArray[]): Helper {
   return (call) => {
+    rt.sockets?.checkReleased('tail_call', call.insn);
     const map = mapArg(rt, call, 2);
     if (!(map instanceof ProgArrayMap)) throw new RuntimeError(call.insn, `bpf_tail_call needs a prog array, not map '${map.spec.name}'`);
     const slot = map.programAt(u32Arg(call, 3));

@@ -1,9 +1,12 @@
 // Operand parsing shared by both assembler dialects: registers, immediates,
 // offsets and jump targets, each with a range check and a message that names
 // what was wrong.
+import { XdpsimError } from '../errors/index.js';
 
 /** An assembly error; `line` is 1-based in the source text. */
-export class AsmError extends Error {
+export class AsmError extends XdpsimError {
+  override readonly code = 'ASM';
+
   constructor(
     readonly line: number,
     readonly reason: string,
@@ -14,7 +17,9 @@ export class AsmError extends Error {
 }
 
 /** Thrown by operand parsers; the assembler adds the line number. */
-export class OperandError extends Error {}
+export class OperandError extends XdpsimError {
+  override readonly code = 'ASM';
+}
 
 /** A jump or call target: a relative slot offset, or a label resolved later. */
 export type Target = { rel: number } | { label: string };

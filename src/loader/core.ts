@@ -1,6 +1,6 @@
 import { BPF_CORE_RELO_KINDS } from '../btf/index.js';
 import type { BpfProgram } from '../elf/types.js';
-import { LoadError } from './errors.js';
+import { ProgramLoadError } from './errors.js';
 import { whereInSource } from './source.js';
 
 /**
@@ -22,8 +22,9 @@ export function checkCoreRelocations(prog: BpfProgram): void {
   for (const relo of prog.coreRelos) {
     const kind = BPF_CORE_RELO_KINDS[relo.kind] ?? `kind ${relo.kind}`;
     if (ANSWERED_LOCALLY.has(kind)) continue;
-    throw new LoadError(
-      `program '${prog.name}': insn ${relo.insnIndex}: CO-RE relocation ${kind} (${relo.accessStr}) asks about the target ` +
+    throw new ProgramLoadError(
+      prog.name,
+      `insn ${relo.insnIndex}: CO-RE relocation ${kind} (${relo.accessStr}) asks about the target ` +
         `kernel's types, which xdpsim does not read; libbpf answers it from /sys/kernel/btf/vmlinux${whereInSource(prog, relo.insnIndex)}`,
     );
   }

@@ -1,33 +1,41 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { freezeGlobals, parseObject, setGlobal } from '../elf/index.js';
+import { freezeGlobals, parseObject, selectProgram, setGlobal, type ProgramSelector } from '../elf/index.js';
 import type { BpfProgram, MapDef, ObjectFile } from '../elf/types.js';
 import { helperName } from '../helpers/proto.js';
 import { HELPER_PROTOS } from '../helpers/protos.js';
 import { xdpHelpers } from '../helpers/xdp-table.js';
 import type { FibTable } from '../helpers/fib-table.js';
+import { layoutSockets, LoadedSockets } from '../helpers/loaded-sockets.js';
+import type { SocketTable } from '../helpers/socket-table.js';
+import { syncookieSecret } from '../helpers/syncookie.js';
+import { checkCurrentTask, type CurrentTask } from '../helpers/current-task.js';
 import type { Runtime } from '../helpers/runtime.js';
+import { SimClock } from '../helpers/clock.js';
+import { BpfTimers } from '../helpers/hrtimer.js';
 import { monotonicNs } from '../helpers/time.js';
 import { decode } from '../isa/decode.js';
+import { InvalidInstructionError } from '../isa/errors.js';
 import type { InsnArray } from '../isa/instruction.js';
 import { BPF_CALL_OPCODE } from '../isa/opcodes.js';
-import { createMap } from '../maps/create.js';
+import { createMap, layoutMaps } from '../maps/create.js';
 import { linkObjectMaps } from '../maps/link.js';
 import type { BpfMap } from '../maps/map.js';
-import { pinMap, readPinned, restore } from '../maps/pin.js';
+import { BPF_MAP_TYPE_PERF_EVENT_ARRAY, type MapSpec } from '../maps/types.js';
+import { pinMap, pinPath, restorePinned } from '../maps/pin.js';
 import { xdpHelperRefusal } from '../verifier/helper-call.js';
 import { checkProgram } from '../verifier/program.js';
 import { VerifierError } from '../verifier/errors.js';
 import { Interpreter } from '../vm/interpreter.js';
 import { layoutStack } from '../vm/stack.js';
-import { MemoryLayout, type Memory } from '../vm/memory.js';
+import { MAX_MEMORY, MemoryLayout, type Memory } from '../vm/memory.js';
 import { XdpBuff } from '../xdp/buff.js';
 import { XDP_FRAME_SIZE, XDP_MD_SIZE } from '../xdp/constants.js';
 import { XdpProgram } from '../xdp/program.js';
-import { LoadError } from './errors.js';
+import { LoadError, ProgramLoadError } from './errors.js';
 import { isGplCompatible } from './license.js';
 import { possibleCpus } from './cpus.js';
 import { checkCoreRelocations } from './core.js';
+import { attachBtfRecords } from './btf-record.js';
 import { relocate } from './relocate.js';
 import { whereInSource } from './source.js';
 
@@ -44,10 +52,23 @@ export interface LoadOptions {
   trace?: (message: string, cpu: number, ns: bigint) => void;
   /** Instruction budget per run. */
   budget?: number;
-  /** Clock for the ktime helpers. */
+  /**
+   * Source of CLOCK_MONOTONIC for the ktime helpers until simulated time is
+   * first advanced (LoadedObject.advanceTo); default: the host's.
+   */
   now?: () => bigint;
-  /** Most bytes the object's memory (stack, frame, all maps) may take; default 1 GiB. */
+  /**
+   * Most bytes the object's memory (stack, frame, all maps) may take: at most,
+   * and by default, MAX_MEMORY, all that xdpsim can address. Lower it to
+   * refuse large maps early (ENOMEM), as the fuzz tests do.
+   */
   memoryLimit?: number;
+  /**
+   * The program the caller will run, picked before anything loads as iproute2
+   * picks it. The object still loads whole; when another program of it is
+   * refused, the error says that this one is stopped too.
+   */
+  select?: ProgramSelector;
   /**
    * Where maps declared with LIBBPF_PIN_BY_NAME are pinned (libbpf's pin_root_path).
    * A map pinned there is reused, as libbpf reuses it; without this option such
@@ -58,17 +79,19 @@ export interface LoadOptions {
   mtu?: number;
   /** Devices, routes and neighbours for bpf_fib_lookup; without one, lookups find nothing. */
   fib?: FibTable;
-}
-
-/** A map's file name under a pin directory: libbpf turns the dots of internal map names into '_' (xdp_roda.rodata -> xdp_roda_rodata). */
-function pinName(mapName: string): string {
-  return mapName.replace(/\./g, '_');
+  /** The host's sockets, for the bpf_sk_lookup_* helpers; without them, lookups find nothing. */
+  sockets?: SocketTable;
+  /**
+   * The SYN cookie keys, SYNCOOKIE_SECRET_SIZE bytes (syncookie.ts), for
+   * reproducible cookies; without them, random ones, as each boot draws.
+   */
+  syncookieSecret?: Uint8Array;
+  /** The task the programs interrupt, for the bpf_get_current_* helpers; default: the idle task of the CPU a run is on. */
+  current?: CurrentTask;
 }
 
 /** LIBBPF_PIN_BY_NAME. */
 const LIBBPF_PIN_BY_NAME = 1;
-
-const DEFAULT_MEMORY_LIMIT = 1 << 30;
 
 /** A loaded object: its maps by name and its programs, sharing one memory. */
 export class LoadedObject {
@@ -77,6 +100,7 @@ export class LoadedObject {
     readonly maps: ReadonlyMap<string, BpfMap>,
     readonly programs: readonly XdpProgram[],
     readonly memory: Memory,
+    private readonly timers: BpfTimers,
     /** Paths of the maps pinned by name under LoadOptions.pinRoot. */
     readonly pinPaths: ReadonlyMap<string, string> = new Map(),
   ) {}
@@ -86,27 +110,51 @@ export class LoadedObject {
    * without, the LIBBPF_PIN_BY_NAME maps under the pin root they came from.
    */
   pinMaps(dir?: string): string[] {
-    const targets = dir === undefined ? [...this.pinPaths] : [...this.maps.keys()].map((n): [string, string] => [n, join(dir, pinName(n))]);
+    const targets = dir === undefined ? [...this.pinPaths] : [...this.maps.keys()].map((n): [string, string] => [n, pinPath(dir, n)]);
     for (const [name, path] of targets) pinMap(this.map(name), path);
     return targets.map(([, path]) => path);
   }
 
-  /** A program by function name or by section (first in file order), as iproute2 selects. */
-  program(selector: { section?: string; program?: string } = {}): XdpProgram {
-    if (selector.program !== undefined) {
-      const p = this.programs.find((x) => x.name === selector.program);
-      if (!p) throw new LoadError(`object file doesn't contain prog ${selector.program}`);
-      return p;
+  /** A program by function name or by section (first in file order), as iproute2 selects; without either, the only one. */
+  program(selector: ProgramSelector = {}): XdpProgram {
+    if (selector.program === undefined && selector.section === undefined) {
+      if (this.programs.length !== 1) {
+        throw new LoadError(`object has ${this.programs.length} programs; name one by section or by program`);
+      }
+      return this.programs[0]!;
     }
-    if (selector.section !== undefined) {
-      const p = this.programs.find((x) => x.sectionName === selector.section);
-      if (!p) throw new LoadError(`object file doesn't contain sec ${selector.section}`);
-      return p;
-    }
-    if (this.programs.length !== 1) {
-      throw new LoadError(`object has ${this.programs.length} programs; name one by section or by program`);
-    }
-    return this.programs[0]!;
+    return this.programs[this.object.programs.indexOf(selectProgram(this.object, selector))]!;
+  }
+
+  /** The object's simulated clocks (see SimClock). */
+  get clock(): SimClock {
+    return this.timers.clock;
+  }
+
+  /**
+   * Lets simulated time run on to `ns` on CLOCK_MONOTONIC, as the timer
+   * softirq would between packets: every bpf_timer due by then fires,
+   * earliest first, each at its expiry instant on the CPU that armed it.
+   * From the first call on the simulation holds the clock: it moves only when
+   * advanced, and an earlier `ns` leaves it where it is.
+   */
+  advanceTo(ns: bigint): void {
+    this.timers.advanceTo(ns);
+  }
+
+  /** bpf_timers armed and not yet fired. */
+  get pendingTimers(): number {
+    return this.timers.queued;
+  }
+
+  /**
+   * User space lets go of the maps (map_release_uref), as a loader does when
+   * it exits and leaves its programs attached: every bpf_timer is cancelled
+   * and freed, and bpf_timer_init and bpf_timer_set_callback return -EPERM
+   * from then on; the programs still run. Returns how many timers were armed.
+   */
+  releaseMaps(): number {
+    return this.timers.release();
   }
 
   map(name: string): BpfMap {
@@ -128,19 +176,31 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
   const fileName = options.fileName ?? (typeof input === 'string' ? input : undefined);
   const object = parseObject(bytes, { ...(fileName !== undefined && { fileName }), strict: options.strict ?? false });
   for (const [name, value] of Object.entries(options.globals ?? {})) setGlobal(object, name, value);
+  const wanted = options.select && selectProgram(object, options.select);
+  try {
+    return loadOpened(object, options);
+  } catch (e) {
+    if (e instanceof ProgramLoadError && wanted !== undefined && e.program !== wanted.name) {
+      throw new ProgramLoadError(e.program, e.reason, wanted.name);
+    }
+    throw e;
+  }
+}
 
+/** bpf_object__load proper, on an object already opened and its globals set. */
+function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
   const cpus = options.cpus ?? possibleCpus();
-  const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  const maps = object.maps.map((def) => createMap(mapSpec(def), cpus, limit));
+  const limit = Math.min(options.memoryLimit ?? MAX_MEMORY, MAX_MEMORY);
+  const maps = object.maps.map((def) => createMap(mapSpec(def, cpus), cpus, limit));
 
   const layout = new MemoryLayout();
   const frameTops = layoutStack(layout);
   layout.add({ name: 'ctx', size: XDP_MD_SIZE, writable: false });
   layout.add({ name: 'frame', size: XDP_FRAME_SIZE, writable: true });
-  const mapRegions = maps.map((m) => m.regions().map((spec) => layout.add(spec)));
-  if (layout.size() > limit) throw new LoadError(`object needs ${layout.size()} bytes of memory, more than the limit of ${limit}`);
-  const memory = layout.build();
-  maps.forEach((m, i) => m.bind(memory, mapRegions[i]!.map((r) => memory.regions[r]!)));
+  // The array index a timer callback's key points to (bpf_timer_cb keeps it on its stack).
+  layout.add({ name: 'timer:key', size: 4, writable: false });
+  const socketRegions = options.sockets && layoutSockets(layout, options.sockets);
+  const memory = layoutMaps(layout, maps, limit);
   object.maps.forEach((def, i) => {
     if (def.data) maps[i]!.updateElem(new Uint8Array(4), def.data);
   });
@@ -148,9 +208,9 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
   if (options.pinRoot !== undefined) {
     object.maps.forEach((def, i) => {
       if (def.pinning !== LIBBPF_PIN_BY_NAME) return;
-      const path = join(options.pinRoot!, pinName(def.name));
+      const path = pinPath(options.pinRoot!, def.name);
       pinPaths.set(def.name, path);
-      if (existsSync(path)) restore(maps[i]!, readPinned(path), path);
+      if (existsSync(path)) restorePinned(maps[i]!, path);
     });
   }
   // Map ids, and the `.values = { ... }` presets of prog arrays and map-in-maps, as libbpf sets them.
@@ -160,6 +220,9 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
     if (def.origin === 'data' && def.sectionName.startsWith('.rodata')) maps[i]!.freeze();
   });
   freezeGlobals(object);
+  const clock = new SimClock(options.now ?? monotonicNs);
+  const timers = new BpfTimers(clock, memory, memory.region('timer:key').start);
+  attachBtfRecords(object, maps, timers);
 
   const tops = frameTops(memory);
   const ctx = memory.region('ctx');
@@ -171,9 +234,14 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
     ifindex: 1,
     redirect: undefined,
     trace: options.trace ?? (() => {}),
-    now: options.now ?? monotonicNs,
+    now: () => clock.now(),
+    clock,
+    timers,
     ...(options.mtu !== undefined && { mtu: options.mtu }),
     ...(options.fib !== undefined && { fib: options.fib }),
+    ...(options.sockets && socketRegions && { sockets: new LoadedSockets(options.sockets, memory, socketRegions) }),
+    ...(options.syncookieSecret !== undefined && { syncookieSecret: syncookieSecret(options.syncookieSecret) }),
+    ...(options.current !== undefined && { current: checkCurrentTask(options.current) }),
   };
   const programInsns: InsnArray[] = [];
   const helpers = xdpHelpers(runtime, () => programInsns);
@@ -190,7 +258,7 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
         allowCallx: false,
       });
     } catch (e) {
-      if (e instanceof VerifierError) throw new LoadError(`program '${prog.name}': ${e.message}${whereInSource(prog, e.insn)}`);
+      if (e instanceof VerifierError) throw new ProgramLoadError(prog.name, `${e.message}${whereInSource(prog, e.insn)}`);
       throw e;
     }
     relocate(prog, insns, maps);
@@ -199,18 +267,23 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
     const vm = new Interpreter(insns, memory, helpers, tops, { budget: options.budget });
     return new XdpProgram(prog, vm, runtime, buff, ctx.start);
   });
-  return new LoadedObject(object, new Map(object.maps.map((d, i) => [d.name, maps[i]!])), programs, memory, pinPaths);
+  return new LoadedObject(object, new Map(object.maps.map((d, i) => [d.name, maps[i]!])), programs, memory, timers, pinPaths);
 }
 
-function mapSpec(def: MapDef): Parameters<typeof createMap>[0] {
+/**
+ * A map definition as libbpf hands it to the kernel. A perf event array
+ * declared without max_entries gets one entry per possible CPU
+ * (map_set_def_max_entries), as the kernel itself refuses 0.
+ */
+export function mapSpec(def: MapDef, cpus: number): MapSpec {
   return {
     name: def.name,
     type: def.type,
     keySize: def.keySize,
     valueSize: def.valueSize,
-    maxEntries: def.maxEntries,
+    maxEntries: def.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY && def.maxEntries === 0 ? cpus : def.maxEntries,
     flags: def.mapFlags,
-    ...(def.inner && { inner: mapSpec(def.inner) }),
+    ...(def.inner && { inner: mapSpec(def.inner, cpus) }),
   };
 }
 
@@ -218,7 +291,8 @@ function decodeProgram(prog: BpfProgram): ReturnType<typeof decode> {
   try {
     return decode(prog.insns);
   } catch (e) {
-    throw new LoadError(`program '${prog.name}': ${(e as Error).message}`);
+    if (e instanceof InvalidInstructionError) throw new ProgramLoadError(prog.name, e.message);
+    throw e;
   }
 }
 
@@ -233,8 +307,9 @@ function refuseUnsimulated(prog: BpfProgram, insns: InsnArray): void {
     const impl = HELPER_PROTOS.get(insns.imm[i]!)?.impl;
     if (impl && 'unsimulated' in impl) {
       const id = insns.imm[i]!;
-      throw new LoadError(
-        `program '${prog.name}': insn ${i}: xdpsim does not simulate ${helperName(id)}#${id}: ${impl.unsimulated}${whereInSource(prog, i)}`,
+      throw new ProgramLoadError(
+        prog.name,
+        `insn ${i}: xdpsim does not simulate ${helperName(id)}#${id}: ${impl.unsimulated}${whereInSource(prog, i)}`,
       );
     }
   }

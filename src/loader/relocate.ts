@@ -2,7 +2,7 @@ import type { BpfProgram } from '../elf/types.js';
 import type { InsnArray } from '../isa/instruction.js';
 import { BPF_LDDW, BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
 import type { BpfMap } from '../maps/map.js';
-import { LoadError } from './errors.js';
+import { ProgramLoadError } from './errors.js';
 
 /**
  * Resolves a linked program's data references to addresses in the flat memory,
@@ -20,10 +20,10 @@ export function relocate(prog: BpfProgram, insns: InsnArray, maps: readonly BpfM
   for (const relo of prog.relocations) {
     const i = relo.insnIndex;
     if (relo.kind !== 'map' && relo.kind !== 'map_value') {
-      throw new LoadError(`program '${prog.name}': extern symbol '${relo.name}' (ksym or kconfig) cannot be resolved outside the kernel`);
+      throw new ProgramLoadError(prog.name, `extern symbol '${relo.name}' (ksym or kconfig) cannot be resolved outside the kernel`);
     }
     const map = maps[relo.mapIndex];
-    if (!map) throw new LoadError(`program '${prog.name}': insn ${i} refers to missing map #${relo.mapIndex}`);
+    if (!map) throw new ProgramLoadError(prog.name, `insn ${i} refers to missing map #${relo.mapIndex}`);
     const address = relo.kind === 'map' ? map.address : map.directValueAddress() + relo.offset;
     insns.src[i] = 0;
     insns.imm[i] = address;

@@ -1,3 +1,5 @@
+import { printableName } from '../elf/names.js';
+import { MapError } from '../maps/types.js';
 import { parseHexStrict } from './hex.js';
 import { LoadError } from './errors.js';
 import type { LoadedObject } from './load.js';
@@ -7,6 +9,8 @@ export interface MapUpdate {
   map: string;
   key: Uint8Array;
   value: Uint8Array;
+  /** `FILE:LINE` of a setup file, for messages. */
+  where?: string;
 }
 
 /**
@@ -20,16 +24,33 @@ export function parseSetup(text: string, source = 'setup'): MapUpdate[] {
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
     const words = line.split(/\s+/);
-    if (words.length !== 3) throw new LoadError(`${source}:${i + 1}: expected MAP KEY_HEX VALUE_HEX`);
-    try {
-      updates.push({ map: words[0]!, key: parseHexStrict(words[1]!), value: parseHexStrict(words[2]!) });
-    } catch (e) {
-      throw new LoadError(`${source}:${i + 1}: ${(e as Error).message}`);
-    }
+    const where = `${source}:${i + 1}`;
+    if (words.length !== 3) throw new LoadError(`${where}: expected MAP KEY_HEX VALUE_HEX`);
+    updates.push({ map: words[0]!, key: hexWord(words[1]!, 'key', where), value: hexWord(words[2]!, 'value', where), where });
   });
   return updates;
 }
 
+function hexWord(word: string, what: string, where: string): Uint8Array {
+  try {
+    return parseHexStrict(word);
+  } catch (e) {
+    if (!(e instanceof LoadError)) throw e;
+    throw new LoadError(`${where}: ${what}: ${e.message}`);
+  }
+}
+
+/** Applies the updates in order; a refused one names its line (and the map, printable) as well as the reason. */
 export function applySetup(obj: LoadedObject, updates: readonly MapUpdate[]): void {
-  for (const u of updates) obj.map(u.map).updateElem(u.key, u.value);
+  for (const u of updates) {
+    const where = u.where ?? 'setup';
+    const map = obj.maps.get(u.map);
+    if (map === undefined) throw new LoadError(`${where}: object has no map named ${printableName(u.map)}`);
+    try {
+      map.updateElem(u.key, u.value);
+    } catch (e) {
+      if (!(e instanceof MapError)) throw e;
+      throw new LoadError(`${where}: ${e.message}`);
+    }
+  }
 }

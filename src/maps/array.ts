@@ -1,6 +1,7 @@
 import type { Region, RegionSpec } from '../vm/memory.js';
 import { nextArrayKey } from './array-keys.js';
 import { BpfMap } from './map.js';
+import type { TimerHolder } from './record.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, roundUp8 } from './types.js';
 
 /**
@@ -8,7 +9,7 @@ import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E2BIG, EEXIST, E
  * values indexed by a u32 key; elements always exist and cannot be deleted.
  * Per-CPU values lie CPU-major, so one CPU's slots are contiguous.
  */
-export class ArrayMap extends BpfMap {
+export class ArrayMap extends BpfMap implements TimerHolder {
   private base = 0;
   private readonly stride = roundUp8(this.spec.valueSize);
 
@@ -71,13 +72,27 @@ export class ArrayMap extends BpfMap {
     if (this.percpu && cpu < 0) {
       for (let c = 0; c < this.cpus; c++) this.u8.copyWithin(this.slot(i, c), value + c * this.stride, value + c * this.stride + size);
     } else {
-      this.u8.copyWithin(this.slot(i, Math.max(cpu, 0)), value, value + size);
+      const slot = this.slot(i, Math.max(cpu, 0));
+      this.u8.copyWithin(slot, value, value + size);
+      this.record?.freeFields(slot);
     }
     return 0;
   }
 
   delete(): number {
     return -EINVAL;
+  }
+
+  valueHolding(address: number): number {
+    const end = this.base + this.spec.maxEntries * this.stride;
+    if (this.percpu || address < this.base || address >= end) return -1;
+    const value = address - ((address - this.base) % this.stride);
+    return address < value + this.spec.valueSize ? value : -1;
+  }
+
+  keyOfValue(value: number, scratch: number): number {
+    this.memory.view.setUint32(scratch, (value - this.base) / this.stride, true);
+    return scratch;
   }
 
   nextKey(key: number, next: number): number {

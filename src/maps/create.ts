@@ -1,3 +1,5 @@
+import { totalmem } from 'node:os';
+import { MAX_MEMORY, type Memory, type MemoryLayout } from '../vm/memory.js';
 import { ArrayMap } from './array.js';
 import { CpuMap, kernelNrCpus } from './cpumap.js';
 import { DevMap, DevMapHash } from './devmap.js';
@@ -39,6 +41,7 @@ import {
   BPF_MAP_TYPE_XSKMAP,
   E2BIG,
   EINVAL,
+  ENOMEM,
   ENOTSUPP,
   isU32,
   KMALLOC_MAX_SIZE,
@@ -51,15 +54,46 @@ import {
 } from './types.js';
 import { XskMap } from './xskmap.js';
 
-/** Largest map this simulator will lay out by default; the kernel's own limits are per type and memlock-bound. */
-export const MAX_MAP_BYTES = 1 << 30;
-
 /**
- * Bookkeeping beside each preallocated element, for the size bound, in
- * 4-byte words: up to 4 hash slots, the free list, the rebuild list, and two
- * more (LRU links, or the LPM trie's order and ranks).
+ * Bookkeeping beside each preallocated element of a keyed map, for the size
+ * bound, in 4-byte words: up to 4 hash slots, the free list, the rebuild
+ * list, and two more (LRU links, or the LPM trie's order and ranks).
  */
 const PER_ENTRY_OVERHEAD = 32;
+
+/** Maps that find an entry by its key, with an index beside the values; the others are arrays of slots. */
+const KEYED_TYPES: ReadonlySet<number> = new Set([
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_PERCPU_HASH,
+  BPF_MAP_TYPE_LRU_HASH,
+  BPF_MAP_TYPE_LRU_PERCPU_HASH,
+  BPF_MAP_TYPE_HASH_OF_MAPS,
+  BPF_MAP_TYPE_LPM_TRIE,
+  BPF_MAP_TYPE_DEVMAP_HASH,
+]);
+
+const PERCPU_TYPES: ReadonlySet<number> = new Set([BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH]);
+
+/** INT_MAX: array_map_alloc_check's bound on value_size (E2BIG above it). */
+const ARRAY_MAX_VALUE_SIZE = 0x7fff_ffff;
+
+/** sizeof(struct htab_elem) on 64-bit: htab_map_alloc_check wants key_size + value_size below KMALLOC_MAX_SIZE minus this. */
+const HTAB_ELEM_SIZE = 48;
+
+/** sizeof(struct bucket): a hash table's bucket count, a power of 2, times this must fit a u32. */
+const HTAB_BUCKET_SIZE = 16;
+
+/** The most entries a hash map may have: more rounds its bucket count up past U32_MAX / HTAB_BUCKET_SIZE (E2BIG). */
+const HTAB_MAX_ENTRIES = 1 << 27;
+
+/** LPM_VAL_SIZE_MAX: KMALLOC_MAX_SIZE less the largest key data (256) and sizeof(struct lpm_trie_node) (24). */
+const LPM_VAL_SIZE_MAX = KMALLOC_MAX_SIZE - 256 - 24;
+
+/** A devmap hash may not have more than 2^31 entries (dev_map_init_map, EINVAL): its bucket count is a power of 2. */
+const DEVMAP_HASH_MAX_ENTRIES = 2 ** 31;
+
+/** The kernel's smallest percpu allocation unit (32 KiB): the most a per-CPU value may take, rounded up to 8. */
+const PCPU_MIN_UNIT_SIZE = 32 << 10;
 
 const U32_FIELDS = ['type', 'keySize', 'valueSize', 'maxEntries', 'flags'] as const;
 
@@ -80,11 +114,6 @@ function checkFields(spec: MapSpec, cpus: number): void {
 }
 
 /**
- * Creates a map with the kernel's creation checks (`map_alloc_check`): sizes
- * that the type requires, flags it accepts, and a bound on total size so a
- * hostile object cannot make us allocate without limit.
- */
-/**
  * Flags the kernel adds to a map of this type and reports back, which a
  * creation request may not carry: device maps are read-only for programs (a
  * lookup points at the entry itself).
@@ -93,28 +122,104 @@ export function forcedFlags(type: number): number {
   return type === BPF_MAP_TYPE_DEVMAP || type === BPF_MAP_TYPE_DEVMAP_HASH ? BPF_F_RDONLY_PROG : 0;
 }
 
-export function createMap(spec: MapSpec, cpus: number, limit = MAX_MAP_BYTES): BpfMap {
+/**
+ * Creates a map as the bpf() syscall would on this machine: first the
+ * kernel's checks for the type (`map_alloc_check` and the size checks of
+ * `map_alloc`), with its errno; then the memory the kernel would allocate
+ * against the machine's RAM (ENOMEM, as vmalloc refuses more than there is);
+ * then the memory this process needs against `limit`, by default all that
+ * xdpsim can address (ENOMEM too, with a message that names the map and the
+ * bytes and says the kernel would have created it).
+ */
+export function createMap(spec: MapSpec, cpus: number, limit = MAX_MEMORY): BpfMap {
   checkFields(spec, cpus);
   const failWith = (errno: number, why: string): never => {
-    throw new MapError(errno, `map '${spec.name}' (${MAP_TYPE_NAMES[spec.type] ?? `type ${spec.type}`}): ${why}`);
+    throw new MapError(errno, `${mapLabel(spec)}: ${why}`);
   };
+  const construct = checkType(spec, cpus, limit, failWith);
+  const kernel = kernelBytes(spec, cpus);
+  if (kernel > totalmem()) {
+    failWith(ENOMEM, `the kernel would allocate ${kernel} bytes for it, more than this machine's ${totalmem()} bytes of memory`);
+  }
+  const bytes = footprint(spec, cpus);
+  if (bytes > limit) failWith(ENOMEM, `needs ${bytes} bytes, more than ${capacity(limit)}`);
+  return allocating(outOfMemory(spec, cpus), construct);
+}
+
+/**
+ * Lays out `maps` after what `layout` already holds, allocates the memory and
+ * binds each map to its regions. The map whose regions would take the memory
+ * past `limit` is refused with ENOMEM, as is the largest map when this
+ * process cannot get the memory.
+ */
+export function layoutMaps(layout: MemoryLayout, maps: readonly BpfMap[], limit = MAX_MEMORY): Memory {
+  const indexes = maps.map((map) => {
+    const before = layout.size();
+    const regions = map.regions().map((r) => layout.add(r));
+    const total = layout.size();
+    if (total > limit) {
+      throw new MapError(ENOMEM, `${mapLabel(map.spec)}: its ${total - before} bytes take the memory to ${total} bytes, more than ${capacity(limit)}`);
+    }
+    return regions;
+  });
+  const largest = [...maps].sort((a, b) => footprint(b.spec, b.cpus) - footprint(a.spec, a.cpus))[0];
+  const memory = allocating(largest ? outOfMemory(largest.spec, largest.cpus) : `cannot allocate ${layout.size()} bytes of memory`, () => layout.build());
+  maps.forEach((map, i) => allocating(outOfMemory(map.spec, map.cpus), () => map.bind(memory, indexes[i]!.map((r) => memory.regions[r]!))));
+  return memory;
+}
+
+/** How a message names a map: `map 'NAME' (TYPE)`. */
+function mapLabel(spec: MapSpec): string {
+  return `map '${spec.name}' (${MAP_TYPE_NAMES[spec.type] ?? `type ${spec.type}`})`;
+}
+
+/** A memory limit, for messages: what xdpsim can address, or a lower limit the caller set. */
+function capacity(limit: number): string {
+  return limit === MAX_MEMORY
+    ? `the ${MAX_MEMORY} bytes xdpsim can address, where it keeps all of an object's maps (the kernel would create it)`
+    : `the memory limit of ${limit} bytes`;
+}
+
+/** Why a map the kernel would create is refused here: this process could not get its memory. */
+function outOfMemory(spec: MapSpec, cpus: number): string {
+  return `${mapLabel(spec)}: this process could not allocate the ${footprint(spec, cpus)} bytes it needs (the kernel would create it)`;
+}
+
+/**
+ * Runs `allocate`, turning V8's "Array buffer allocation failed" (the
+ * process could not get the memory) into ENOMEM with `what` as the message.
+ */
+function allocating<T>(what: string, allocate: () => T): T {
+  try {
+    return allocate();
+  } catch (e) {
+    if (e instanceof RangeError && e.message.startsWith('Array buffer allocation failed')) throw new MapError(ENOMEM, what);
+    throw e;
+  }
+}
+
+/**
+ * The kernel's checks for the map's type, in its order; returns how to
+ * construct the map, which waits for the memory checks.
+ */
+function checkType(spec: MapSpec, cpus: number, limit: number, failWith: (errno: number, why: string) => never): () => BpfMap {
   const fail = (why: string): never => failWith(EINVAL, why);
   const onlyFlags = (allowed: number): void => {
     if (spec.flags & ~allowed) fail(`map_flags 0x${spec.flags.toString(16)} has flags this type does not take`);
   };
   const { type, keySize, valueSize, maxEntries } = spec;
   if (maxEntries === 0) fail('max_entries must not be 0');
-  const perCpu = type === BPF_MAP_TYPE_PERCPU_ARRAY || type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH;
-  const bytes = type === BPF_MAP_TYPE_RINGBUF
-    ? 2 * maxEntries // the data is laid out twice, like the kernel's double mapping
-    // An LPM trie keeps each key twice: masked for matching, as given for get_next_key.
-    : (roundUp8(keySize) * (type === BPF_MAP_TYPE_LPM_TRIE ? 2 : 1) + roundUp8(valueSize) * (perCpu ? cpus : 1) + PER_ENTRY_OVERHEAD) * maxEntries;
-  if (bytes > limit) fail(`${bytes} bytes exceed the limit of ${limit}`);
+  const perCpu = PERCPU_TYPES.has(type);
+  // array_map_alloc_check / htab_map_alloc_check: a per-CPU value must fit one percpu allocation unit.
+  if (perCpu && roundUp8(valueSize) > PCPU_MIN_UNIT_SIZE) {
+    failWith(E2BIG, `value_size ${valueSize} exceeds PCPU_MIN_UNIT_SIZE (${PCPU_MIN_UNIT_SIZE}) for a per-CPU map`);
+  }
   switch (type) {
     case BPF_MAP_TYPE_ARRAY:
     case BPF_MAP_TYPE_PERCPU_ARRAY:
       if (keySize !== 4 || valueSize === 0) fail('key_size must be 4 and value_size non-zero');
-      return new ArrayMap(spec, cpus, type === BPF_MAP_TYPE_PERCPU_ARRAY);
+      if (valueSize > ARRAY_MAX_VALUE_SIZE) failWith(E2BIG, `value_size ${valueSize} exceeds INT_MAX`);
+      return () => new ArrayMap(spec, cpus, type === BPF_MAP_TYPE_PERCPU_ARRAY);
     case BPF_MAP_TYPE_HASH:
     case BPF_MAP_TYPE_PERCPU_HASH:
     case BPF_MAP_TYPE_LRU_HASH:
@@ -122,12 +227,15 @@ export function createMap(spec: MapSpec, cpus: number, limit = MAX_MAP_BYTES): B
       if (keySize === 0 || valueSize === 0) fail('key_size and value_size must be non-zero');
       const lru = type === BPF_MAP_TYPE_LRU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH;
       if (lru && spec.flags & BPF_F_NO_PREALLOC) fail('LRU maps are always preallocated (BPF_F_NO_PREALLOC)');
-      return new HashMap(spec, cpus, type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH, lru);
+      checkHashSizes(spec, failWith);
+      return () => new HashMap(spec, cpus, type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH, lru);
     }
     case BPF_MAP_TYPE_LPM_TRIE:
       if (!(spec.flags & BPF_F_NO_PREALLOC)) fail('LPM tries need BPF_F_NO_PREALLOC');
-      if (keySize < 5 || keySize > 260 || valueSize === 0) fail('key_size must be 5..260 and value_size non-zero');
-      return new LpmTrieMap(spec, cpus);
+      if (keySize < 5 || keySize > 260 || valueSize === 0 || valueSize > LPM_VAL_SIZE_MAX) {
+        fail(`key_size must be 5..260 and value_size 1..${LPM_VAL_SIZE_MAX}`);
+      }
+      return () => new LpmTrieMap(spec, cpus);
     case BPF_MAP_TYPE_PROG_ARRAY:
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
     case BPF_MAP_TYPE_ARRAY_OF_MAPS: {
@@ -136,39 +244,41 @@ export function createMap(spec: MapSpec, cpus: number, limit = MAX_MAP_BYTES): B
       if (keySize !== 4) fail('key_size must be 4');
       if (spec.flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) fail('BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG are not supported on fd arrays');
       onlyFlags(BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK | (type === BPF_MAP_TYPE_PERF_EVENT_ARRAY ? BPF_F_PRESERVE_ELEMS : 0));
-      if (type === BPF_MAP_TYPE_PROG_ARRAY) return new ProgArrayMap(spec, cpus);
-      if (type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) return new PerfEventArrayMap(spec, cpus);
+      if (type === BPF_MAP_TYPE_PROG_ARRAY) return () => new ProgArrayMap(spec, cpus);
+      if (type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) return () => new PerfEventArrayMap(spec, cpus);
       checkInnerTemplate(spec, cpus, limit, failWith);
-      return new ArrayOfMapsMap(spec, cpus);
+      return () => new ArrayOfMapsMap(spec, cpus);
     }
     case BPF_MAP_TYPE_HASH_OF_MAPS:
       if (keySize === 0 || valueSize !== 4) fail('key_size must be non-zero and value_size 4 (an fd)');
+      checkHashSizes(spec, failWith);
       checkInnerTemplate(spec, cpus, limit, failWith);
-      return new HashOfMapsMap(spec, cpus);
+      return () => new HashOfMapsMap(spec, cpus);
     case BPF_MAP_TYPE_DEVMAP:
     case BPF_MAP_TYPE_DEVMAP_HASH: {
       if (keySize !== 4 || (valueSize !== 4 && valueSize !== 8)) fail('key_size must be 4 and value_size 4 or 8 (struct bpf_devmap_val)');
       onlyFlags(BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY);
+      if (type === BPF_MAP_TYPE_DEVMAP_HASH && maxEntries > DEVMAP_HASH_MAX_ENTRIES) fail(`max_entries ${maxEntries} exceeds 2^31`);
       const forced = { ...spec, flags: spec.flags | forcedFlags(type) };
-      return type === BPF_MAP_TYPE_DEVMAP ? new DevMap(forced, cpus) : new DevMapHash(forced, cpus);
+      return type === BPF_MAP_TYPE_DEVMAP ? () => new DevMap(forced, cpus) : () => new DevMapHash(forced, cpus);
     }
     case BPF_MAP_TYPE_CPUMAP: {
       if (keySize !== 4 || (valueSize !== 4 && valueSize !== 8)) fail('key_size must be 4 and value_size 4 or 8 (struct bpf_cpumap_val)');
       onlyFlags(BPF_F_NUMA_NODE);
       const nrCpus = kernelNrCpus();
       if (maxEntries > nrCpus) failWith(E2BIG, `max_entries ${maxEntries} exceeds NR_CPUS (${nrCpus})`);
-      return new CpuMap(spec, cpus);
+      return () => new CpuMap(spec, cpus);
     }
     case BPF_MAP_TYPE_XSKMAP:
       if (keySize !== 4 || valueSize !== 4) fail('key_size and value_size must be 4');
       onlyFlags(BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY);
-      return new XskMap(spec, cpus);
+      return () => new XskMap(spec, cpus);
     case BPF_MAP_TYPE_QUEUE:
     case BPF_MAP_TYPE_STACK:
       if (keySize !== 0 || valueSize === 0) fail('key_size must be 0 and value_size non-zero');
       onlyFlags(BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK);
       if (valueSize > KMALLOC_MAX_SIZE) failWith(E2BIG, `value_size ${valueSize} exceeds KMALLOC_MAX_SIZE (${KMALLOC_MAX_SIZE})`);
-      return new QueueStackMap(spec, cpus, type === BPF_MAP_TYPE_STACK);
+      return () => new QueueStackMap(spec, cpus, type === BPF_MAP_TYPE_STACK);
     case BPF_MAP_TYPE_RINGBUF:
       if (keySize !== 0 || valueSize !== 0) fail('key_size and value_size must be 0');
       onlyFlags(BPF_F_NUMA_NODE);
@@ -176,12 +286,71 @@ export function createMap(spec: MapSpec, cpus: number, limit = MAX_MAP_BYTES): B
       if ((maxEntries & (maxEntries - 1)) !== 0 || maxEntries % PAGE_SIZE !== 0) {
         fail(`max_entries ${maxEntries} must be a power of 2 and a multiple of the page size (${PAGE_SIZE})`);
       }
-      return new RingBufMap(spec, cpus);
+      return () => new RingBufMap(spec, cpus);
     default:
       // Socket, cgroup, storage and tracing maps serve other program types; a bloom
       // filter's answers depend on the kernel's random hash seed.
       return fail('xdpsim does not simulate this map type');
   }
+}
+
+/** htab_map_alloc_check's and htab_map_alloc's size limits, shared by every hash map type (E2BIG). */
+function checkHashSizes(spec: MapSpec, failWith: (errno: number, why: string) => never): void {
+  if (spec.keySize + spec.valueSize >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) {
+    failWith(E2BIG, `key_size + value_size must be below ${KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE} (KMALLOC_MAX_SIZE less an element's header)`);
+  }
+  if (spec.maxEntries > HTAB_MAX_ENTRIES) {
+    failWith(E2BIG, `max_entries ${spec.maxEntries} needs more than U32_MAX / ${HTAB_BUCKET_SIZE} buckets (at most ${HTAB_MAX_ENTRIES} entries)`);
+  }
+}
+
+/**
+ * Bytes the kernel allocates when it creates the map (bpf_map_area_alloc and
+ * the per-CPU allocator): values and element headers of preallocated maps,
+ * one pointer per slot of fd arrays and device maps, only the buckets of a
+ * hash map with BPF_F_NO_PREALLOC, nothing up front for an LPM trie.
+ */
+function kernelBytes(spec: MapSpec, cpus: number): number {
+  const { type, keySize, valueSize, maxEntries } = spec;
+  const values = roundUp8(valueSize) * (PERCPU_TYPES.has(type) ? cpus : 1);
+  const buckets = 2 ** Math.ceil(Math.log2(maxEntries));
+  switch (type) {
+    case BPF_MAP_TYPE_ARRAY:
+    case BPF_MAP_TYPE_PERCPU_ARRAY:
+      return maxEntries * values;
+    case BPF_MAP_TYPE_HASH:
+    case BPF_MAP_TYPE_PERCPU_HASH:
+    case BPF_MAP_TYPE_LRU_HASH:
+    case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+    case BPF_MAP_TYPE_HASH_OF_MAPS:
+      return buckets * HTAB_BUCKET_SIZE + (spec.flags & BPF_F_NO_PREALLOC ? 0 : maxEntries * (HTAB_ELEM_SIZE + roundUp8(keySize) + values));
+    case BPF_MAP_TYPE_LPM_TRIE:
+      return 0;
+    case BPF_MAP_TYPE_DEVMAP_HASH:
+      return buckets * 8;
+    case BPF_MAP_TYPE_QUEUE:
+    case BPF_MAP_TYPE_STACK:
+      return (maxEntries + 1) * valueSize;
+    case BPF_MAP_TYPE_RINGBUF:
+      return maxEntries;
+    default:
+      return maxEntries * 8;
+  }
+}
+
+/**
+ * Bytes the map takes in this process, an upper bound checked before
+ * anything is allocated: the values (per CPU where the map is), and for a
+ * keyed map its keys and index too. A ring buffer's data is laid out twice,
+ * like the kernel's double mapping; an LPM trie keeps each key twice, masked
+ * for matching and as given for get_next_key.
+ */
+function footprint(spec: MapSpec, cpus: number): number {
+  const { type, keySize, valueSize, maxEntries } = spec;
+  if (type === BPF_MAP_TYPE_RINGBUF) return 2 * maxEntries;
+  const values = roundUp8(valueSize) * (PERCPU_TYPES.has(type) ? cpus : 1);
+  if (!KEYED_TYPES.has(type)) return values * maxEntries;
+  return (roundUp8(keySize) * (type === BPF_MAP_TYPE_LPM_TRIE ? 2 : 1) + values + PER_ENTRY_OVERHEAD) * maxEntries;
 }
 
 /**

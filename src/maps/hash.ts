@@ -1,6 +1,7 @@
 import type { Region, RegionSpec } from '../vm/memory.js';
 import { HashTable } from './hashtab.js';
 import { BpfMap } from './map.js';
+import type { TimerHolder } from './record.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, ENOENT, roundUp8, type MapSpec } from './types.js';
 
 /**
@@ -10,7 +11,7 @@ import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, ENOENT, roun
  * the kernel's list is approximate, ours exact). A program's update of a
  * per-CPU value writes its own CPU's slot; a new element starts zeroed elsewhere.
  */
-export class HashMap extends BpfMap {
+export class HashMap extends BpfMap implements TimerHolder {
   private table!: HashTable;
   private values = 0;
   private readonly stride = roundUp8(this.spec.valueSize);
@@ -99,6 +100,8 @@ export class HashMap extends BpfMap {
       }
     } else {
       this.u8.copyWithin(this.valueAt(entry, Math.max(cpu, 0)), value, value + size);
+      // The kernel links a new element and frees the old one's fields; in place, that is freeing them here.
+      this.record?.freeFields(this.valueAt(entry, 0));
     }
     return 0;
   }
@@ -107,7 +110,19 @@ export class HashMap extends BpfMap {
     const entry = this.table.remove(key);
     if (entry < 0) return -ENOENT;
     if (this.lru) this.unlink(entry);
+    this.record?.freeFields(this.valueAt(entry, 0));
     return 0;
+  }
+
+  valueHolding(address: number): number {
+    const end = this.values + this.spec.maxEntries * this.slab;
+    if (this.percpu || address < this.values || address >= end) return -1;
+    const value = address - ((address - this.values) % this.slab);
+    return address < value + this.spec.valueSize ? value : -1;
+  }
+
+  keyOfValue(value: number): number {
+    return this.table.keyAddress((value - this.values) / this.slab);
   }
 
   nextKey(key: number, next: number): number {
@@ -132,6 +147,7 @@ export class HashMap extends BpfMap {
     const victim = this.tail;
     this.table.remove(this.table.keyAddress(victim));
     this.unlink(victim);
+    this.record?.freeFields(this.valueAt(victim, 0));
   }
 
   private touch(entry: number): void {

@@ -1,4 +1,5 @@
 import type { Memory, Region, RegionSpec } from '../vm/memory.js';
+import type { BtfRecord } from './record.js';
 import { EINVAL, ENOENT, EPERM, MapError, roundUp8, type MapSpec } from './types.js';
 
 /** A value as user space sees it: one buffer, or one per possible CPU for per-CPU maps. */
@@ -20,6 +21,11 @@ export abstract class BpfMap {
   private scratch!: Region;
   /** Address of the map's descriptor region: what `lddw r1, map` yields. */
   address = 0;
+  /**
+   * The special fields of the values that the map looks after (a timer), set
+   * at load from the value's BTF; most maps have none.
+   */
+  record: BtfRecord | undefined;
 
   constructor(
     readonly spec: MapSpec,
@@ -158,15 +164,40 @@ export abstract class BpfMap {
     return visited;
   }
 
-  /** Every entry in get_next_key order. */
-  entries(): Array<[Uint8Array, MapValue]> {
-    const out: Array<[Uint8Array, MapValue]> = [];
-    const seen = this.spec.maxEntries + 1;
-    for (let key = this.nextKeyElem(undefined); key && out.length < seen; key = this.nextKeyElem(key)) {
+  /**
+   * Every entry in get_next_key order, one at a time: a dump of millions of
+   * entries holds one of them at once. Keys without a value (the empty
+   * slots of fd arrays) are left out, as bpftool leaves them out.
+   */
+  *entries(): Generator<[Uint8Array, MapValue]> {
+    for (const at of this.walk()) {
+      const key = this.u8.slice(at, at + this.spec.keySize);
       const value = this.lookupElem(key);
-      if (value !== undefined) out.push([key, value]);
+      if (value !== undefined) yield [key, value];
     }
-    return out;
+  }
+
+  /** How many entries `entries()` yields (bpftool's "Found N elements"). */
+  entryCount(): number {
+    let n = 0;
+    for (const _ of this.entries()) n++;
+    return n;
+  }
+
+  /**
+   * Addresses of the keys in get_next_key order, each a copy in the scratch
+   * region valid until the next step (the first key slot stays free for
+   * lookups); at most max_entries + 1 steps, so a broken chain cannot go on
+   * for ever.
+   */
+  private *walk(): Generator<number> {
+    const cur = this.scratch.start + roundUp8(this.spec.keySize);
+    const next = this.scratch.start;
+    let steps = 0;
+    for (let err = this.nextKey(0, next); err === 0 && steps <= this.spec.maxEntries; err = this.nextKey(cur, next), steps++) {
+      this.u8.copyWithin(cur, next, next + this.spec.keySize);
+      yield cur;
+    }
   }
 
   protected perCpuStride(): number {

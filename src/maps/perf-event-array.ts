@@ -29,15 +29,28 @@ export class PerfEventReader {
   private used = 0;
   private records: PerfRecord[] = [];
   readonly capacity: number;
+  /** When the event was opened, enabled, by `clock`. */
+  private readonly enabledAt: bigint;
 
   constructor(
     readonly cpu: number,
     pages: number,
+    private readonly clock: () => bigint = process.hrtime.bigint,
   ) {
     if (!Number.isInteger(pages) || pages < 1 || (pages & (pages - 1)) !== 0 || pages > 1 << 16) {
       throw new MapError(EINVAL, `a perf ring must be a power-of-2 number of pages (at most 65536), not ${pages}`);
     }
     this.capacity = pages * PAGE_SIZE;
+    this.enabledAt = clock();
+  }
+
+  /**
+   * Nanoseconds the event has been enabled, and so running: a software event
+   * of its own CPU is always scheduled there (what perf_event_read_local
+   * reports as enabled and running time).
+   */
+  enabledNs(): bigint {
+    return this.clock() - this.enabledAt;
   }
 
   /** Raw sample size as perf stores it: the data padded so that 4 + size is a multiple of 8. */
@@ -96,12 +109,15 @@ export class PerfEventArrayMap extends BpfMap {
 
   protected bindStorage(_regions: readonly Region[]): void {}
 
-  /** Opens a reader on CPU `cpu` (default: the index, as libbpf's perf buffer does) and stores it at `index`. */
-  attachReader(index: number, options: { cpu?: number; pages?: number } = {}): PerfEventReader {
+  /**
+   * Opens a reader on CPU `cpu` (default: the index, as libbpf's perf buffer
+   * does) and stores it at `index`; `clock` times how long it has been enabled.
+   */
+  attachReader(index: number, options: { cpu?: number; pages?: number; clock?: () => bigint } = {}): PerfEventReader {
     if (!Number.isInteger(index) || index < 0 || index >= this.spec.maxEntries) {
       throw new MapError(E2BIG, `update ${this.spec.name}: index ${index} is past max_entries ${this.spec.maxEntries}`);
     }
-    const reader = new PerfEventReader(options.cpu ?? index, options.pages ?? 8);
+    const reader = new PerfEventReader(options.cpu ?? index, options.pages ?? 8, options.clock);
     this.readers[index] = reader;
     return reader;
   }
@@ -110,14 +126,19 @@ export class PerfEventArrayMap extends BpfMap {
     return index >= 0 && index < this.spec.maxEntries ? this.readers[index] : undefined;
   }
 
+  /** The event a program finds at `index` (a u32): -E2BIG past max_entries, -ENOENT where none is stored. */
+  eventAt(index: number): PerfEventReader | number {
+    if (index >= this.spec.maxEntries) return -E2BIG;
+    return this.readers[index] ?? -ENOENT;
+  }
+
   /**
    * __bpf_perf_event_output from a program on `cpu` to the event at `index`:
    * 0 or a negative errno. The sample is only built once a reader takes it.
    */
   output(index: number, cpu: number, sample: () => Uint8Array): number {
-    if (index >= this.spec.maxEntries) return -E2BIG;
-    const reader = this.readers[index];
-    if (!reader) return -ENOENT;
+    const reader = this.eventAt(index);
+    if (typeof reader === 'number') return reader;
     if (reader.cpu !== cpu) return -EOPNOTSUPP;
     return reader.write(sample());
   }
@@ -131,9 +152,7 @@ export class PerfEventArrayMap extends BpfMap {
   }
 
   /** Nothing to list: user space cannot read the elements back. */
-  override entries(): Array<[Uint8Array, MapValue]> {
-    return [];
-  }
+  override *entries(): Generator<[Uint8Array, MapValue]> {}
 
   override lookupElem(_key: Uint8Array): MapValue | undefined {
     throw new MapError(ENOTSUPP, `lookup ${this.spec.name}`);

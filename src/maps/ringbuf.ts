@@ -106,17 +106,20 @@ export class RingBufMap extends BpfMap {
    * verifier makes sure it always is).
    */
   commit(sample: number, discard: boolean): boolean {
-    if (!this.ownsSample(sample)) return false;
+    if (!this.isReserved(sample)) return false;
     const view = this.memory.view;
     const hdr = sample - BPF_RINGBUF_HDR_SZ;
-    const len = view.getUint32(hdr, true);
-    if (!(len & BPF_RINGBUF_BUSY_BIT)) return false;
-    const size = len & ~BPF_RINGBUF_BUSY_BIT;
+    const size = view.getUint32(hdr, true) & ~BPF_RINGBUF_BUSY_BIT;
     const end = sample + size;
     const ringEnd = this.data + this.size;
     if (end > ringEnd) this.u8.copyWithin(this.data, ringEnd, end);
     view.setUint32(hdr, (size | (discard ? BPF_RINGBUF_DISCARD_BIT : 0)) >>> 0, true);
     return true;
+  }
+
+  /** Whether `sample` is a record of this ring reserved and not yet submitted or discarded. */
+  isReserved(sample: number): boolean {
+    return this.ownsSample(sample) && (this.memory.view.getUint32(sample - BPF_RINGBUF_HDR_SZ, true) & BPF_RINGBUF_BUSY_BIT) !== 0;
   }
 
   /** bpf_ringbuf_output: copies `size` bytes at `from` as one record; 0, -EINVAL or -EAGAIN. */

@@ -1,4 +1,5 @@
 // Map type ids, flags and errnos as linux/bpf.h and errno.h number them.
+import { XdpsimError } from '../errors/index.js';
 
 export const BPF_MAP_TYPE_HASH = 1;
 export const BPF_MAP_TYPE_ARRAY = 2;
@@ -22,7 +23,10 @@ export const BPF_MAP_TYPE_QUEUE = 22;
 export const BPF_MAP_TYPE_STACK = 23;
 export const BPF_MAP_TYPE_DEVMAP_HASH = 25;
 export const BPF_MAP_TYPE_RINGBUF = 27;
+export const BPF_MAP_TYPE_TASK_STORAGE = 29;
 export const BPF_MAP_TYPE_BLOOM_FILTER = 30;
+export const BPF_MAP_TYPE_USER_RINGBUF = 31;
+export const BPF_MAP_TYPE_CGRP_STORAGE = 32;
 
 /** Names as bpftool prints them (`bpftool map show`). */
 export const MAP_TYPE_NAMES: Readonly<Record<number, string>> = {
@@ -85,8 +89,10 @@ export const ENODEV = 19;
 export const EINVAL = 22;
 export const ENOSPC = 28;
 export const ERANGE = 34;
+export const EDEADLK = 35;
 export const EOVERFLOW = 75;
 export const ENOTSOCK = 88;
+export const EPROTONOSUPPORT = 93;
 export const EAFNOSUPPORT = 97;
 export const EOPNOTSUPP = 95;
 export const ENOTSUPP = 524;
@@ -114,7 +120,9 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
 };
 
 /** A map operation refused with an errno, as the bpf() syscall would refuse it. */
-export class MapError extends Error {
+export class MapError extends XdpsimError {
+  override readonly code = 'MAP';
+
   constructor(
     readonly errno: number,
     message: string,

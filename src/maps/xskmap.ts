@@ -48,9 +48,7 @@ export class XskMap extends BpfMap implements RedirectMap {
   }
 
   /** Nothing to list: user space cannot read the elements back. */
-  override entries(): Array<[Uint8Array, MapValue]> {
-    return [];
-  }
+  override *entries(): Generator<[Uint8Array, MapValue]> {}
 
   override lookupElem(_key: Uint8Array): MapValue | undefined {
     throw new MapError(EOPNOTSUPP, `lookup ${this.spec.name}`);

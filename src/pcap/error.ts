@@ -1,3 +1,5 @@
+import { XdpsimError } from '../errors/index.js';
+
 /**
  * A capture that cannot be read (or a record that cannot be written).
  *
@@ -8,8 +10,9 @@
  * header or another block) or not written. So after a failed read,
  * `packetNumber === capture.packets.length + 1`.
  */
-export class PcapError extends Error {
+export class PcapError extends XdpsimError {
   override readonly name = 'PcapError';
+  override readonly code = 'PCAP';
   readonly offset: number;
   readonly packetNumber: number;
 

@@ -1,3 +1,4 @@
+import { XdpsimError } from '../errors/index.js';
 import { decodeCooked, SLL2_HEADER_LEN, SLL_HEADER_LEN, type CookedHeader } from './cooked.js';
 import {
   LINKTYPE_ETHERNET,
@@ -13,8 +14,9 @@ import {
 import type { CapturedPacket } from './packet.js';
 
 /** A packet whose link layer cannot be turned into an Ethernet frame. */
-export class LinkTypeError extends Error {
+export class LinkTypeError extends XdpsimError {
   override readonly name = 'LinkTypeError';
+  override readonly code = 'LINK_TYPE';
   constructor(
     readonly linkType: number,
     problem: string,

@@ -1,5 +1,9 @@
+import { XdpsimError } from '../errors/index.js';
+
 /** A fault while a program runs, tied to the instruction that caused it. */
-export class RuntimeError extends Error {
+export class RuntimeError extends XdpsimError {
+  override readonly code = 'RUNTIME';
+
   constructor(
     readonly insn: number,
     readonly reason: string,

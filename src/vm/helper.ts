@@ -22,7 +22,20 @@ export interface HelperCall {
   invoke(func: number, args: readonly number[]): number;
   /** Schedules `target` to replace the running program when the helper returns; false past 33 tail calls. */
   tailCall(target: InsnArray): boolean;
+  /**
+   * The BPF function at slot `func` of the running program, to be run later
+   * and on its own, outside this run: what a timer keeps to call its
+   * callback from the timer softirq.
+   */
+  callback(func: number): BpfCallback;
 }
+
+/**
+ * A BPF function run as a run of its own, with R1-R5 = `args` (32-bit
+ * values: addresses), from a fresh stack and instruction budget; returns
+ * its R0 (exact below 2^53).
+ */
+export type BpfCallback = (args: readonly number[]) => number;
 
 /** A helper function; it must set R0 (both halves). */
 export type Helper = (call: HelperCall) => void;

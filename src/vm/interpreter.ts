@@ -19,7 +19,7 @@ import {
 } from '../isa/opcodes.js';
 import { RuntimeError } from './errors.js';
 import { BPF_MAX_LOOPS, DEFAULT_INSN_BUDGET, MAX_TAIL_CALL_CNT } from './limits.js';
-import type { Helper, HelperCall, HelperTable } from './helper.js';
+import type { BpfCallback, Helper, HelperCall, HelperTable } from './helper.js';
 import {
   arsh64,
   bswap16,
@@ -93,7 +93,13 @@ export class Interpreter implements HelperCall {
 
   /** Runs from instruction 0; returns the low 32 bits of R0 (an XDP verdict). */
   run(): number {
-    this.prog = this.entry;
+    this.begin(this.entry);
+    return this.exec(0, 0);
+  }
+
+  /** A run starts at the bottom of the stack with a full budget. */
+  private begin(prog: InsnArray): void {
+    this.prog = prog;
     this.depth = 0;
     this.left = this.budget;
     this.loops = BPF_MAX_LOOPS;
@@ -101,7 +107,21 @@ export class Interpreter implements HelperCall {
     this.pendingTail = undefined;
     this.regs[20] = this.frameTops[0]!;
     this.regs[21] = 0;
-    return this.exec(0, 0);
+  }
+
+  callback(func: number): BpfCallback {
+    const prog = this.prog;
+    if (func < 0 || func >= prog.length) throw new RuntimeError(this.insn, `callback at insn ${func} is outside the program`);
+    return (args) => {
+      const r = this.regs;
+      for (let k = 0; k < 5; k++) {
+        r[2 + 2 * k] = args[k] ?? 0;
+        r[3 + 2 * k] = 0;
+      }
+      this.begin(prog);
+      this.exec(func, 0);
+      return r0Value(r);
+    };
   }
 
   tailCall(target: InsnArray): boolean {
@@ -128,7 +148,7 @@ export class Interpreter implements HelperCall {
     r[20] = this.frameTops[depth + 1]!;
     this.depth = depth + 1;
     this.exec(func, depth + 1);
-    const result = (r[1]! >>> 0) * 4294967296 + (r[0]! >>> 0);
+    const result = r0Value(r);
     r.set(saved);
     this.depth = depth;
     this.prog = prog;
@@ -620,6 +640,11 @@ export class Interpreter implements HelperCall {
       pc++;
     }
   }
+}
+
+/** R0 as a number: exact below 2^53, which covers the addresses and small results callbacks return. */
+function r0Value(r: Int32Array): number {
+  return (r[1]! >>> 0) * 4294967296 + (r[0]! >>> 0);
 }
 
 const PACKED = new WeakMap<InsnArray, Int32Array>();

@@ -11,6 +11,15 @@ import { RuntimeError } from './errors.js';
 
 export const GUARD_SIZE = 0x1000;
 
+/**
+ * Most bytes one memory may take: every address, and the end of every
+ * region, stays a positive int32. Helpers read a pointer argument as the
+ * low word of its register (signed), and the JIT is to keep addresses in
+ * int32 locals; Node itself would go further (an ArrayBuffer past 4 GiB, a
+ * typed-array view up to 4 GiB).
+ */
+export const MAX_MEMORY = 0x7fff_ffff;
+
 /** Regions start on this boundary so 8-byte values never straddle two regions. */
 const REGION_ALIGN = 64;
 
@@ -82,8 +91,8 @@ export class MemoryLayout {
       if (!gap) regions.push({ ...spec, start, end: start + spec.size });
       next = alignUp(start + Math.max(spec.size, 1), REGION_ALIGN);
     }
-    // 2 GiB keeps every address a positive int32, which the JIT relies on.
-    if (next > 0x7fff_ffff) throw new RangeError(`memory layout of ${next} bytes exceeds 2 GiB`);
+    // Callers check sizes against MAX_MEMORY first (createMap, layoutMaps): past it is our bug.
+    if (next > MAX_MEMORY) throw new RangeError(`memory layout of ${next} bytes exceeds MAX_MEMORY`);
     return new Memory(new ArrayBuffer(next), regions);
   }
 }

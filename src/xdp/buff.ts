@@ -1,3 +1,4 @@
+import { XdpsimError } from '../errors/index.js';
 import type { Memory, Region } from '../vm/memory.js';
 import { EACCES, EFAULT, EINVAL, ENOMEM } from '../maps/types.js';
 import {
@@ -20,7 +21,9 @@ import {
 const NO_FRAGS: Uint8Array[] = [];
 
 /** A frame the kernel would not run (BPF_PROG_TEST_RUN refuses it with `errno`). */
-export class FrameError extends Error {
+export class FrameError extends XdpsimError {
+  override readonly code = 'FRAME';
+
   constructor(
     readonly errno: number,
     message: string,

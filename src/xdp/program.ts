@@ -1,9 +1,11 @@
 import type { BpfProgram } from '../elf/types.js';
 import type { RedirectTarget, Runtime } from '../helpers/runtime.js';
 import { whereInSource } from '../loader/source.js';
+import { BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from '../maps/refs.js';
+import { EINVAL } from '../maps/types.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Interpreter } from '../vm/interpreter.js';
-import type { XdpBuff } from './buff.js';
+import { FrameError, type XdpBuff } from './buff.js';
 import { XDP_REDIRECT } from './constants.js';
 
 export interface XdpRunOptions {
@@ -45,9 +47,11 @@ export class XdpProgram {
   /**
    * Runs the program on one frame as BPF_PROG_TEST_RUN would: frames under 14
    * bytes or needing more than 17 fragments throw FrameError, like its EINVAL
-   * and ENOMEM. Maps keep their contents across runs.
+   * and ENOMEM, and so does every frame of a program for devmap or cpumap
+   * entries. Maps keep their contents across runs.
    */
   run(frame: Uint8Array, options: XdpRunOptions = {}): XdpResult {
+    checkTestRun(this.info);
     const verdict = this.runVerdict(frame, options.ifindex ?? 1, options.queue ?? 0, options.cpu ?? 0);
     const result: XdpResult = { verdict, data: this.buff.output() };
     if (verdict === XDP_REDIRECT && this.runtime.redirect) result.redirect = this.runtime.redirect;
@@ -60,6 +64,9 @@ export class XdpProgram {
    * stays in the object's memory until the next run (see `output`).
    */
   runVerdict(frame: Uint8Array, ifindex: number, queue: number, cpu: number): number {
+    // Timers that came due since the last run fire first, as the timer softirq runs between packets.
+    const timers = this.runtime.timers;
+    if (timers.queued !== 0) timers.runDue();
     this.buff.load(frame, ifindex, queue);
     this.runtime.cpu = cpu;
     this.runtime.ifindex = ifindex;
@@ -68,8 +75,12 @@ export class XdpProgram {
     regs[2] = this.ctxAddress;
     regs[3] = 0;
     try {
-      return this.vm.run() >>> 0;
+      const verdict = this.vm.run() >>> 0;
+      // The verifier refuses a program that may exit holding a socket; the run that does faults.
+      this.runtime.sockets?.checkReleased('BPF_EXIT instruction in main prog');
+      return verdict;
     } catch (e) {
+      this.runtime.sockets?.drop();
       if (e instanceof RuntimeError) throw new RuntimeError(e.insn, `${e.reason}${whereInSource(this.info, e.insn)}`);
       throw e;
     }
@@ -79,4 +90,20 @@ export class XdpProgram {
   output(): Uint8Array {
     return this.buff.output();
   }
+}
+
+/**
+ * bpf_prog_test_run_xdp refuses a program whose expected attach type is
+ * BPF_XDP_DEVMAP or BPF_XDP_CPUMAP (sections xdp/devmap, xdp/cpumap and their
+ * xdp.frags forms) with EINVAL, whatever the frame: such a program runs only
+ * when a redirect reaches its map entry.
+ */
+function checkTestRun(info: BpfProgram): void {
+  const attach = info.sectionDef?.expectedAttachType;
+  if (attach !== BPF_XDP_DEVMAP && attach !== BPF_XDP_CPUMAP) return;
+  const map = attach === BPF_XDP_DEVMAP ? 'devmap' : 'cpumap';
+  throw new FrameError(
+    EINVAL,
+    `program '${info.name}' (section ${info.sectionName}) is for ${map} entries, which BPF_PROG_TEST_RUN does not run`,
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BtfError, dumpBtfValue } from '../../src/btf/index.js';
+import { BtfError, dumpBtfValue, JsonWriter } from '../../src/btf/index.js';
 import { ElfError, parseObject, readElf, sourceLine } from '../../src/elf/index.js';
 import { fixtureBytes } from './helpers.js';
 
@@ -60,7 +60,7 @@ function use(bytes: Uint8Array): void {
   for (const p of obj.programs) sourceLine(p, p.insns.length / 8 - 1);
   for (const m of obj.maps) {
     if (obj.btf === undefined || m.btfValueTypeId === 0) continue;
-    dumpBtfValue(obj.btf, m.btfValueTypeId, m.data ?? new Uint8Array(m.valueSize), { plainText: true });
+    dumpBtfValue(obj.btf, m.btfValueTypeId, m.data ?? new Uint8Array(m.valueSize), { plainText: true }, new JsonWriter(() => {}, true));
   }
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ElfError, parseObject, readElf } from '../../src/elf/index.js';
 import { fixtureBytes } from './helpers.js';
@@ -100,5 +101,57 @@ describe('program and map rules on crafted objects', () => {
     const bytes = patched(maps, (_v, b) => { b[at + 10] = 0x7a; /* max_entriez */ });
     expect(() => parseObject(bytes, { strict: true })).toThrow("map 'stats_map': unknown field 'max_entriez'.");
     expect(parseObject(bytes).maps[0]).toMatchObject({ name: 'stats_map', maxEntries: 0 });
+  });
+
+  /** Offset of section `name`'s header and of symbol `sym`'s entry in `bytes`. */
+  function headers(bytes: Uint8Array, name: string, sym: string): { shdr: number; sym: number } {
+    const e = readElf(bytes);
+    const at = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(40, true));
+    const table = e.sections.find((s) => s.name === '.symtab')!;
+    return {
+      shdr: at + e.sections.findIndex((s) => s.name === name) * 64,
+      sym: table.data.byteOffset - bytes.byteOffset + e.symbols.findIndex((s) => s.name === sym) * 24,
+    };
+  }
+
+  it.each([['SHT_NULL', 0], ['SHT_NOBITS', 8]])('refuses a legacy maps section of type %s, which has no bytes to read', (_, type) => {
+    const legacy = fixtureBytes('legacy');
+    const bytes = patched(legacy, (v) => v.setUint32(headers(legacy, 'maps', 'rx_count').shdr + 4, type, true));
+    expect(() => parseObject(bytes)).toThrow(new ElfError(`elf: legacy maps section 'maps' has type ${type}, not SHT_PROGBITS: it holds no map definitions`));
+  });
+
+  it.each([['maps', 'stats_map', '.maps'], ['legacy', 'rx_count', 'maps']])('refuses a map without a name in %s, as libbpf does', (fixture, map, section) => {
+    // Both names go: the symbol's, and its BTF variable's, which libbpf matches to it.
+    const original = fixtureBytes(fixture);
+    const btf = readElf(original).sections.find((s) => s.name === '.BTF')!;
+    const name = Buffer.from(btf.data).indexOf(`${map}\0`) + btf.data.byteOffset - original.byteOffset;
+    const bytes = patched(original, (v, b) => {
+      v.setUint32(headers(original, section, map).sym, 0, true);
+      b[name] = 0;
+    });
+    expect(() => parseObject(bytes)).toThrow(new ElfError('map #0: empty name.'));
+  });
+
+  /** examples/xdp_drop.o with its program made `count` instructions long (r0 = 1 ..., exit), in new bytes past the end of the file. */
+  function longProgram(count: number): Uint8Array {
+    const drop = new Uint8Array(readFileSync('examples/xdp_drop.o'));
+    const at = headers(drop, 'xdp', 'xdp_drop');
+    const start = Math.ceil(drop.length / 8) * 8;
+    const bytes = new Uint8Array(start + count * 8);
+    bytes.set(drop);
+    for (let i = 0; i < count - 1; i++) bytes.set([0xb7, 0, 0, 0, 1, 0, 0, 0], start + i * 8);
+    bytes[start + (count - 1) * 8] = 0x95;
+    const v = new DataView(bytes.buffer);
+    v.setBigUint64(at.shdr + 24, BigInt(start), true);
+    v.setBigUint64(at.shdr + 32, BigInt(count * 8), true);
+    v.setBigUint64(at.sym + 16, BigInt(count * 8), true);
+    return bytes;
+  }
+
+  it('takes a program of BPF_COMPLEXITY_LIMIT_INSNS instructions and refuses one more with E2BIG, as bpf_prog_load does', () => {
+    expect(parseObject(longProgram(1_000_000)).programs[0]!.insns.length).toBe(8_000_000);
+    expect(() => parseObject(longProgram(1_000_001))).toThrow(
+      new ElfError("prog 'xdp_drop': BPF program load failed: E2BIG: 1000001 instructions, more than BPF_COMPLEXITY_LIMIT_INSNS (1000000)"),
+    );
   });
 });

@@ -1,5 +1,7 @@
 // Calling helpers directly, without a program: registers in, R0 out, over a
 // memory holding a writable scratch region, a read-only one and some maps.
+import { SimClock } from '../../src/helpers/clock.js';
+import { BpfTimers } from '../../src/helpers/hrtimer.js';
 import type { Runtime } from '../../src/helpers/runtime.js';
 import { createMap } from '../../src/maps/create.js';
 import type { BpfMap } from '../../src/maps/map.js';
@@ -17,6 +19,8 @@ export interface Bench {
   scratch: number;
   /** A read-only 256-byte region, as `.rodata` is for programs. */
   rodata: number;
+  /** One 512-byte stack frame, for what the verifier wants on the stack (dynptrs); R10 is its end. */
+  stack: number;
   /** Calls `helper` with R1.. set to `args`; returns R0 as a signed 64-bit value. */
   call(helper: Helper, ...args: Array<number | bigint>): bigint;
 }
@@ -29,10 +33,12 @@ export function bench(specs: readonly MapSpec[] = [], cpus = 2): Bench {
   const ctxIndex = l.add({ name: 'ctx', size: XDP_MD_SIZE, writable: false });
   const frameIndex = l.add({ name: 'frame', size: XDP_FRAME_SIZE, writable: true });
   const indexes = maps.map((m) => m.regions().map((r) => l.add(r)));
+  const stackIndex = l.add({ name: 'stack0', size: 512, writable: true });
   const memory = l.build();
   maps.forEach((m, i) => m.bind(memory, indexes[i]!.map((r) => memory.regions[r]!)));
   const buff = new XdpBuff(memory, memory.regions[frameIndex]!, memory.regions[ctxIndex]!);
   buff.load(new Uint8Array(60), 1, 0);
+  const clock = new SimClock(() => 0n);
   const rt: Runtime = {
     maps: new Map(maps.map((m) => [m.address, m])),
     buff,
@@ -40,19 +46,22 @@ export function bench(specs: readonly MapSpec[] = [], cpus = 2): Bench {
     ifindex: 1,
     redirect: undefined,
     trace: () => {},
-    now: () => 0n,
+    now: () => clock.now(),
+    clock,
+    timers: new BpfTimers(clock, memory, memory.regions[scratchIndex]!.start),
   };
   const regs = new Int32Array(22);
   const noProgram = (): never => {
     throw new Error('no program runs: callbacks and tail calls are not available to a helper called directly');
   };
-  const hc: HelperCall = { regs, memory, insn: 7, invoke: noProgram, tailCall: noProgram };
+  const hc: HelperCall = { regs, memory, insn: 7, invoke: noProgram, tailCall: noProgram, callback: noProgram };
   return {
     memory,
     maps,
     rt,
     scratch: memory.regions[scratchIndex]!.start,
     rodata: memory.regions[rodataIndex]!.start,
+    stack: memory.regions[stackIndex]!.start,
     call(helper, ...args) {
       regs.fill(0);
       args.forEach((a, i) => {

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { BPF_FUNC_NAMES } from '../../src/helpers/func-ids.js';
 import { HELPER_PROTOS } from '../../src/helpers/protos.js';
 import { xdpHelpers } from '../../src/helpers/xdp-table.js';
-import { helperVerdicts, kernelAvailable } from '../oracle/kernel.js';
+import { helperVerdicts } from '../oracle/kernel.js';
+import { kernelMissing } from '../oracle/support.js';
+import { runsHere } from '../support/skip.js';
 import { bench } from './direct.js';
-
-const kernel = kernelAvailable();
 
 /** Verdicts that mean the kernel has no XDP proto for the id. */
 const UNAVAILABLE = /^(invalid func unknown#|program of this type cannot use helper )/;
@@ -36,9 +36,7 @@ describe('the helper table', () => {
   });
 });
 
-describe.skipIf(!kernel.ok)('the helper table against the running kernel', () => {
-  if (!kernel.ok) it.skip(`skipped: ${kernel.reason}`, () => {});
-
+describe.runIf(runsHere(kernelMissing()))('the helper table against the running kernel', () => {
   it('has exactly the helpers the kernel lets XDP call', () => {
     const verdicts = helperVerdicts('GPL');
     const allowed = [...verdicts].filter(([, v]) => !UNAVAILABLE.test(v)).map(([id]) => id);

@@ -1,15 +1,18 @@
 // Mutated objects must load or fail with one of our errors: never another
 // exception, never a hang, never an allocation driven by a hostile field.
 // FUZZ_MUTANTS sets mutants per example (default 160; `npm run fuzz` runs more).
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { prng } from '../../scripts/make-captures.js';
 import { BtfError } from '../../src/btf/errors.js';
 import { ElfError } from '../../src/elf/errors.js';
 import { InvalidInstructionError } from '../../src/isa/errors.js';
 import { LoadError } from '../../src/loader/errors.js';
-import { loadObject } from '../../src/loader/load.js';
+import { loadObject, type LoadedObject } from '../../src/loader/load.js';
+import { writeMapDump } from '../../src/maps/format.js';
+import { openPinned, PinError } from '../../src/maps/pin.js';
 import { MapError } from '../../src/maps/types.js';
 import { VerifierError } from '../../src/verifier/errors.js';
 import { RuntimeError } from '../../src/vm/errors.js';
@@ -17,7 +20,7 @@ import { FrameError } from '../../src/xdp/buff.js';
 
 const EXAMPLES = resolve(import.meta.dirname, '../../examples');
 const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 160);
-const EXPECTED = [ElfError, BtfError, LoadError, MapError, VerifierError, InvalidInstructionError];
+const EXPECTED = [ElfError, BtfError, LoadError, MapError, VerifierError, InvalidInstructionError, PinError];
 const PACKET = Uint8Array.from(Buffer.from('0200000000020200000000010800450000280001000040060000' + '0a0000010a000002303900500000000000000000500220000000000000000000', 'hex'));
 
 const BOUNDARY = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0x10000, 0x100000];
@@ -90,8 +93,28 @@ function mutate(orig: Uint8Array, next: () => number): { bytes: Uint8Array; what
 
 const objects = readdirSync(EXAMPLES).filter((f) => f.endsWith('.o')).sort();
 
+const pins = mkdtempSync(join(tmpdir(), 'xdpsim-fuzz-'));
+afterAll(() => rmSync(pins, { recursive: true, force: true }));
+
+function* first<T>(items: Iterable<T>, n: number): Generator<T> {
+  for (const item of items) {
+    if (n-- <= 0) return;
+    yield item;
+  }
+}
+
+/** What a run does after the packets: each map dumped with its BTF (its first entries, as the summary), every map pinned and read back. */
+async function dumpAndPin(obj: LoadedObject, dir: string): Promise<void> {
+  const discard = { write: () => {}, drain: () => Promise.resolve() };
+  for (const def of obj.object.maps) {
+    const types = { keyTypeId: def.btfKeyTypeId, valueTypeId: def.btfValueTypeId };
+    await writeMapDump(first(obj.map(def.name).entries(), 4), types, obj.object.btf, discard);
+  }
+  for (const path of obj.pinMaps(dir)) openPinned(path);
+}
+
 describe('loader fuzz: mutated examples load or fail with a clear error', () => {
-  it.each(objects)('%s', (name) => {
+  it.each(objects)('%s', async (name) => {
     const orig = new Uint8Array(readFileSync(join(EXAMPLES, name)));
     const surprises: string[] = [];
     let loaded = 0;
@@ -111,6 +134,7 @@ describe('loader fuzz: mutated examples load or fail with a clear error', () => 
             }
           }
         }
+        await dumpAndPin(obj, join(pins, `${name}-${seed}`));
       } catch (e) {
         if (!EXPECTED.some((cls) => e instanceof cls)) surprises.push(`seed ${seed} (${what}): ${(e as Error).stack?.split('\n').slice(0, 3).join(' | ')}`);
         else if (!(e as Error).message) surprises.push(`seed ${seed} (${what}): empty message`);

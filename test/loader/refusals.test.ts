@@ -1,15 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LoadError } from '../../src/loader/errors.js';
 import { loadObject } from '../../src/loader/load.js';
+import { bpftoolMissing } from '../support/bpftool.js';
+import { skipBecause } from '../support/skip.js';
 
 const DIR = resolve(import.meta.dirname, '../fixtures/refused');
 
-/** The verifier's last complaint, from `bpftool -d prog load`, or undefined where bpftool cannot ask the kernel. */
+const bpftool = bpftoolMissing();
+
+/** The verifier's last complaint about `obj`, from `bpftool -d prog load`, or undefined where bpftool cannot ask the kernel. */
 function kernelRefusal(obj: string): string | undefined {
-  if (!existsSync('/usr/sbin/bpftool') || !existsSync('/sys/fs/bpf')) return undefined;
+  if (bpftool !== undefined) return undefined;
   const pin = `/sys/fs/bpf/xdpsim_refusal_${process.pid}`;
   try {
     execFileSync('bpftool', ['-d', 'prog', 'load', obj, pin, 'type', 'xdp'], { stdio: 'pipe' });
@@ -19,7 +23,8 @@ function kernelRefusal(obj: string): string | undefined {
     const log = String((e as { stderr?: Buffer }).stderr ?? '');
     const lines = log.split('\n');
     const end = lines.findIndex((l) => /^processed \d+ insns|^verification time/.test(l));
-    return end > 0 ? lines[end - 1]!.trim() : undefined;
+    if (end <= 0) throw new Error(`bpftool refused ${obj} without a verifier log:\n${log}`);
+    return lines[end - 1]!.trim();
   }
 }
 
@@ -34,6 +39,8 @@ const refusal = (obj: string): LoadError => {
 };
 
 describe('objects the kernel refuses are refused at load, in its words, pointing at the C line', () => {
+  if (bpftool !== undefined) skipBecause(`comparing with the kernel's refusals: ${bpftool}`);
+
   it('a helper XDP may not call', () => {
     const e = refusal('skb_helper.bpf.o');
     expect(e.message).toBe(

@@ -60,7 +60,7 @@ describe('BPF_MAP_TYPE_PROG_ARRAY', () => {
     expect(errnoOf(() => m.deleteElem(u32(1)))).toBe(ENOENT);
     expect(errnoOf(() => m.deleteElem(u32(5)))).toBe(E2BIG);
     m.deleteElem(u32(0));
-    expect(m.entries()).toEqual([[u32(2), u32(2)]]);
+    expect([...m.entries()]).toEqual([[u32(2), u32(2)]]);
   });
 
   it('reports a preset slot naming no program of the object', () => {
@@ -144,7 +144,7 @@ describe('maps of maps', () => {
     expect(errnoOf(() => outer.updateElem(u32(0), u32(2), BPF_EXIST))).toBe(EINVAL);
     expect(errnoOf(() => outer.deleteElem(u32(0)))).toBe(ENOENT);
     outer.deleteElem(u32(1));
-    expect(outer.entries()).toEqual([]);
+    expect([...outer.entries()]).toEqual([]);
   });
 
   it('hash of maps: plain hash flags and capacity, any max_entries for hash inner maps', () => {

@@ -162,7 +162,7 @@ describe('LRU hash under churn', () => {
       map.updateElem(u32(k), value);
       if (k % 100 === 0) for (const h of hot) expect(use(h)).not.toBe(0);
     }
-    const keys = map.entries().map(([k]) => new DataView(k.buffer).getUint32(0, true));
+    const keys = [...map.entries()].map(([k]) => new DataView(k.buffer).getUint32(0, true));
     expect(keys).toHaveLength(1000);
     const expected = new Set([...hot, ...Array.from({ length: 997 }, (_, i) => 1_200_000 - 997 + i)]);
     expect(new Set(keys)).toEqual(expected);

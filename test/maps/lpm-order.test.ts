@@ -13,7 +13,7 @@ const ip = (text: string): number => text.split('.').reduce((a, b) => ((a << 8) 
 
 const trie = (maxEntries = 4096): BpfMap => createStandaloneMap(spec(BPF_MAP_TYPE_LPM_TRIE, 8, 4, maxEntries, BPF_F_NO_PREALLOC), 2);
 
-const order = (m: BpfMap): string[] => m.entries().map(([k]) => hex(k));
+const order = (m: BpfMap): string[] => [...m.entries()].map(([k]) => hex(k));
 
 describe('LPM trie get_next_key', () => {
   const keys = [lpmKey(16, ip('192.168.0.0')), lpmKey(24, ip('192.168.0.0')), lpmKey(24, ip('192.168.1.0')), lpmKey(8, ip('10.0.0.0')), lpmKey(32, ip('10.1.2.3'))];
@@ -45,7 +45,7 @@ describe('LPM trie get_next_key', () => {
     const m = trie();
     m.updateElem(lpmKey(8, ip('10.1.1.1')), u32(1));
     m.updateElem(lpmKey(8, ip('10.9.9.9')), u32(2));
-    expect(m.entries().map(([k, v]) => [hex(k), hex(v as Uint8Array)])).toEqual([[hex(lpmKey(8, ip('10.9.9.9'))), hex(u32(2))]]);
+    expect([...m.entries()].map(([k, v]) => [hex(k), hex(v as Uint8Array)])).toEqual([[hex(lpmKey(8, ip('10.9.9.9'))), hex(u32(2))]]);
   });
 
   it('follows the postorder through inserts and deletes of thousands of random prefixes', () => {
@@ -77,7 +77,7 @@ describe('LPM trie get_next_key', () => {
       m.deleteElem(k);
     }
     expect(seen).toEqual(expected);
-    expect(m.entries()).toEqual([]);
+    expect([...m.entries()]).toEqual([]);
   });
 });
 

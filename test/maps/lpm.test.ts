@@ -2,7 +2,7 @@
 // trie's width, and get_next_key order, compared without sorting (the oracle
 // dumps maps in get_next_key order).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { concat, hex } from '../oracle/packets.js';
 import { ran, skipWithoutKernel } from '../oracle/support.js';
 import type { FrameResult, MapUpdate } from '../oracle/kernel.js';
 import { agree, fixture } from '../helpers/agreement.js';
+import { bpftoolMissing } from '../support/bpftool.js';
+import { runsHere } from '../support/skip.js';
 import { lpmKey, postorder, prefixOf, randomPrefixes, rng } from './lpm-support.js';
 import { spec, u32 } from './support.js';
 
@@ -87,8 +89,6 @@ describe('LPM trie against the kernel', () => {
   });
 });
 
-const canRunBpftool = process.getuid?.() === 0 && existsSync('/sys/fs/bpf') && spawnSync('bpftool', ['version']).status === 0;
-
 /** Runs bpftool commands in one batch; the outputs of those that ran (a batch stops at the first error). */
 function bpftoolBatch(lines: readonly string[]): unknown[] {
   const dir = mkdtempSync(join(tmpdir(), 'xdpsim-lpm-'));
@@ -104,14 +104,14 @@ function bpftoolBatch(lines: readonly string[]): unknown[] {
 const spaced = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
 const bytesOf = (list: string[]): string => list.map((b) => b.slice(2)).join('');
 
-describe.skipIf(!canRunBpftool)('LPM trie user-space calls against bpftool', () => {
+describe.runIf(runsHere(bpftoolMissing()))('LPM trie user-space calls against bpftool', () => {
   it('get_next_key for no key, absent keys, out-of-range prefixlens and every key; lookups', () => {
     const pin = `/sys/fs/bpf/xdpsim-lpm-test-${process.pid}`;
     const next = rng(0x600dcafe);
     const keys = [lpmKey(0, 0), ...randomPrefixes(next, 40)];
     const ours = createStandaloneMap(spec(BPF_MAP_TYPE_LPM_TRIE, 8, 4, 64, BPF_F_NO_PREALLOC, 'lpm'), 2);
     keys.forEach((k, i) => ours.updateElem(k, u32(i)));
-    const inOrder = ours.entries().map(([k]) => k);
+    const inOrder = [...ours.entries()].map(([k]) => k);
     const absent = randomPrefixes(next, 10).filter((k) => !inOrder.some((o) => prefixOf(o) === prefixOf(k)));
     expect(absent.length).toBeGreaterThan(3);
     const queries: Array<Uint8Array | undefined> = [

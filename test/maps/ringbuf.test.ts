@@ -81,6 +81,6 @@ describe('BPF_MAP_TYPE_RINGBUF', () => {
     expect(errnoOf(() => rb.lookupElem(new Uint8Array(0)))).toBe(ENOTSUPP);
     expect(errnoOf(() => rb.updateElem(new Uint8Array(0), new Uint8Array(0)))).toBe(ENOTSUPP);
     expect(errnoOf(() => rb.deleteElem(new Uint8Array(0)))).toBe(ENOTSUPP);
-    expect(rb.entries()).toEqual([]);
+    expect([...rb.entries()]).toEqual([]);
   });
 });

@@ -1,8 +1,6 @@
 // Reader for bpf_conformance vector files (../shared/conformance/README.md).
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-
-export const CONFORMANCE_DIR = resolve(import.meta.dirname, '../../../shared/conformance');
+import { join } from 'node:path';
 
 export interface Vector {
   name: string;
@@ -65,8 +63,9 @@ function rawProgram(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-export function loadVectors(dir: 'tests' | 'negative'): Array<{ name: string; text: string }> {
-  const path = join(CONFORMANCE_DIR, dir);
+/** The `.data` files of `root`/`dir`, by name; `root` comes from sharedDir('conformance'). */
+export function loadVectors(root: string, dir: 'tests' | 'negative'): Array<{ name: string; text: string }> {
+  const path = join(root, dir);
   return readdirSync(path)
     .filter((f) => f.endsWith('.data'))
     .sort()

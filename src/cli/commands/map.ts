@@ -1,10 +1,14 @@
+import { printableName } from '../../elf/names.js';
 import { loadObject } from '../../loader/load.js';
+import { LoadError } from '../../loader/errors.js';
+import { parseHexStrict } from '../../loader/hex.js';
 import type { Btf } from '../../btf/index.js';
-import { formatMapDump, type MapTypeInfo } from '../../maps/format.js';
-import type { BpfMap, MapValue } from '../../maps/map.js';
+import { fprintHex, printEntryPlain, writeMapDump, type MapTypeInfo } from '../../maps/format.js';
+import type { BpfMap } from '../../maps/map.js';
 import { openPinned, pinMap } from '../../maps/pin.js';
 import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, MAP_TYPE_NAMES } from '../../maps/types.js';
 import { UsageError, type Command } from '../command.js';
+import { Output } from '../output.js';
 
 const USAGE = `usage: xdpsim map show OBJ
        xdpsim map dump    MAP
@@ -26,9 +30,20 @@ BYTES are numbers, one byte each (0x0a 10 ...), or with 'hex' hex digits
 
 const KEYWORDS = new Set(['key', 'value', 'any', 'noexist', 'exist']);
 
+/** One operand after `hex`: pairs of hex digits, without 0x. */
+function hexOperand(t: string, what: string): Uint8Array {
+  try {
+    if (t !== '' && !/^0x/i.test(t)) return parseHexStrict(t);
+  } catch (e) {
+    // Said below, with the operand.
+    if (!(e instanceof LoadError)) throw e;
+  }
+  throw new UsageError(`${what}: '${t}' is not hex bytes`);
+}
+
 /** Reads `key [hex] BYTES` style operands starting at args[i]; returns the bytes and the next index. */
 function bytesAt(args: string[], i: number, what: string): [Uint8Array, number] {
-  const out: number[] = [];
+  const out: Uint8Array[] = [];
   let hex = false;
   if (args[i] === 'hex') {
     hex = true;
@@ -37,25 +52,15 @@ function bytesAt(args: string[], i: number, what: string): [Uint8Array, number] 
   for (; i < args.length && !KEYWORDS.has(args[i]!); i++) {
     const t = args[i]!;
     if (hex) {
-      if (!/^([0-9a-fA-F]{2})+$/.test(t)) throw new UsageError(`${what}: '${t}' is not hex bytes`);
-      out.push(...Buffer.from(t, 'hex'));
+      out.push(hexOperand(t, what));
     } else {
       const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
       if (!(n >= 0 && n <= 255)) throw new UsageError(`${what}: '${t}' is not a byte (use 'hex' for hex digits)`);
-      out.push(n);
+      out.push(Uint8Array.of(n));
     }
   }
   if (out.length === 0) throw new UsageError(`${what}: no bytes given`);
-  return [Uint8Array.from(out), i];
-}
-
-const hexSpaced = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
-
-/** An entry as plain bpftool prints it without BTF. */
-function formatEntry(key: Uint8Array, value: MapValue): string {
-  if (!Array.isArray(value)) return `key: ${hexSpaced(key)}  value: ${hexSpaced(value)}`;
-  const cpus = value.map((v, c) => `value (CPU ${String(c).padStart(2, '0')}): ${hexSpaced(v)}`);
-  return [`key:`, hexSpaced(key), ...cpus].join('\n');
+  return [new Uint8Array(Buffer.concat(out)), i];
 }
 
 interface MapRef {
@@ -101,7 +106,7 @@ export const mapCommand: Command = {
       const lines: string[] = [];
       [...obj.maps.values()].forEach((m, i) => {
         const s = m.spec;
-        lines.push(`${i + 1}: ${MAP_TYPE_NAMES[s.type] ?? `type ${s.type}`}  name ${s.name}  flags 0x${s.flags.toString(16)}`);
+        lines.push(`${i + 1}: ${MAP_TYPE_NAMES[s.type] ?? `type ${s.type}`}  name ${printableName(s.name)}  flags 0x${s.flags.toString(16)}`);
         lines.push(`\tkey ${s.keySize}B  value ${s.valueSize}B  max_entries ${s.maxEntries}`);
       });
       io.stdout(lines.join('\n') + '\n');
@@ -123,24 +128,34 @@ export const mapCommand: Command = {
     switch (verb) {
       case 'dump': {
         end();
-        const entries = map.entries();
-        if (ref.btf?.btf && (ref.btf.types.keyTypeId !== 0 || ref.btf.types.valueTypeId !== 0)) {
-          io.stdout(formatMapDump(entries, ref.btf.types, ref.btf.btf) + '\n');
+        const out = Output.stdout(io);
+        try {
+          if (ref.btf?.btf && (ref.btf.types.keyTypeId !== 0 || ref.btf.types.valueTypeId !== 0)) {
+            await writeMapDump(map.entries(), ref.btf.types, ref.btf.btf, out);
+            out.write('\n');
+            return 0;
+          }
+          let n = 0;
+          for (const [k, v] of map.entries()) {
+            out.write(printEntryPlain(k, v) + '\n');
+            n++;
+            await out.drain();
+          }
+          out.write(`Found ${n} element${n === 1 ? '' : 's'}\n`);
           return 0;
+        } finally {
+          out.close();
         }
-        const body = entries.map(([k, v]) => formatEntry(k, v));
-        io.stdout([...body, `Found ${entries.length} element${entries.length === 1 ? '' : 's'}`].join('\n') + '\n');
-        return 0;
       }
       case 'lookup': {
         const k = key();
         end();
         const v = map.lookupElem(k);
         if (v === undefined) {
-          io.stderr(`Error: key ${hexSpaced(k)} not found in ${path ?? map.spec.name}\n`);
+          io.stderr(`Error: key ${fprintHex(k)} not found in ${path ?? printableName(map.spec.name)}\n`);
           return 1;
         }
-        io.stdout(formatEntry(k, v) + '\n');
+        io.stdout(printEntryPlain(k, v) + '\n');
         return 0;
       }
       case 'update': {
@@ -168,10 +183,10 @@ export const mapCommand: Command = {
         end();
         const next = map.nextKeyElem(k);
         if (next === undefined) {
-          io.stderr(`Error: no next key${k ? ` after ${hexSpaced(k)}` : ''} in ${path ?? map.spec.name}\n`);
+          io.stderr(`Error: no next key${k ? ` after ${fprintHex(k)}` : ''} in ${path ?? printableName(map.spec.name)}\n`);
           return 1;
         }
-        io.stdout(`${k ? `key:\n${hexSpaced(k)}\n` : 'key: None\n'}next key:\n${hexSpaced(next)}\n`);
+        io.stdout(`${k ? `key:\n${fprintHex(k)}\n` : 'key: None\n'}next key:\n${fprintHex(next)}\n`);
         return 0;
       }
     }

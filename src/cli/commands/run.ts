@@ -1,17 +1,23 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { printableName } from '../../elf/names.js';
+import { CLOCK_REALTIME } from '../../helpers/clock.js';
 import { DEFAULT_MTU } from '../../helpers/runtime.js';
+import { parseSocketTable } from '../../helpers/socket-table.js';
+import { SYNCOOKIE_SECRET_SIZE } from '../../helpers/syncookie.js';
 import { formatTraceLine } from '../../helpers/trace-pipe.js';
 import { loadObject, type LoadedObject } from '../../loader/load.js';
+import { parseHexStrict } from '../../loader/hex.js';
 import { applySetup, parseSetup } from '../../loader/setup.js';
-import { dumpMapsHex } from '../../maps/dump.js';
-import { formatMapDump } from '../../maps/format.js';
+import { writeMapsHex } from '../../maps/dump.js';
+import { writeMapDump } from '../../maps/format.js';
+import { PinError, pinPath } from '../../maps/pin.js';
 import { MAP_TYPE_NAMES } from '../../maps/types.js';
 import { LinkTypeError, readCapture, toEthernet, type CapturedPacket } from '../../pcap/index.js';
 import type { XdpProgram, XdpRunOptions } from '../../xdp/program.js';
 import { XDP_ACTION_NAMES } from '../../xdp/constants.js';
 import { runFrame, type FrameLine } from '../../xdp/testrun.js';
-import { parseCommandArgs, UsageError, type Command, type Io } from '../command.js';
+import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { Output } from '../output.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -19,10 +25,13 @@ export const runCommand: Command = {
   usage: `usage: xdpsim run OBJ (--sec S | --program F) --pcap FILE [--jsonl OUT]
                   [--setup FILE] [--set VAR=VALUE]... [--ifindex N] [--queue N] [--mtu N]
                   [--pin-dir DIR] [--pinmaps DIR] [--engine interp|jit] [--trace]
+                  [--sockets FILE] [--syncookie-secret HEX]
 
 Loads OBJ as libbpf/iproute2 do and runs each packet of FILE (pcap or pcapng;
 non-Ethernet link types are converted) in order, as BPF_PROG_TEST_RUN would:
-maps persist across packets.
+maps persist across packets. Simulated time follows the packets' timestamps:
+the clocks read them, and bpf_timers fire as they pass; timers still armed
+after the last packet are cancelled, as when the loader exits.
 
   --sec S, --program F  the program, by ELF section (first in it) or function name
   --pcap FILE           the packets
@@ -40,6 +49,10 @@ maps persist across packets.
                         there is reused, and is pinned there again after the run
   --pinmaps DIR         after the run, pin every map as DIR/NAME (see xdpsim map)
   --trace               print bpf_printk output on standard error, as trace_pipe shows it
+  --sockets FILE        the host's TCP and UDP sockets, which bpf_sk_lookup_* find
+                        (JSON, see README "Sockets"); without it lookups find nothing
+  --syncookie-secret HEX  the SYN cookie keys (64 bytes, 128 hex digits) for
+                        reproducible cookies; without it, random ones as at boot
 
 Without --jsonl (or with --jsonl to a file) a summary follows: verdict counts and
 every map's contents as bpftool map dump prints them.`,
@@ -58,43 +71,63 @@ every map's contents as bpftool map dump prints them.`,
       trace: { type: 'boolean' },
       'pin-dir': { type: 'string' },
       pinmaps: { type: 'string' },
+      sockets: { type: 'string' },
+      'syncookie-secret': { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('expected one object file');
     if (typeof values.pcap !== 'string') throw new UsageError('--pcap FILE is required');
     const engine = values.engine ?? 'interp';
-    if (engine === 'jit') throw new Error('JIT not available: the eBPF-to-JavaScript compiler has not landed yet');
+    if (engine === 'jit') {
+      io.stderr('xdpsim run: JIT not available: the eBPF-to-JavaScript compiler has not landed yet\n');
+      return 1;
+    }
     if (engine !== 'interp') throw new UsageError(`unknown engine ${String(engine)}`);
     const ifindex = integerOption(values.ifindex, 'ifindex', 1);
     const queue = integerOption(values.queue, 'queue', 0);
     const mtu = integerOption(values.mtu, 'mtu', DEFAULT_MTU);
 
+    const selector = typeof values.sec === 'string' || typeof values.program === 'string' ? {
+      ...(typeof values.sec === 'string' && { section: values.sec }),
+      ...(typeof values.program === 'string' && { program: values.program }),
+    } : undefined;
     const obj = loadObject(positionals[0]!, {
+      ...(selector && { select: selector }),
       globals: parseGlobals(values.set as unknown as string[] | undefined),
       ...(typeof values['pin-dir'] === 'string' && { pinRoot: values['pin-dir'] }),
       mtu,
+      ...(typeof values.sockets === 'string' && { sockets: parseSocketTable(await readFile(values.sockets, 'utf8'), values.sockets) }),
+      ...(typeof values['syncookie-secret'] === 'string' && { syncookieSecret: secretOption(values['syncookie-secret']) }),
       ...(values.trace === true && { trace: (message: string, cpu: number, ns: bigint) => io.stderr(formatTraceLine(message, cpu, ns) + '\n') }),
     });
-    const program = obj.program({
-      ...(typeof values.sec === 'string' && { section: values.sec }),
-      ...(typeof values.program === 'string' && { program: values.program }),
-    });
+    const program = obj.program(selector);
     if (typeof values.setup === 'string') applySetup(obj, parseSetup(await readFile(values.setup, 'utf8'), values.setup));
+    if (typeof values.pinmaps === 'string') checkPinNames(obj, values.pinmaps);
 
     const capture = readCapture(new Uint8Array(await readFile(values.pcap)));
-    const out = openOutput(values.jsonl, io);
+    const out = typeof values.jsonl !== 'string' ? undefined : values.jsonl === '-' ? Output.stdout(io) : Output.file(values.jsonl);
     const counts = new Map<string, number>();
-    capture.packets.forEach((packet, i) => {
-      const line = packetLine(program, packet, i, { ifindex, queue });
-      const key = 'verdict' in line ? (XDP_ACTION_NAMES[line.verdict] ?? `0x${line.verdict.toString(16)}`) : `refused (${line.err})`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      out?.write(JSON.stringify(line) + '\n');
-    });
-    out?.write(JSON.stringify({ maps: dumpMapsHex(obj.maps) }) + '\n');
-    out?.close();
+    const advance = followCapture(obj);
+    try {
+      for (const [i, packet] of capture.packets.entries()) {
+        advance(packet);
+        const line = packetLine(program, packet, i, { ifindex, queue });
+        const key = 'verdict' in line ? (XDP_ACTION_NAMES[line.verdict] ?? `0x${line.verdict.toString(16)}`) : `refused (${line.err})`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        out?.write(JSON.stringify(line) + '\n');
+        await out?.drain();
+      }
+      // The timers the last packet left due (0 ns ones) fire right after it, before user space reads the maps.
+      obj.advanceTo(obj.clock.current());
+      if (out) await writeMapsHex(obj.maps, out);
+    } finally {
+      out?.close();
+    }
+    // The run ends as its loader's process would: timers still armed are cancelled with the maps' last user reference.
+    const cancelled = obj.releaseMaps();
+    // Pinned before the summary: a reader of the summary that goes away (`| head`) ends the process.
     obj.pinMaps();
     if (typeof values.pinmaps === 'string') obj.pinMaps(values.pinmaps);
-
-    if (values.jsonl !== '-') io.stdout(summary(obj, program.name, values.pcap, capture.packets.length, counts));
+    if (values.jsonl !== '-') await summary(obj, program.name, values.pcap, capture.packets.length, counts, cancelled, Output.stdout(io));
     if (capture.error) {
       io.stderr(`xdpsim run: ${values.pcap}: ${capture.error.message} (the ${capture.packets.length} packets before it were run)\n`);
       return 1;
@@ -110,14 +143,42 @@ function integerOption(text: string | boolean | undefined, name: string, fallbac
   return n;
 }
 
+function secretOption(text: string): Uint8Array {
+  const bytes = /^(?:0x)?[0-9a-fA-F]*$/.test(text) && text.length % 2 === 0 ? parseHexStrict(text) : undefined;
+  if (bytes?.length !== SYNCOOKIE_SECRET_SIZE) throw new UsageError(`--syncookie-secret takes ${SYNCOOKIE_SECRET_SIZE} bytes as ${2 * SYNCOOKIE_SECRET_SIZE} hex digits`);
+  return bytes;
+}
+
 function parseGlobals(sets: string[] | undefined): Record<string, bigint> {
-  const globals: Record<string, bigint> = {};
+  // No prototype: `--set __proto__=1` names a variable like any other.
+  const globals = Object.create(null) as Record<string, bigint>;
   for (const s of sets ?? []) {
     const m = /^([A-Za-z_]\w*)=(-?(?:0x[0-9a-fA-F]+|\d+))$/.exec(s);
     if (!m) throw new UsageError(`--set takes VAR=INTEGER, got ${JSON.stringify(s)}`);
     globals[m[1]!] = m[2]!.startsWith('-') ? -BigInt(m[2]!.slice(1)) : BigInt(m[2]!);
   }
   return globals;
+}
+
+/**
+ * Simulated time follows the capture, whose timestamps are the capturing
+ * machine's CLOCK_REALTIME: the first packet's sets CLOCK_REALTIME (and TAI
+ * with it; CLOCK_MONOTONIC keeps the host's reading of that moment), and
+ * before each packet simulated time advances to its timestamp, firing the
+ * bpf_timers due by then. A packet stamped before the one ahead of it runs at
+ * the later time: clocks do not go back.
+ */
+function followCapture(obj: LoadedObject): (packet: CapturedPacket) => void {
+  let started = false;
+  return (packet) => {
+    const realtime = BigInt(packet.tsSec) * 1_000_000_000n + BigInt(packet.tsNsec);
+    if (!started) {
+      obj.clock.hold();
+      obj.clock.setRealtime(realtime);
+      started = true;
+    }
+    obj.advanceTo(realtime - obj.clock.offset(CLOCK_REALTIME));
+  };
 }
 
 /** The line for one packet: its run, or why its link type cannot be turned into an Ethernet frame. */
@@ -132,40 +193,56 @@ function packetLine(program: XdpProgram, packet: CapturedPacket, i: number, opti
   return runFrame(program, i, frame, options);
 }
 
-interface Output {
-  write(text: string): void;
-  close(): void;
-}
-
 /**
- * Where JSON lines go: standard output, or a file written synchronously as
- * each packet is run, so a long capture streams out instead of piling up in memory.
+ * `--pinmaps DIR` pins every map after the run; each must have a pin name
+ * of its own, checked before the run so that a bad name cannot cost it.
  */
-function openOutput(path: string | boolean | undefined, io: Io): Output | undefined {
-  if (typeof path !== 'string') return undefined;
-  if (path === '-') return { write: (t) => io.stdout(t), close: () => {} };
-  const fd = openSync(path, 'w');
-  return {
-    write: (t) => void writeSync(fd, t),
-    close: () => closeSync(fd),
-  };
+function checkPinNames(obj: LoadedObject, dir: string): void {
+  const seen = new Map<string, string>();
+  for (const name of obj.maps.keys()) {
+    const path = pinPath(dir, name);
+    const other = seen.get(path);
+    if (other !== undefined) throw new PinError(`maps '${printableName(other)}' and '${printableName(name)}' would both be pinned as ${path}`);
+    seen.set(path, name);
+  }
 }
 
 /** Entries per map shown in the summary; --jsonl has them all. */
 const SUMMARY_ENTRIES = 16;
 
-function summary(obj: LoadedObject, program: string, pcap: string, packets: number, counts: Map<string, number>): string {
-  const lines = [`${program}: ${packets} packets from ${pcap}`];
-  for (const [verdict, n] of [...counts].sort((a, b) => b[1] - a[1])) lines.push(`  ${verdict.padEnd(24)} ${n}`);
-  for (const def of obj.object.maps) {
-    const map = obj.maps.get(def.name)!;
-    const entries = map.entries();
-    lines.push('', `map ${def.name} (${MAP_TYPE_NAMES[def.type] ?? def.type}, ${entries.length} of ${def.maxEntries} entries):`);
-    if (entries.length > 0) {
-      const shown = entries.slice(0, SUMMARY_ENTRIES);
-      lines.push(formatMapDump(shown, { keyTypeId: def.btfKeyTypeId, valueTypeId: def.btfValueTypeId }, obj.object.btf));
-      if (entries.length > shown.length) lines.push(`(${entries.length - shown.length} more entries; --jsonl lists them all)`);
-    }
+function* firstEntries<T>(entries: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  for (const e of entries) {
+    yield e;
+    if (--n === 0) return;
   }
-  return lines.join('\n') + '\n';
+}
+
+/** Verdict counts, then each map with its first entries, written as they are made. */
+async function summary(
+  obj: LoadedObject,
+  program: string,
+  pcap: string,
+  packets: number,
+  counts: Map<string, number>,
+  cancelledTimers: number,
+  out: Output,
+): Promise<void> {
+  try {
+    out.write(`${printableName(program)}: ${packets} packets from ${pcap}\n`);
+    for (const [verdict, n] of [...counts].sort((a, b) => b[1] - a[1])) out.write(`  ${verdict.padEnd(24)} ${n}\n`);
+    if (cancelledTimers > 0) out.write(`  ${cancelledTimers} bpf_timer${cancelledTimers === 1 ? '' : 's'} still armed after the last packet, cancelled\n`);
+    for (const def of obj.object.maps) {
+      const map = obj.maps.get(def.name)!;
+      const count = map.entryCount();
+      out.write(`\nmap ${printableName(def.name)} (${MAP_TYPE_NAMES[def.type] ?? def.type}, ${count} of ${map.spec.maxEntries} entries):\n`);
+      if (count === 0) continue;
+      const types = { keyTypeId: def.btfKeyTypeId, valueTypeId: def.btfValueTypeId };
+      await writeMapDump(firstEntries(map.entries(), SUMMARY_ENTRIES), types, obj.object.btf, out);
+      out.write('\n');
+      if (count > SUMMARY_ENTRIES) out.write(`(${count - SUMMARY_ENTRIES} more entries; --jsonl lists them all)\n`);
+    }
+  } finally {
+    out.close();
+  }
 }

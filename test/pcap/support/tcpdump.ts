@@ -7,7 +7,7 @@ import { join } from 'node:path';
 export const tcpdumpPresent = spawnSync('tcpdump', ['--version']).status === 0;
 /** Appended to the names of tests that need tcpdump. */
 export const NEEDS_TCPDUMP = '(tcpdump cross-check, skipped when tcpdump is absent)';
-if (!tcpdumpPresent) console.warn('tcpdump is not installed: the tcpdump cross-checks are skipped');
+if (!tcpdumpPresent) console.warn('skipped: the tcpdump cross-checks, as tcpdump is not installed');
 
 export interface TcpdumpResult {
   status: number | null;

@@ -1,0 +1,64 @@
+/**
+ * bpf_tcp_raw_gen_syncookie_ipv4/ipv6 and bpf_tcp_raw_check_syncookie_ipv4/ipv6
+ * (net/core/filter.c): SYN cookies from and for bare headers, with no
+ * listening socket, as SYN proxies in XDP use them.
+ */
+import { EACCES, EINVAL } from '../maps/types.js';
+import type { Helper, HelperCall } from '../vm/helper.js';
+import { ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
+import {
+  cookieCheck,
+  cookieInitSequence,
+  mssIndex,
+  syncookieSecret,
+  tcpCookieTime,
+  tcpParseMssOption,
+  type CookieFamily,
+  type SyncookieSecret,
+} from './syncookie.js';
+
+/** sizeof(struct tcphdr). */
+export const TCPHDR_SIZE = 20;
+
+/** The runtime's SYN cookie keys, drawn when the first cookie is made, as the kernel draws them (net_get_random_once). */
+export function secretOf(rt: Runtime): SyncookieSecret {
+  return (rt.syncookieSecret ??= syncookieSecret());
+}
+
+/** Sets R0 to the gen helpers' result: the cookie in the low 32 bits, the MSS it encodes above. */
+export function retCookie(call: HelperCall, cookie: number, mss: number): void {
+  call.regs[0] = cookie | 0;
+  call.regs[1] = mss;
+}
+
+/**
+ * bpf_tcp_raw_gen_syncookie_*(iph, th, th_len): -EINVAL unless th_len is at
+ * least a TCP header and equals its doff; the MSS is the SYN's option or
+ * `defaultMss` (TCP_MSS_DEFAULT, or the IPv6 minimum), rounded down to the
+ * family's table.
+ */
+export function tcpRawGenSyncookie(rt: Runtime, family: CookieFamily, iphSize: number, defaultMss: number): Helper {
+  return (call) => {
+    const memory = call.memory;
+    const iph = ptrArg(call, 1);
+    memory.check(iph, iphSize, false, call.insn);
+    const thLen = u32Arg(call, 3);
+    const th = thLen > 0 ? ptrArg(call, 2) : 0;
+    if (thLen > 0) memory.check(th, thLen, false, call.insn);
+    if (thLen < TCPHDR_SIZE || thLen !== (memory.u8[th + 12]! >> 4) * 4) return ret(call, -EINVAL);
+    const mssind = mssIndex(family, tcpParseMssOption(memory.u8, th, 0) || defaultMss);
+    retCookie(call, cookieInitSequence(family, secretOf(rt), memory.u8, iph, th, mssind, tcpCookieTime(rt.now())), family.msstab[mssind]!);
+  };
+}
+
+/** bpf_tcp_raw_check_syncookie_*(iph, th): 0 when the ACK's cookie is valid, else -EACCES. */
+export function tcpRawCheckSyncookie(rt: Runtime, family: CookieFamily, iphSize: number): Helper {
+  return (call) => {
+    const memory = call.memory;
+    const iph = ptrArg(call, 1);
+    const th = ptrArg(call, 2);
+    memory.check(iph, iphSize, false, call.insn);
+    memory.check(th, TCPHDR_SIZE, false, call.insn);
+    ret(call, cookieCheck(family, secretOf(rt), memory.u8, iph, th, tcpCookieTime(rt.now())) > 0 ? 0 : -EACCES);
+  };
+}

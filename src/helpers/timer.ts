@@ -1,0 +1,122 @@
+import type { BpfMap } from '../maps/map.js';
+import { EDEADLK, EINVAL, EPERM } from '../maps/types.js';
+import { RuntimeError } from '../vm/errors.js';
+import type { BpfCallback, Helper, HelperCall } from '../vm/helper.js';
+import { toBigUint64 } from '../vm/int64.js';
+import { CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME } from './clock.js';
+import type { BpfHrtimer, BpfTimers, TimerMap } from './hrtimer.js';
+import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
+
+/** MAX_CLOCKS: bpf_timer_init's flags are a clock id below it. */
+const MAX_CLOCKS = 16;
+/** bpf_timer_start's flags (enum in linux/bpf.h). */
+const BPF_F_TIMER_ABS = 1;
+const BPF_F_TIMER_CPU_PIN = 2;
+
+interface TimerArg {
+  field: number;
+  map: TimerMap;
+  value: number;
+}
+
+/**
+ * The struct bpf_timer R1 points to, checked as the verifier checks it at
+ * load (check_map_field_pointer, and for bpf_timer_init that R2 is the
+ * timer's own map), in its words: xdpsim's verifier does not yet track which
+ * map a pointer is into, so the check is made at the call.
+ */
+function timerArg(timers: BpfTimers, call: HelperCall, initMap?: BpfMap): TimerArg {
+  const field = ptrArg(call, 1);
+  const found = timers.holder(field);
+  if (found === undefined) {
+    const why = initMap === undefined ? undefined : timers.noTimer(initMap);
+    throw new RuntimeError(call.insn, why ?? 'R1 does not point into a map value holding a struct bpf_timer');
+  }
+  const off = field - found.value;
+  if (off !== found.timerOff) throw new RuntimeError(call.insn, `off ${off} doesn't point to 'struct bpf_timer' that is at ${found.timerOff}`);
+  if (initMap !== undefined && initMap !== found.map) {
+    throw new RuntimeError(call.insn, "timer pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0");
+  }
+  return { field, map: found.map, value: found.value };
+}
+
+/** A timer's callback as bpf_timer_cb runs it: in softirq on the CPU that armed the timer. */
+function inSoftirq(rt: Runtime, t: BpfHrtimer, callback: BpfCallback): BpfCallback {
+  return (args) => {
+    const cpu = rt.cpu;
+    rt.cpu = t.cpu;
+    try {
+      return callback(args);
+    } finally {
+      rt.cpu = cpu;
+    }
+  };
+}
+
+/**
+ * bpf_timer_init(timer, map, flags): flags is the clock, CLOCK_MONOTONIC,
+ * CLOCK_REALTIME or CLOCK_BOOTTIME (-EINVAL for anything else, other bits
+ * included); -EBUSY when the timer is initialised already; -EPERM once user
+ * space holds the map no more. The kernel's -EOPNOTSUPP comes from NMI
+ * context only, where XDP never runs.
+ */
+export function timerInit(rt: Runtime): Helper {
+  return (call) => {
+    const { field, map, value } = timerArg(rt.timers, call, mapArg(rt, call, 2));
+    const clock = call.regs[6]! >>> 0;
+    if (call.regs[7] !== 0 || clock >= MAX_CLOCKS || (clock !== CLOCK_MONOTONIC && clock !== CLOCK_REALTIME && clock !== CLOCK_BOOTTIME)) {
+      return ret(call, -EINVAL);
+    }
+    ret(call, rt.timers.init(field, map, value, clock));
+  };
+}
+
+/** bpf_timer_set_callback(timer, callback_fn): -EINVAL before init, -EPERM once user space holds the map no more. */
+export function timerSetCallback(rt: Runtime): Helper {
+  return (call) => {
+    const { field } = timerArg(rt.timers, call);
+    const callback = call.callback(ptrArg(call, 2));
+    const t = rt.timers.get(field);
+    if (t === undefined) return ret(call, -EINVAL);
+    if (!rt.timers.mapsHeld) return ret(call, -EPERM);
+    t.callback = inSoftirq(rt, t, callback);
+    t.callbackInsn = call.insn;
+    ret(call, 0);
+  };
+}
+
+/**
+ * bpf_timer_start(timer, nsecs, flags): arms the timer `nsecs` from now on
+ * its clock, or at `nsecs` with BPF_F_TIMER_ABS. Its callback runs on this
+ * CPU, pinned or not (BPF_F_TIMER_CPU_PIN): the kernel may move an unpinned
+ * timer to a busy CPU, which a simulation of idle CPUs never does. -EINVAL
+ * for other flags, and for a timer without init or callback.
+ */
+export function timerStart(rt: Runtime): Helper {
+  return (call) => {
+    const { field } = timerArg(rt.timers, call);
+    const flags = call.regs[6]!;
+    if ((flags & ~(BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN)) !== 0 || call.regs[7] !== 0) return ret(call, -EINVAL);
+    const t = rt.timers.get(field);
+    if (t === undefined || t.callback === undefined) return ret(call, -EINVAL);
+    rt.timers.start(t, toBigUint64(call.regs[4]!, call.regs[5]!), (flags & BPF_F_TIMER_ABS) !== 0, rt.cpu);
+    ret(call, 0);
+  };
+}
+
+/**
+ * bpf_timer_cancel(timer): 1 when the timer was armed, 0 when not, and the
+ * callback is dropped either way (set it again before the next start);
+ * -EINVAL before init; -EDEADLK from the timer's own callback, which would
+ * wait for itself (the timer stays as it is).
+ */
+export function timerCancel(rt: Runtime): Helper {
+  return (call) => {
+    const { field } = timerArg(rt.timers, call);
+    const t = rt.timers.get(field);
+    if (t === undefined) return ret(call, -EINVAL);
+    if (rt.timers.isRunning(t)) return ret(call, -EDEADLK);
+    t.callback = undefined;
+    ret(call, rt.timers.cancel(t));
+  };
+}

@@ -1,0 +1,219 @@
+// bpf_timer_* against the kernel: every errno the helpers return to an XDP
+// program, a 0 ns timer whose callback has run before the next test run
+// (the kernel's softirq runs between two BPF_PROG_TEST_RUN calls, and so do
+// xdpsim's due timers), callbacks re-arming and cancelling themselves,
+// elements deleted and overwritten under their timers, and the verifier's
+// refusals, which xdpsim makes at the call.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadObject } from '../../src/loader/load.js';
+import { runFrame } from '../../src/xdp/testrun.js';
+import { KernelOracleError, runInKernel } from '../oracle/kernel.js';
+import { skipWithoutKernel } from '../oracle/support.js';
+import { bpftoolMissing } from '../support/bpftool.js';
+import { agree, fixture } from './agreement.js';
+import {
+  ARRAY,
+  BPF_F_TIMER_ABS,
+  BPF_F_TIMER_CPU_PIN,
+  CLOCK_BOOTTIME,
+  CLOCK_MONOTONIC,
+  CLOCK_REALTIME,
+  EBUSY,
+  EDEADLK,
+  EINVAL,
+  EPERM,
+  elem,
+  frame,
+  HASH,
+  LRU,
+  NO_ELEMENT,
+  OP,
+  results,
+} from './timer-frames.js';
+
+skipWithoutKernel();
+
+const TIMERS = fixture('timers');
+const REFUSED = resolve(import.meta.dirname, '../fixtures/refused');
+const SECOND = 1_000_000_000n;
+
+/** Runs `frames` in the kernel and here, expecting the same; returns the results both wrote. */
+function agreed(frames: Uint8Array[]): { rows: bigint[]; maps: ReturnType<typeof agree>['kernel']['maps'] } {
+  const { kernel } = agree(TIMERS, 'xdp_timers', frames);
+  return { rows: results(kernel.maps.rows!, frames.length), maps: kernel.maps };
+}
+
+const elemIn = (maps: Record<string, Array<[string, unknown]>>, map: string, keyHex: string) => {
+  const entry = maps[map]!.find(([k]) => k === keyHex);
+  return entry && elem(entry[1] as string);
+};
+
+describe('bpf_timer against the kernel', () => {
+  it('returns the errnos of init, set_callback, start and cancel', () => {
+    const { rows } = agreed([
+      frame(OP.SET_CALLBACK, ARRAY, 0),
+      frame(OP.START, ARRAY, 0),
+      frame(OP.CANCEL, ARRAY, 0),
+      frame(OP.INIT, ARRAY, 0, 2n), // CLOCK_PROCESS_CPUTIME_ID
+      frame(OP.INIT, ARRAY, 0, 16n), // MAX_CLOCKS
+      frame(OP.INIT, ARRAY, 0, 1n << 32n),
+      frame(OP.INIT, ARRAY, 0, 11n), // CLOCK_TAI
+      frame(OP.INIT, ARRAY, 0, 0x11n), // CLOCK_MONOTONIC in a flag's clothing
+      frame(OP.INIT, ARRAY, 0, CLOCK_MONOTONIC),
+      frame(OP.INIT, ARRAY, 0, CLOCK_MONOTONIC),
+      frame(OP.START, ARRAY, 0),
+      frame(OP.START, ARRAY, 0, 0n, 4n),
+      frame(OP.SET_CALLBACK, ARRAY, 0),
+      frame(OP.START, ARRAY, 0, SECOND, 4n),
+      frame(OP.START, ARRAY, 0, SECOND, (1n << 32n) | BPF_F_TIMER_ABS),
+      frame(OP.START, ARRAY, 0, SECOND),
+      frame(OP.CANCEL, ARRAY, 0),
+      frame(OP.CANCEL, ARRAY, 0),
+      frame(OP.START, ARRAY, 0, 100n),
+      frame(OP.INIT, ARRAY, 1, CLOCK_REALTIME),
+      frame(OP.INIT, ARRAY, 2, CLOCK_BOOTTIME),
+      frame(OP.INIT, HASH, 5, CLOCK_MONOTONIC),
+      frame(OP.UPDATE, HASH, 5),
+      frame(OP.INIT, HASH, 5, CLOCK_MONOTONIC),
+      frame(OP.SET_CALLBACK, HASH, 5),
+      frame(OP.START, HASH, 5, 10n * SECOND, BPF_F_TIMER_CPU_PIN),
+      frame(OP.START, HASH, 5, 1n, BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN),
+      frame(OP.READ, HASH, 5),
+    ]);
+    expect(rows).toEqual([
+      -EINVAL, -EINVAL, -EINVAL, // nothing initialised
+      -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, // not one of the three clocks
+      0n, -EBUSY,
+      -EINVAL, -EINVAL, // no callback yet; an unknown flag
+      0n,
+      -EINVAL, -EINVAL, // unknown flags, also in the high half
+      0n, 1n, 0n, // armed: cancel says so once
+      -EINVAL, // cancel dropped the callback
+      0n, 0n, // CLOCK_REALTIME and CLOCK_BOOTTIME
+      NO_ELEMENT, 0n, 0n, 0n, 0n,
+      0n, 1n, // an absolute expiry in the past: it has fired by the next run
+    ]);
+  });
+
+  it('runs a 0 ns timer before the next test run, with its map, key and value', () => {
+    const { rows, maps } = agreed([
+      frame(OP.INIT, ARRAY, 3, CLOCK_MONOTONIC),
+      frame(OP.SET_CALLBACK, ARRAY, 3),
+      frame(OP.START, ARRAY, 3, 0n),
+      frame(OP.READ, ARRAY, 3),
+      frame(OP.READ, ARRAY, 3),
+    ]);
+    expect(rows).toEqual([0n, 0n, 0n, 1n, 1n]);
+    // The callback saw key 3, found its own value through the map it was given, ran on CPU 0,
+    // and the timer's 16 bytes read as zeros from user space, as the kernel shows them.
+    expect(elemIn(maps, 'timers', '03000000')).toMatchObject({ fired: 1n, keySeen: 3, selfFound: 1, order: 1n, cpu: 0, timer: '00'.repeat(16) });
+  });
+
+  it('lets a callback re-arm its timer, and refuses its cancelling itself (-EDEADLK)', () => {
+    const { rows, maps } = agreed([
+      frame(OP.INIT, ARRAY, 0, CLOCK_MONOTONIC),
+      frame(OP.SET_CALLBACK, ARRAY, 0),
+      frame(OP.CANCEL_IN_CALLBACK, ARRAY, 0),
+      frame(OP.REARM, ARRAY, 0, 2n, 0n),
+      frame(OP.START, ARRAY, 0, 0n),
+      frame(OP.READ, ARRAY, 0),
+      frame(OP.READ, ARRAY, 0),
+    ]);
+    // All three runs happen before the next packet: each re-arm fires at the next expiry run.
+    expect(rows.slice(5)).toEqual([3n, 3n]);
+    expect(elemIn(maps, 'timers', '00000000')).toMatchObject({ fired: 3n, cancelResult: -EDEADLK, startResult: 0n });
+  });
+
+  it('frees a timer whose array element is overwritten, and one whose hash element is deleted', () => {
+    const { rows, maps } = agreed([
+      frame(OP.INIT, ARRAY, 0, CLOCK_MONOTONIC),
+      frame(OP.SET_CALLBACK, ARRAY, 0),
+      frame(OP.START, ARRAY, 0, 5n * SECOND),
+      frame(OP.UPDATE, ARRAY, 0, 7n),
+      frame(OP.CANCEL, ARRAY, 0), // freed: not initialised any more
+      frame(OP.READ, ARRAY, 0),
+      frame(OP.INIT, ARRAY, 0, CLOCK_MONOTONIC),
+      frame(OP.UPDATE, HASH, 3),
+      frame(OP.INIT, HASH, 3, CLOCK_MONOTONIC),
+      frame(OP.SET_CALLBACK, HASH, 3),
+      frame(OP.START, HASH, 3, 5n * SECOND),
+      frame(OP.DELETE, HASH, 3),
+      frame(OP.START, HASH, 3, 0n),
+      frame(OP.UPDATE, HASH, 3), // a new element, its timer uninitialised
+      frame(OP.CANCEL, HASH, 3),
+      frame(OP.DELETE, ARRAY, 0),
+    ]);
+    expect(rows).toEqual([0n, 0n, 0n, 0n, -EINVAL, 7n, 0n, 0n, 0n, 0n, 0n, 0n, NO_ELEMENT, 0n, -EINVAL, -EINVAL]);
+    expect(elemIn(maps, 'htimers', '03000000')).toMatchObject({ fired: 0n });
+  });
+
+  it('runs timers in hash and LRU hash elements, and lets a callback delete its own element', () => {
+    const { rows, maps } = agreed([
+      frame(OP.UPDATE, LRU, 9),
+      frame(OP.INIT, LRU, 9, CLOCK_REALTIME),
+      frame(OP.SET_CALLBACK, LRU, 9),
+      frame(OP.START, LRU, 9, 0n),
+      frame(OP.READ, LRU, 9),
+      frame(OP.UPDATE, HASH, 4),
+      frame(OP.INIT, HASH, 4, CLOCK_BOOTTIME),
+      frame(OP.SET_CALLBACK, HASH, 4),
+      frame(OP.DELETE_IN_CALLBACK, HASH, 4),
+      frame(OP.START, HASH, 4, 0n),
+      frame(OP.READ, HASH, 4),
+    ]);
+    expect(rows).toEqual([0n, 0n, 0n, 0n, 1n, 0n, 0n, 0n, 0n, 0n, NO_ELEMENT]);
+    expect(elemIn(maps, 'lrutimers', '09000000')).toMatchObject({ fired: 1n, keySeen: 9, selfFound: 1 });
+    expect(maps.htimers).toEqual([]);
+  });
+
+  it('gives -EPERM from bpf_timer_init once user space holds the map no more', () => {
+    const missing = bpftoolMissing();
+    if (missing === undefined) {
+      // bpftool pins the program and exits: nothing holds the maps but the program.
+      const dir = mkdtempSync(join('/sys/fs/bpf', 'xdpsim-timer-'));
+      const data = join(mkdtempSync(join(tmpdir(), 'xdpsim-timer-')), 'frame');
+      writeFileSync(data, new Uint8Array(64));
+      try {
+        const load = spawnSync('bpftool', ['prog', 'loadall', TIMERS, dir, 'type', 'xdp'], { encoding: 'utf8' });
+        expect(load.status, load.stderr).toBe(0);
+        const run = spawnSync('bpftool', ['prog', 'run', 'pinned', join(dir, 'xdp_timer_init_errno'), 'data_in', data], { encoding: 'utf8' });
+        expect(run.stdout).toMatch(/Return value: 1,/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } else {
+      console.warn(`skipped: the kernel's -EPERM through bpftool: ${missing}`);
+    }
+    const obj = loadObject(TIMERS);
+    const program = obj.program({ program: 'xdp_timer_init_errno' });
+    expect(obj.releaseMaps()).toBe(0);
+    expect(runFrame(program, 0, new Uint8Array(64))).toMatchObject({ verdict: Number(EPERM) });
+  });
+});
+
+describe("the verifier's refusals of timer calls", () => {
+  const cases = [
+    ['timer_wrong_map', 'xdp_timer_wrong_map', "timer pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0"],
+    ['timer_no_btf', 'xdp_timer_percpu_map', "map 'percpu' has to have BTF in order to use bpf_timer"],
+    ['timer_offset', 'xdp_timer_offset', "off 0 doesn't point to 'struct bpf_timer' that is at 8"],
+  ] as const;
+  for (const [name, program, words] of cases) {
+    it(`${name}: the kernel refuses it at load, xdpsim at the call, both saying "${words}"`, () => {
+      let refusal: unknown;
+      try {
+        runInKernel(join(REFUSED, `${name}.bpf.o`), { program, frames: [new Uint8Array(64)] });
+      } catch (e) {
+        refusal = e;
+      }
+      expect(refusal).toBeInstanceOf(KernelOracleError);
+      expect((refusal as Error).message).toContain(words);
+      const line = runFrame(loadObject(join(REFUSED, `${name}.bpf.o`)).program({ program }), 0, new Uint8Array(64));
+      expect(line).toMatchObject({ err: 'fault' });
+      expect((line as { reason: string }).reason).toContain(words);
+    });
+  }
+});
