@@ -126,11 +126,26 @@ class Dumper {
       return this.out.raw(this.plainText ? `0x${c.toString(16)}` : `"\\u00${c.toString(16).padStart(2, '0')}"`);
     }
     if (t.encoding === BTF_INT_BOOL) return this.out.raw(this.unsigned(offset, 1) !== 0n ? 'true' : 'false');
-    if (![8, 16, 32, 64].includes(t.bits) || (t.encoding & ~BTF_INT_SIGNED) !== 0) {
+    if ((t.bits !== 8 && t.bits !== 16 && t.bits !== 32 && t.bits !== 64) || (t.encoding & ~BTF_INT_SIGNED) !== 0) {
       return this.bits(offset, 0, t.bits);
     }
-    const u = this.unsigned(offset, t.bits / 8);
-    this.out.raw((t.encoding === BTF_INT_SIGNED ? BigInt.asIntN(t.bits, u) : u).toString());
+    this.need(offset, t.bits / 8);
+    this.out.raw(this.integer(offset, t.bits, t.encoding === BTF_INT_SIGNED));
+  }
+
+  /** A whole integer in decimal; up to 32 bits without a BigInt, as a value of megabytes may hold millions of them. */
+  private integer(offset: number, bits: number, signed: boolean): string {
+    const v = this.view;
+    switch (bits) {
+      case 8:
+        return String(signed ? v.getInt8(offset) : v.getUint8(offset));
+      case 16:
+        return String(signed ? v.getInt16(offset, true) : v.getUint16(offset, true));
+      case 32:
+        return String(signed ? v.getInt32(offset, true) : v.getUint32(offset, true));
+      default:
+        return String(signed ? v.getBigInt64(offset, true) : v.getBigUint64(offset, true));
+    }
   }
 
   private struct(t: BtfTypeOf<'struct' | 'union'>, offset: number, depth: number): void {

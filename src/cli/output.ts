@@ -12,7 +12,9 @@ const CHUNK = 64 << 10;
  * any length needs memory for one chunk and the entry being written.
  */
 export class Output implements TextOut {
-  private text = '';
+  /** Pieces gathered (joined once per chunk: appending millions of short tokens to one string makes a node per token). */
+  private parts: string[] = [];
+  private length = 0;
 
   private constructor(
     private readonly put: (text: string) => void,
@@ -30,8 +32,9 @@ export class Output implements TextOut {
   }
 
   write(text: string): void {
-    this.text += text;
-    if (this.text.length >= CHUNK) this.flush();
+    this.parts.push(text);
+    this.length += text.length;
+    if (this.length >= CHUNK) this.flush();
   }
 
   drain(): Promise<void> {
@@ -45,8 +48,9 @@ export class Output implements TextOut {
   }
 
   private flush(): void {
-    if (this.text === '') return;
-    this.put(this.text);
-    this.text = '';
+    if (this.length === 0) return;
+    this.put(this.parts.join(''));
+    this.parts = [];
+    this.length = 0;
   }
 }

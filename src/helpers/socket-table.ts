@@ -261,8 +261,9 @@ export function parseSocketTable(text: string, file: string): SocketTable {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (e) {
-    throw new SocketConfigError(`${file}: not JSON: ${(e as Error).message}`);
+  } catch {
+    // The parser's message quotes the text, and the file may hold anything.
+    throw new SocketConfigError(`${file}: not valid JSON`);
   }
   try {
     return SocketTable.fromJson(value);
