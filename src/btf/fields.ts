@@ -12,10 +12,15 @@ export interface BtfFields {
   readonly timerOff: number;
 }
 
+/** sizeof(struct bpf_timer). */
+export const BPF_TIMER_SIZE = 16;
+/** sizeof(struct bpf_spin_lock). */
+export const BPF_SPIN_LOCK_SIZE = 4;
+
 /** The special structs recognised by name, with the size and alignment the kernel expects of them. */
 const SPECIAL = new Map([
-  ['bpf_spin_lock', { size: 4, align: 4 }],
-  ['bpf_timer', { size: 16, align: 8 }],
+  ['bpf_spin_lock', { size: BPF_SPIN_LOCK_SIZE, align: 4 }],
+  ['bpf_timer', { size: BPF_TIMER_SIZE, align: 8 }],
 ]);
 
 /** The kernel's MAX_RESOLVE_DEPTH: bounds array chains and struct nesting. */

@@ -27,6 +27,8 @@
  * - `LINK_TYPE`: a captured packet that cannot be turned into an Ethernet frame
  * - `FIB_CONFIG`: a device, route or neighbour table that cannot be used
  * - `SOCKET_CONFIG`: a simulated socket table (or SYN cookie secret) that cannot be used
+ * - `CLOCK_CONFIG`: a setting of the simulated clocks that cannot be used
+ * - `TASK_CONFIG`: a description of the current task that cannot be used
  */
 export type XdpsimErrorCode =
   | 'USAGE'
@@ -43,7 +45,9 @@ export type XdpsimErrorCode =
   | 'PCAP'
   | 'LINK_TYPE'
   | 'FIB_CONFIG'
-  | 'SOCKET_CONFIG';
+  | 'SOCKET_CONFIG'
+  | 'CLOCK_CONFIG'
+  | 'TASK_CONFIG';
 
 /** An input xdpsim refuses; `message` is one line that says what and where. */
 export abstract class XdpsimError extends Error {

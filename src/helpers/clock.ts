@@ -1,3 +1,15 @@
+import { XdpsimError } from '../errors/index.js';
+
+/** A setting of the simulated clocks that cannot be used. */
+export class ClockConfigError extends XdpsimError {
+  override readonly code = 'CLOCK_CONFIG';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClockConfigError';
+  }
+}
+
 // clockid_t values (linux/time.h) that helpers name.
 export const CLOCK_REALTIME = 0;
 export const CLOCK_MONOTONIC = 1;
@@ -46,8 +58,6 @@ export class SimClock {
   private latest: bigint | undefined;
   private offsReal: bigint;
   private taiOffset = 0n;
-  /** Told when CLOCK_REALTIME is set, so that timers on it can be requeued (the kernel's clock_was_set). */
-  onClockWasSet: (() => void) | undefined;
 
   constructor(private readonly source: () => bigint) {
     this.offsReal = hostRealOffset();
@@ -118,16 +128,16 @@ export class SimClock {
 
   /**
    * clock_settime(CLOCK_REALTIME): REALTIME (and TAI with it) reads `ns` from
-   * now on; MONOTONIC and BOOTTIME do not move.
+   * now on; MONOTONIC and BOOTTIME do not move, and neither do bpf_timers,
+   * which run on them (see BpfTimers.init).
    */
   setRealtime(ns: bigint): void {
     this.offsReal = ns - this.current();
-    this.onClockWasSet?.();
   }
 
   /** adjtimex(ADJ_TAI): TAI is REALTIME plus `seconds` (37 since 2017, when a time daemon sets it). */
   setTaiOffset(seconds: number): void {
-    if (!Number.isSafeInteger(seconds)) throw new RangeError(`TAI offset ${seconds} is not a whole number of seconds`);
+    if (!Number.isSafeInteger(seconds)) throw new ClockConfigError(`TAI offset ${seconds} is not a whole number of seconds`);
     this.taiOffset = BigInt(seconds) * 1_000_000_000n;
   }
 }

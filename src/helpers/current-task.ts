@@ -9,7 +9,7 @@
 // describe another task instead, e.g. a process that sent the packet through
 // a veth and had the softirq run on its way out of the syscall.
 import { statSync } from 'node:fs';
-import { LoadError } from '../loader/errors.js';
+import { XdpsimError } from '../errors/index.js';
 import { EINVAL, EPERM } from '../maps/types.js';
 import { setR0, type Helper } from '../vm/helper.js';
 import { ptrArg, ret, s32Arg, u32Arg, type Runtime } from './runtime.js';
@@ -61,15 +61,25 @@ export interface CurrentTask {
 
 const u32 = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffff_ffff;
 
-/** A task description as given, or a LoadError saying which field is unusable. */
+/** A description of the current task that cannot be used; the message names the field. */
+export class TaskConfigError extends XdpsimError {
+  override readonly code = 'TASK_CONFIG';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskConfigError';
+  }
+}
+
+/** A task description as given, or a TaskConfigError saying which field is unusable. */
 export function checkCurrentTask(task: CurrentTask): CurrentTask {
   const bad = (what: string): never => {
-    throw new LoadError(`current task: ${what}`);
+    throw new TaskConfigError(`current task: ${what}`);
   };
   for (const field of ['pid', 'tgid', 'uid', 'gid', 'classid'] as const) {
     if (!u32(task[field])) bad(`${field} must be an integer from 0 to 2^32-1, not ${String(task[field])}`);
   }
-  if (typeof task.comm !== 'string' || !/^[\x01-\xff]{0,15}$/.test(task.comm)) {
+  if (typeof task.comm !== 'string' || !new RegExp(`^[\\x01-\\xff]{0,${TASK_COMM_LEN - 1}}$`).test(task.comm)) {
     bad(`comm must be at most ${TASK_COMM_LEN - 1} Latin-1 characters without a NUL, not ${JSON.stringify(task.comm)}`);
   }
   if (!Array.isArray(task.cgroups) || task.cgroups.length === 0) bad('cgroups must list the root cgroup and each cgroup down to the task\'s own');

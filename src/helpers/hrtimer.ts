@@ -1,34 +1,40 @@
 import type { BpfMap } from '../maps/map.js';
-import { isTimerHolder, type TimerHolder } from '../maps/record.js';
+import { BPF_TIMER_SIZE, type BtfFields } from '../btf/fields.js';
+import type { BpfProgram } from '../elf/types.js';
+import { whereInSource } from '../loader/source.js';
+import { btfRecord, isTimerHolder, type TimerHolder } from '../maps/record.js';
 import { EBUSY, EPERM } from '../maps/types.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { BpfCallback } from '../vm/helper.js';
 import type { Memory } from '../vm/memory.js';
-import { CLOCK_REALTIME, type ClockId, type SimClock } from './clock.js';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, type ClockId, type SimClock } from './clock.js';
+import { NSEC_PER_JIFFY } from './time.js';
 
-/** sizeof(struct bpf_timer). */
-const BPF_TIMER_SIZE = 16;
-
-/** ktime_set(KTIME_SEC_MAX, 0): where ktime_add_safe clamps a relative expiry that overflows. */
-const KTIME_SEC_MAX_NS = ((2n ** 63n - 1n) / 1_000_000_000n) * 1_000_000_000n;
+/**
+ * KTIME_MAX, which ktime_set(KTIME_SEC_MAX, 0) returns and where
+ * ktime_add_safe clamps a relative expiry that overflows: an expiry the
+ * clock never reaches, so such a timer never fires.
+ */
+const KTIME_MAX = 2n ** 63n - 1n;
 
 /** A map that may hold timers, as the loader found it. */
 export type TimerMap = BpfMap & TimerHolder;
 
 /**
  * What bpf_timer_init allocates (the kernel's struct bpf_hrtimer): the
- * element it belongs to, its clock, the callback bpf_timer_set_callback
- * gave it, and, while it is armed, its place in the queue.
+ * element it belongs to, its hrtimer's clock, the callback
+ * bpf_timer_set_callback gave it, and, while it is armed, its place in the
+ * queue.
  */
 export class BpfHrtimer {
   /** Undefined until bpf_timer_set_callback, and again after bpf_timer_cancel drops it. */
   callback: BpfCallback | undefined;
   /** The set_callback call, to name in a fault of the callback. */
   callbackInsn = 0;
+  /** The program that called set_callback, whose function the callback is: its C lines name a fault of the callback. */
+  program: BpfProgram | undefined;
   /** The CPU the last bpf_timer_start ran on, where the callback runs. */
   cpu = 0;
-  /** Expiry on the timer's own clock. */
-  expires = 0n;
   /** Expiry on CLOCK_MONOTONIC, the queue's order; ties go in arming order (`seq`). */
   key = 0n;
   seq = 0;
@@ -39,6 +45,7 @@ export class BpfHrtimer {
     readonly map: TimerMap,
     /** Address of the element's value; the timer lies `map.record.timerOff` into it. */
     readonly value: number,
+    /** The hrtimer's clock: CLOCK_MONOTONIC or CLOCK_BOOTTIME (see BpfTimers.init). */
     readonly clock: ClockId,
   ) {}
 }
@@ -54,10 +61,13 @@ export class BpfHrtimer {
  * timer softirq runs between packets), every timer due by then fires,
  * earliest first, each callback run as bpf_timer_cb runs it (softirq, on the
  * CPU that armed the timer, with map, key and value) with the clock standing
- * at its expiry. A timer started while a callback runs expires no earlier
- * than 1 ns after that instant: in the kernel the clock has moved on by then,
- * so a callback re-arming its timer with 0 ns fires again at the next expiry
- * run, not in an endless loop at one instant.
+ * at its expiry. Timers due at one instant fire in one expiry pass (the
+ * kernel's __hrtimer_run_queues, which reads the clock once per pass); a
+ * timer that a callback arms waits for a later pass, which comes a jiffy
+ * after this one at the soonest. In the kernel the next pass comes as soon as
+ * the clock event device fires again, tens of microseconds on a 6.18 host;
+ * a jiffy bounds the passes to HZ per simulated second, so that a callback
+ * re-arming its timer every nanosecond cannot hold simulated time still.
  */
 export class BpfTimers {
   private readonly byField = new Map<number, BpfHrtimer>();
@@ -67,19 +77,19 @@ export class BpfTimers {
   private seq = 0;
   /** The timer whose callback runs now (the kernel's per-CPU hrtimer_running). */
   private running: BpfHrtimer | undefined;
-  /** CLOCK_MONOTONIC when the running callback started. */
-  private instant = 0n;
+  /** CLOCK_MONOTONIC of the running expiry pass. */
+  private passNow = 0n;
   /** Whether user space still holds the maps (their usercnt); see `release`. */
   private userRefs = true;
+  /** The program running now (XdpProgram sets it), whose functions bpf_timer_set_callback takes as callbacks. */
+  program: BpfProgram | undefined;
 
   constructor(
     readonly clock: SimClock,
     private readonly memory: Memory,
     /** Where map_key_from_value puts an array index for the callback, as bpf_timer_cb does on its stack. */
     private readonly keyScratch: number,
-  ) {
-    clock.onClockWasSet = () => this.requeueRealtime();
-  }
+  ) {}
 
   /** Timers armed and not yet fired. */
   get queued(): number {
@@ -87,15 +97,17 @@ export class BpfTimers {
   }
 
   /**
-   * Registers a map created with value BTF, and the timer `timerOff` bytes
-   * into its values (-1: none), which the map then looks after.
+   * Registers a map created with value BTF, and the special fields of its
+   * values (undefined: none), which the map then looks after.
    */
-  addMap(map: BpfMap, timerOff: number): void {
+  addMap(map: BpfMap, fields: BtfFields | undefined): void {
     this.withBtf.add(map);
+    if (fields === undefined) return;
+    map.record = btfRecord(fields, (field) => this.cancelAndFree(field));
+    const timerOff = fields.timerOff;
     if (timerOff < 0) return;
     if (!isTimerHolder(map)) throw new Error(`map '${map.spec.name}' (type ${map.spec.type}) cannot hold timers`);
     this.maps.push({ map, timerOff });
-    map.record = { timerOff, freeFields: (value) => this.cancelAndFree(value + timerOff) };
   }
 
   /** Why the verifier refuses timers in `map`, in its words; undefined when the map has one. */
@@ -133,11 +145,17 @@ export class BpfTimers {
     return this.userRefs;
   }
 
-  /** __bpf_async_init for a timer: 0, -EBUSY when one is there already, -EPERM once user space let go. */
+  /**
+   * __bpf_async_init for a timer: 0, -EBUSY when one is there already, -EPERM
+   * once user space let go. It sets the hrtimer up in relative mode, and
+   * __hrtimer_setup turns a relative CLOCK_REALTIME timer into a
+   * CLOCK_MONOTONIC one: a CLOCK_REALTIME timer runs on CLOCK_MONOTONIC,
+   * BPF_F_TIMER_ABS expiries included, and setting the time moves it not.
+   */
   init(field: number, map: TimerMap, value: number, clock: ClockId): number {
     if (this.byField.has(field)) return -EBUSY;
     if (!this.userRefs) return -EPERM;
-    this.byField.set(field, new BpfHrtimer(map, value, clock));
+    this.byField.set(field, new BpfHrtimer(map, value, clock === CLOCK_REALTIME ? CLOCK_MONOTONIC : clock));
     return 0;
   }
 
@@ -152,12 +170,13 @@ export class BpfTimers {
     if (!absolute) {
       const now = this.clock.read(t.clock);
       const sum = BigInt.asIntN(64, tim + now);
-      tim = sum < 0n || sum < tim || sum < now ? KTIME_SEC_MAX_NS : sum;
+      tim = sum < 0n || sum < tim || sum < now ? KTIME_MAX : sum;
     }
-    t.expires = tim;
     t.cpu = cpu;
     t.key = tim - this.clock.offset(t.clock);
-    if (this.running !== undefined && t.key <= this.instant) t.key = this.instant + 1n;
+    // Armed from a callback: not in this expiry pass, and the next comes a jiffy later (see the class comment).
+    const nextPass = this.passNow + NSEC_PER_JIFFY;
+    if (this.running !== undefined && t.key < nextPass) t.key = nextPass;
     t.seq = this.seq++;
     this.enqueue(t);
   }
@@ -213,11 +232,14 @@ export class BpfTimers {
     this.expire(this.clock.current());
   }
 
-  /** Fires every timer due at or before `until`, earliest first, each callback at its expiry instant. */
+  /**
+   * Fires every timer due at or before `until`, earliest first, each callback
+   * at its expiry instant; one at KTIME_MAX never comes due.
+   */
   private expire(until: bigint): void {
-    for (let t = this.queue[0]; t !== undefined && t.key <= until; t = this.queue[0]) {
+    for (let t = this.queue[0]; t !== undefined && t.key <= until && t.key < KTIME_MAX; t = this.queue[0]) {
       this.dequeue(t);
-      this.instant = this.clock.pin(t.key);
+      this.passNow = this.clock.pin(t.key);
       try {
         this.fire(t);
       } finally {
@@ -231,34 +253,34 @@ export class BpfTimers {
     // Only a timer with a callback is armed, and cancelling disarms it before dropping the callback.
     const callback = t.callback!;
     this.running = t;
+    // The callback is a function of t.program: a set_callback call in it takes that program's functions.
+    const program = this.program;
+    this.program = t.program;
     let result: number;
     try {
       result = callback([t.map.address, t.map.keyOfValue(t.value, this.keyScratch), t.value]);
     } catch (e) {
       if (e instanceof RuntimeError) {
-        throw new RuntimeError(e.insn, `in the callback of a timer in map '${t.map.spec.name}': ${e.reason}`);
+        throw new RuntimeError(e.insn, `in the callback of a timer in map '${t.map.spec.name}': ${e.reason}${this.where(t, e.insn)}`);
       }
       throw e;
     } finally {
       this.running = undefined;
+      this.program = program;
     }
     if (result !== 0) {
+      // The verifier's check_return_code for an async callback, in its words, at the set_callback call.
       throw new RuntimeError(
         t.callbackInsn,
-        `the callback of a timer in map '${t.map.spec.name}' returned ${result}: At callback return the register R0 should have been in [0, 0]`,
+        `the callback of a timer in map '${t.map.spec.name}' returned ${result}: ` +
+          `At async callback return the register R0 has smin=${result} smax=${result} should have been in [0, 0]${this.where(t, t.callbackInsn)}`,
       );
     }
   }
 
-  /** clock_was_set: timers on CLOCK_REALTIME expire at their realtime, wherever that now falls on CLOCK_MONOTONIC. */
-  private requeueRealtime(): void {
-    const offset = this.clock.offset(CLOCK_REALTIME);
-    const timers = this.queue.splice(0);
-    for (const t of timers) {
-      if (t.clock === CLOCK_REALTIME) t.key = t.expires - offset;
-      t.index = -1;
-      this.enqueue(t);
-    }
+  /** The C line of instruction `insn` of the program whose function `t`'s callback is, as a program's faults name theirs. */
+  private where(t: BpfHrtimer, insn: number): string {
+    return t.program === undefined ? '' : whereInSource(t.program, insn);
   }
 
   // A binary min-heap on (key, seq), each timer knowing its index.

@@ -15,8 +15,11 @@ export function ktimeGetNs(now: () => bigint = monotonicNs): Helper {
 /** CONFIG_HZ: a kernel build choice; 1000 keeps jiffies in milliseconds. */
 export const HZ = 1000;
 
+/** Nanoseconds in a jiffy, one tick of the HZ clock. */
+export const NSEC_PER_JIFFY = BigInt(1_000_000_000 / HZ);
+
 /** The jiffies counter at `ns` on the runtime's clock: what bpf_jiffies64 returns and SYN cookies count minutes with. */
-export const jiffiesAt = (ns: bigint): bigint => ns / BigInt(1_000_000_000 / HZ);
+export const jiffiesAt = (ns: bigint): bigint => ns / NSEC_PER_JIFFY;
 
 /** bpf_jiffies64. */
 export function jiffies64(now: () => bigint = monotonicNs): Helper {

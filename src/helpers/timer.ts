@@ -3,8 +3,9 @@ import { EDEADLK, EINVAL, EPERM } from '../maps/types.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { BpfCallback, Helper, HelperCall } from '../vm/helper.js';
 import { toBigUint64 } from '../vm/int64.js';
+import type { Memory } from '../vm/memory.js';
 import { CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME } from './clock.js';
-import type { BpfHrtimer, BpfTimers, TimerMap } from './hrtimer.js';
+import type { BpfHrtimer, TimerMap } from './hrtimer.js';
 import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
 
 /** MAX_CLOCKS: bpf_timer_init's flags are a clock id below it. */
@@ -21,15 +22,19 @@ interface TimerArg {
 
 /**
  * The struct bpf_timer R1 points to, checked as the verifier checks it at
- * load (check_map_field_pointer, and for bpf_timer_init that R2 is the
- * timer's own map), in its words: xdpsim's verifier does not yet track which
- * map a pointer is into, so the check is made at the call.
+ * load (process_timer_func for all four helpers: the map has BTF and a
+ * bpf_timer at R1's offset; for bpf_timer_init, that R2 is the timer's own
+ * map), in its words: xdpsim's verifier does not yet track which map a
+ * pointer is into, so the check is made at the call.
  */
-function timerArg(timers: BpfTimers, call: HelperCall, initMap?: BpfMap): TimerArg {
+function timerArg(rt: Runtime, call: HelperCall, initMap?: BpfMap): TimerArg {
+  const timers = rt.timers;
   const field = ptrArg(call, 1);
   const found = timers.holder(field);
   if (found === undefined) {
-    const why = initMap === undefined ? undefined : timers.noTimer(initMap);
+    // R1 points into a map without timers: the verifier names that map.
+    const map = mapHolding(rt, call.memory, field);
+    const why = map === undefined ? undefined : timers.noTimer(map);
     throw new RuntimeError(call.insn, why ?? 'R1 does not point into a map value holding a struct bpf_timer');
   }
   const off = field - found.value;
@@ -38,6 +43,15 @@ function timerArg(timers: BpfTimers, call: HelperCall, initMap?: BpfMap): TimerA
     throw new RuntimeError(call.insn, "timer pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0");
   }
   return { field, map: found.map, value: found.value };
+}
+
+/** The map whose memory holds `address`, by its regions' names (`map:NAME:...`, see BpfMap.regions). */
+function mapHolding(rt: Runtime, memory: Memory, address: number): BpfMap | undefined {
+  const i = memory.find(address, 1);
+  if (i < 0) return undefined;
+  const region = memory.regions[i]!.name;
+  for (const map of rt.maps.values()) if (region.startsWith(`map:${map.spec.name}:`)) return map;
+  return undefined;
 }
 
 /** A timer's callback as bpf_timer_cb runs it: in softirq on the CPU that armed the timer. */
@@ -55,14 +69,15 @@ function inSoftirq(rt: Runtime, t: BpfHrtimer, callback: BpfCallback): BpfCallba
 
 /**
  * bpf_timer_init(timer, map, flags): flags is the clock, CLOCK_MONOTONIC,
- * CLOCK_REALTIME or CLOCK_BOOTTIME (-EINVAL for anything else, other bits
+ * CLOCK_REALTIME (which runs on CLOCK_MONOTONIC, see BpfTimers.init) or
+ * CLOCK_BOOTTIME (-EINVAL for anything else, other bits
  * included); -EBUSY when the timer is initialised already; -EPERM once user
  * space holds the map no more. The kernel's -EOPNOTSUPP comes from NMI
  * context only, where XDP never runs.
  */
 export function timerInit(rt: Runtime): Helper {
   return (call) => {
-    const { field, map, value } = timerArg(rt.timers, call, mapArg(rt, call, 2));
+    const { field, map, value } = timerArg(rt, call, mapArg(rt, call, 2));
     const clock = call.regs[6]! >>> 0;
     if (call.regs[7] !== 0 || clock >= MAX_CLOCKS || (clock !== CLOCK_MONOTONIC && clock !== CLOCK_REALTIME && clock !== CLOCK_BOOTTIME)) {
       return ret(call, -EINVAL);
@@ -74,13 +89,14 @@ export function timerInit(rt: Runtime): Helper {
 /** bpf_timer_set_callback(timer, callback_fn): -EINVAL before init, -EPERM once user space holds the map no more. */
 export function timerSetCallback(rt: Runtime): Helper {
   return (call) => {
-    const { field } = timerArg(rt.timers, call);
+    const { field } = timerArg(rt, call);
     const callback = call.callback(ptrArg(call, 2));
     const t = rt.timers.get(field);
     if (t === undefined) return ret(call, -EINVAL);
     if (!rt.timers.mapsHeld) return ret(call, -EPERM);
     t.callback = inSoftirq(rt, t, callback);
     t.callbackInsn = call.insn;
+    t.program = rt.timers.program;
     ret(call, 0);
   };
 }
@@ -94,7 +110,7 @@ export function timerSetCallback(rt: Runtime): Helper {
  */
 export function timerStart(rt: Runtime): Helper {
   return (call) => {
-    const { field } = timerArg(rt.timers, call);
+    const { field } = timerArg(rt, call);
     const flags = call.regs[6]!;
     if ((flags & ~(BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN)) !== 0 || call.regs[7] !== 0) return ret(call, -EINVAL);
     const t = rt.timers.get(field);
@@ -112,7 +128,7 @@ export function timerStart(rt: Runtime): Helper {
  */
 export function timerCancel(rt: Runtime): Helper {
   return (call) => {
-    const { field } = timerArg(rt.timers, call);
+    const { field } = timerArg(rt, call);
     const t = rt.timers.get(field);
     if (t === undefined) return ret(call, -EINVAL);
     if (rt.timers.isRunning(t)) return ret(call, -EDEADLK);

@@ -21,6 +21,6 @@ export function attachBtfRecords(object: ObjectFile, maps: readonly BpfMap[], ti
     const map = maps[i]!;
     const fields = parseValueFields(btf, def.btfValueTypeId, def.valueSize);
     if (fields !== undefined && checkBtfFields(map.spec, fields) !== 0) return;
-    timers.addMap(map, fields?.timerOff ?? -1);
+    timers.addMap(map, fields);
   });
 }

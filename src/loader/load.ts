@@ -103,6 +103,8 @@ export class LoadedObject {
     private readonly timers: BpfTimers,
     /** Paths of the maps pinned by name under LoadOptions.pinRoot. */
     readonly pinPaths: ReadonlyMap<string, string> = new Map(),
+    /** Programs that call a helper xdpsim cannot run, and why: refused when chosen to run. */
+    private readonly unsimulated: ReadonlyMap<XdpProgram, string> = new Map(),
   ) {}
 
   /**
@@ -117,13 +119,18 @@ export class LoadedObject {
 
   /** A program by function name or by section (first in file order), as iproute2 selects; without either, the only one. */
   program(selector: ProgramSelector = {}): XdpProgram {
+    let chosen: XdpProgram;
     if (selector.program === undefined && selector.section === undefined) {
       if (this.programs.length !== 1) {
         throw new LoadError(`object has ${this.programs.length} programs; name one by section or by program`);
       }
-      return this.programs[0]!;
+      chosen = this.programs[0]!;
+    } else {
+      chosen = this.programs[this.object.programs.indexOf(selectProgram(this.object, selector))]!;
     }
-    return this.programs[this.object.programs.indexOf(selectProgram(this.object, selector))]!;
+    const why = this.unsimulated.get(chosen);
+    if (why !== undefined) throw new ProgramLoadError(chosen.name, why);
+    return chosen;
   }
 
   /** The object's simulated clocks (see SimClock). */
@@ -247,6 +254,7 @@ function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
   const helpers = xdpHelpers(runtime, () => programInsns);
   const gpl = isGplCompatible(object.license);
 
+  const unsimulated = new Map<XdpProgram, string>();
   const programs = object.programs.map((prog) => {
     checkCoreRelocations(prog);
     const insns = decodeProgram(prog);
@@ -263,11 +271,14 @@ function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
     }
     relocate(prog, insns, maps);
     programInsns.push(insns);
-    refuseUnsimulated(prog, insns);
     const vm = new Interpreter(insns, memory, helpers, tops, { budget: options.budget });
-    return new XdpProgram(prog, vm, runtime, buff, ctx.start);
+    const program = new XdpProgram(prog, vm, runtime, buff, ctx.start);
+    const why = unsimulatedCall(prog, insns);
+    if (why !== undefined) unsimulated.set(program, why);
+    return program;
   });
-  return new LoadedObject(object, new Map(object.maps.map((d, i) => [d.name, maps[i]!])), programs, memory, timers, pinPaths);
+  const mapsByName = new Map(object.maps.map((d, i) => [d.name, maps[i]!]));
+  return new LoadedObject(object, mapsByName, programs, memory, timers, pinPaths, unsimulated);
 }
 
 /**
@@ -297,20 +308,20 @@ function decodeProgram(prog: BpfProgram): ReturnType<typeof decode> {
 }
 
 /**
- * Refuses calls the kernel would accept but xdpsim cannot run honestly (the
- * helper table says why), before anything runs: a program is loaded whole or
- * not at all, never run up to a helper it cannot answer.
+ * The first call the kernel would accept but xdpsim cannot run honestly (the
+ * helper table says why), or undefined. Such a program is refused when it is
+ * chosen to run, never run up to a helper it cannot answer. The rest of the
+ * object still loads: the limit is xdpsim's, not the kernel's, so it must not
+ * stop a program beside it (a tracing program in the same object, say).
  */
-function refuseUnsimulated(prog: BpfProgram, insns: InsnArray): void {
+function unsimulatedCall(prog: BpfProgram, insns: InsnArray): string | undefined {
   for (let i = 0; i < insns.length; i += insns.width(i)) {
     if (insns.code[i] !== BPF_CALL_OPCODE || insns.src[i] !== 0) continue;
     const impl = HELPER_PROTOS.get(insns.imm[i]!)?.impl;
     if (impl && 'unsimulated' in impl) {
       const id = insns.imm[i]!;
-      throw new ProgramLoadError(
-        prog.name,
-        `insn ${i}: xdpsim does not simulate ${helperName(id)}#${id}: ${impl.unsimulated}${whereInSource(prog, i)}`,
-      );
+      return `insn ${i}: xdpsim does not simulate ${helperName(id)}#${id}: ${impl.unsimulated}${whereInSource(prog, i)}`;
     }
   }
+  return undefined;
 }

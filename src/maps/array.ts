@@ -1,7 +1,7 @@
 import type { Region, RegionSpec } from '../vm/memory.js';
 import { nextArrayKey } from './array-keys.js';
 import { BpfMap } from './map.js';
-import type { TimerHolder } from './record.js';
+import { copyMapValue, hasSpinLock, type TimerHolder } from './record.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, roundUp8 } from './types.js';
 
 /**
@@ -64,16 +64,20 @@ export class ArrayMap extends BpfMap implements TimerHolder {
   }
 
   update(key: number, value: number, flags: number, cpu: number): number {
-    if ((flags & ~BPF_F_LOCK) > BPF_EXIST) return -EINVAL;
+    // User space updates a per-CPU array through bpf_percpu_array_update, which refuses any flag past BPF_EXIST.
+    const mode = this.percpu && cpu < 0 ? flags : flags & ~BPF_F_LOCK;
+    if (mode > BPF_EXIST) return -EINVAL;
     const i = this.index(key);
     if (i >= this.spec.maxEntries) return -E2BIG;
-    if ((flags & ~BPF_F_LOCK) === BPF_NOEXIST) return -EEXIST;
+    if (mode === BPF_NOEXIST) return -EEXIST;
+    if (flags & BPF_F_LOCK && !hasSpinLock(this.record)) return -EINVAL;
     const size = this.spec.valueSize;
     if (this.percpu && cpu < 0) {
-      for (let c = 0; c < this.cpus; c++) this.u8.copyWithin(this.slot(i, c), value + c * this.stride, value + c * this.stride + size);
+      for (let c = 0; c < this.cpus; c++) copyMapValue(this.u8, this.record, this.slot(i, c), value + c * this.stride, size);
     } else {
+      // Unlike a hash, an array frees the fields under BPF_F_LOCK too (array_map_update_elem).
       const slot = this.slot(i, Math.max(cpu, 0));
-      this.u8.copyWithin(slot, value, value + size);
+      copyMapValue(this.u8, this.record, slot, value, size);
       this.record?.freeFields(slot);
     }
     return 0;

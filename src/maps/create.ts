@@ -14,6 +14,8 @@ import { RingBufMap } from './ringbuf.js';
 import {
   BPF_F_ACCESS_MASK,
   BPF_F_INNER_MAP,
+  BPF_F_MMAPABLE,
+  BPF_F_NO_COMMON_LRU,
   BPF_F_NO_PREALLOC,
   BPF_F_NUMA_NODE,
   BPF_F_PRESERVE_ELEMS,
@@ -21,6 +23,7 @@ import {
   BPF_F_RDONLY_PROG,
   BPF_F_WRONLY,
   BPF_F_WRONLY_PROG,
+  BPF_F_ZERO_SEED,
   BPF_MAP_TYPE_ARRAY,
   BPF_MAP_TYPE_ARRAY_OF_MAPS,
   BPF_MAP_TYPE_CPUMAP,
@@ -71,6 +74,12 @@ const KEYED_TYPES: ReadonlySet<number> = new Set([
   BPF_MAP_TYPE_LPM_TRIE,
   BPF_MAP_TYPE_DEVMAP_HASH,
 ]);
+
+/** ARRAY_CREATE_FLAG_MASK: the flags array_map_alloc_check allows (each type then narrows them). */
+const ARRAY_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;
+
+/** HTAB_CREATE_FLAG_MASK: the flags htab_map_alloc_check allows. */
+const HTAB_CREATE_FLAG_MASK = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK | BPF_F_ZERO_SEED;
 
 const PERCPU_TYPES: ReadonlySet<number> = new Set([BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH]);
 
@@ -199,8 +208,12 @@ function allocating<T>(what: string, allocate: () => T): T {
 }
 
 /**
- * The kernel's checks for the map's type, in its order; returns how to
- * construct the map, which waits for the memory checks.
+ * The kernel's checks, in its order: map_create's own (bpf_get_file_flag),
+ * then the type's map_alloc_check and the checks of its map_alloc. Returns
+ * how to construct the map, which waits for the memory checks. The numa_node
+ * xdpsim assumes is 0, which map_create finds online. ZERO_SEED, which the
+ * kernel allows only with CAP_SYS_ADMIN, is allowed: xdpsim creates maps as
+ * root does.
  */
 function checkType(spec: MapSpec, cpus: number, limit: number, failWith: (errno: number, why: string) => never): () => BpfMap {
   const fail = (why: string): never => failWith(EINVAL, why);
@@ -208,82 +221,79 @@ function checkType(spec: MapSpec, cpus: number, limit: number, failWith: (errno:
     if (spec.flags & ~allowed) fail(`map_flags 0x${spec.flags.toString(16)} has flags this type does not take`);
   };
   const { type, keySize, valueSize, maxEntries } = spec;
-  if (maxEntries === 0) fail('max_entries must not be 0');
-  const perCpu = PERCPU_TYPES.has(type);
-  // array_map_alloc_check / htab_map_alloc_check: a per-CPU value must fit one percpu allocation unit.
-  if (perCpu && roundUp8(valueSize) > PCPU_MIN_UNIT_SIZE) {
-    failWith(E2BIG, `value_size ${valueSize} exceeds PCPU_MIN_UNIT_SIZE (${PCPU_MIN_UNIT_SIZE}) for a per-CPU map`);
-  }
+  // bpf_get_file_flag: the map's file cannot be both read-only and write-only for user space.
+  if (spec.flags & BPF_F_RDONLY && spec.flags & BPF_F_WRONLY) fail('BPF_F_RDONLY and BPF_F_WRONLY exclude each other');
   switch (type) {
     case BPF_MAP_TYPE_ARRAY:
     case BPF_MAP_TYPE_PERCPU_ARRAY:
-      if (keySize !== 4 || valueSize === 0) fail('key_size must be 4 and value_size non-zero');
-      if (valueSize > ARRAY_MAX_VALUE_SIZE) failWith(E2BIG, `value_size ${valueSize} exceeds INT_MAX`);
+      arrayAllocCheck(spec, failWith);
       return () => new ArrayMap(spec, cpus, type === BPF_MAP_TYPE_PERCPU_ARRAY);
     case BPF_MAP_TYPE_HASH:
     case BPF_MAP_TYPE_PERCPU_HASH:
     case BPF_MAP_TYPE_LRU_HASH:
     case BPF_MAP_TYPE_LRU_PERCPU_HASH: {
-      if (keySize === 0 || valueSize === 0) fail('key_size and value_size must be non-zero');
+      htabAllocCheck(spec, failWith);
       const lru = type === BPF_MAP_TYPE_LRU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH;
-      if (lru && spec.flags & BPF_F_NO_PREALLOC) fail('LRU maps are always preallocated (BPF_F_NO_PREALLOC)');
-      checkHashSizes(spec, failWith);
       return () => new HashMap(spec, cpus, type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH, lru);
     }
     case BPF_MAP_TYPE_LPM_TRIE:
-      if (!(spec.flags & BPF_F_NO_PREALLOC)) fail('LPM tries need BPF_F_NO_PREALLOC');
+      if (maxEntries === 0 || !(spec.flags & BPF_F_NO_PREALLOC)) fail('max_entries must not be 0, and LPM tries need BPF_F_NO_PREALLOC');
       if (keySize < 5 || keySize > 260 || valueSize === 0 || valueSize > LPM_VAL_SIZE_MAX) {
         fail(`key_size must be 5..260 and value_size 1..${LPM_VAL_SIZE_MAX}`);
       }
       return () => new LpmTrieMap(spec, cpus);
     case BPF_MAP_TYPE_PROG_ARRAY:
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
-    case BPF_MAP_TYPE_ARRAY_OF_MAPS: {
+    case BPF_MAP_TYPE_ARRAY_OF_MAPS:
       // fd_array_map_alloc_check, then array_map_alloc_check.
       if (valueSize !== 4) fail('value_size must be 4 (an fd)');
-      if (keySize !== 4) fail('key_size must be 4');
       if (spec.flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) fail('BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG are not supported on fd arrays');
-      onlyFlags(BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK | (type === BPF_MAP_TYPE_PERF_EVENT_ARRAY ? BPF_F_PRESERVE_ELEMS : 0));
+      arrayAllocCheck(spec, failWith);
       if (type === BPF_MAP_TYPE_PROG_ARRAY) return () => new ProgArrayMap(spec, cpus);
       if (type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) return () => new PerfEventArrayMap(spec, cpus);
       checkInnerTemplate(spec, cpus, limit, failWith);
       return () => new ArrayOfMapsMap(spec, cpus);
-    }
     case BPF_MAP_TYPE_HASH_OF_MAPS:
-      if (keySize === 0 || valueSize !== 4) fail('key_size must be non-zero and value_size 4 (an fd)');
-      checkHashSizes(spec, failWith);
+      // fd_htab_map_alloc_check, then htab_map_alloc_check.
+      if (valueSize !== 4) fail('value_size must be 4 (an fd)');
+      htabAllocCheck(spec, failWith);
       checkInnerTemplate(spec, cpus, limit, failWith);
       return () => new HashOfMapsMap(spec, cpus);
     case BPF_MAP_TYPE_DEVMAP:
     case BPF_MAP_TYPE_DEVMAP_HASH: {
-      if (keySize !== 4 || (valueSize !== 4 && valueSize !== 8)) fail('key_size must be 4 and value_size 4 or 8 (struct bpf_devmap_val)');
+      if (maxEntries === 0 || keySize !== 4 || (valueSize !== 4 && valueSize !== 8)) {
+        fail('max_entries must not be 0, key_size must be 4 and value_size 4 or 8 (struct bpf_devmap_val)');
+      }
       onlyFlags(BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY);
       if (type === BPF_MAP_TYPE_DEVMAP_HASH && maxEntries > DEVMAP_HASH_MAX_ENTRIES) fail(`max_entries ${maxEntries} exceeds 2^31`);
       const forced = { ...spec, flags: spec.flags | forcedFlags(type) };
       return type === BPF_MAP_TYPE_DEVMAP ? () => new DevMap(forced, cpus) : () => new DevMapHash(forced, cpus);
     }
     case BPF_MAP_TYPE_CPUMAP: {
-      if (keySize !== 4 || (valueSize !== 4 && valueSize !== 8)) fail('key_size must be 4 and value_size 4 or 8 (struct bpf_cpumap_val)');
+      if (maxEntries === 0 || keySize !== 4 || (valueSize !== 4 && valueSize !== 8)) {
+        fail('max_entries must not be 0, key_size must be 4 and value_size 4 or 8 (struct bpf_cpumap_val)');
+      }
       onlyFlags(BPF_F_NUMA_NODE);
       const nrCpus = kernelNrCpus();
       if (maxEntries > nrCpus) failWith(E2BIG, `max_entries ${maxEntries} exceeds NR_CPUS (${nrCpus})`);
       return () => new CpuMap(spec, cpus);
     }
     case BPF_MAP_TYPE_XSKMAP:
-      if (keySize !== 4 || valueSize !== 4) fail('key_size and value_size must be 4');
+      if (maxEntries === 0 || keySize !== 4 || valueSize !== 4) fail('max_entries must not be 0, key_size and value_size must be 4');
       onlyFlags(BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY);
       return () => new XskMap(spec, cpus);
     case BPF_MAP_TYPE_QUEUE:
     case BPF_MAP_TYPE_STACK:
-      if (keySize !== 0 || valueSize === 0) fail('key_size must be 0 and value_size non-zero');
+      if (maxEntries === 0 || keySize !== 0 || valueSize === 0) fail('max_entries must not be 0, key_size must be 0 and value_size non-zero');
       onlyFlags(BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK);
+      if (!flagsAccessOk(spec.flags)) fail('BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG exclude each other');
       if (valueSize > KMALLOC_MAX_SIZE) failWith(E2BIG, `value_size ${valueSize} exceeds KMALLOC_MAX_SIZE (${KMALLOC_MAX_SIZE})`);
       return () => new QueueStackMap(spec, cpus, type === BPF_MAP_TYPE_STACK);
     case BPF_MAP_TYPE_RINGBUF:
       if (keySize !== 0 || valueSize !== 0) fail('key_size and value_size must be 0');
       onlyFlags(BPF_F_NUMA_NODE);
-      // Ring sizes are counted in the kernel's pages.
-      if ((maxEntries & (maxEntries - 1)) !== 0 || maxEntries % PAGE_SIZE !== 0) {
+      // Ring sizes are counted in the kernel's pages; 0 is no power of 2.
+      if (maxEntries === 0 || (maxEntries & (maxEntries - 1)) !== 0 || maxEntries % PAGE_SIZE !== 0) {
         fail(`max_entries ${maxEntries} must be a power of 2 and a multiple of the page size (${PAGE_SIZE})`);
       }
       return () => new RingBufMap(spec, cpus);
@@ -294,13 +304,58 @@ function checkType(spec: MapSpec, cpus: number, limit: number, failWith: (errno:
   }
 }
 
-/** htab_map_alloc_check's and htab_map_alloc's size limits, shared by every hash map type (E2BIG). */
-function checkHashSizes(spec: MapSpec, failWith: (errno: number, why: string) => never): void {
+/** bpf_map_flags_access_ok: programs may not be refused both reading and writing. */
+function flagsAccessOk(flags: number): boolean {
+  return (flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) !== (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);
+}
+
+/** array_map_alloc_check, for arrays, per-CPU arrays and (after their own checks) fd arrays. */
+function arrayAllocCheck(spec: MapSpec, failWith: (errno: number, why: string) => never): void {
+  const { type, flags, valueSize } = spec;
+  const percpu = type === BPF_MAP_TYPE_PERCPU_ARRAY;
+  if (spec.maxEntries === 0 || spec.keySize !== 4 || valueSize === 0) {
+    failWith(EINVAL, 'max_entries must not be 0, key_size must be 4 and value_size non-zero');
+  }
+  if (flags & ~ARRAY_CREATE_FLAG_MASK) failWith(EINVAL, `map_flags 0x${flags.toString(16)} has flags an array does not take`);
+  if (!flagsAccessOk(flags)) failWith(EINVAL, 'BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG exclude each other');
+  // Per-CPU values are spread over every CPU's memory, not one node's.
+  if (percpu && flags & BPF_F_NUMA_NODE) failWith(EINVAL, 'a per-CPU array cannot be placed on a NUMA node');
+  if (type !== BPF_MAP_TYPE_ARRAY && flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP)) {
+    failWith(EINVAL, 'BPF_F_MMAPABLE and BPF_F_INNER_MAP are for plain arrays only');
+  }
+  if (type !== BPF_MAP_TYPE_PERF_EVENT_ARRAY && flags & BPF_F_PRESERVE_ELEMS) failWith(EINVAL, 'BPF_F_PRESERVE_ELEMS is for perf event arrays only');
+  if (valueSize > ARRAY_MAX_VALUE_SIZE) failWith(E2BIG, `value_size ${valueSize} exceeds INT_MAX`);
+  if (percpu) checkPercpuValue(valueSize, failWith);
+}
+
+/** htab_map_alloc_check, for every hash map type (after fd_htab_map_alloc_check for a hash of maps), with htab_map_alloc's bound on max_entries. */
+function htabAllocCheck(spec: MapSpec, failWith: (errno: number, why: string) => never): void {
+  const { type, flags } = spec;
+  const percpu = type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH;
+  const lru = type === BPF_MAP_TYPE_LRU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH;
+  if (flags & ~HTAB_CREATE_FLAG_MASK) failWith(EINVAL, `map_flags 0x${flags.toString(16)} has flags a hash map does not take`);
+  if (!flagsAccessOk(flags)) failWith(EINVAL, 'BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG exclude each other');
+  if (!lru && flags & BPF_F_NO_COMMON_LRU) failWith(EINVAL, 'BPF_F_NO_COMMON_LRU is for LRU hashes only');
+  // An LRU hash evicts from its preallocated elements; the kernel has no other kind.
+  if (lru && flags & BPF_F_NO_PREALLOC) failWith(ENOTSUPP, 'LRU maps are always preallocated (BPF_F_NO_PREALLOC)');
+  // Per-CPU values, and per-CPU LRU lists, are spread over every CPU's memory, not one node's.
+  if (flags & BPF_F_NUMA_NODE && (percpu || flags & BPF_F_NO_COMMON_LRU)) {
+    failWith(EINVAL, 'a per-CPU hash or per-CPU LRU lists cannot be placed on a NUMA node');
+  }
+  if (spec.maxEntries === 0 || spec.keySize === 0 || spec.valueSize === 0) failWith(EINVAL, 'max_entries, key_size and value_size must be non-zero');
   if (spec.keySize + spec.valueSize >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) {
     failWith(E2BIG, `key_size + value_size must be below ${KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE} (KMALLOC_MAX_SIZE less an element's header)`);
   }
+  if (percpu) checkPercpuValue(spec.valueSize, failWith);
   if (spec.maxEntries > HTAB_MAX_ENTRIES) {
     failWith(E2BIG, `max_entries ${spec.maxEntries} needs more than U32_MAX / ${HTAB_BUCKET_SIZE} buckets (at most ${HTAB_MAX_ENTRIES} entries)`);
+  }
+}
+
+/** The last check of array_map_alloc_check and htab_map_alloc_check: a per-CPU value must fit one percpu allocation unit (E2BIG). */
+function checkPercpuValue(valueSize: number, failWith: (errno: number, why: string) => never): void {
+  if (roundUp8(valueSize) > PCPU_MIN_UNIT_SIZE) {
+    failWith(E2BIG, `value_size ${valueSize} exceeds PCPU_MIN_UNIT_SIZE (${PCPU_MIN_UNIT_SIZE}) for a per-CPU map`);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Region, RegionSpec } from '../vm/memory.js';
 import { HashTable } from './hashtab.js';
 import { BpfMap } from './map.js';
-import type { TimerHolder } from './record.js';
+import { copyMapValue, hasSpinLock, type TimerHolder } from './record.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, ENOENT, roundUp8, type MapSpec } from './types.js';
 
 /**
@@ -76,10 +76,18 @@ export class HashMap extends BpfMap implements TimerHolder {
   }
 
   update(key: number, value: number, flags: number, cpu: number): number {
-    const mode = flags & ~BPF_F_LOCK;
+    // Only a plain hash takes BPF_F_LOCK: the LRU and per-CPU updates refuse any flag past BPF_EXIST.
+    const mode = this.lru || this.percpu ? flags : flags & ~BPF_F_LOCK;
     if (mode > BPF_EXIST) return -EINVAL;
+    const locked = (flags & BPF_F_LOCK) !== 0;
+    if (locked && !hasSpinLock(this.record)) return -EINVAL;
     let entry = this.table.find(key);
     if (entry >= 0 && mode === BPF_NOEXIST) return -EEXIST;
+    if (entry >= 0 && locked) {
+      // The kernel copies into the element in place under its spin lock: the element, with its timer, stays.
+      copyMapValue(this.u8, this.record, this.valueAt(entry, 0), value, this.spec.valueSize);
+      return 0;
+    }
     if (entry < 0) {
       if (mode === BPF_EXIST) return -ENOENT;
       if (this.table.count >= this.spec.maxEntries) {
@@ -95,11 +103,9 @@ export class HashMap extends BpfMap implements TimerHolder {
     }
     const size = this.spec.valueSize;
     if (this.percpu && cpu < 0) {
-      for (let c = 0; c < this.cpus; c++) {
-        this.u8.copyWithin(this.valueAt(entry, c), value + c * this.stride, value + c * this.stride + size);
-      }
+      for (let c = 0; c < this.cpus; c++) copyMapValue(this.u8, this.record, this.valueAt(entry, c), value + c * this.stride, size);
     } else {
-      this.u8.copyWithin(this.valueAt(entry, Math.max(cpu, 0)), value, value + size);
+      copyMapValue(this.u8, this.record, this.valueAt(entry, Math.max(cpu, 0)), value, size);
       // The kernel links a new element and frees the old one's fields; in place, that is freeing them here.
       this.record?.freeFields(this.valueAt(entry, 0));
     }

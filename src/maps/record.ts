@@ -1,4 +1,4 @@
-import type { BtfFields } from '../btf/fields.js';
+import { BPF_SPIN_LOCK_SIZE, BPF_TIMER_SIZE, type BtfFields } from '../btf/fields.js';
 import {
   BPF_F_RDONLY_PROG,
   BPF_F_WRONLY_PROG,
@@ -10,18 +10,56 @@ import {
   type MapSpec,
 } from './types.js';
 
+
 /**
- * What a map must do for the special fields of its values (the kernel's
- * `struct btf_record`): today the bpf_timer, whose state lives beside the
- * map and whose 16 bytes stay zero, as user space reads them from the
- * kernel. Whenever an element's value is written or the element goes, the
- * map calls `freeFields` on it, where the kernel calls bpf_obj_free_fields.
+ * The special fields of a map's values (the kernel's `struct btf_record`):
+ * the bpf_spin_lock, and the bpf_timer, whose state lives beside the map and
+ * whose 16 bytes stay zero, as user space reads them from the kernel.
+ * Writing a value copies around them (copyMapValue); whenever an element's
+ * value is replaced or the element goes, the map calls `freeFields` on it,
+ * where the kernel calls bpf_obj_free_fields.
  */
 export interface BtfRecord {
-  /** Offset of the struct bpf_timer in each value. */
+  /** Offset of the struct bpf_spin_lock in each value, -1 when there is none. */
+  readonly spinLockOff: number;
+  /** Offset of the struct bpf_timer in each value, -1 when there is none. */
   readonly timerOff: number;
-  /** Cancels and frees the timer of the value at `value` and zeroes its field. */
+  /** [offset, size] of each special field, by offset (the kernel's field_offs). */
+  readonly fieldOffs: ReadonlyArray<readonly [number, number]>;
+  /** Cancels and frees the timer of the value at `value`, if it has one, and zeroes its field. */
   freeFields(value: number): void;
+}
+
+/** The record of values with `fields`; `freeTimer` frees the timer whose field is at the address it gets. */
+export function btfRecord(fields: BtfFields, freeTimer: (field: number) => void): BtfRecord {
+  const { spinLockOff, timerOff } = fields;
+  const fieldOffs: Array<[number, number]> = [];
+  if (spinLockOff >= 0) fieldOffs.push([spinLockOff, BPF_SPIN_LOCK_SIZE]);
+  if (timerOff >= 0) fieldOffs.push([timerOff, BPF_TIMER_SIZE]);
+  fieldOffs.sort((a, b) => a[0] - b[0]);
+  // A spin lock holds nothing to free: an unlocked lock is just its zero word.
+  const freeFields = timerOff < 0 ? () => {} : (value: number) => freeTimer(value + timerOff);
+  return { spinLockOff, timerOff, fieldOffs, freeFields };
+}
+
+/**
+ * copy_map_value (and copy_map_value_locked, whose lock changes nothing where
+ * one program runs at a time): copies the `size` bytes of a value from `src`
+ * to `dst` but for its special fields, which belong to the element, not to
+ * what is written into it.
+ */
+export function copyMapValue(u8: Uint8Array, record: BtfRecord | undefined, dst: number, src: number, size: number): void {
+  let done = 0;
+  for (const [off, len] of record?.fieldOffs ?? []) {
+    u8.copyWithin(dst + done, src + done, src + off);
+    done = off + len;
+  }
+  u8.copyWithin(dst + done, src + done, src + size);
+}
+
+/** Whether values with `record` hold a bpf_spin_lock, which BPF_F_LOCK updates need (else -EINVAL). */
+export function hasSpinLock(record: BtfRecord | undefined): boolean {
+  return record !== undefined && record.spinLockOff >= 0;
 }
 
 /**

@@ -67,6 +67,8 @@ export const BPF_F_NO_COMMON_LRU = 1 << 1;
 export const BPF_F_NUMA_NODE = 1 << 2;
 export const BPF_F_RDONLY = 1 << 3;
 export const BPF_F_WRONLY = 1 << 4;
+/** Hash maps: hash with seed 0 rather than a random one, for tests (root only). */
+export const BPF_F_ZERO_SEED = 1 << 6;
 export const BPF_F_RDONLY_PROG = 1 << 7;
 export const BPF_F_WRONLY_PROG = 1 << 8;
 export const BPF_F_MMAPABLE = 1 << 10;

@@ -67,6 +67,8 @@ export class XdpProgram {
     // Timers that came due since the last run fire first, as the timer softirq runs between packets.
     const timers = this.runtime.timers;
     if (timers.queued !== 0) timers.runDue();
+    // Callbacks this run gives bpf_timer_set_callback are this program's functions, named by its C lines.
+    timers.program = this.info;
     this.buff.load(frame, ifindex, queue);
     this.runtime.cpu = cpu;
     this.runtime.ifindex = ifindex;

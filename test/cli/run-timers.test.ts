@@ -1,7 +1,8 @@
 // `xdpsim run` drives simulated time from the capture: each packet runs at
 // its timestamp, bpf_timers fire as the timestamps pass their expiry, the
-// ones the last packet left due fire before the maps are dumped, and the
-// ones still armed after it are cancelled and counted in the summary.
+// ones the last packet left due fire before the maps are dumped, the ones
+// still armed after it are cancelled and counted in the summary, and a
+// callback's fault is reported on the line of the packet it came before.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { runCli } from '../support/cli.js';
 import { ARRAY, CLOCK_MONOTONIC, elem, frame, OP } from '../helpers/timer-frames.js';
 
 const TIMERS = resolve(import.meta.dirname, '../fixtures/objects/timers.bpf.o');
+const FAULT = resolve(import.meta.dirname, '../fixtures/refused/timer_fault.bpf.o');
 const work = mkdtempSync(join(tmpdir(), 'xdpsim-run-timers-'));
 const BASE = 1_700_000_000;
 const MS = 1_000_000;
@@ -60,7 +62,23 @@ describe('xdpsim run and bpf_timer', () => {
   it('says how many timers were still armed after the last packet', async () => {
     const r = await runCli(['run', TIMERS, '--program', 'xdp_timers', '--pcap', pcap, '--jsonl', join(work, 'out.jsonl')]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^xdp_timers: 15 packets from .*\n {2}PASS +15\n {2}1 bpf_timer still armed after the last packet, cancelled\n/);
+    expect(r.stdout).toMatch(
+      /^xdp_timers: 15 packets from .*\n {2}PASS +15\n {2}1 bpf_timer still armed after the last packet, cancelled \(xdpsim cannot keep timers past its process\)\n/,
+    );
     expect(readFileSync(join(work, 'out.jsonl'), 'utf8').split('\n')).toHaveLength(17);
+  });
+
+  it("reports a callback's fault as the fault of the packet it came due before, and runs on", async () => {
+    // Each packet arms a timer 1 ms ahead whose callback returns 1.
+    const faulty = join(work, 'fault.pcap');
+    const packet = new Uint8Array(64);
+    writeFileSync(faulty, writePcap([at(0, packet), at(2 * MS, packet), at(2 * MS, packet)], { nanosecond: true }));
+    const r = await runCli(['run', FAULT, '--pcap', faulty, '--jsonl', '-']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.verdict ?? l.err)).toEqual([2, 'fault', 2, undefined]);
+    expect(lines[1]!.reason).toMatch(/returned 1: At async callback return the register R0 has smin=1 smax=1 should have been in \[0, 0\] \(timer_fault\.bpf\.c:\d+: /);
+    expect(lines[3]).toHaveProperty('maps.faulty');
   });
 });

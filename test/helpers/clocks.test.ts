@@ -3,7 +3,7 @@
 // today), and stands where CLOCK_MONOTONIC plus the host's offsets puts it;
 // on the simulated clock, each clock is CLOCK_MONOTONIC plus its offset.
 import { describe, expect, it } from 'vitest';
-import { CLOCK_REALTIME } from '../../src/helpers/clock.js';
+import { CLOCK_REALTIME, ClockConfigError } from '../../src/helpers/clock.js';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
 import { runFrame } from '../../src/xdp/testrun.js';
 import { runInKernel } from '../oracle/kernel.js';
@@ -78,5 +78,7 @@ describe('bpf_ktime_get_tai_ns', () => {
     obj.advanceTo(t0 + SECOND);
     expect(ours(obj, 2)[1]).toEqual({ mono: t0 + SECOND, tai: r0 + 38n * SECOND, taiAgain: r0 + 38n * SECOND, boot: t0 + SECOND, monoAfter: t0 + SECOND });
     expect(obj.clock.read(CLOCK_REALTIME)).toBe(r0 + SECOND);
+    // A TAI offset is whole seconds: anything else is the user's mistake, not xdpsim's.
+    expect(() => obj.clock.setTaiOffset(1.5)).toThrow(ClockConfigError);
   });
 });

@@ -18,7 +18,7 @@ import {
   sendSignal,
   type CurrentTask,
 } from '../../src/helpers/current-task.js';
-import { LoadError } from '../../src/loader/errors.js';
+import { TaskConfigError } from '../../src/helpers/current-task.js';
 import { loadObject } from '../../src/loader/load.js';
 import { skipBecause } from '../support/skip.js';
 import { skipWithoutKernel } from '../oracle/support.js';
@@ -169,7 +169,7 @@ describe('the current task', () => {
 
   it('refuses a task description it cannot use, at load', () => {
     const load = (current: Partial<CurrentTask>) => () => loadObject(OBJ, { current: { ...WEB_WORKER, ...current } as CurrentTask });
-    expect(load({ comm: 'a name of sixteen' })).toThrow(LoadError);
+    expect(load({ comm: 'a name of sixteen' })).toThrow(TaskConfigError);
     expect(load({ comm: 'a name of sixteen' })).toThrow(/comm must be at most 15/);
     expect(load({ pid: -1 })).toThrow(/pid must be an integer/);
     expect(load({ cgroups: [] })).toThrow(/cgroups must list the root cgroup/);

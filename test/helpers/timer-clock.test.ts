@@ -1,10 +1,13 @@
+import { resolve } from 'node:path';
 // bpf_timer on the simulated clock, where the kernel cannot answer (when a
 // callback runs): callbacks fire exactly when simulated time reaches their
-// expiry, never earlier, earliest first; they re-arm; deleting, overwriting
-// or evicting an element, or user space letting go of the maps, cancels its
-// timer; timers on CLOCK_REALTIME follow it when it is set.
+// expiry, never earlier, earliest first; they re-arm, a jiffy apart at the
+// soonest; deleting, overwriting or evicting an element, or user space
+// letting go of the maps, cancels its timer; timers on CLOCK_REALTIME run on
+// CLOCK_MONOTONIC; a callback's fault names its C line.
 import { describe, expect, it } from 'vitest';
 import { CLOCK_REALTIME as REALTIME } from '../../src/helpers/clock.js';
+import { NSEC_PER_JIFFY } from '../../src/helpers/time.js';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
 import { runFrame } from '../../src/xdp/testrun.js';
 import { fixture } from './agreement.js';
@@ -23,6 +26,9 @@ import {
   objResults,
   OP,
 } from './timer-frames.js';
+
+/** Objects the kernel refuses (a callback returning 1), which test/elf/kernel.test.ts leaves alone. */
+const REFUSED_DIR = resolve(import.meta.dirname, '../fixtures/refused');
 
 const T0 = 10_000_000_000n;
 const SECOND = 1_000_000_000n;
@@ -75,19 +81,38 @@ describe('bpf_timer on the simulated clock', () => {
 
   it('lets a callback re-arm its timer, period after period, within one advance', () => {
     const { obj, run } = loaded();
-    run([frame(OP.REARM, ARRAY, 0, 5n, 100n), ...arm(ARRAY, 0, 100n)]);
-    obj.advanceTo(T0 + 350n);
-    expect(elemOf(obj, ARRAY, 0)).toMatchObject({ fired: 3n, at: T0 + 300n, startResult: 0n });
-    obj.advanceTo(T0 + 10_000n);
-    expect(elemOf(obj, ARRAY, 0)).toMatchObject({ fired: 6n, at: T0 + 600n });
+    const period = 5n * NSEC_PER_JIFFY;
+    run([frame(OP.REARM, ARRAY, 0, 5n, period), ...arm(ARRAY, 0, period)]);
+    obj.advanceTo(T0 + 3n * period + 1n);
+    expect(elemOf(obj, ARRAY, 0)).toMatchObject({ fired: 3n, at: T0 + 3n * period, startResult: 0n });
+    obj.advanceTo(T0 + SECOND);
+    expect(elemOf(obj, ARRAY, 0)).toMatchObject({ fired: 6n, at: T0 + 6n * period });
     expect(obj.pendingTimers).toBe(0);
   });
 
-  it('runs a callback re-arming with 0 ns again 1 ns later, not for ever at one instant', () => {
+  it('runs a timer a callback re-arms sooner than a jiffy on in the next expiry pass, a jiffy later', () => {
     const { obj, run } = loaded();
-    run([frame(OP.REARM, ARRAY, 0, 3n, 0n), ...arm(ARRAY, 0, 0n)]);
+    run([frame(OP.REARM, ARRAY, 0, 3n, 0n), ...arm(ARRAY, 0, 0n), frame(OP.REARM, ARRAY, 1, 3n, 100n), ...arm(ARRAY, 1, 100n)]);
     obj.advanceTo(T0 + SECOND);
-    expect(elemOf(obj, ARRAY, 0)).toMatchObject({ fired: 4n, at: T0 + 3n });
+    expect(elemOf(obj, ARRAY, 0)).toMatchObject({ fired: 4n, at: T0 + 3n * NSEC_PER_JIFFY });
+    expect(elemOf(obj, ARRAY, 1)).toMatchObject({ fired: 4n, at: T0 + 100n + 3n * NSEC_PER_JIFFY });
+  });
+
+  it('gets through a second of a callback re-arming every nanosecond, one pass a jiffy', () => {
+    const { obj, run } = loaded();
+    run([frame(OP.REARM, ARRAY, 0, 0xffffffffn, 1n), ...arm(ARRAY, 0, 0n)]);
+    obj.advanceTo(T0 + SECOND);
+    const passes = SECOND / NSEC_PER_JIFFY + 1n;
+    expect(elemOf(obj, ARRAY, 0)).toMatchObject({ fired: passes, at: T0 + SECOND });
+    expect(obj.pendingTimers).toBe(1);
+  });
+
+  it('fires timers independent of each other at their own expiries, less than a jiffy apart', () => {
+    const { obj, run } = loaded();
+    run([frame(OP.REARM, ARRAY, 0, 1n, 0n), ...arm(ARRAY, 0, 10n), ...arm(ARRAY, 1, 20n)]);
+    obj.advanceTo(T0 + SECOND);
+    expect(elemOf(obj, ARRAY, 1)).toMatchObject({ fired: 1n, at: T0 + 20n });
+    expect(elemOf(obj, ARRAY, 0)).toMatchObject({ fired: 2n, at: T0 + 10n + NSEC_PER_JIFFY });
   });
 
   it('fires a 0 ns timer before the next packet, without any advance', () => {
@@ -133,17 +158,23 @@ describe('bpf_timer on the simulated clock', () => {
     expect(elemOf(obj, ARRAY, 0)?.fired).toBe(0n);
   });
 
-  it('fires a CLOCK_REALTIME timer at its realtime, also after the clock is set', () => {
+  it('runs a CLOCK_REALTIME timer on CLOCK_MONOTONIC, its absolute expiry included, whatever the time is set to', () => {
     const { obj, run } = loaded();
     const r0 = 1_700_000_000n * SECOND;
     obj.clock.setRealtime(r0);
-    run([...arm(ARRAY, 0, r0 + 1000n, BPF_F_TIMER_ABS, CLOCK_REALTIME), ...arm(ARRAY, 1, r0 + 60n * SECOND, BPF_F_TIMER_ABS, CLOCK_REALTIME)]);
-    obj.advanceTo(T0 + 1000n);
-    expect(elemOf(obj, ARRAY, 0)).toMatchObject({ fired: 1n, at: T0 + 1000n });
-    // Setting CLOCK_REALTIME a minute on brings the second timer's expiry to now.
+    run([
+      ...arm(ARRAY, 0, T0 + 1000n, BPF_F_TIMER_ABS, CLOCK_REALTIME),
+      ...arm(ARRAY, 1, r0 + 1000n, BPF_F_TIMER_ABS, CLOCK_REALTIME),
+      ...arm(ARRAY, 2, 2000n, 0n, CLOCK_REALTIME),
+    ]);
+    // Setting CLOCK_REALTIME a minute on moves none of them.
     obj.clock.setRealtime(obj.clock.read(REALTIME) + 60n * SECOND);
-    obj.advanceTo(T0 + 1001n);
-    expect(elemOf(obj, ARRAY, 1)).toMatchObject({ fired: 1n, at: T0 + 1000n });
+    obj.advanceTo(T0 + 1999n);
+    expect([0, 1, 2].map((k) => elemOf(obj, ARRAY, k))).toMatchObject([{ fired: 1n, at: T0 + 1000n }, { fired: 0n }, { fired: 0n }]);
+    obj.advanceTo(T0 + 2000n);
+    expect(elemOf(obj, ARRAY, 2)).toMatchObject({ fired: 1n, at: T0 + 2000n });
+    // The realtime expiry read as CLOCK_MONOTONIC lies decades on.
+    expect(obj.pendingTimers).toBe(1);
   });
 
   it('reads nsecs as the kernel reads a ktime: a relative one that overflows never comes, a negative absolute one is past', () => {
@@ -152,6 +183,9 @@ describe('bpf_timer on the simulated clock', () => {
     obj.advanceTo(T0 + 1n);
     expect([0, 1, 2].map((k) => elemOf(obj, ARRAY, k)?.fired)).toEqual([0n, 0n, 1n]);
     obj.advanceTo(9_000_000_000n * SECOND);
+    expect(obj.pendingTimers).toBe(2);
+    // They expire at KTIME_MAX, which the clock never reaches.
+    obj.advanceTo(2n ** 63n - 1n);
     expect(obj.pendingTimers).toBe(2);
   });
 
@@ -167,5 +201,30 @@ describe('bpf_timer on the simulated clock', () => {
     runFrame(program, 5, frame(OP.READ, ARRAY, 0));
     expect(elemOf(obj, ARRAY, 0)).toMatchObject({ fired: 1n, at: 5100n });
     expect(obj.clock.isHeld).toBe(false);
+  });
+});
+
+describe('a fault in a timer callback', () => {
+  // timer_fault.bpf.c arms a timer 1 ms ahead whose callback returns 1.
+  const RETURNS_1 = new RegExp(
+    String.raw`the callback of a timer in map 'faulty' returned 1: At async callback return the register R0 has smin=1 smax=1 should have been in \[0, 0\] ` +
+      String.raw`\(timer_fault\.bpf\.c:\d+: bpf_timer_set_callback\(&e->t, bad_return\);\)$`,
+  );
+
+  it("says what the verifier would have said, at the program's C line", () => {
+    const obj = loadObject(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { now: () => 0n });
+    obj.advanceTo(T0);
+    const program = obj.program({ program: 'xdp_timer_fault' });
+    expect(runFrame(program, 0, frame(OP.READ, ARRAY, 0))).toMatchObject({ verdict: 2 });
+    expect(() => obj.advanceTo(T0 + SECOND)).toThrow(RETURNS_1);
+  });
+
+  it('is the fault of the packet it came due before', () => {
+    let now = 0n;
+    const obj = loadObject(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { now: () => now });
+    const program = obj.program({ program: 'xdp_timer_fault' });
+    expect(runFrame(program, 0, frame(OP.READ, ARRAY, 0))).toMatchObject({ verdict: 2 });
+    now += SECOND;
+    expect(runFrame(program, 1, frame(OP.READ, ARRAY, 0))).toEqual({ i: 1, err: 'fault', reason: expect.stringMatching(RETURNS_1) });
   });
 });

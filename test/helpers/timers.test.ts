@@ -2,14 +2,16 @@
 // program, a 0 ns timer whose callback has run before the next test run
 // (the kernel's softirq runs between two BPF_PROG_TEST_RUN calls, and so do
 // xdpsim's due timers), callbacks re-arming and cancelling themselves,
-// elements deleted and overwritten under their timers, and the verifier's
-// refusals, which xdpsim makes at the call.
+// CLOCK_REALTIME timers running on CLOCK_MONOTONIC, elements deleted and
+// overwritten under their timers, and the verifier's refusals, which xdpsim
+// makes at the call.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadObject } from '../../src/loader/load.js';
+import { NSEC_PER_JIFFY } from '../../src/helpers/time.js';
+import { loadObject, type LoadOptions } from '../../src/loader/load.js';
 import { runFrame } from '../../src/xdp/testrun.js';
 import { KernelOracleError, runInKernel } from '../oracle/kernel.js';
 import { skipWithoutKernel } from '../oracle/support.js';
@@ -35,15 +37,18 @@ import {
   results,
 } from './timer-frames.js';
 
+/** Objects the kernel refuses (a callback returning 1), which test/elf/kernel.test.ts leaves alone. */
+const REFUSED_DIR = resolve(import.meta.dirname, '../fixtures/refused');
+
 skipWithoutKernel();
 
 const TIMERS = fixture('timers');
 const REFUSED = resolve(import.meta.dirname, '../fixtures/refused');
 const SECOND = 1_000_000_000n;
 
-/** Runs `frames` in the kernel and here, expecting the same; returns the results both wrote. */
-function agreed(frames: Uint8Array[]): { rows: bigint[]; maps: ReturnType<typeof agree>['kernel']['maps'] } {
-  const { kernel } = agree(TIMERS, 'xdp_timers', frames);
+/** Runs `frames` in the kernel and here (loaded with `options`), expecting the same; returns the results both wrote. */
+function agreed(frames: Uint8Array[], options: LoadOptions = {}): { rows: bigint[]; maps: ReturnType<typeof agree>['kernel']['maps'] } {
+  const { kernel } = agree(TIMERS, 'xdp_timers', frames, [], options);
   return { rows: results(kernel.maps.rows!, frames.length), maps: kernel.maps };
 }
 
@@ -114,6 +119,10 @@ describe('bpf_timer against the kernel', () => {
   });
 
   it('lets a callback re-arm its timer, and refuses its cancelling itself (-EDEADLK)', () => {
+    // The kernel runs its expiry passes microseconds apart, several between two test runs; xdpsim's
+    // come a jiffy apart in simulated time, so here the clock moves 10 ms each time it is read.
+    let now = 0n;
+    const clock = { now: () => (now += 10n * NSEC_PER_JIFFY) };
     const { rows, maps } = agreed([
       frame(OP.INIT, ARRAY, 0, CLOCK_MONOTONIC),
       frame(OP.SET_CALLBACK, ARRAY, 0),
@@ -122,10 +131,27 @@ describe('bpf_timer against the kernel', () => {
       frame(OP.START, ARRAY, 0, 0n),
       frame(OP.READ, ARRAY, 0),
       frame(OP.READ, ARRAY, 0),
-    ]);
-    // All three runs happen before the next packet: each re-arm fires at the next expiry run.
+    ], clock);
+    // All three runs happen before the next packet: each re-arm fires at the next expiry pass.
     expect(rows.slice(5)).toEqual([3n, 3n]);
     expect(elemIn(maps, 'timers', '00000000')).toMatchObject({ fired: 3n, cancelResult: -EDEADLK, startResult: 0n });
+  });
+
+  it('runs a CLOCK_REALTIME timer on CLOCK_MONOTONIC: an absolute expiry is a CLOCK_MONOTONIC time', () => {
+    const monotonic = process.hrtime.bigint();
+    const realtime = BigInt(Date.now()) * 1_000_000n;
+    const { rows } = agreed([
+      frame(OP.INIT, ARRAY, 0, CLOCK_REALTIME),
+      frame(OP.SET_CALLBACK, ARRAY, 0),
+      frame(OP.START, ARRAY, 0, monotonic - SECOND, BPF_F_TIMER_ABS),
+      frame(OP.INIT, ARRAY, 1, CLOCK_REALTIME),
+      frame(OP.SET_CALLBACK, ARRAY, 1),
+      frame(OP.START, ARRAY, 1, realtime - SECOND, BPF_F_TIMER_ABS),
+      frame(OP.READ, ARRAY, 0),
+      frame(OP.READ, ARRAY, 1),
+    ]);
+    // A second before CLOCK_MONOTONIC's now is past; a second before CLOCK_REALTIME's, read as CLOCK_MONOTONIC, decades ahead.
+    expect(rows).toEqual([0n, 0n, 0n, 0n, 0n, 0n, 1n, 0n]);
   });
 
   it('frees a timer whose array element is overwritten, and one whose hash element is deleted', () => {
@@ -195,11 +221,22 @@ describe('bpf_timer against the kernel', () => {
   });
 });
 
+describe('a timer callback returning other than 0', () => {
+  it('is refused by the kernel at load, and by xdpsim when it returns, both in the verifier\'s words', () => {
+    const words = 'At async callback return the register R0 has smin=1 smax=1 should have been in [0, 0]';
+    expect(() => runInKernel(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { program: 'xdp_timer_fault', frames: [new Uint8Array(64)] })).toThrow(words);
+    const obj = loadObject(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { now: () => 0n });
+    expect(runFrame(obj.program({ program: 'xdp_timer_fault' }), 0, new Uint8Array(64))).toMatchObject({ verdict: 2 });
+    expect(() => obj.advanceTo(SECOND)).toThrow(words);
+  });
+});
+
 describe("the verifier's refusals of timer calls", () => {
   const cases = [
     ['timer_wrong_map', 'xdp_timer_wrong_map', "timer pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0"],
     ['timer_no_btf', 'xdp_timer_percpu_map', "map 'percpu' has to have BTF in order to use bpf_timer"],
     ['timer_offset', 'xdp_timer_offset', "off 0 doesn't point to 'struct bpf_timer' that is at 8"],
+    ['timer_no_timer', 'xdp_timer_start_plain', "map 'plain' has no valid bpf_timer"],
   ] as const;
   for (const [name, program, words] of cases) {
     it(`${name}: the kernel refuses it at load, xdpsim at the call, both saying "${words}"`, () => {

@@ -12,6 +12,7 @@ import { writeMapsHex } from '../../maps/dump.js';
 import { writeMapDump } from '../../maps/format.js';
 import { PinError, pinPath } from '../../maps/pin.js';
 import { MAP_TYPE_NAMES } from '../../maps/types.js';
+import { RuntimeError } from '../../vm/errors.js';
 import { LinkTypeError, readCapture, toEthernet, type CapturedPacket } from '../../pcap/index.js';
 import type { XdpProgram, XdpRunOptions } from '../../xdp/program.js';
 import { XDP_ACTION_NAMES } from '../../xdp/constants.js';
@@ -30,8 +31,11 @@ export const runCommand: Command = {
 Loads OBJ as libbpf/iproute2 do and runs each packet of FILE (pcap or pcapng;
 non-Ethernet link types are converted) in order, as BPF_PROG_TEST_RUN would:
 maps persist across packets. Simulated time follows the packets' timestamps:
-the clocks read them, and bpf_timers fire as they pass; timers still armed
-after the last packet are cancelled, as when the loader exits.
+the clocks read them, and bpf_timers fire as they pass (a fault in a timer's
+callback is reported on the line of the packet it came before, which is then
+not run). Timers still armed after the last packet are cancelled: xdpsim
+cannot keep them running past its process, as the kernel would for maps
+left pinned.
 
   --sec S, --program F  the program, by ELF section (first in it) or function name
   --pcap FILE           the packets
@@ -109,20 +113,20 @@ every map's contents as bpftool map dump prints them.`,
     const advance = followCapture(obj);
     try {
       for (const [i, packet] of capture.packets.entries()) {
-        advance(packet);
-        const line = packetLine(program, packet, i, { ifindex, queue });
+        const line = timerFault(i, () => advance(packet)) ?? packetLine(program, packet, i, { ifindex, queue });
         const key = 'verdict' in line ? (XDP_ACTION_NAMES[line.verdict] ?? `0x${line.verdict.toString(16)}`) : `refused (${line.err})`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
         out?.write(JSON.stringify(line) + '\n');
         await out?.drain();
       }
       // The timers the last packet left due (0 ns ones) fire right after it, before user space reads the maps.
-      obj.advanceTo(obj.clock.current());
+      const fault = timerFault(capture.packets.length, () => obj.advanceTo(obj.clock.current()));
+      if (fault !== undefined) io.stderr(`xdpsim run: after the last packet: ${fault.reason}\n`);
       if (out) await writeMapsHex(obj.maps, out);
     } finally {
       out?.close();
     }
-    // The run ends as its loader's process would: timers still armed are cancelled with the maps' last user reference.
+    // Timers cannot outlive xdpsim's process: those still armed are cancelled, as with the maps' last user reference.
     const cancelled = obj.releaseMaps();
     // Pinned before the summary: a reader of the summary that goes away (`| head`) ends the process.
     obj.pinMaps();
@@ -181,6 +185,21 @@ function followCapture(obj: LoadedObject): (packet: CapturedPacket) => void {
   };
 }
 
+/**
+ * Runs `advance`, which lets simulated time run on to packet `i`; a fault in
+ * a timer callback it fires becomes that packet's line, as a fault of the
+ * program does (runFrame), so the run goes on and its maps are still dumped.
+ */
+function timerFault(i: number, advance: () => void): { i: number; err: 'fault'; reason: string } | undefined {
+  try {
+    advance();
+    return undefined;
+  } catch (e) {
+    if (e instanceof RuntimeError) return { i, err: 'fault', reason: e.message };
+    throw e;
+  }
+}
+
 /** The line for one packet: its run, or why its link type cannot be turned into an Ethernet frame. */
 function packetLine(program: XdpProgram, packet: CapturedPacket, i: number, options: XdpRunOptions): FrameLine {
   let frame: Uint8Array;
@@ -231,7 +250,10 @@ async function summary(
   try {
     out.write(`${printableName(program)}: ${packets} packets from ${pcap}\n`);
     for (const [verdict, n] of [...counts].sort((a, b) => b[1] - a[1])) out.write(`  ${verdict.padEnd(24)} ${n}\n`);
-    if (cancelledTimers > 0) out.write(`  ${cancelledTimers} bpf_timer${cancelledTimers === 1 ? '' : 's'} still armed after the last packet, cancelled\n`);
+    if (cancelledTimers > 0) {
+      const timers = `${cancelledTimers} bpf_timer${cancelledTimers === 1 ? '' : 's'}`;
+      out.write(`  ${timers} still armed after the last packet, cancelled (xdpsim cannot keep timers past its process)\n`);
+    }
     for (const def of obj.object.maps) {
       const map = obj.maps.get(def.name)!;
       const count = map.entryCount();
