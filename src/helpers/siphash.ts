@@ -79,9 +79,8 @@ function le32(data: Uint8Array, at: number, end: number): number {
 }
 
 /**
- * SipHash-2-4 of `length` bytes of `data` from `offset` under `key`. Returns
- * the low 32 bits of the 64-bit result; the high 32 bits are left in
- * `siphashHigh()` until the next call.
+ * SipHash-2-4 of `length` bytes of `data` from `offset` under `key`: the low
+ * 32 bits of the 64-bit result, all SYN cookies take of it.
  */
 export function siphash(key: SipKey, data: Uint8Array, offset: number, length: number): number {
   // "somepseudorandomlygeneratedbytes", the constants of the paper.
@@ -103,15 +102,7 @@ export function siphash(key: SipKey, data: Uint8Array, offset: number, length: n
   sipRound();
   sipRound();
   sipRound();
-  high = (v[V0 + 1]! ^ v[V1 + 1]! ^ v[V2 + 1]! ^ v[V3 + 1]!) >>> 0;
   return (v[V0]! ^ v[V1]! ^ v[V2]! ^ v[V3]!) >>> 0;
-}
-
-let high = 0;
-
-/** The high 32 bits of the last siphash() result. */
-export function siphashHigh(): number {
-  return high;
 }
 
 /** A key from 16 bytes, as siphash_key_t lies in memory (two little-endian u64). */

@@ -102,9 +102,15 @@ export interface SocketTableConfig extends NamespaceConfig {
   namespaces?: Array<NamespaceConfig & { id: number }>;
 }
 
-/** A network namespace's sockets, indexed by local port, the most recently bound first. */
+/**
+ * A network namespace's sockets, each list in the order bound (the most
+ * recently bound last): TCP connections (and time-wait and request sockets)
+ * by their 4-tuple, as the kernel's established hash finds them, listeners
+ * and UDP sockets by local port, as few share one.
+ */
 export class Netns {
-  readonly tcp = new Map<number, Sock[]>();
+  readonly connections = new Map<string, Sock[]>();
+  readonly listeners = new Map<number, Sock[]>();
   readonly udp = new Map<number, Sock[]>();
 
   constructor(
@@ -121,14 +127,15 @@ export interface Sock {
   readonly netns: Netns;
   readonly protocol: number;
   readonly type: number;
-  readonly family: number;
+  /** A request socket's is its listener's (inet_reqsk_alloc), set when attached to it. */
+  family: number;
   readonly state: number;
   /** Anything but a request or time-wait socket: a `struct sock`, not only a `sock_common`. */
   readonly full: boolean;
   /** skc_rcv_saddr and skc_daddr, as they lie in memory. */
   readonly rcvSaddr: Uint8Array;
   readonly daddr: Uint8Array;
-  /** skc_v6_rcv_saddr and skc_v6_daddr (for AF_INET sockets zero, or v4-mapped once connected). */
+  /** skc_v6_rcv_saddr and skc_v6_daddr (for AF_INET sockets zero, or v4-mapped once connected or a request). */
   readonly v6RcvSaddr: Uint8Array;
   readonly v6Daddr: Uint8Array;
   /** skc_num: the local port, host order. */
@@ -185,6 +192,9 @@ const isAny = (ip: Uint8Array): boolean => ip.every((b) => b === 0);
 const isV4Mapped = (ip: Uint8Array): boolean =>
   ip.length === 16 && ip.subarray(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff;
 
+/** An index's answer for a key it lacks. */
+const NONE: readonly Sock[] = [];
+
 /** inet_bound_dev_eq with sdif 0: an unbound socket takes any device, a bound one only its own. */
 const boundDevEq = (bound: number, dif: number): boolean => bound === 0 || bound === dif;
 
@@ -199,7 +209,8 @@ export class SocketTable {
     const top = record(config, 'the socket table', ['syncookies', 'sockets', 'namespaces']);
     this.current = new Netns(-1, syncookies(top.syncookies, 'the socket table'));
     addSockets(this.current, top.sockets, 'sockets', sockets);
-    const namespaces = top.namespaces ?? [];
+    // Absent is none; anything else, null included, is refused as `sockets` is.
+    const namespaces = top.namespaces === undefined ? [] : top.namespaces;
     if (!Array.isArray(namespaces)) throw new SocketConfigError('namespaces: expected an array');
     namespaces.forEach((value: unknown, i) => {
       const where = `namespaces[${i}]`;
@@ -234,14 +245,13 @@ export class SocketTable {
    * address, else the best on the wildcard address.
    */
   lookupTcp(netns: Netns, t: Tuple, dif: number): Sock | undefined {
-    const candidates = netns.tcp.get(t.dport);
-    if (!candidates) return undefined;
-    const v4 = t.family === AF_INET;
-    for (const sk of candidates) {
-      if (sk.state === TCP_LISTEN || !boundDevEq(sk.boundDevIf, dif)) continue;
-      if (v4 ? matchV4(sk, t, true) : matchV6(sk, t, true)) return sk;
+    const connections = netns.connections.get(tupleKey(t)) ?? NONE;
+    for (let i = connections.length - 1; i >= 0; i--) {
+      const sk = connections[i]!;
+      if (boundDevEq(sk.boundDevIf, dif)) return sk;
     }
-    return lookupListener(candidates, t, dif);
+    const listeners = netns.listeners.get(t.dport);
+    return listeners && lookupListener(listeners, t, dif);
   }
 
   /**
@@ -279,13 +289,14 @@ function lookupListener(candidates: readonly Sock[], t: Tuple, dif: number): Soc
   return bestListener(candidates, t, dif, false) ?? (isAnyWords(t.daddr, v4) ? undefined : bestListener(candidates, t, dif, true));
 }
 
-/** inet_lhash2_lookup with compute_score: the highest score wins, the first found among equals. */
+/** inet_lhash2_lookup with compute_score: the highest score wins, the most recently bound among equals. */
 function bestListener(candidates: readonly Sock[], t: Tuple, dif: number, wildcard: boolean): Sock | undefined {
   const v4 = t.family === AF_INET;
   let best: Sock | undefined;
   let hiscore = 0;
-  for (const sk of candidates) {
-    if (sk.state !== TCP_LISTEN || (v4 ? sk.v4 : sk.v6) === undefined || !boundDevEq(sk.boundDevIf, dif)) continue;
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const sk = candidates[i]!;
+    if ((v4 ? sk.v4 : sk.v6) === undefined || !boundDevEq(sk.boundDevIf, dif)) continue;
     if (!(wildcard ? isAnyLocal(sk, v4) : sameLocal(sk, t, v4))) continue;
     const score = (sk.boundDevIf ? 2 : 1) + (v4 && sk.family === AF_INET ? 1 : 0);
     if (score > hiscore) {
@@ -296,16 +307,17 @@ function bestListener(candidates: readonly Sock[], t: Tuple, dif: number, wildca
   return best;
 }
 
-/** udp4_lib_lookup2 / udp6_lib_lookup2 with their compute_score (IPv4 scores start above 0, IPv6 at 0). */
+/** udp4_lib_lookup2 / udp6_lib_lookup2 with their compute_score (IPv4 scores start above 0, IPv6 at 0): the most recently bound among equals. */
 function udpBest(candidates: readonly Sock[], t: Tuple, dif: number, wildcard: boolean): Sock | undefined {
   const v4 = t.family === AF_INET;
   let best: Sock | undefined;
   let badness = v4 ? 0 : -1;
-  for (const sk of candidates) {
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const sk = candidates[i]!;
     const view = v4 ? sk.v4 : sk.v6;
     if (view === undefined || !boundDevEq(sk.boundDevIf, dif)) continue;
     if (!(wildcard ? isAnyLocal(sk, v4) : sameLocal(sk, t, v4))) continue;
-    if (view.connected && !(v4 ? matchV4(sk, t, false) : matchV6(sk, t, false))) continue;
+    if (view.connected && !samePeer(sk, t, v4)) continue;
     // A matching peer address and port, and a bound device, each add 4 (IPv4) or 1 (IPv6).
     const points = v4 ? 4 : 1;
     let score = v4 ? (sk.family === AF_INET ? 2 : 1) : 0;
@@ -333,18 +345,39 @@ function sameLocal(sk: Sock, t: Tuple, v4: boolean): boolean {
   return l[0] === t.daddr[0] && l[1] === t.daddr[1] && l[2] === t.daddr[2] && l[3] === t.daddr[3];
 }
 
-/** inet_match / inet6_match: the tuple's source is the socket's peer (and with `local`, its destination the socket's address). */
-function matchV4(sk: Sock, t: Tuple, local: boolean): boolean {
-  const a = sk.v4;
-  return a !== undefined && a.connected && sk.dport === t.sport && a.remote === t.saddr[0] && (!local || a.local === t.daddr[0]);
+/** A connected socket's peer is the tuple's source, as compute_score compares it. */
+function samePeer(sk: Sock, t: Tuple, v4: boolean): boolean {
+  if (sk.dport !== t.sport) return false;
+  if (v4) return sk.v4!.remote === t.saddr[0];
+  const r = sk.v6!.remote;
+  return r[0] === t.saddr[0] && r[1] === t.saddr[1] && r[2] === t.saddr[2] && r[3] === t.saddr[3];
 }
 
-function matchV6(sk: Sock, t: Tuple, local: boolean): boolean {
-  const a = sk.v6;
-  if (a === undefined || !a.connected || sk.dport !== t.sport) return false;
-  const r = a.remote;
-  if (r[0] !== t.saddr[0] || r[1] !== t.saddr[1] || r[2] !== t.saddr[2] || r[3] !== t.saddr[3]) return false;
-  return !local || sameLocal(sk, t, false);
+/**
+ * The established hash's key, as inet_match / inet6_match compare it: the
+ * family of the lookup (an IPv4 connection on an IPv6 socket is hashed as
+ * IPv4), both addresses and both ports.
+ */
+function connectionKey(v4: boolean, local: Uint32Array, remote: Uint32Array, num: number, dport: number): string {
+  return v4 ? `4 ${local[0]} ${remote[0]} ${num} ${dport}` : `6 ${local.join(' ')} ${remote.join(' ')} ${num} ${dport}`;
+}
+
+/** The key of the connection a lookup's tuple names: the tuple's destination is the socket's local end. */
+const tupleKey = (t: Tuple): string => connectionKey(t.family === AF_INET, t.daddr, t.saddr, t.dport, t.sport);
+
+/** The keys a connection is found by: one per family that finds it. */
+function connectionKeys(sk: Sock): string[] {
+  const keys: string[] = [];
+  if (sk.v4) keys.push(connectionKey(true, Uint32Array.of(sk.v4.local), Uint32Array.of(sk.v4.remote), sk.num, sk.dport));
+  if (sk.v6) keys.push(connectionKey(false, sk.v6.local, sk.v6.remote, sk.num, sk.dport));
+  return keys;
+}
+
+/** Appends `sk` to the list under `key`. */
+function append<K>(index: Map<K, Sock[]>, key: K, sk: Sock): void {
+  const list = index.get(key);
+  if (list) list.push(sk);
+  else index.set(key, [sk]);
 }
 
 type Fields = Record<string, unknown>;
@@ -418,10 +451,9 @@ function addSockets(netns: Netns, list: unknown, where: string, all: Sock[]): vo
     const sk = socket(record(value, `${where}[${i}]`, SOCKET_FIELDS), `${where}[${i}]`, netns, all.length);
     all.push(sk);
     added.push(sk);
-    const index = sk.protocol === IPPROTO_TCP ? netns.tcp : netns.udp;
-    const chain = index.get(sk.num) ?? [];
-    chain.unshift(sk);
-    index.set(sk.num, chain);
+    if (sk.protocol === IPPROTO_UDP) append(netns.udp, sk.num, sk);
+    else if (sk.state === TCP_LISTEN) append(netns.listeners, sk.num, sk);
+    else for (const key of connectionKeys(sk)) append(netns.connections, key, sk);
   });
   for (const sk of added) {
     if (sk.state === TCP_NEW_SYN_RECV) attachListener(netns, sk);
@@ -432,7 +464,8 @@ function addSockets(netns: Netns, list: unknown, where: string, all: Sock[]): vo
 /**
  * A request socket belongs to the listener that took its SYN: the one a
  * lookup of its connection finds on the device the SYN came in on (its
- * `device`); it then carries the listener's bound device.
+ * `device`); it then carries the listener's bound device and family
+ * (inet_reqsk_alloc: an IPv4 connection on a dual-stack listener is AF_INET6).
  */
 function attachListener(netns: Netns, req: Sock): void {
   const t = newTuple();
@@ -446,9 +479,10 @@ function attachListener(netns: Netns, req: Sock): void {
   }
   t.sport = req.dport;
   t.dport = req.num;
-  const listener = lookupListener(netns.tcp.get(req.num) ?? [], t, req.boundDevIf);
+  const listener = lookupListener(netns.listeners.get(req.num) ?? NONE, t, req.boundDevIf);
   if (!listener) throw new SocketConfigError(`${req.name}: a syn-recv socket needs a listener on its local address and port`);
   req.listener = listener;
+  req.family = listener.family;
   req.boundDevIf = listener.boundDevIf;
   listener.synQueue++;
 }
@@ -461,8 +495,8 @@ function attachListener(netns: Netns, req: Sock): void {
  */
 function markAccepted(netns: Netns, sk: Sock): void {
   if (isV4Mapped(sk.v6Daddr)) return;
-  const listening = (netns.tcp.get(sk.num) ?? []).some(
-    (l) => l.state === TCP_LISTEN && l.family === AF_INET6 && (isAny(l.v6RcvSaddr) || l.v6RcvSaddr.every((b, i) => b === sk.v6RcvSaddr[i])),
+  const listening = (netns.listeners.get(sk.num) ?? NONE).some(
+    (l) => l.family === AF_INET6 && (isAny(l.v6RcvSaddr) || l.v6RcvSaddr.every((b, i) => b === sk.v6RcvSaddr[i])),
   );
   if (listening || sk.state === TCP_NEW_SYN_RECV) sk.daddr.set(LOOPBACK4_IPV6);
 }
@@ -470,8 +504,8 @@ function markAccepted(netns: Netns, sk: Sock): void {
 function socket(f: Fields, where: string, netns: Netns, index: number): Sock {
   if (f.proto !== 'tcp' && f.proto !== 'udp') throw new SocketConfigError(`${where}.proto: expected "tcp" or "udp", got ${JSON.stringify(f.proto)}`);
   const tcp = f.proto === 'tcp';
-  const local = endpoint(f.local, `${where}.local`);
-  const remote = f.remote === undefined ? undefined : endpoint(f.remote, `${where}.remote`);
+  let local = endpoint(f.local, `${where}.local`);
+  let remote = f.remote === undefined ? undefined : endpoint(f.remote, `${where}.remote`);
   let stateName: string;
   let state: number;
   if (tcp) {
@@ -495,7 +529,15 @@ function socket(f: Fields, where: string, netns: Netns, index: number): Sock {
     throw new SocketConfigError(`${where}: the local and remote addresses are of different families (write an IPv4 peer of an IPv6 socket as [::ffff:a.b.c.d])`);
   }
   if (remote && isAny(remote.ip)) throw new SocketConfigError(`${where}.remote: a peer cannot be the wildcard address`);
-  if (tcp && !listening && isAny(local.ip)) throw new SocketConfigError(`${where}.local: a TCP connection has a specific local address`);
+  // connect() gives a socket bound to the wildcard address the one it routes from.
+  if (remote && isAny(local.ip)) throw new SocketConfigError(`${where}.local: a connected socket has a specific local address`);
+  const request = state === TCP_NEW_SYN_RECV;
+  if (request && isV4Mapped(local.ip) && remote && isV4Mapped(remote.ip)) {
+    // An IPv4 connection's request socket, as `ss` shows it on a dual-stack
+    // listener: the same socket as with IPv4 addresses, its family its listener's.
+    local = { ip: local.ip.slice(12), port: local.port };
+    remote = { ip: remote.ip.slice(12), port: remote.port };
+  }
 
   const family = local.ip.length === 4 ? AF_INET : AF_INET6;
   if (f.v6only !== undefined && typeof f.v6only !== 'boolean') throw new SocketConfigError(`${where}.v6only: expected true or false`);
@@ -505,12 +547,8 @@ function socket(f: Fields, where: string, netns: Netns, index: number): Sock {
   // __inet6_bind makes a socket on a specific IPv6 address v6-only itself, and refuses v4-mapped ones on a v6-only socket.
   const ipv6only = family === AF_INET6 && (f.v6only === true || (!isAny(local.ip) && !mappedLocal));
   if (ipv6only && (mappedLocal || mappedRemote)) throw new SocketConfigError(`${where}: a v6only socket has no v4-mapped addresses`);
-  if (remote && !isAny(local.ip) && mappedLocal !== mappedRemote) {
+  if (remote && mappedLocal !== mappedRemote) {
     throw new SocketConfigError(`${where}: an IPv6 socket's local and remote addresses are both v4-mapped or neither`);
-  }
-  const request = state === TCP_NEW_SYN_RECV;
-  if (request && family === AF_INET6 && mappedLocal) {
-    throw new SocketConfigError(`${where}: the request socket of an IPv4 connection is AF_INET even on an IPv6 listener: write its addresses as IPv4`);
   }
 
   const connection = tcp && !listening;
@@ -538,9 +576,11 @@ function socket(f: Fields, where: string, netns: Netns, index: number): Sock {
     rcvSaddr.set(local.ip);
     if (remote) daddr.set(remote.ip);
     // connect() and accept() set a TCP socket's addresses with sk_rcv_saddr_set
-    // and sk_daddr_set, which mirror them v4-mapped into the IPv6 ones; bind()
-    // and UDP's connect() do not, and request and time-wait sockets copy none.
-    if (connection && state !== TCP_TIME_WAIT && !request) {
+    // and sk_daddr_set, which mirror them v4-mapped into the IPv6 ones, and so
+    // does tcp_v4_init_req a request socket's (which stays so when its
+    // listener makes it AF_INET6); bind() and UDP's connect() do not, and
+    // time-wait sockets copy none.
+    if (connection && state !== TCP_TIME_WAIT) {
       v6RcvSaddr.set(V4_MAPPED_PREFIX);
       v6RcvSaddr.set(local.ip, 12);
       v6Daddr.set(V4_MAPPED_PREFIX);

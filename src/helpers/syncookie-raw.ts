@@ -20,6 +20,14 @@ import {
 /** sizeof(struct tcphdr). */
 export const TCPHDR_SIZE = 20;
 
+/**
+ * The th_len check of bpf_tcp_gen_syncookie and bpf_tcp_raw_gen_syncookie_*
+ * (filter.c: th_len < sizeof(*th) || th_len != th->doff * 4 is -EINVAL): at
+ * least a TCP header, and exactly the header its doff gives, options included.
+ */
+export const thLenMatchesDoff = (u8: Uint8Array, th: number, thLen: number): boolean =>
+  thLen >= TCPHDR_SIZE && thLen === (u8[th + 12]! >> 4) * 4;
+
 /** The runtime's SYN cookie keys, drawn when the first cookie is made, as the kernel draws them (net_get_random_once). */
 export function secretOf(rt: Runtime): SyncookieSecret {
   return (rt.syncookieSecret ??= syncookieSecret());
@@ -45,7 +53,7 @@ export function tcpRawGenSyncookie(rt: Runtime, family: CookieFamily, iphSize: n
     const thLen = u32Arg(call, 3);
     const th = thLen > 0 ? ptrArg(call, 2) : 0;
     if (thLen > 0) memory.check(th, thLen, false, call.insn);
-    if (thLen < TCPHDR_SIZE || thLen !== (memory.u8[th + 12]! >> 4) * 4) return ret(call, -EINVAL);
+    if (!thLenMatchesDoff(memory.u8, th, thLen)) return ret(call, -EINVAL);
     const mssind = mssIndex(family, tcpParseMssOption(memory.u8, th, 0) || defaultMss);
     retCookie(call, cookieInitSequence(family, secretOf(rt), memory.u8, iph, th, mssind, tcpCookieTime(rt.now())), family.msstab[mssind]!);
   };

@@ -27,7 +27,7 @@ import {
   tcpParseMssOption,
   type CookieFamily,
 } from './syncookie.js';
-import { retCookie, secretOf, TCPHDR_SIZE } from './syncookie-raw.js';
+import { retCookie, secretOf, TCPHDR_SIZE, thLenMatchesDoff } from './syncookie-raw.js';
 import { HZ, jiffiesAt } from './time.js';
 
 const IPHDR_SIZE = 20;
@@ -110,7 +110,7 @@ export function tcpGenSyncookie(rt: Runtime): Helper {
   return (call) => {
     const sk = args(rt, call, 'bpf_tcp_gen_syncookie', h);
     const u8 = call.memory.u8;
-    if (h.thLen < TCPHDR_SIZE || h.thLen !== (u8[h.th + 12]! >> 4) * 4) return ret(call, -EINVAL);
+    if (!thLenMatchesDoff(u8, h.th, h.thLen)) return ret(call, -EINVAL);
     if (!isListener(sk)) return ret(call, -EINVAL);
     const syncookies = sk.netns.syncookies;
     if (syncookies === 0) return ret(call, -ENOENT);

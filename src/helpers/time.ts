@@ -18,8 +18,19 @@ export const HZ = 1000;
 /** Nanoseconds in a jiffy, one tick of the HZ clock. */
 export const NSEC_PER_JIFFY = BigInt(1_000_000_000 / HZ);
 
-/** The jiffies counter at `ns` on the runtime's clock: what bpf_jiffies64 returns and SYN cookies count minutes with. */
-export const jiffiesAt = (ns: bigint): bigint => ns / NSEC_PER_JIFFY;
+/**
+ * INITIAL_JIFFIES (linux/jiffies.h): jiffies_64 starts 300 s short of the
+ * 32-bit counter's wrap, so wrap bugs show within minutes of boot. It is
+ * (unsigned long)(unsigned int)(-300 * HZ): below 2^32 in the 64-bit counter.
+ */
+export const INITIAL_JIFFIES = (1n << 32n) - 300n * BigInt(HZ);
+
+/**
+ * The jiffies counter at `ns` on the runtime's CLOCK_MONOTONIC, which starts
+ * at boot as jiffies_64 does at INITIAL_JIFFIES: what bpf_jiffies64 returns
+ * and SYN cookies count minutes with.
+ */
+export const jiffiesAt = (ns: bigint): bigint => INITIAL_JIFFIES + ns / NSEC_PER_JIFFY;
 
 /** bpf_jiffies64. */
 export function jiffies64(now: () => bigint = monotonicNs): Helper {

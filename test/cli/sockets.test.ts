@@ -1,10 +1,12 @@
 // `xdpsim run --sockets FILE` and `--syncookie-secret HEX`: the file's
 // sockets are what the lookups find, a bad file is refused with its name,
-// and a fixed secret makes the same cookies run after run.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// and a fixed secret makes the same cookies in runs within one minute of the
+// cookies' clock.
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tcpCookieTime } from '../../src/helpers/syncookie.js';
 import { writePcap } from '../../src/pcap/index.js';
 import { fixture } from '../helpers/agreement.js';
 import { mssOption, tcpFrame } from '../helpers/tcp-frames.js';
@@ -47,20 +49,38 @@ describe('xdpsim run --sockets', () => {
   });
 });
 
+describe('xdpsim run with a huge --sockets or --setup file', () => {
+  // 600 MiB, sparse: past the longest string the runtime can hold, so read whole it would fail as no input error.
+  const huge = file('huge', '');
+  truncateSync(huge, 600 * 1024 * 1024);
+
+  it('refuses it before reading, naming it and its size', async () => {
+    const sockets = await runCli(['run', OBJ, '--program', 'xdp_sk_lookup', '--pcap', PCAP, '--sockets', huge]);
+    expect(sockets.code).toBe(1);
+    expect(sockets.stderr).toBe(`xdpsim run: ${huge}: 629145600 bytes is too big for a socket table (at most 67108864)\n`);
+    const setup = await runCli(['run', OBJ, '--program', 'xdp_sk_lookup', '--pcap', PCAP, '--setup', huge]);
+    expect(setup.code).toBe(1);
+    expect(setup.stderr).toMatch(new RegExp(`^xdpsim run: ${huge}: 629145600 bytes is too big for a setup file \\(at most \\d+\\)\n$`));
+  });
+});
+
 describe('xdpsim run --syncookie-secret', () => {
   const sockets = file('cookies.json', JSON.stringify({ syncookies: 2, sockets: [{ proto: 'tcp', local: '10.0.0.2:80' }] }));
   const run = (secret: string) =>
     runCli(['run', OBJ, '--program', 'xdp_sk_syncookie', '--pcap', PCAP, '--sockets', sockets, '--syncookie-secret', secret, '--jsonl', '-']);
-  /** The minute the cookies count, on the clock the CLI runs on (CLOCK_MONOTONIC). */
-  const minute = () => process.hrtime.bigint() / 60_000_000_000n;
+  /** The minute the cookies count (tcp_cookie_time), on the clock the CLI's runs start from: the host's CLOCK_MONOTONIC. */
+  const minute = () => tcpCookieTime(process.hrtime.bigint());
 
-  it('makes the same cookie from the same secret, and another from another', async () => {
+  it('makes the same cookie from the same secret within a minute, and another from another', async () => {
     const a = 'ab'.repeat(64);
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const before = minute();
       const [one, two, other] = await Promise.all([run(a), run(a), run('cd'.repeat(64))]);
-      // A minute turning between the runs changes the cookie: run again.
-      if (minute() !== before && attempt < 2) continue;
+      // A minute turning during the runs may change the cookie: run again (the runs take seconds, so twice in a row is a bug).
+      if (minute() !== before) {
+        expect(attempt, 'the cookies\' minute turned during every attempt').toBeLessThan(3);
+        continue;
+      }
       const cookie = (out: string) => maps(out).cookies![0]![1];
       expect(one.code).toBe(0);
       expect(cookie(one.stdout)).toBe(cookie(two.stdout));

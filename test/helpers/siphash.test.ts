@@ -1,12 +1,12 @@
 // SipHash-2-4 against the reference vectors of the SipHash paper's code
 // (key 00..0f, message 00..len-1), which lib/siphash.c's tests use too.
 import { describe, expect, it } from 'vitest';
-import { siphash, siphashHigh, sipKey } from '../../src/helpers/siphash.js';
+import { siphash, sipKey } from '../../src/helpers/siphash.js';
 
 const KEY = sipKey(Uint8Array.from({ length: 16 }, (_, i) => i));
 const MESSAGE = Uint8Array.from({ length: 64 }, (_, i) => i);
 
-/** Outputs of the reference implementation, by message length. */
+/** Outputs of the reference implementation, by message length; siphash() gives their low 32 bits, all SYN cookies use. */
 const VECTORS: ReadonlyArray<[number, string]> = [
   [0, '726fdb47dd0e0e31'],
   [1, '74f839c593dc67fd'],
@@ -18,19 +18,18 @@ const VECTORS: ReadonlyArray<[number, string]> = [
   [63, '958a324ceb064572'],
 ];
 
-const hex64 = (lo: number, hi: number): string => hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+const low32 = (hex64: string): string => hex64.slice(8);
+const hex32 = (n: number): string => n.toString(16).padStart(8, '0');
 
 describe('siphash', () => {
   it.each(VECTORS)('hashes %i bytes as the reference does', (length, expected) => {
-    const lo = siphash(KEY, MESSAGE, 0, length);
-    expect(hex64(lo, siphashHigh())).toBe(expected);
+    expect(hex32(siphash(KEY, MESSAGE, 0, length))).toBe(low32(expected));
   });
 
   it('hashes a message where it lies, reading nothing past its end', () => {
     const shifted = new Uint8Array(80).fill(0xee);
     shifted.set(MESSAGE.subarray(0, 15), 9);
-    const lo = siphash(KEY, shifted, 9, 15);
-    expect(hex64(lo, siphashHigh())).toBe('a129ca6149be45e5');
+    expect(hex32(siphash(KEY, shifted, 9, 15))).toBe(low32('a129ca6149be45e5'));
   });
 
   it('takes a key as siphash_key_t lies in memory and no other size', () => {

@@ -11,6 +11,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SocketConfigError, SocketTable, parseSocketTable, type SocketConfig, type SocketTableConfig } from '../../src/helpers/socket-table.js';
+import { INITIAL_JIFFIES } from '../../src/helpers/time.js';
 import { loadObject, type LoadOptions } from '../../src/loader/load.js';
 import { runFrame } from '../../src/xdp/testrun.js';
 import { KernelOracleError, kernelAvailable, runInKernel } from '../oracle/kernel.js';
@@ -388,6 +389,35 @@ describe('socket lookups in a filled table', () => {
     expect(rows[2]!.skc).toMatchObject({ found: 1, state: 12, family: 10, src: '127.0.0.6', dst: '127.0.0.6' });
   });
 
+  it('gives a request socket its listener’s family, and v4-mapped IPv6 addresses to an IPv4 connection’s', () => {
+    // The program reads no IPv6 address of a sock_common (a time-wait socket's are garbage), so the table shows them.
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    const request: SocketConfig = { proto: 'tcp', state: 'syn-recv', local: '10.0.0.2:80', remote: '10.0.0.1:40000' };
+    // As `ss` shows it on a dual-stack listener: the same socket.
+    const asSsShows: SocketConfig = { ...request, local: '[::ffff:10.0.0.2]:80', remote: '[::ffff:10.0.0.1]:40000' };
+    for (const [listener, req, family] of [['0.0.0.0:80', request, 2], ['[::]:80', request, 10], ['[::]:80', asSsShows, 10]] as const) {
+      const table: SocketTableConfig = { sockets: [{ proto: 'tcp', local: listener }, req] };
+      // inet_reqsk_alloc takes the listener's family; tcp_v4_init_req sets the addresses with sk_rcv_saddr_set and sk_daddr_set.
+      const [row] = lookups(table, [to80('10.0.0.1')]);
+      expect(row!.skc).toMatchObject({ found: 1, state: 12, family, src: '10.0.0.2', dst: '10.0.0.1', src_port: 80, dst_port: 40000 });
+      const sk = new SocketTable(table).sockets[1]!;
+      expect([hex(sk.v6RcvSaddr), hex(sk.v6Daddr)]).toEqual(['00000000000000000000ffff0a000002', '00000000000000000000ffff0a000001']);
+    }
+  });
+
+  it('finds the same sockets among many connections on one port', () => {
+    const sockets: SocketConfig[] = [{ proto: 'tcp', local: '10.0.0.2:80', mark: 1 }];
+    for (let i = 0; i < 20000; i++) sockets.push({ proto: 'tcp', local: '10.0.0.2:80', remote: `10.1.${i >> 8}.${i & 0xff}:${1024 + (i % 60000)}`, mark: 2 });
+    sockets.push({ proto: 'tcp', local: '10.0.0.2:80', remote: '10.1.0.5:1029', mark: 3, device: 7 });
+    const started = performance.now();
+    const table = new SocketTable({ sockets });
+    expect(performance.now() - started).toBeLessThan(2000);
+    // The later of two on the same tuple, unless bound to another device.
+    expect(marks(lookups({ sockets }, [tcp('10.1.0.5', 1029, '10.0.0.2', 80), tcp('10.1.0.5', 1030, '10.0.0.2', 80)], 7))).toEqual([3, 1]);
+    expect(marks(lookups({ sockets }, [tcp('10.1.0.5', 1029, '10.0.0.2', 80)], 1))).toEqual([2]);
+    expect(table.sockets).toHaveLength(20002);
+  });
+
   it('scores UDP sockets: a connected one, then one on the address, then the wildcard; a bound device adds', () => {
     const sockets: SocketConfig[] = [
       { proto: 'udp', local: '0.0.0.0:53', mark: 1 },
@@ -481,10 +511,29 @@ describe('the socket SYN cookie helpers with a filled table', () => {
 
   it('takes cookies for two minutes after the last one it made', () => {
     const table = { syncookies: 2, sockets: [listener()] };
-    const t = 10n * MINUTE;
+    // The first nanosecond of a minute of the cookies' counter: jiffies start at INITIAL_JIFFIES.
+    const t = (71590n * 60_000n - INITIAL_JIFFIES) * 1_000_000n;
     expect(genThenCheck(table, t, t + MINUTE + 59_000_000_000n)[1]).toBe(0n);
     // Past TCP_SYNCOOKIE_VALID the listener takes no cookie at all, whatever its minute.
     expect(genThenCheck(table, t, t + 2n * MINUTE + 1_000_000n)[1]).toBe(ENOENT);
+  });
+});
+
+describe('the socket SYN cookie helpers on a fresh listener', () => {
+  it('take no cookie in its first two minutes, not even one its secret made that minute', () => {
+    // Its last-overflow stamp is 0, which jiffies (from INITIAL_JIFFIES) are far from at boot.
+    const secret = Uint8Array.from({ length: 64 }, (_, i) => i);
+    const run = (frame: Uint8Array): [bigint, bigint] => {
+      const table = new SocketTable({ syncookies: 2, sockets: [{ proto: 'tcp', local: '10.0.0.2:80' }] });
+      const obj = loadObject(OBJ, { sockets: table, now: () => 30_000_000_000n, syncookieSecret: secret });
+      expect(runFrame(obj.program({ program: 'xdp_sk_syncookie' }), 0, frame)).toMatchObject({ verdict: 2 });
+      const v = Buffer.from([...obj.map('cookies').entries()][0]![1] as Uint8Array);
+      return [v.readBigInt64LE(0), v.readBigInt64LE(8)];
+    };
+    const [gen] = run(tcp('10.0.0.1', 40000, '10.0.0.2', 80, { seq: 5000, options: mssOption(1460) }));
+    expect(gen >> 32n).toBe(1460n);
+    const ack = tcp('10.0.0.1', 40000, '10.0.0.2', 80, { flags: TCP_ACK, seq: 5001, ack: Number((gen + 1n) & 0xffffffffn), options: mssOption(1460) });
+    expect(run(ack)[1]).toBe(ENOENT);
   });
 });
 
@@ -541,6 +590,10 @@ describe('the socket table', () => {
     [{ sockets: [{ proto: 'tcp', local: '10.0.0.1:80', colour: 'red' }] }, "sockets[0]: unknown field 'colour'"],
     [{ syncookies: 3 }, 'the socket table: syncookies: expected an integer from 0 to 2, got 3'],
     [{ namespaces: [{ id: 1 }, { id: 1 }] }, 'namespaces[1]: namespace id 1 given twice'],
+    [{ namespaces: null }, 'namespaces: expected an array'],
+    [{ sockets: null }, 'sockets: expected an array'],
+    [{ sockets: [{ proto: 'udp', local: '0.0.0.0:53', remote: '10.0.0.2:53' }] }, 'sockets[0].local: a connected socket has a specific local address'],
+    [{ sockets: [{ proto: 'tcp', local: '[::]:80', remote: '[::1]:1' }] }, 'sockets[0].local: a connected socket has a specific local address'],
   ])('refuses %j', (config, message) => {
     expect(() => SocketTable.fromJson(config)).toThrow(SocketConfigError);
     expect(() => SocketTable.fromJson(config)).toThrow(message);

@@ -6,7 +6,17 @@
 // secret and clock: check takes exactly what gen made, within two minutes,
 // and the cookie is the kernel's formula.
 import { describe, expect, it } from 'vitest';
-import { syncookieSecret, COOKIE_V4, COOKIE_V6, IPV6_MSS_DEFAULT, TCP_MSS_DEFAULT, tcpParseMssOption } from '../../src/helpers/syncookie.js';
+import {
+  syncookieSecret,
+  COOKIE_V4,
+  COOKIE_V6,
+  IPV6_MSS_DEFAULT,
+  TCP_MSS_DEFAULT,
+  TCP_SYNCOOKIE_PERIOD,
+  tcpCookieTime,
+  tcpParseMssOption,
+} from '../../src/helpers/syncookie.js';
+import { HZ, INITIAL_JIFFIES, jiffiesAt, NSEC_PER_JIFFY } from '../../src/helpers/time.js';
 import { tcpRawCheckSyncookie, tcpRawGenSyncookie } from '../../src/helpers/syncookie-raw.js';
 import { SocketConfigError } from '../../src/helpers/socket-table.js';
 import { loadObject } from '../../src/loader/load.js';
@@ -112,6 +122,12 @@ function setup(frame: Uint8Array, secret = SECRET) {
 
 const SECRET = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 0xff);
 const MINUTE = 60_000_000_000n;
+/**
+ * The first nanosecond of CLOCK_MONOTONIC at which the minute counter
+ * (tcp_cookie_time) is `count`: jiffies count from INITIAL_JIFFIES at boot, so
+ * minutes turn 47.296 s into each monotonic one, and counts start at 71577.
+ */
+const minuteStart = (count: bigint) => (count * BigInt(TCP_SYNCOOKIE_PERIOD) - INITIAL_JIFFIES) * NSEC_PER_JIFFY;
 
 /** A reproducible stream of u32s (xorshift32). */
 function random(seed: number): () => number {
@@ -168,15 +184,15 @@ describe('raw SYN cookies by property', () => {
 
   it('takes a cookie in the minute it was made and the next, and not after or before', () => {
     const s = setup(syn6(MSS(1500)));
-    const made = 1000n * MINUTE + 59_999_999_999n; // the last nanosecond of minute 1000
+    const made = minuteStart(100001n) - 1n; // the last nanosecond of minute 100000
     s.at(made);
     const [cookie] = s.gen();
     for (const [at, ok] of [
       [made, true],
-      [made + 1n, true], // minute 1001
-      [1001n * MINUTE + 59_999_999_999n, true],
-      [1002n * MINUTE, false], // MAX_SYNCOOKIE_AGE minutes on
-      [999n * MINUTE + 59_999_999_999n, false], // a clock gone back
+      [made + 1n, true], // minute 100001
+      [minuteStart(100002n) - 1n, true],
+      [minuteStart(100002n), false], // MAX_SYNCOOKIE_AGE minutes on
+      [minuteStart(100000n) - 1n, false], // a clock gone back
     ] as const) {
       s.at(at);
       expect(s.check(cookie), `at ${at}`).toBe(ok ? 0n : EACCES);
@@ -199,10 +215,18 @@ describe('raw SYN cookies by property', () => {
     expect(random2.check(cookie)).toBe(EACCES);
   });
 
+  it('counts minutes of the kernel’s jiffies, which start 300 s short of the 32-bit wrap', () => {
+    expect(jiffiesAt(0n)).toBe(0x1_0000_0000n - 300n * BigInt(HZ));
+    expect(jiffiesAt(300n * 1_000_000_000n)).toBe(0x1_0000_0000n);
+    expect(tcpCookieTime(0n)).toBe(71577); // (2^32 - 300000) / 60000
+    expect(tcpCookieTime(minuteStart(71578n) - 1n)).toBe(71577);
+    expect(tcpCookieTime(minuteStart(71578n))).toBe(71578);
+  });
+
   it('is the kernel’s formula: siphash of the addresses, ports and minute under the per-family keys', () => {
     const count = 123456n;
     const s4 = setup(syn4(MSS(1440)));
-    s4.at(count * MINUTE + 5n);
+    s4.at(minuteStart(count) + 5n);
     const [cookie4] = s4.gen();
     // secure_tcp_syn_cookie with siphash_4u32(saddr, daddr, sport << 16 | dport, count) on the raw
     // big-endian fields, read as the little-endian words they are in memory.
@@ -216,7 +240,7 @@ describe('raw SYN cookies by property', () => {
     expect(BigInt(cookie4)).toBe(expected4);
 
     const s6 = setup(syn6(MSS(9000)));
-    s6.at(count * MINUTE);
+    s6.at(minuteStart(count));
     const [cookie6] = s6.gen();
     // siphash of { saddr, daddr, u32 count, be16 sport, be16 dport }.
     const addr = (text: number[]) => [Buffer.from(text).readBigUInt64LE(0), Buffer.from(text).readBigUInt64LE(8)];

@@ -1,12 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
+import { open, readFile } from 'node:fs/promises';
 import { printableName } from '../../elf/names.js';
 import { CLOCK_REALTIME } from '../../helpers/clock.js';
 import { DEFAULT_MTU } from '../../helpers/runtime.js';
-import { parseSocketTable } from '../../helpers/socket-table.js';
+import { parseSocketTable, SocketConfigError } from '../../helpers/socket-table.js';
 import { SYNCOOKIE_SECRET_SIZE } from '../../helpers/syncookie.js';
 import { formatTraceLine } from '../../helpers/trace-pipe.js';
 import { loadObject, type LoadedObject } from '../../loader/load.js';
 import { parseHexStrict } from '../../loader/hex.js';
+import { LoadError } from '../../loader/errors.js';
 import { applySetup, parseSetup } from '../../loader/setup.js';
 import { writeMapsHex } from '../../maps/dump.js';
 import { writeMapDump } from '../../maps/format.js';
@@ -55,8 +57,9 @@ left pinned.
   --trace               print bpf_printk output on standard error, as trace_pipe shows it
   --sockets FILE        the host's TCP and UDP sockets, which bpf_sk_lookup_* find
                         (JSON, see README "Sockets"); without it lookups find nothing
-  --syncookie-secret HEX  the SYN cookie keys (64 bytes, 128 hex digits) for
-                        reproducible cookies; without it, random ones as at boot
+  --syncookie-secret HEX  the SYN cookie keys (64 bytes, 128 hex digits); cookies
+                        repeat within one minute of the clock (they encode it);
+                        without it, random keys as at boot
 
 Without --jsonl (or with --jsonl to a file) a summary follows: verdict counts and
 every map's contents as bpftool map dump prints them.`,
@@ -99,12 +102,16 @@ every map's contents as bpftool map dump prints them.`,
       globals: parseGlobals(values.set as unknown as string[] | undefined),
       ...(typeof values['pin-dir'] === 'string' && { pinRoot: values['pin-dir'] }),
       mtu,
-      ...(typeof values.sockets === 'string' && { sockets: parseSocketTable(await readFile(values.sockets, 'utf8'), values.sockets) }),
+      ...(typeof values.sockets === 'string' && {
+        sockets: parseSocketTable(await readTextFile(values.sockets, MAX_SOCKETS_FILE, 'a socket table', SocketConfigError), values.sockets),
+      }),
       ...(typeof values['syncookie-secret'] === 'string' && { syncookieSecret: secretOption(values['syncookie-secret']) }),
       ...(values.trace === true && { trace: (message: string, cpu: number, ns: bigint) => io.stderr(formatTraceLine(message, cpu, ns) + '\n') }),
     });
     const program = obj.program(selector);
-    if (typeof values.setup === 'string') applySetup(obj, parseSetup(await readFile(values.setup, 'utf8'), values.setup));
+    if (typeof values.setup === 'string') {
+      applySetup(obj, parseSetup(await readTextFile(values.setup, MAX_SETUP_FILE, 'a setup file', LoadError), values.setup));
+    }
     if (typeof values.pinmaps === 'string') checkPinNames(obj, values.pinmaps);
 
     const capture = readCapture(new Uint8Array(await readFile(values.pcap)));
@@ -139,6 +146,27 @@ every map's contents as bpftool map dump prints them.`,
     return 0;
   },
 };
+
+/** The largest --sockets file: some 700,000 sockets, whose parse takes many times the text's size. */
+const MAX_SOCKETS_FILE = 64 * 1024 * 1024;
+/** The largest --setup file: one string of text, as long as the runtime's strings may be (a large map's updates are long). */
+const MAX_SETUP_FILE = bufferConstants.MAX_STRING_LENGTH;
+
+/**
+ * The text of the file at `path`, refused as `what` with an `Err` naming it
+ * and its size when it is over `limit` bytes: read whole, a file past the
+ * runtime's longest string fails inside the read, as no input error.
+ */
+async function readTextFile(path: string, limit: number, what: string, Err: new (message: string) => Error): Promise<string> {
+  const file = await open(path);
+  try {
+    const { size } = await file.stat();
+    if (size > limit) throw new Err(`${path}: ${size} bytes is too big for ${what} (at most ${limit})`);
+    return await file.readFile('utf8');
+  } finally {
+    await file.close();
+  }
+}
 
 function integerOption(text: string | boolean | undefined, name: string, fallback: number): number {
   if (text === undefined) return fallback;
