@@ -35,8 +35,22 @@ Run 'xdpsim COMMAND --help' for a command's options.
 Options: --help, --version`;
 }
 
+/** Set once the reader of standard output has gone away (see standardOutputClosed). */
+let stdoutClosed = false;
+
+/**
+ * The reader of standard output went away (`xdpsim run ... --jsonl - | head`):
+ * the rest of the output is dropped, but the command still finishes its work,
+ * so maps it was asked to pin are pinned as if the output had been read.
+ */
+export function standardOutputClosed(): void {
+  stdoutClosed = true;
+}
+
 export const processIo: Io = {
-  stdout: (t) => process.stdout.write(t),
+  stdout: (t) => {
+    if (!stdoutClosed) process.stdout.write(t);
+  },
   stderr: (t) => process.stderr.write(t),
   stdin: async () => {
     const chunks: Buffer[] = [];
@@ -44,7 +58,9 @@ export const processIo: Io = {
     return Buffer.concat(chunks);
   },
   drain: async () => {
-    if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+    if (stdoutClosed || process.stdout.destroyed || !process.stdout.writableNeedDrain) return;
+    // A pipe whose reader left never drains: its error or 'close' ends the wait too (the error itself is standardOutputClosed's).
+    await Promise.race([once(process.stdout, 'drain'), once(process.stdout, 'close')]).catch(() => undefined);
   },
 };
 

@@ -20,3 +20,8 @@ export function printableName(name: string): string {
   }
   return out;
 }
+
+/** A name as messages show it: printable, and cut to 64 characters so that a crafted name cannot flood the terminal. */
+export function shownName(name: string): string {
+  return printableName(name.length > 64 ? `${name.slice(0, 64)}...` : name);
+}

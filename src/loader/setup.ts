@@ -1,4 +1,4 @@
-import { printableName } from '../elf/names.js';
+import { shownName } from '../elf/names.js';
 import { MapError } from '../maps/types.js';
 import { parseHexStrict } from './hex.js';
 import { LoadError } from './errors.js';
@@ -45,7 +45,7 @@ export function applySetup(obj: LoadedObject, updates: readonly MapUpdate[]): vo
   for (const u of updates) {
     const where = u.where ?? 'setup';
     const map = obj.maps.get(u.map);
-    if (map === undefined) throw new LoadError(`${where}: object has no map named ${printableName(u.map)}`);
+    if (map === undefined) throw new LoadError(`${where}: object has no map named ${shownName(u.map)}`);
     try {
       map.updateElem(u.key, u.value);
     } catch (e) {

@@ -1,3 +1,4 @@
+import { shownName } from '../elf/names.js';
 import { totalmem } from 'node:os';
 import { MAX_MEMORY, type Memory, type MemoryLayout } from '../vm/memory.js';
 import { ArrayMap } from './array.js';
@@ -179,7 +180,7 @@ export function layoutMaps(layout: MemoryLayout, maps: readonly BpfMap[], limit 
 
 /** How a message names a map: `map 'NAME' (TYPE)`. */
 function mapLabel(spec: MapSpec): string {
-  return `map '${spec.name}' (${MAP_TYPE_NAMES[spec.type] ?? `type ${spec.type}`})`;
+  return `map '${shownName(spec.name)}' (${MAP_TYPE_NAMES[spec.type] ?? `type ${spec.type}`})`;
 }
 
 /** A memory limit, for messages: what xdpsim can address, or a lower limit the caller set. */

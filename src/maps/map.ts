@@ -1,3 +1,4 @@
+import { shownName } from '../elf/names.js';
 import type { Memory, Region, RegionSpec } from '../vm/memory.js';
 import type { BtfRecord } from './record.js';
 import { EINVAL, ENOENT, EPERM, MapError, roundUp8, type MapSpec } from './types.js';
@@ -66,7 +67,7 @@ export abstract class BpfMap {
 
   /** Address of the value a direct `lddw` reference points into; only single-value arrays have one. */
   directValueAddress(): number {
-    throw new MapError(EINVAL, `map '${this.spec.name}' (type ${this.spec.type}) has no direct value address`);
+    throw new MapError(EINVAL, `map '${shownName(this.spec.name)}' (type ${this.spec.type}) has no direct value address`);
   }
 
   // Program side: addresses in, kernel return conventions out.
@@ -109,26 +110,26 @@ export abstract class BpfMap {
   private frozen = false;
 
   updateElem(key: Uint8Array, value: MapValue, flags = 0): void {
-    if (this.frozen) throw new MapError(EPERM, `update ${this.spec.name}: map is frozen`);
+    if (this.frozen) throw new MapError(EPERM, `update ${shownName(this.spec.name)}: map is frozen`);
     const k = this.putKey(key);
     const v = k + roundUp8(this.spec.keySize) * 2;
     if (this.perCpu) {
       const values = Array.isArray(value) ? value : Array.from({ length: this.cpus }, () => value);
-      if (values.length !== this.cpus) throw new MapError(EINVAL, `${this.spec.name}: expected ${this.cpus} per-CPU values`);
+      if (values.length !== this.cpus) throw new MapError(EINVAL, `${shownName(this.spec.name)}: expected ${this.cpus} per-CPU values`);
       const stride = roundUp8(this.spec.valueSize);
       values.forEach((val, c) => this.putBytes(val, v + c * stride, this.spec.valueSize, 'value'));
     } else {
-      if (Array.isArray(value)) throw new MapError(EINVAL, `${this.spec.name}: not a per-CPU map`);
+      if (Array.isArray(value)) throw new MapError(EINVAL, `${shownName(this.spec.name)}: not a per-CPU map`);
       this.putBytes(value, v, this.spec.valueSize, 'value');
     }
     const err = this.update(k, v, flags, -1);
-    if (err < 0) throw new MapError(-err, `update ${this.spec.name}`);
+    if (err < 0) throw new MapError(-err, `update ${shownName(this.spec.name)}`);
   }
 
   deleteElem(key: Uint8Array): void {
-    if (this.frozen) throw new MapError(EPERM, `delete ${this.spec.name}: map is frozen`);
+    if (this.frozen) throw new MapError(EPERM, `delete ${shownName(this.spec.name)}: map is frozen`);
     const err = this.delete(this.putKey(key));
-    if (err < 0) throw new MapError(-err, `delete ${this.spec.name}`);
+    if (err < 0) throw new MapError(-err, `delete ${shownName(this.spec.name)}`);
   }
 
   /** The key after `key`, or the first key; undefined at the end. */
@@ -211,7 +212,7 @@ export abstract class BpfMap {
   }
 
   private putBytes(bytes: Uint8Array, at: number, size: number, what: string): void {
-    if (bytes.length !== size) throw new MapError(EINVAL, `${this.spec.name}: ${what} must be ${size} bytes, got ${bytes.length}`);
+    if (bytes.length !== size) throw new MapError(EINVAL, `${shownName(this.spec.name)}: ${what} must be ${size} bytes, got ${bytes.length}`);
     this.u8.set(bytes, at);
   }
 }

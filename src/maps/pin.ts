@@ -1,7 +1,7 @@
-import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { XdpsimError } from '../errors/index.js';
-import { printableName } from '../elf/names.js';
+import { shownName } from '../elf/names.js';
 import { parseHexDigits } from '../loader/hex.js';
 import { forcedFlags } from './create.js';
 import type { BpfMap, MapValue } from './map.js';
@@ -68,7 +68,7 @@ const NAME_MAX = 255;
 export function pinPath(dir: string, mapName: string): string {
   const name = mapName.replace(/\./g, '_');
   const bytes = Buffer.byteLength(name);
-  const shown = printableName(mapName.length > 64 ? `${mapName.slice(0, 64)}...` : mapName);
+  const shown = shownName(mapName);
   if (name === '') throw new PinError(`map with an empty name: it cannot be pinned under ${dir}`);
   if (bytes > NAME_MAX) throw new PinError(`map '${shown}': its pin name of ${bytes} bytes is longer than NAME_MAX (${NAME_MAX}): ENAMETOOLONG`);
   if (/[/\0]/.test(name)) throw new PinError(`map '${shown}': a pin name cannot hold '/' or NUL`);
@@ -137,10 +137,14 @@ class PinWriter {
   }
 }
 
+/** Temporary files made by this process, for unique names. */
+let pinsWritten = 0;
+
 /** Writes the map to `path` (atomically: a reader never sees half a file), one entry at a time. */
 export function pinMap(map: BpfMap, path: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+  // Short, so that a pin name up to NAME_MAX still leaves room for it; hidden, so no one mistakes it for a map.
+  const tmp = join(dirname(path), `.xdpsim-${process.pid}-${++pinsWritten}`);
   const fd = openSync(tmp, 'w');
   try {
     let count = 0;
@@ -309,12 +313,14 @@ function readEntry(line: Buffer, header: PinHeader, path: string, n: number): [U
 function readPin(path: string, open: (header: PinHeader) => BpfMap): BpfMap {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Non-blocking, so that a FIFO is refused below instead of waiting forever for a writer.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new PinError(code === 'ENOENT' ? `${path}: no such pinned map` : `${path}: cannot open the pinned map: ${code ?? 'error'}`);
   }
   try {
+    if (!fstatSync(fd).isFile()) throw new PinError(`${path}: not a pinned map (not a regular file)`);
     const lines = new LineReader(fd, path);
     const header = readHeader(lines, path);
     const map = open(header);
@@ -325,7 +331,19 @@ function readPin(path: string, open: (header: PinHeader) => BpfMap): BpfMap {
       if (line === undefined) throw new PinError(`${path}: ends after ${i} of the ${header.entries} entries its header declares`);
       if (lines.cut) throw new PinError(`${path}: line ${lines.line} is cut short (no newline at the end of the file)`);
       const [k, v] = readEntry(line, header, path, lines.line);
-      map.updateElem(k, v);
+      try {
+        map.updateElem(k, v);
+      } catch (e) {
+        if (e instanceof MapError) throw new PinError(`${path}: line ${lines.line}: the map refuses the entry: ${e.message}`);
+        throw e;
+      }
+    }
+    // A key written twice would be merged without a word, losing an entry the header counts.
+    // (An array has every index whatever the file says; indexes a file leaves out read as zeros.)
+    let restored = 0;
+    for (const _ of pinnedEntries(map)) restored++;
+    if (restored < header.entries) {
+      throw new PinError(`${path}: its ${header.entries} entries hold ${restored} distinct keys`);
     }
     if (!lines.atEnd()) throw new PinError(`${path}: holds more than the ${header.entries} entries its header declares`);
     if (header.frozen) map.freeze();

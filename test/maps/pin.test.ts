@@ -169,7 +169,7 @@ describe('pinned maps', () => {
 
   it('refuses a missing file and a directory', () => {
     expect(refusal(join(dir, 'absent'))).toMatch(/no such pinned map/);
-    expect(refusal(dir)).toMatch(/cannot read the pinned map: EISDIR/);
+    expect(refusal(dir)).toMatch(/not a pinned map \(not a regular file\)/);
   });
 
   it('refuses random damage with PinError or MapError only', () => {

@@ -1,4 +1,5 @@
 import { constants as bufferConstants } from 'node:buffer';
+import { constants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { printableName } from '../../elf/names.js';
 import { CLOCK_REALTIME } from '../../helpers/clock.js';
@@ -158,9 +159,12 @@ const MAX_SETUP_FILE = bufferConstants.MAX_STRING_LENGTH;
  * runtime's longest string fails inside the read, as no input error.
  */
 async function readTextFile(path: string, limit: number, what: string, Err: new (message: string) => Error): Promise<string> {
-  const file = await open(path);
+  // Non-blocking, so that a FIFO or a device is refused below instead of waiting forever for a writer.
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const { size } = await file.stat();
+    const stat = await file.stat();
+    if (!stat.isFile()) throw new Err(`${path}: ${what} must be a regular file`);
+    const { size } = stat;
     if (size > limit) throw new Err(`${path}: ${size} bytes is too big for ${what} (at most ${limit})`);
     return await file.readFile('utf8');
   } finally {
