@@ -158,11 +158,12 @@ export function createMap(spec: MapSpec, cpus: number, limit = MAX_MEMORY): BpfM
 
 /**
  * Lays out `maps` after what `layout` already holds, allocates the memory and
- * binds each map to its regions. The map whose regions would take the memory
- * past `limit` is refused with ENOMEM, as is the largest map when this
- * process cannot get the memory.
+ * binds each map to its regions, empty. The map whose regions would take the
+ * memory past `limit` is refused with ENOMEM, as is the largest map when this
+ * process cannot get the memory. With `shared`, the memory is that buffer,
+ * laid out alike by another thread: the maps bind to it as they are.
  */
-export function layoutMaps(layout: MemoryLayout, maps: readonly BpfMap[], limit = MAX_MEMORY): Memory {
+export function layoutMaps(layout: MemoryLayout, maps: readonly BpfMap[], limit = MAX_MEMORY, shared?: SharedArrayBuffer): Memory {
   const indexes = maps.map((map) => {
     const before = layout.size();
     const regions = map.regions().map((r) => layout.add(r));
@@ -173,8 +174,18 @@ export function layoutMaps(layout: MemoryLayout, maps: readonly BpfMap[], limit 
     return regions;
   });
   const largest = [...maps].sort((a, b) => footprint(b.spec, b.cpus) - footprint(a.spec, a.cpus))[0];
+  if (shared) {
+    const memory = layout.attach(shared);
+    maps.forEach((map, i) => map.bind(memory, indexes[i]!.map((r) => memory.regions[r]!)));
+    return memory;
+  }
   const memory = allocating(largest ? outOfMemory(largest.spec, largest.cpus) : `cannot allocate ${layout.size()} bytes of memory`, () => layout.build());
-  maps.forEach((map, i) => allocating(outOfMemory(map.spec, map.cpus), () => map.bind(memory, indexes[i]!.map((r) => memory.regions[r]!))));
+  maps.forEach((map, i) =>
+    allocating(outOfMemory(map.spec, map.cpus), () => {
+      map.bind(memory, indexes[i]!.map((r) => memory.regions[r]!));
+      map.init();
+    }),
+  );
   return memory;
 }
 

@@ -14,7 +14,11 @@ export type MapValue = Uint8Array | Uint8Array[];
  * bytes into a scratch region and calls the same code.
  *
  * Life cycle: `regions()` says what storage the map needs, the loader lays out
- * one memory for the whole object, then `bind()` hands the regions over.
+ * one memory for the whole object, then `bind()` hands the regions over and,
+ * for a new map, `init()` sets up its empty state. All of a map's state lives
+ * in those regions (its JS object holds only the definition and addresses),
+ * so a worker thread that binds its own map object over the same shared
+ * memory works on the same map, as two CPUs do in the kernel.
  */
 export abstract class BpfMap {
   protected memory!: Memory;
@@ -64,6 +68,12 @@ export abstract class BpfMap {
   }
 
   protected abstract bindStorage(regions: readonly Region[]): void;
+
+  /**
+   * Writes the state of an empty map into its (zeroed) regions: once, by the
+   * thread that creates the map, never by one that attaches to it.
+   */
+  init(): void {}
 
   /** Address of the value a direct `lddw` reference points into; only single-value arrays have one. */
   directValueAddress(): number {

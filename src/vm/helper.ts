@@ -14,6 +14,12 @@ export interface HelperCall {
   /** Index of the `call` instruction being executed. */
   insn: number;
   /**
+   * Who holds a lock this run takes (src/vm/lock.ts): an id, at least 1,
+   * of the execution context running the program, unique among the threads
+   * that share the memory.
+   */
+  readonly lockOwner: number;
+  /**
    * Runs the BPF function starting at slot `func` of the running program in a
    * new frame, with R1-R5 = `args` (32-bit values: indexes and addresses), and
    * returns its R0 (exact below 2^53). Registers are restored afterwards, so a

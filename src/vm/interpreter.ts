@@ -60,6 +60,7 @@ const FRAME_WORDS = 10;
 export class Interpreter implements HelperCall {
   readonly regs = new Int32Array(22);
   insn = 0;
+  lockOwner = 1;
   private readonly frames = new Int32Array(MAX_CALL_FRAMES * FRAME_WORDS);
   /** The program each pushed frame returns into. */
   private readonly frameProgs: InsnArray[] = new Array(MAX_CALL_FRAMES);

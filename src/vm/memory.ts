@@ -2,7 +2,7 @@ import { RuntimeError } from './errors.js';
 
 /**
  * The flat memory of one execution context (DESIGN.md, "Memory model"). A
- * pointer is a plain number, an offset into one ArrayBuffer, so loads and stores
+ * pointer is a plain number, an offset into one SharedArrayBuffer, so loads and stores
  * are typed-array accesses. Everything a program may touch — stack frames,
  * context, packet frame, map values — is a named region; an access must fall
  * entirely inside one region, not merely inside the buffer, and the first
@@ -26,7 +26,16 @@ const REGION_ALIGN = 64;
 export interface RegionSpec {
   name: string;
   size: number;
+  /** Programs may store here. */
   writable: boolean;
+  /**
+   * Programs may load from here (default true). A region neither readable
+   * nor writable is internal: map indexes, ring-buffer positions, scratch.
+   * It takes address space like any other, so helpers and user space reach it
+   * through the same buffer, but a program's access faults, as the kernel's
+   * verifier would refuse it.
+   */
+  readable?: boolean;
 }
 
 export interface Region extends RegionSpec {
@@ -83,7 +92,25 @@ export class MemoryLayout {
     return next;
   }
 
+  /** Allocates the memory, zeroed, shared so that worker threads can attach to it. */
   build(): Memory {
+    const { regions, size } = this.place();
+    // Callers check sizes against MAX_MEMORY first (createMap, layoutMaps): past it is our bug.
+    if (size > MAX_MEMORY) throw new RangeError(`memory layout of ${size} bytes exceeds MAX_MEMORY`);
+    return new Memory(new SharedArrayBuffer(size), regions);
+  }
+
+  /**
+   * The same layout over a buffer another thread built: a worker repeats the
+   * loader's layout and gets the same regions at the same addresses.
+   */
+  attach(buffer: SharedArrayBuffer): Memory {
+    const { regions, size } = this.place();
+    if (buffer.byteLength !== size) throw new RangeError(`memory of ${buffer.byteLength} bytes does not match its layout of ${size}`);
+    return new Memory(buffer, regions);
+  }
+
+  private place(): { regions: Region[]; size: number } {
     const regions: Region[] = [];
     let next = GUARD_SIZE;
     for (const { gap, ...spec } of this.specs) {
@@ -91,11 +118,12 @@ export class MemoryLayout {
       if (!gap) regions.push({ ...spec, start, end: start + spec.size });
       next = alignUp(start + Math.max(spec.size, 1), REGION_ALIGN);
     }
-    // Callers check sizes against MAX_MEMORY first (createMap, layoutMaps): past it is our bug.
-    if (next > MAX_MEMORY) throw new RangeError(`memory layout of ${next} bytes exceeds MAX_MEMORY`);
-    return new Memory(new ArrayBuffer(next), regions);
+    return { regions, size: next };
   }
 }
+
+const READ = 1;
+const WRITE = 2;
 
 /** log2 of REGION_ALIGN: the granule of the region table. */
 const GRANULE_SHIFT = 6;
@@ -103,9 +131,16 @@ const GRANULE_SHIFT = 6;
 export class Memory {
   readonly u8: Uint8Array;
   readonly view: DataView;
+  /**
+   * The buffer as int32 words, for Atomics: locks, counters and the BPF
+   * atomic instructions. Regions start 64-byte aligned, so a region's aligned
+   * words are `i32[(start + k) >> 2]`.
+   */
+  readonly i32: Int32Array;
   /** Region bounds as flat arrays: the per-access check reads these without touching objects. */
   private readonly ends: Float64Array;
-  private readonly writable: Uint8Array;
+  /** Per region: bit 0 readable, bit 1 writable, by programs. */
+  private readonly access: Uint8Array;
   /**
    * Region index + 1 of every 64-byte granule, 0 where nothing is mapped.
    * Regions start on granule boundaries, so a granule belongs to at most one
@@ -114,14 +149,19 @@ export class Memory {
    */
   private readonly granules: Uint16Array | Uint32Array;
 
+  /**
+   * `buffer` is shared so that worker threads can build their own Memory over
+   * it (same regions, same addresses) and run programs on the same maps.
+   */
   constructor(
-    readonly buffer: ArrayBuffer,
+    readonly buffer: SharedArrayBuffer,
     readonly regions: readonly Region[],
   ) {
     this.u8 = new Uint8Array(buffer);
     this.view = new DataView(buffer);
+    this.i32 = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
     this.ends = Float64Array.from(regions, (r) => r.end);
-    this.writable = Uint8Array.from(regions, (r) => (r.writable ? 1 : 0));
+    this.access = Uint8Array.from(regions, (r) => (r.readable === false ? 0 : READ) | (r.writable ? WRITE : 0));
     const count = Math.ceil(buffer.byteLength / REGION_ALIGN);
     this.granules = regions.length < 0xffff ? new Uint16Array(count) : new Uint32Array(count);
     regions.forEach((r, i) => {
@@ -137,22 +177,23 @@ export class Memory {
     return found;
   }
 
-  /** The region that holds [address, address + size), or -1. */
+  /** The region a program may access that holds [address, address + size), or -1. */
   find(address: number, size: number): number {
     if (!(address >= 0)) return -1;
     const i = (this.granules[address >>> GRANULE_SHIFT] ?? 0) - 1;
-    return i >= 0 && address + size <= this.ends[i]! ? i : -1;
+    return i >= 0 && address + size <= this.ends[i]! && this.access[i] !== 0 ? i : -1;
   }
 
   /**
-   * Throws unless [address, address + size) lies in one region that allows the
-   * access. `insn` names the instruction in the error.
+   * Throws unless [address, address + size) lies in one region that allows a
+   * program the access. `insn` names the instruction in the error.
    */
   check(address: number, size: number, write: boolean, insn: number): void {
     const i = this.find(address, size);
     if (i < 0) throw new MemoryAccessError(insn, address, size, write, this.describe(address));
-    if (write && this.writable[i] === 0) {
-      throw new MemoryAccessError(insn, address, size, write, `region ${this.regions[i]!.name} is read-only`);
+    if ((this.access[i]! & (write ? WRITE : READ)) === 0) {
+      const name = this.regions[i]!.name;
+      throw new MemoryAccessError(insn, address, size, write, `region ${name} is ${write ? 'read-only' : 'write-only'} for programs`);
     }
   }
 
@@ -160,6 +201,7 @@ export class Memory {
   private describe(address: number): string {
     if (address < GUARD_SIZE && address >= 0) return 'NULL page';
     const inside = this.regions.find((r) => address >= r.start && address < r.end);
+    if (inside && inside.readable === false && !inside.writable) return `region ${inside.name} is internal, out of programs' reach`;
     if (inside) return `crosses the end of region ${inside.name} [${formatAddress(inside.start)}, ${formatAddress(inside.end)})`;
     const near = this.regions.find((r) => address >= r.start - 64 && address < r.end + 64);
     return near ? `outside region ${near.name} [${formatAddress(near.start)}, ${formatAddress(near.end)})` : 'unmapped';
