@@ -9,7 +9,7 @@ export type { ParseOptions } from './object.js';
 export { selectProgram } from './select.js';
 export type { ProgramSelector } from './select.js';
 export { getGlobal, setGlobal, freezeGlobals } from './globals.js';
-export { sourceLine } from './source-line.js';
+export { sourceLine, whereInSource } from './source-line.js';
 export { findSectionDef, BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS } from './section-defs.js';
 export type { SectionDef } from './section-defs.js';
 export { internalMapName } from './data-maps.js';

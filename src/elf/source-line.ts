@@ -25,3 +25,10 @@ export function sourceLine(prog: BpfProgram, insnIndex: number): LineInfo | unde
   const li = prog.lineInfo[lastAtOrBefore(prog.lineInfo, (l) => l.insnIndex, insnIndex)];
   return li !== undefined && li.insnIndex >= funcStart ? li : undefined;
 }
+
+/** ` (file.c:LINE: text)` for an instruction with line info, else '': what error messages append. */
+export function whereInSource(prog: BpfProgram, insn: number): string {
+  const line = sourceLine(prog, insn);
+  if (!line) return '';
+  return ` (${line.file.replace(/^\.\//, '')}:${line.line}: ${line.text.trim()})`;
+}

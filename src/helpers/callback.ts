@@ -1,6 +1,6 @@
 import { RuntimeError } from '../vm/errors.js';
 import { BPF_MAX_LOOPS } from '../vm/limits.js';
-import type { Helper } from '../vm/helper.js';
+import type { Helper, HelperCall } from '../vm/helper.js';
 import {
   BPF_MAP_TYPE_ARRAY,
   BPF_MAP_TYPE_HASH,
@@ -38,7 +38,7 @@ export const loop: Helper = (call) => {
   if (n > BPF_MAX_LOOPS) return ret(call, -E2BIG);
   let i = 0;
   while (i < n) {
-    const stop = call.invoke(fn, [i, ctx]) !== 0;
+    const stop = call.invoke(fn, i, ctx) !== 0;
     i++;
     if (stop) break;
   }
@@ -51,13 +51,34 @@ export const loop: Helper = (call) => {
  * after that element. Returns the number of elements visited.
  */
 export function forEachMapElem(rt: Runtime): Helper {
+  // One visitor for every call, over these: a call allocates nothing. A callback may itself call
+  // bpf_for_each_map_elem, so each call puts back what it found.
+  let caller: HelperCall | undefined;
+  let fn = 0;
+  let mapAddress = 0;
+  let ctx = 0;
+  const visit = (key: number, value: number): boolean => caller!.invoke(fn, mapAddress, key, value, ctx) !== 0;
   return (call) => {
     const map = mapArg(rt, call, 1);
-    const fn = ptrArg(call, 2);
-    const ctx = ptrArg(call, 3);
+    const callback = ptrArg(call, 2);
+    const callbackCtx = ptrArg(call, 3);
     if (u32Arg(call, 4) !== 0 || call.regs[9] !== 0) return ret(call, -EINVAL);
     if (!ITERABLE.has(map.spec.type)) throw new RuntimeError(call.insn, `bpf_for_each_map_elem cannot iterate map '${map.spec.name}'`);
-    const visited = map.forEachElem(rt.cpu, (key, value) => call.invoke(fn, [map.address, key, value, ctx]) !== 0);
-    ret(call, visited);
+    const outerCaller = caller;
+    const outerFn = fn;
+    const outerMap = mapAddress;
+    const outerCtx = ctx;
+    caller = call;
+    fn = callback;
+    mapAddress = map.address;
+    ctx = callbackCtx;
+    try {
+      ret(call, map.forEachElem(rt.cpu, visit));
+    } finally {
+      caller = outerCaller;
+      fn = outerFn;
+      mapAddress = outerMap;
+      ctx = outerCtx;
+    }
   };
 }

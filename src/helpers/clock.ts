@@ -58,6 +58,8 @@ export class SimClock {
   private latest: bigint | undefined;
   private offsReal: bigint;
   private taiOffset = 0n;
+  /** How many times an offset was set: readers that cache a clock's value compare it. */
+  settings = 0;
 
   constructor(private readonly source: () => bigint) {
     this.offsReal = hostRealOffset();
@@ -133,11 +135,13 @@ export class SimClock {
    */
   setRealtime(ns: bigint): void {
     this.offsReal = ns - this.current();
+    this.settings++;
   }
 
   /** adjtimex(ADJ_TAI): TAI is REALTIME plus `seconds` (37 since 2017, when a time daemon sets it). */
   setTaiOffset(seconds: number): void {
     if (!Number.isSafeInteger(seconds)) throw new ClockConfigError(`TAI offset ${seconds} is not a whole number of seconds`);
     this.taiOffset = BigInt(seconds) * 1_000_000_000n;
+    this.settings++;
   }
 }

@@ -1,7 +1,7 @@
 import type { BpfMap } from '../maps/map.js';
 import { BPF_TIMER_SIZE, type BtfFields } from '../btf/fields.js';
 import type { BpfProgram } from '../elf/types.js';
-import { whereInSource } from '../loader/source.js';
+import { whereInSource } from '../elf/index.js';
 import { btfRecord, isTimerHolder, type TimerHolder } from '../maps/record.js';
 import { EBUSY, EPERM } from '../maps/types.js';
 import { RuntimeError } from '../vm/errors.js';

@@ -29,11 +29,18 @@ export function redirectMap(rt: Runtime): Helper {
     }
     const broadcast = (flags & BPF_F_BROADCAST) !== 0;
     if (!broadcast && !map.hasRedirectTarget(key)) {
-      rt.redirect = rt.redirect && { ifindex: rt.redirect.ifindex, flags: 0 };
+      const info = rt.redirect;
+      info.map = undefined;
+      info.key = info.flags = 0;
       ret(call, flags & ACTION_MASK);
       return;
     }
-    rt.redirect = { ifindex: key, map, key, flags: broadcast ? flags : 0 };
+    const info = rt.redirect;
+    info.set = true;
+    info.ifindex = key;
+    info.map = map;
+    info.key = key;
+    info.flags = broadcast ? flags : 0;
     ret(call, XDP_REDIRECT);
   };
 }

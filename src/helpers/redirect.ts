@@ -14,7 +14,11 @@ export function redirect(rt: Runtime): Helper {
       ret(call, XDP_ABORTED);
       return;
     }
-    rt.redirect = { ifindex: arg(call, 1) >>> 0, flags: 0 };
+    const info = rt.redirect;
+    info.set = true;
+    info.ifindex = arg(call, 1) >>> 0;
+    info.map = undefined;
+    info.key = info.flags = 0;
     ret(call, XDP_REDIRECT);
   };
 }

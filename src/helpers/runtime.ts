@@ -7,6 +7,7 @@ import type { LoadedSockets } from './loaded-sockets.js';
 import type { SyncookieSecret } from './syncookie.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { HelperCall } from '../vm/helper.js';
+import type { Memory } from '../vm/memory.js';
 import type { XdpBuff } from '../xdp/buff.js';
 
 /** Where bpf_redirect / bpf_redirect_map pointed the packet, resolved after the program returns. */
@@ -21,22 +22,53 @@ export interface RedirectTarget {
 }
 
 /**
+ * The redirect a run has recorded so far, as the kernel keeps it in its
+ * per-CPU bpf_redirect_info: fields overwritten in place, so recording one
+ * allocates nothing.
+ */
+export class RedirectInfo {
+  /** Whether a helper recorded a target in this run. */
+  set = false;
+  /** Target ifindex for bpf_redirect; for a map, the key looked up. */
+  ifindex = 0;
+  map: BpfMap | undefined = undefined;
+  key = 0;
+  /** BPF_F_BROADCAST (with BPF_F_EXCLUDE_INGRESS) when broadcasting, else 0. */
+  flags = 0;
+
+  clear(): void {
+    this.set = false;
+    this.map = undefined;
+    this.ifindex = this.key = this.flags = 0;
+  }
+
+  /** The target as an object (for test-run results), or undefined when none is recorded. */
+  target(): RedirectTarget | undefined {
+    if (!this.set) return undefined;
+    return this.map ? { ifindex: this.ifindex, map: this.map, key: this.key, flags: this.flags } : { ifindex: this.ifindex, flags: this.flags };
+  }
+}
+
+/**
  * MTU of the device a run is on when none is given: lo's (65536), the device
  * BPF_PROG_TEST_RUN runs a program on (ingress_ifindex 1).
  */
 export const DEFAULT_MTU = 65536;
 
 /**
- * Per-object state the helpers act on: the maps by address, the current
- * packet buffer, the CPU the program runs on, the recorded redirect, and where
- * trace output goes. Helpers are closures over one Runtime, so the interpreter
- * and the JIT call the same functions.
+ * The state the helpers act on, as one execution context sees it: the
+ * object's maps (by index, see mapArg), clocks, timers and host tables, and
+ * the context's own packet buffer, CPU and recorded redirect. Each execution
+ * context has its own Runtime and its own helper closures over it, made once
+ * when the context is; the interpreter and the JIT call the same functions.
  */
 export interface Runtime {
-  readonly maps: ReadonlyMap<number, BpfMap>;
-  buff: XdpBuff;
+  /** The object's maps, in object order: a map's index is written into its descriptor (bindMapIndexes). */
+  readonly maps: readonly BpfMap[];
+  readonly buff: XdpBuff;
+  /** The CPU the context runs as: per-CPU map slots and bpf_get_smp_processor_id. */
   cpu: number;
-  redirect: RedirectTarget | undefined;
+  readonly redirect: RedirectInfo;
   /**
    * Receives each bpf_trace_printk message (what trace_pipe shows after
    * `bpf_trace_printk: `), the CPU it ran on and the time (see formatTraceLine).
@@ -90,9 +122,24 @@ export function u32Arg(call: HelperCall, n: number): number {
   return call.regs[2 * n]! >>> 0;
 }
 
+/**
+ * Word of a map's 64-byte descriptor region (what `lddw r1, map` points at)
+ * that holds the map's index + 1, so a helper finds the map from the pointer
+ * with one read, and a forged pointer finds no map.
+ */
+const MAP_INDEX_WORD = 15;
+
+/** Writes each map's index into its descriptor, for mapArg; the same in every thread that binds the maps. */
+export function bindMapIndexes(maps: readonly BpfMap[], memory: Memory): void {
+  maps.forEach((map, i) => {
+    memory.i32[(map.address >>> 2) + MAP_INDEX_WORD] = i + 1;
+  });
+}
+
 export function mapArg(rt: Runtime, call: HelperCall, n: number): BpfMap {
-  const map = rt.maps.get(ptrArg(call, n));
-  if (!map) throw new RuntimeError(call.insn, `R${n} is not a map pointer`);
+  const at = ptrArg(call, n);
+  const map = (at & 63) === 0 ? rt.maps[(call.memory.i32[(at >>> 2) + MAP_INDEX_WORD] ?? 0) - 1] : undefined;
+  if (map === undefined || map.address !== at) throw new RuntimeError(call.insn, `R${n} is not a map pointer`);
   return map;
 }
 

@@ -1,4 +1,4 @@
-import { setR0Big, type Helper } from '../vm/helper.js';
+import type { Helper } from '../vm/helper.js';
 import { CLOCK_TAI, type SimClock } from './clock.js';
 
 /** The kernel's ktime helpers read CLOCK_MONOTONIC; so does process.hrtime. */
@@ -9,7 +9,32 @@ export const monotonicNs = (): bigint => process.hrtime.bigint();
  * kernel only across suspend and in resolution): nanoseconds from `now`.
  */
 export function ktimeGetNs(now: () => bigint = monotonicNs): Helper {
-  return (call) => setR0Big(call.regs, now());
+  return clockReading(now, (ns) => ns);
+}
+
+/**
+ * A helper that returns `derive(now())` as a u64. The split of the result
+ * into R0's halves is kept for as long as the clock stands still and its
+ * `settings` (a count of offset changes) stay (a held clock moves between
+ * packets, not within a run), so reading it again allocates nothing.
+ */
+function clockReading(now: () => bigint, derive: (ns: bigint) => bigint, settings: () => number = () => 0): Helper {
+  let at: bigint | undefined;
+  let settingsAt = 0;
+  let lo = 0;
+  let hi = 0;
+  return (call) => {
+    const ns = now();
+    if (ns !== at || settings() !== settingsAt) {
+      at = ns;
+      settingsAt = settings();
+      const value = derive(ns);
+      lo = Number(BigInt.asIntN(32, value));
+      hi = Number(BigInt.asIntN(32, value >> 32n));
+    }
+    call.regs[0] = lo;
+    call.regs[1] = hi;
+  };
 }
 
 /** CONFIG_HZ: a kernel build choice; 1000 keeps jiffies in milliseconds. */
@@ -34,7 +59,7 @@ export const jiffiesAt = (ns: bigint): bigint => INITIAL_JIFFIES + ns / NSEC_PER
 
 /** bpf_jiffies64. */
 export function jiffies64(now: () => bigint = monotonicNs): Helper {
-  return (call) => setR0Big(call.regs, jiffiesAt(now()));
+  return clockReading(now, jiffiesAt);
 }
 
 /**
@@ -42,5 +67,9 @@ export function jiffies64(now: () => bigint = monotonicNs): Helper {
  * plus offs_tai; the simulated clock keeps that offset (see SimClock).
  */
 export function ktimeGetTaiNs(clock: SimClock): Helper {
-  return (call) => setR0Big(call.regs, clock.read(CLOCK_TAI));
+  return clockReading(
+    () => clock.now(),
+    (ns) => ns + clock.offset(CLOCK_TAI),
+    () => clock.settings,
+  );
 }

@@ -1,7 +1,7 @@
 import { BPF_CORE_RELO_KINDS } from '../btf/index.js';
 import type { BpfProgram } from '../elf/types.js';
 import { ProgramLoadError } from './errors.js';
-import { whereInSource } from './source.js';
+import { whereInSource } from '../elf/index.js';
 
 /**
  * CO-RE relocations whose compiled answer is already right here. clang fills

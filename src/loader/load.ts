@@ -3,13 +3,12 @@ import { freezeGlobals, parseObject, selectProgram, setGlobal, type ProgramSelec
 import type { BpfProgram, MapDef, ObjectFile } from '../elf/types.js';
 import { helperName } from '../helpers/proto.js';
 import { HELPER_PROTOS } from '../helpers/protos.js';
-import { xdpHelpers } from '../helpers/xdp-table.js';
 import type { FibTable } from '../helpers/fib-table.js';
 import { layoutSockets, LoadedSockets } from '../helpers/loaded-sockets.js';
 import type { SocketTable } from '../helpers/socket-table.js';
 import { syncookieSecret } from '../helpers/syncookie.js';
 import { checkCurrentTask, type CurrentTask } from '../helpers/current-task.js';
-import type { Runtime } from '../helpers/runtime.js';
+import { bindMapIndexes } from '../helpers/runtime.js';
 import { SimClock } from '../helpers/clock.js';
 import { BpfTimers } from '../helpers/hrtimer.js';
 import { monotonicNs } from '../helpers/time.js';
@@ -25,19 +24,17 @@ import { pinMap, pinPath, restorePinned } from '../maps/pin.js';
 import { xdpHelperRefusal } from '../verifier/helper-call.js';
 import { checkProgram } from '../verifier/program.js';
 import { VerifierError } from '../verifier/errors.js';
-import { Interpreter } from '../vm/interpreter.js';
-import { layoutStack } from '../vm/stack.js';
+import { compile, ExecutionContext, layoutContext, type ContextLayout, type ContextShared, type EngineName, type Executable } from '../engine/index.js';
+import { XdpProgram } from '../testrun/index.js';
 import { MAX_MEMORY, MemoryLayout, type Memory } from '../vm/memory.js';
-import { XdpBuff } from '../xdp/buff.js';
-import { XDP_FRAME_SIZE, XDP_MD_SIZE } from '../xdp/constants.js';
-import { XdpProgram } from '../xdp/program.js';
+import { XDP_BATCH } from '../xdp/arena.js';
 import { LoadError, ProgramLoadError } from './errors.js';
 import { isGplCompatible } from './license.js';
 import { possibleCpus } from './cpus.js';
 import { checkCoreRelocations } from './core.js';
 import { attachBtfRecords } from './btf-record.js';
 import { relocate } from './relocate.js';
-import { whereInSource } from './source.js';
+import { whereInSource } from '../elf/index.js';
 
 export interface LoadOptions {
   /** File name used for libbpf's object name (global-data map names); taken from the path when loading a file. */
@@ -88,24 +85,94 @@ export interface LoadOptions {
   syncookieSecret?: Uint8Array;
   /** The task the programs interrupt, for the bpf_get_current_* helpers; default: the idle task of the CPU a run is on. */
   current?: CurrentTask;
+  /**
+   * Execution contexts to lay out (see `LoadedObject.context`): one per
+   * CPU, RX queue or worker that will run programs; default: one per possible
+   * CPU, and at least 2. Test runs take the first.
+   */
+  contexts?: number;
+  /** Frame slots of each context (its frame arena); default 64, one NAPI batch. */
+  frameSlots?: number;
 }
+
+/** Most execution contexts one object lays out: the kernel's NR_CPUS is larger, but each context takes memory. */
+const MAX_CONTEXTS = 1024;
+
+/** Most frame slots of one context. */
+const MAX_FRAME_SLOTS = 65536;
 
 /** LIBBPF_PIN_BY_NAME. */
 const LIBBPF_PIN_BY_NAME = 1;
 
-/** A loaded object: its maps by name and its programs, sharing one memory. */
+/** Everything of a loaded object that its execution contexts are made from. */
+interface ObjectEngine {
+  memory: Memory;
+  contexts: readonly ContextLayout[];
+  shared: ContextShared;
+  insns: readonly InsnArray[];
+  budget: number | undefined;
+}
+
+/**
+ * A loaded object: its maps by name and its programs, sharing one memory,
+ * with the execution contexts that run them (see DESIGN.md, "Engine").
+ */
 export class LoadedObject {
+  private readonly executables = new Map<string, Executable>();
+  private contextsMade = 0;
+  private testContext: ExecutionContext | undefined;
+
   constructor(
     readonly object: ObjectFile,
     readonly maps: ReadonlyMap<string, BpfMap>,
     readonly programs: readonly XdpProgram[],
     readonly memory: Memory,
     private readonly timers: BpfTimers,
+    private readonly engine: ObjectEngine,
     /** Paths of the maps pinned by name under LoadOptions.pinRoot. */
     readonly pinPaths: ReadonlyMap<string, string> = new Map(),
     /** Programs that call a helper xdpsim cannot run, and why: refused when chosen to run. */
     private readonly unsimulated: ReadonlyMap<XdpProgram, string> = new Map(),
   ) {}
+
+  /**
+   * A new execution context running as `cpu`: its own stack, xdp_md, frame
+   * slots and per-CPU map slot, over the object's maps. As many as the
+   * object was loaded with (LoadOptions.contexts); test runs use the first.
+   */
+  context(cpu = 0): ExecutionContext {
+    const layouts = this.engine.contexts;
+    if (this.contextsMade >= layouts.length) {
+      throw new LoadError(`all ${layouts.length} execution contexts of the object are in use (load it with more contexts)`);
+    }
+    const id = this.contextsMade++;
+    const { memory, shared, insns, budget } = this.engine;
+    return new ExecutionContext(id, cpu, memory, layouts[id]!, shared, () => insns, budget);
+  }
+
+  /** The context test runs (XdpProgram.run) use: the object's first. */
+  testRunContext(): ExecutionContext {
+    return (this.testContext ??= this.context(0));
+  }
+
+  /**
+   * `program` ready to run on `engine` on any context of this object (made
+   * once per engine). Refused, like `program()`, when it calls a helper
+   * xdpsim cannot run.
+   */
+  compile(program: XdpProgram, engine: EngineName = 'interp'): Executable {
+    const i = this.programs.indexOf(program);
+    if (i < 0) throw new LoadError(`program '${program.name}' is not one of this object's`);
+    const why = this.unsimulated.get(program);
+    if (why !== undefined) throw new ProgramLoadError(program.name, why);
+    const key = `${i}:${engine}`;
+    let executable = this.executables.get(key);
+    if (!executable) {
+      executable = engine === 'interp' ? program.executable : compile(program.info, this.engine.insns[i]!, engine);
+      this.executables.set(key, executable);
+    }
+    return executable;
+  }
 
   /**
    * Pins maps: with `dir`, every map as DIR/NAME (bpftool's `pinmaps DIR`);
@@ -201,13 +268,18 @@ function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
   const maps = object.maps.map((def) => createMap(mapSpec(def, cpus), cpus, limit));
 
   const layout = new MemoryLayout();
-  const frameTops = layoutStack(layout);
-  layout.add({ name: 'ctx', size: XDP_MD_SIZE, writable: false });
-  layout.add({ name: 'frame', size: XDP_FRAME_SIZE, writable: true });
+  const contextCount = options.contexts ?? Math.max(2, cpus);
+  if (!Number.isInteger(contextCount) || contextCount < 1 || contextCount > MAX_CONTEXTS) {
+    throw new LoadError(`contexts must be 1..${MAX_CONTEXTS}, not ${contextCount}`);
+  }
+  const slots = options.frameSlots ?? XDP_BATCH;
+  if (!Number.isInteger(slots) || slots < 1 || slots > MAX_FRAME_SLOTS) throw new LoadError(`frame slots must be 1..${MAX_FRAME_SLOTS}, not ${slots}`);
+  const contexts = Array.from({ length: contextCount }, () => layoutContext(layout, slots));
   // The array index a timer callback's key points to (bpf_timer_cb keeps it on its stack).
   layout.add({ name: 'timer:key', size: 4, writable: false });
   const socketRegions = options.sockets && layoutSockets(layout, options.sockets);
   const memory = layoutMaps(layout, maps, limit);
+  bindMapIndexes(maps, memory);
   object.maps.forEach((def, i) => {
     if (def.data) maps[i]!.updateElem(new Uint8Array(4), def.data);
   });
@@ -231,15 +303,8 @@ function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
   const timers = new BpfTimers(clock, memory, memory.region('timer:key').start);
   attachBtfRecords(object, maps, timers);
 
-  const tops = frameTops(memory);
-  const ctx = memory.region('ctx');
-  const buff = new XdpBuff(memory, memory.region('frame'), ctx);
-  const runtime: Runtime = {
-    maps: new Map(maps.map((m) => [m.address, m])),
-    buff,
-    cpu: 0,
-    ifindex: 1,
-    redirect: undefined,
+  const shared: ContextShared = {
+    maps,
     trace: options.trace ?? (() => {}),
     now: () => clock.now(),
     clock,
@@ -251,10 +316,11 @@ function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
     ...(options.current !== undefined && { current: checkCurrentTask(options.current) }),
   };
   const programInsns: InsnArray[] = [];
-  const helpers = xdpHelpers(runtime, () => programInsns);
   const gpl = isGplCompatible(object.license);
 
   const unsimulated = new Map<XdpProgram, string>();
+  let loaded: LoadedObject | undefined;
+  const testContext = (): ExecutionContext => loaded!.testRunContext();
   const programs = object.programs.map((prog) => {
     checkCoreRelocations(prog);
     const insns = decodeProgram(prog);
@@ -271,14 +337,15 @@ function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
     }
     relocate(prog, insns, maps);
     programInsns.push(insns);
-    const vm = new Interpreter(insns, memory, helpers, tops, { budget: options.budget });
-    const program = new XdpProgram(prog, vm, runtime, buff, ctx.start);
+    const program = new XdpProgram(prog, compile(prog, insns, 'interp'), testContext);
     const why = unsimulatedCall(prog, insns);
     if (why !== undefined) unsimulated.set(program, why);
     return program;
   });
   const mapsByName = new Map(object.maps.map((d, i) => [d.name, maps[i]!]));
-  return new LoadedObject(object, mapsByName, programs, memory, timers, pinPaths, unsimulated);
+  const engine: ObjectEngine = { memory, contexts, shared, insns: programInsns, budget: options.budget };
+  loaded = new LoadedObject(object, mapsByName, programs, memory, timers, engine, pinPaths, unsimulated);
+  return loaded;
 }
 
 /**

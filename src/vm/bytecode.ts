@@ -49,10 +49,10 @@ export function loadBytecode(bytecode: Uint8Array, helpers: HelperTable = BYTECO
       const memory = layout.build();
       const mem = memory.region('mem');
       memory.u8.set(input, mem.start);
-      const vm = new Interpreter(insns, memory, options.helpers ?? helpers, frameTops(memory), { budget: options.budget });
+      const vm = new Interpreter(memory, options.helpers ?? helpers, frameTops(memory), { budget: options.budget });
       vm.regs[2] = mem.start;
       vm.regs[4] = input.length;
-      vm.run();
+      vm.run(insns);
       return vm.r0;
     },
   };

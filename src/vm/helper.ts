@@ -21,11 +21,12 @@ export interface HelperCall {
   readonly lockOwner: number;
   /**
    * Runs the BPF function starting at slot `func` of the running program in a
-   * new frame, with R1-R5 = `args` (32-bit values: indexes and addresses), and
-   * returns its R0 (exact below 2^53). Registers are restored afterwards, so a
-   * callback helper (bpf_loop, bpf_for_each_map_elem) sees no change but R0.
+   * new frame, with R1-R5 = `r1`..`r5` (32-bit values: indexes and addresses,
+   * zero-extended), and returns its R0 (exact below 2^53). Registers are
+   * restored afterwards, so a callback helper (bpf_loop,
+   * bpf_for_each_map_elem) sees no change but R0. Allocates nothing.
    */
-  invoke(func: number, args: readonly number[]): number;
+  invoke(func: number, r1: number, r2: number, r3?: number, r4?: number, r5?: number): number;
   /** Schedules `target` to replace the running program when the helper returns; false past 33 tail calls. */
   tailCall(target: InsnArray): boolean;
   /**

@@ -46,16 +46,43 @@ export function udivmod64(
   bhi: number,
   mod: boolean,
 ): void {
-  if (ahi === 0 && bhi === 0) {
-    const a = alo >>> 0;
-    const b = blo >>> 0;
-    out[o] = mod ? a % b : Math.floor(a / b);
-    out[o + 1] = 0;
+  const al = alo >>> 0;
+  const ah = ahi >>> 0;
+  const bl = blo >>> 0;
+  const bh = bhi >>> 0;
+  if (bh === 0) {
+    // A divisor below 2^32: long division in three steps whose dividends stay below 2^48, exact in doubles.
+    const r1 = ah % bl;
+    const x2 = r1 * 65536 + (al >>> 16);
+    const r2 = x2 % bl;
+    const x3 = r2 * 65536 + (al & 0xffff);
+    const r3 = x3 % bl;
+    if (mod) {
+      out[o] = r3 | 0;
+      out[o + 1] = 0;
+    } else {
+      out[o] = ((x2 - r2) / bl) * 65536 + (x3 - r3) / bl;
+      out[o + 1] = (ah - r1) / bl;
+    }
     return;
   }
-  const a = toBigUint64(alo, ahi);
-  const b = toBigUint64(blo, bhi);
-  storeBig(out, o, mod ? a % b : a / b);
+  // A divisor of 2^32 or more: the quotient fits 32 bits; shift and subtract, one bit of it at a time.
+  let rh = 0;
+  let rl = ah;
+  let q = 0;
+  for (let i = 31; i >= 0; i--) {
+    const carry = rh >>> 31;
+    rh = ((rh << 1) | (rl >>> 31)) >>> 0;
+    rl = ((rl << 1) | ((al >>> i) & 1)) >>> 0;
+    if (carry !== 0 || rh > bh || (rh === bh && rl >= bl)) {
+      const low = rl - bl;
+      rh = (rh - bh - (low < 0 ? 1 : 0)) >>> 0;
+      rl = low >>> 0;
+      q += 2 ** i;
+    }
+  }
+  out[o] = mod ? rl : q;
+  out[o + 1] = mod ? rh : 0;
 }
 
 /**
@@ -72,13 +99,19 @@ export function sdivmod64(
   bhi: number,
   mod: boolean,
 ): void {
-  const a = toBigInt64(alo, ahi);
-  const b = toBigInt64(blo, bhi);
-  if (b === -1n) {
-    storeBig(out, o, mod ? 0n : -a);
-    return;
+  // Divide the magnitudes unsigned (INT64_MIN's is 2^63, which a u64 holds), then give the result its sign.
+  const aNeg = ahi < 0;
+  const bNeg = bhi < 0;
+  const al = aNeg ? (~alo + 1) | 0 : alo;
+  const ah = aNeg ? (~ahi + (al === 0 ? 1 : 0)) | 0 : ahi;
+  const bl = bNeg ? (~blo + 1) | 0 : blo;
+  const bh = bNeg ? (~bhi + (bl === 0 ? 1 : 0)) | 0 : bhi;
+  udivmod64(out, o, al, ah, bl, bh, mod);
+  if (mod ? aNeg : aNeg !== bNeg) {
+    const lo = (~out[o]! + 1) | 0;
+    out[o + 1] = (~out[o + 1]! + (lo === 0 ? 1 : 0)) | 0;
+    out[o] = lo;
   }
-  storeBig(out, o, mod ? a % b : a / b);
 }
 
 /** Signed 32-bit quotient or remainder of int32 values; b must not be zero. Returns an int32. */

@@ -18,6 +18,7 @@ import {
   MAX_CALL_FRAMES,
 } from '../isa/opcodes.js';
 import { RuntimeError } from './errors.js';
+import { lock, unlock } from './lock.js';
 import { BPF_MAX_LOOPS, DEFAULT_INSN_BUDGET, MAX_TAIL_CALL_CNT } from './limits.js';
 import type { BpfCallback, Helper, HelperCall, HelperTable } from './helper.js';
 import {
@@ -64,8 +65,10 @@ export class Interpreter implements HelperCall {
   private readonly frames = new Int32Array(MAX_CALL_FRAMES * FRAME_WORDS);
   /** The program each pushed frame returns into. */
   private readonly frameProgs: InsnArray[] = new Array(MAX_CALL_FRAMES);
+  /** The register file of each callback depth, saved while the callback runs (`invoke`). */
+  private readonly savedRegs = new Int32Array(MAX_CALL_FRAMES * 22);
   private readonly budget: number;
-  private prog: InsnArray;
+  private prog: InsnArray | undefined;
   private depth = 0;
   private left = 0;
   private loops = 0;
@@ -75,7 +78,6 @@ export class Interpreter implements HelperCall {
   private readonly helperById: Array<Helper | undefined> = [];
 
   constructor(
-    private readonly entry: InsnArray,
     readonly memory: Memory,
     helpers: HelperTable,
     /** R10 of each call depth: one past the top of that frame's 512 bytes (see layoutStack). */
@@ -83,7 +85,6 @@ export class Interpreter implements HelperCall {
     options: InterpreterOptions = {},
   ) {
     this.budget = options.budget ?? DEFAULT_INSN_BUDGET;
-    this.prog = entry;
     for (const [id, helper] of helpers) this.helperById[id] = helper;
   }
 
@@ -92,9 +93,9 @@ export class Interpreter implements HelperCall {
     return toBigUint64(this.regs[0]!, this.regs[1]!);
   }
 
-  /** Runs from instruction 0; returns the low 32 bits of R0 (an XDP verdict). */
-  run(): number {
-    this.begin(this.entry);
+  /** Runs `entry` from instruction 0; returns the low 32 bits of R0 (an XDP verdict). */
+  run(entry: InsnArray): number {
+    this.begin(entry);
     return this.exec(0, 0);
   }
 
@@ -111,7 +112,7 @@ export class Interpreter implements HelperCall {
   }
 
   callback(func: number): BpfCallback {
-    const prog = this.prog;
+    const prog = this.running();
     if (func < 0 || func >= prog.length) throw new RuntimeError(this.insn, `callback at insn ${func} is outside the program`);
     return (args) => {
       const r = this.regs;
@@ -132,29 +133,39 @@ export class Interpreter implements HelperCall {
     return true;
   }
 
-  invoke(func: number, args: readonly number[]): number {
+  invoke(func: number, r1: number, r2: number, r3 = 0, r4 = 0, r5 = 0): number {
     const r = this.regs;
-    if (func < 0 || func >= this.prog.length) throw new RuntimeError(this.insn, `callback at insn ${func} is outside the program`);
-    if (this.depth + 1 >= MAX_CALL_FRAMES) {
-      throw new RuntimeError(this.insn, `the call stack of ${this.depth + 2} frames is too deep`);
-    }
-    const saved = r.slice();
-    const callerInsn = this.insn;
-    for (let k = 0; k < 5; k++) {
-      r[2 + 2 * k] = args[k] ?? 0;
-      r[3 + 2 * k] = 0;
-    }
+    const prog = this.running();
+    if (func < 0 || func >= prog.length) throw new RuntimeError(this.insn, `callback at insn ${func} is outside the program`);
     const depth = this.depth;
-    const prog = this.prog;
+    if (depth + 1 >= MAX_CALL_FRAMES) {
+      throw new RuntimeError(this.insn, `the call stack of ${depth + 2} frames is too deep`);
+    }
+    const saved = this.savedRegs;
+    const at = depth * 22;
+    for (let k = 0; k < 22; k++) saved[at + k] = r[k]!;
+    const callerInsn = this.insn;
+    r[2] = r1;
+    r[4] = r2;
+    r[6] = r3;
+    r[8] = r4;
+    r[10] = r5;
+    r[3] = r[5] = r[7] = r[9] = r[11] = 0;
     r[20] = this.frameTops[depth + 1]!;
     this.depth = depth + 1;
     this.exec(func, depth + 1);
     const result = r0Value(r);
-    r.set(saved);
+    for (let k = 0; k < 22; k++) r[k] = saved[at + k]!;
     this.depth = depth;
     this.prog = prog;
     this.insn = callerInsn;
     return result;
+  }
+
+  /** The program being run; helpers are only called during a run. */
+  private running(): InsnArray {
+    if (!this.prog) throw new RuntimeError(this.insn, 'no program is running');
+    return this.prog;
   }
 
   /**
@@ -164,8 +175,8 @@ export class Interpreter implements HelperCall {
    * decoder's, done once at load.
    */
   private exec(startPc: number, baseDepth: number): number {
-    let words = packedOf(this.prog);
-    let imms = this.prog.imm;
+    let words = packedOf(this.running());
+    let imms = this.running().imm;
     const r = this.regs;
     const mem = this.memory;
     const view = mem.view;
@@ -507,7 +518,7 @@ export class Interpreter implements HelperCall {
             frames[f] = pc + 1;
             for (let k = 0; k < 8; k++) frames[f + 1 + k] = r[12 + k]!;
             frames[f + 9] = r[20]!;
-            this.frameProgs[depth] = this.prog;
+            this.frameProgs[depth] = this.prog!;
             depth++;
             r[20] = this.frameTops[depth]!;
             pc += imm + 1;
@@ -626,7 +637,7 @@ export class Interpreter implements HelperCall {
         case 0xcb: {
           const size = BPF_SIZE(op);
           if (imm === BPF_LOAD_ACQ) load(mem, view, r, d, address(r, s, off, pc), size, false, pc);
-          else atomic(mem, view, r, s, address(r, d, off, pc), size, imm, pc);
+          else atomic(mem, view, r, s, address(r, d, off, pc), size, imm, pc, this.lockOwner);
           break;
         }
 
@@ -725,10 +736,18 @@ function store(mem: Memory, view: DataView, addr: number, size: number, lo: numb
 }
 
 /**
- * Atomic read-modify-write. A program runs on one thread at a time, so plain
- * accesses are atomic here; what matters is the value semantics: FETCH forms
- * return the old value in src, CMPXCHG compares with and returns into R0, and
- * the 32-bit forms zero-extend what they return.
+ * Locks of the 64-bit atomics: words of the NULL page, which no program can
+ * reach and every thread shares, one per stripe of 8-byte addresses.
+ */
+const ATOMIC_LOCK_STRIPES = 256;
+
+/**
+ * Atomic read-modify-write, atomic across the threads that share the memory.
+ * 32-bit forms are single Atomics operations; a 64-bit form runs under the
+ * lock of its stripe, so every 64-bit atomic on a word sees a whole value.
+ * The value semantics: FETCH forms return the old value in src, CMPXCHG
+ * compares with and returns into R0, and the 32-bit forms zero-extend what
+ * they return. An unaligned atomic faults, as the verifier refuses it.
  */
 function atomic(
   mem: Memory,
@@ -739,21 +758,59 @@ function atomic(
   size: number,
   imm: number,
   pc: number,
+  owner: number,
 ): void {
   if (imm === BPF_STORE_REL) {
     store(mem, view, addr, size, r[s]!, r[s + 1]!, pc);
     return;
   }
   const wide = size === BPF_DW;
-  mem.check(addr, wide ? 8 : 4, true, pc);
-  const oldLo = view.getInt32(addr, true);
-  const oldHi = wide ? view.getInt32(addr + 4, true) : 0;
+  const bytes = wide ? 8 : 4;
+  mem.check(addr, bytes, true, pc);
+  if ((addr & (bytes - 1)) !== 0) throw new RuntimeError(pc, `misaligned atomic access of ${bytes} bytes at 0x${addr.toString(16)}`);
+  const i32 = mem.i32;
+  const w = addr >>> 2;
+  if (!wide) {
+    let old: number;
+    switch (imm) {
+      case BPF_CMPXCHG:
+        old = Atomics.compareExchange(i32, w, r[0]!, r[s]!);
+        r[0] = old;
+        r[1] = 0;
+        return;
+      case BPF_XCHG:
+        old = Atomics.exchange(i32, w, r[s]!);
+        break;
+      default:
+        switch (imm & ~BPF_FETCH) {
+          case BPF_ADD:
+            old = Atomics.add(i32, w, r[s]!);
+            break;
+          case BPF_OR:
+            old = Atomics.or(i32, w, r[s]!);
+            break;
+          case BPF_AND:
+            old = Atomics.and(i32, w, r[s]!);
+            break;
+          default:
+            old = Atomics.xor(i32, w, r[s]!);
+        }
+        if ((imm & BPF_FETCH) === 0) return;
+    }
+    r[s] = old;
+    r[s + 1] = 0;
+    return;
+  }
+  const stripe = (addr >>> 3) & (ATOMIC_LOCK_STRIPES - 1);
+  lock(i32, stripe, owner);
+  const oldLo = i32[w]!;
+  const oldHi = i32[w + 1]!;
   const vlo = r[s]!;
-  const vhi = wide ? r[s + 1]! : 0;
+  const vhi = r[s + 1]!;
   let newLo: number;
-  let newHi = 0;
+  let newHi: number;
   if (imm === BPF_CMPXCHG) {
-    const equal = wide ? r[0] === oldLo && r[1] === oldHi : r[0] === oldLo;
+    const equal = r[0] === oldLo && r[1] === oldHi;
     newLo = equal ? vlo : oldLo;
     newHi = equal ? vhi : oldHi;
     r[0] = oldLo;
@@ -788,8 +845,9 @@ function atomic(
       r[s + 1] = oldHi;
     }
   }
-  view.setInt32(addr, newLo, true);
-  if (wide) view.setInt32(addr + 4, newHi, true);
+  Atomics.store(i32, w, newLo);
+  Atomics.store(i32, w + 1, newHi);
+  unlock(i32, stripe);
 }
 
 /** BPF_END to big-endian and ALU64 bswap: swap the low `bits` and zero-extend. */

@@ -1,114 +1,88 @@
-import { XdpsimError } from '../errors/index.js';
-import type { Memory, Region } from '../vm/memory.js';
-import { EACCES, EFAULT, EINVAL, ENOMEM } from '../maps/types.js';
+import type { Memory } from '../vm/memory.js';
+import { EACCES, EFAULT, EINVAL } from '../maps/types.js';
+import type { FrameArena } from './arena.js';
 import {
   ETH_HLEN,
-  MAX_SKB_FRAGS,
   XDP_FRAME_SIZE,
   XDP_FRAME_STRUCT,
-  XDP_MAX_LINEAR,
   XDP_MD_DATA,
   XDP_MD_DATA_END,
   XDP_MD_DATA_META,
   XDP_MD_EGRESS_IFINDEX,
   XDP_MD_INGRESS_IFINDEX,
   XDP_MD_RX_QUEUE_INDEX,
-  XDP_PACKET_HEADROOM,
   XDP_TAILROOM,
 } from './constants.js';
 
-/** The fragments of every linear frame: one shared empty list, so loading a frame allocates nothing. */
-const NO_FRAGS: Uint8Array[] = [];
-
-/** A frame the kernel would not run (BPF_PROG_TEST_RUN refuses it with `errno`). */
-export class FrameError extends XdpsimError {
-  override readonly code = 'FRAME';
-
-  constructor(
-    readonly errno: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'FrameError';
-  }
-}
-
 /**
- * `struct xdp_buff` over the flat memory: one page holding headroom, the linear
- * packet and reserved tailroom, plus fragments for the bytes past 3520, as
- * BPF_PROG_TEST_RUN builds them. Pointers (data, data_end, data_meta) are
- * addresses; every change is mirrored into the `struct xdp_md` the program reads.
- * The fragments are not addressable by the program, as in the kernel: only
- * bpf_xdp_load_bytes / store_bytes reach them.
+ * `struct xdp_buff` of one execution context: the frame it is running on, a
+ * slot of its frame arena, with the linear packet between headroom and
+ * reserved tailroom, plus fragments for the bytes past 3520. Pointers (data,
+ * data_end, data_meta) are addresses; every change is mirrored into the
+ * `struct xdp_md` the program reads, and back into the arena slot when the
+ * run ends. The fragments are not addressable by the program, as in the
+ * kernel: only bpf_xdp_load_bytes / store_bytes reach them.
  */
 export class XdpBuff {
-  hardStart: number;
+  hardStart = 0;
   data = 0;
   dataEnd = 0;
   dataMeta = 0;
   /** data_hard_start + frame_sz - tailroom: where the linear part must end. */
-  readonly hardEnd: number;
-  /**
-   * The lowest address adjust_head or adjust_meta exposed in this run: the
-   * headroom from there to the default data start is zeroed before the next
-   * frame, as the kernel hands every test run a zeroed buffer.
-   */
-  private lowWater: number;
-  /** Fragment pages past the linear part; shared and empty for the common linear frame. */
-  frags: Uint8Array[] = NO_FRAGS;
+  hardEnd = 0;
+  /** Fragment pages past the linear part; the arena's shared empty list for the common linear frame. */
+  frags: Uint8Array[];
+  /** The arena slot being run. */
+  private slot = 0;
   private readonly u8: Uint8Array;
   private readonly view: DataView;
 
   constructor(
     memory: Memory,
-    frame: Region,
-    private readonly ctx: Region,
+    readonly arena: FrameArena,
+    /** Address of the `struct xdp_md` the program gets in R1. */
+    readonly ctx: number,
   ) {
     this.u8 = memory.u8;
     this.view = memory.view;
-    this.hardStart = frame.start;
-    this.hardEnd = frame.start + XDP_FRAME_SIZE - XDP_TAILROOM;
-    this.lowWater = frame.start + XDP_PACKET_HEADROOM;
+    this.frags = arena.frags[0]!;
   }
 
-  /**
-   * Loads a packet as BPF_PROG_TEST_RUN does: at least 14 bytes, the first 3520
-   * linear after 256 bytes of headroom, the rest in up to 17 page-sized fragments.
-   */
-  load(packet: Uint8Array, ifindex: number, queue: number): void {
-    if (packet.length < ETH_HLEN) {
-      throw new FrameError(EINVAL, `frame of ${packet.length} bytes is shorter than an Ethernet header (${ETH_HLEN})`);
-    }
-    const linear = Math.min(packet.length, XDP_MAX_LINEAR);
-    const fragBytes = packet.length - linear;
-    if (fragBytes > MAX_SKB_FRAGS * XDP_FRAME_SIZE) {
-      throw new FrameError(ENOMEM, `frame of ${packet.length} bytes needs more than ${MAX_SKB_FRAGS} fragments`);
-    }
-    this.data = this.hardStart + XDP_PACKET_HEADROOM;
-    if (this.lowWater < this.data) {
-      this.u8.fill(0, this.lowWater, this.data);
-      this.lowWater = this.data;
-    }
-    this.dataMeta = this.data;
-    this.dataEnd = this.data + linear;
-    this.u8.set(linear === packet.length ? packet : packet.subarray(0, linear), this.data);
-    if (fragBytes === 0) {
-      if (this.frags.length > 0) this.frags = NO_FRAGS;
-    } else {
-      this.frags = [];
-      for (let at = linear; at < packet.length; at += XDP_FRAME_SIZE) {
-        this.frags.push(packet.slice(at, Math.min(at + XDP_FRAME_SIZE, packet.length)));
-      }
-    }
-    this.view.setUint32(this.ctx.start + XDP_MD_INGRESS_IFINDEX, ifindex, true);
-    this.view.setUint32(this.ctx.start + XDP_MD_RX_QUEUE_INDEX, queue, true);
-    this.view.setUint32(this.ctx.start + XDP_MD_EGRESS_IFINDEX, 0, true);
+  /** Makes the frame loaded in arena slot `slot` the one the program runs on, with its xdp_md. */
+  attach(slot: number, ifindex: number, queue: number): void {
+    const arena = this.arena;
+    this.slot = slot;
+    this.hardStart = arena.start[slot]!;
+    this.hardEnd = this.hardStart + XDP_FRAME_SIZE - XDP_TAILROOM;
+    this.data = arena.data[slot]!;
+    this.dataEnd = arena.dataEnd[slot]!;
+    this.dataMeta = arena.dataMeta[slot]!;
+    this.frags = arena.frags[slot]!;
+    const view = this.view;
+    view.setUint32(this.ctx + XDP_MD_INGRESS_IFINDEX, ifindex, true);
+    view.setUint32(this.ctx + XDP_MD_RX_QUEUE_INDEX, queue, true);
+    view.setUint32(this.ctx + XDP_MD_EGRESS_IFINDEX, 0, true);
     this.sync();
+  }
+
+  /** Records where the frame lies now in its arena slot, once the program is done with it. */
+  detach(): void {
+    const arena = this.arena;
+    const slot = this.slot;
+    arena.data[slot] = this.data;
+    arena.dataEnd[slot] = this.dataEnd;
+    arena.dataMeta[slot] = this.dataMeta;
+    arena.frags[slot] = this.frags;
+  }
+
+  /** Headroom from `address` up has been exposed: the next frame in this slot gets it zeroed. */
+  private exposed(address: number): void {
+    if (address < this.arena.lowWater[this.slot]!) this.arena.lowWater[this.slot] = address;
   }
 
   /** Writes data, data_end and data_meta into the context the program reads. */
   private sync(): void {
-    const c = this.ctx.start;
+    const c = this.ctx;
     this.view.setUint32(c + XDP_MD_DATA, this.data, true);
     this.view.setUint32(c + XDP_MD_DATA_END, this.dataEnd, true);
     this.view.setUint32(c + XDP_MD_DATA_META, this.dataMeta, true);
@@ -125,20 +99,6 @@ export class XdpBuff {
     return this.dataEnd - this.data + this.fragsSize;
   }
 
-  /** What BPF_PROG_TEST_RUN returns as data_out: metadata, linear data, then the fragments. */
-  output(): Uint8Array {
-    const linear = this.u8.subarray(this.dataMeta, this.dataEnd);
-    if (this.frags.length === 0) return linear.slice();
-    const out = new Uint8Array(linear.length + this.fragsSize);
-    out.set(linear);
-    let at = linear.length;
-    for (const f of this.frags) {
-      out.set(f, at);
-      at += f.length;
-    }
-    return out;
-  }
-
   /** bpf_xdp_adjust_head: data may move within [hard_start + 40 + metalen, data_end - 14]; metadata moves along. */
   adjustHead(delta: number): number {
     const metalen = this.data - this.dataMeta;
@@ -147,7 +107,7 @@ export class XdpBuff {
     if (metalen > 0) this.u8.copyWithin(this.dataMeta + delta, this.dataMeta, this.data);
     this.dataMeta += delta;
     this.data = data;
-    if (this.dataMeta < this.lowWater) this.lowWater = this.dataMeta;
+    this.exposed(this.dataMeta);
     this.sync();
     return 0;
   }
@@ -159,7 +119,7 @@ export class XdpBuff {
     if (meta < this.hardStart + XDP_FRAME_STRUCT || meta > this.data) return -EINVAL;
     if ((metalen & 3) !== 0 || metalen > 255) return -EACCES;
     this.dataMeta = meta;
-    if (meta < this.lowWater) this.lowWater = meta;
+    this.exposed(meta);
     this.sync();
     return 0;
   }

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { expect } from 'vitest';
 import { loadObject, type LoadedObject, type LoadOptions } from '../../src/loader/load.js';
 import { dumpMapsHex } from '../../src/maps/dump.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { runInKernel, type KernelRun, type MapUpdate } from '../oracle/kernel.js';
 
 export const FIXTURES = resolve(import.meta.dirname, '../fixtures/objects');

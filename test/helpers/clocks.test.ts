@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLOCK_REALTIME, ClockConfigError } from '../../src/helpers/clock.js';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { runInKernel } from '../oracle/kernel.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { fixture } from './agreement.js';

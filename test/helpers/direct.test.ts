@@ -194,15 +194,15 @@ describe('bpf_redirect_map on an xskmap', () => {
     const map = b.maps[0] as XskMap;
     map.setSocket(1, { id: 42, queueId: 3 });
     expect(b.call(redirectMap(b.rt), map.address, 1, 0)).toBe(4n);
-    expect(b.rt.redirect).toEqual({ ifindex: 1, map, key: 1, flags: 0 });
+    expect(b.rt.redirect.target()).toEqual({ ifindex: 1, map, key: 1, flags: 0 });
     b.memory.view.setUint32(b.scratch, 1, true);
     const at = map.lookup(b.scratch);
     expect(b.memory.view.getUint32(at, true)).toBe(3);
     expect(b.call(redirectMap(b.rt), map.address, 0, 2)).toBe(2n);
     // The kernel keeps the earlier target's index, now without its map: an ifindex redirect.
-    expect(b.rt.redirect).toEqual({ ifindex: 1, flags: 0 });
-    b.rt.redirect = undefined;
+    expect(b.rt.redirect.target()).toEqual({ ifindex: 1, flags: 0 });
+    b.rt.redirect.clear();
     expect(b.call(redirectMap(b.rt), map.address, 0, 2)).toBe(2n);
-    expect(b.rt.redirect).toBeUndefined();
+    expect(b.rt.redirect.target()).toBeUndefined();
   });
 });

@@ -2,12 +2,13 @@
 // memory holding a writable scratch region, a read-only one and some maps.
 import { SimClock } from '../../src/helpers/clock.js';
 import { BpfTimers } from '../../src/helpers/hrtimer.js';
-import type { Runtime } from '../../src/helpers/runtime.js';
+import { bindMapIndexes, RedirectInfo, type Runtime } from '../../src/helpers/runtime.js';
 import { createMap } from '../../src/maps/create.js';
 import type { BpfMap } from '../../src/maps/map.js';
 import type { MapSpec } from '../../src/maps/types.js';
 import type { Helper, HelperCall } from '../../src/vm/helper.js';
 import { MemoryLayout, type Memory } from '../../src/vm/memory.js';
+import { FrameArena } from '../../src/xdp/arena.js';
 import { XdpBuff } from '../../src/xdp/buff.js';
 import { XDP_FRAME_SIZE, XDP_MD_SIZE } from '../../src/xdp/constants.js';
 
@@ -35,16 +36,22 @@ export function bench(specs: readonly MapSpec[] = [], cpus = 2): Bench {
   const indexes = maps.map((m) => m.regions().map((r) => l.add(r)));
   const stackIndex = l.add({ name: 'stack0', size: 512, writable: true });
   const memory = l.build();
-  maps.forEach((m, i) => m.bind(memory, indexes[i]!.map((r) => memory.regions[r]!)));
-  const buff = new XdpBuff(memory, memory.regions[frameIndex]!, memory.regions[ctxIndex]!);
-  buff.load(new Uint8Array(60), 1, 0);
+  maps.forEach((m, i) => {
+    m.bind(memory, indexes[i]!.map((r) => memory.regions[r]!));
+    m.init();
+  });
+  bindMapIndexes(maps, memory);
+  const arena = new FrameArena(memory, [memory.regions[frameIndex]!]);
+  const buff = new XdpBuff(memory, arena, memory.regions[ctxIndex]!.start);
+  arena.load(0, new Uint8Array(60));
+  buff.attach(0, 1, 0);
   const clock = new SimClock(() => 0n);
   const rt: Runtime = {
-    maps: new Map(maps.map((m) => [m.address, m])),
+    maps,
     buff,
     cpu: 0,
     ifindex: 1,
-    redirect: undefined,
+    redirect: new RedirectInfo(),
     trace: () => {},
     now: () => clock.now(),
     clock,

@@ -16,7 +16,7 @@ import {
 } from '../../src/helpers/fib.js';
 import { loadObject } from '../../src/loader/load.js';
 import { dumpMapsHex } from '../../src/maps/dump.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { concat, hex, le32 } from '../oracle/packets.js';
 import { fixture, FIXTURES, sortedMaps } from './agreement.js';
 

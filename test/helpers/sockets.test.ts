@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SocketConfigError, SocketTable, parseSocketTable, type SocketConfig, type SocketTableConfig } from '../../src/helpers/socket-table.js';
 import { INITIAL_JIFFIES } from '../../src/helpers/time.js';
 import { loadObject, type LoadOptions } from '../../src/loader/load.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { KernelOracleError, kernelAvailable, runInKernel } from '../oracle/kernel.js';
 import { skipBecause } from '../support/skip.js';
 import { agree, fixture, FIXTURES } from './agreement.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CLOCK_REALTIME as REALTIME } from '../../src/helpers/clock.js';
 import { NSEC_PER_JIFFY } from '../../src/helpers/time.js';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { fixture } from './agreement.js';
 import {
   ARRAY,

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NSEC_PER_JIFFY } from '../../src/helpers/time.js';
 import { loadObject, type LoadOptions } from '../../src/loader/load.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { KernelOracleError, runInKernel } from '../oracle/kernel.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { bpftoolMissing } from '../support/bpftool.js';

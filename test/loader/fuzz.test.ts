@@ -16,7 +16,7 @@ import { openPinned, PinError } from '../../src/maps/pin.js';
 import { MapError } from '../../src/maps/types.js';
 import { VerifierError } from '../../src/verifier/errors.js';
 import { RuntimeError } from '../../src/vm/errors.js';
-import { FrameError } from '../../src/xdp/buff.js';
+import { FrameError } from '../../src/xdp/frame-error.js';
 
 const EXAMPLES = resolve(import.meta.dirname, '../../examples');
 const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 160);

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { possibleCpus } from '../../src/loader/cpus.js';
 import { loadObject } from '../../src/loader/load.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { kernelAvailable, runInKernel } from '../oracle/kernel.js';
 import { skipBecause } from '../support/skip.js';
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProgramLoadError } from '../../src/loader/errors.js';
 import { loadObject } from '../../src/loader/load.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { fixture } from '../helpers/agreement.js';
 
 const frame = new Uint8Array(64);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeEach, expect } from 'vitest';
 import { loadObject } from '../../src/loader/load.js';
 import { dumpMapsHex } from '../../src/maps/dump.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { sortedMaps } from '../helpers/agreement.js';
 import { skipBecause } from '../support/skip.js';
 import {

@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadObject } from '../../src/loader/load.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { kernelAvailable, runInKernel } from '../oracle/kernel.js';
 import { runCli } from '../support/cli.js';
 import { skipBecause } from '../support/skip.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadObject } from '../../src/loader/load.js';
 import { dumpMapsHex } from '../../src/maps/dump.js';
 import { readCapture, toEthernet } from '../../src/pcap/index.js';
-import { runFrame } from '../../src/xdp/testrun.js';
+import { runFrame } from '../../src/testrun/line.js';
 import { runInKernel, type MapUpdate } from '../oracle/kernel.js';
 import { concat, ipv4, le32 } from '../oracle/packets.js';
 import { kernelMissing } from '../oracle/support.js';

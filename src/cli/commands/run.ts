@@ -17,9 +17,9 @@ import { PinError, pinPath } from '../../maps/pin.js';
 import { MAP_TYPE_NAMES } from '../../maps/types.js';
 import { RuntimeError } from '../../vm/errors.js';
 import { LinkTypeError, readCapture, toEthernet, type CapturedPacket } from '../../pcap/index.js';
-import type { XdpProgram, XdpRunOptions } from '../../xdp/program.js';
+import type { XdpProgram, XdpRunOptions } from '../../testrun/program.js';
 import { XDP_ACTION_NAMES } from '../../xdp/constants.js';
-import { runFrame, type FrameLine } from '../../xdp/testrun.js';
+import { runFrame, type FrameLine } from '../../testrun/line.js';
 import { parseCommandArgs, UsageError, type Command } from '../command.js';
 import { Output } from '../output.js';
 

@@ -1,12 +1,10 @@
 import type { BpfProgram } from '../elf/types.js';
-import type { RedirectTarget, Runtime } from '../helpers/runtime.js';
-import { whereInSource } from '../loader/source.js';
+import type { ExecutionContext, Executable } from '../engine/index.js';
+import type { RedirectTarget } from '../helpers/runtime.js';
 import { BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from '../maps/refs.js';
 import { EINVAL } from '../maps/types.js';
-import { RuntimeError } from '../vm/errors.js';
-import type { Interpreter } from '../vm/interpreter.js';
-import { FrameError, type XdpBuff } from './buff.js';
-import { XDP_REDIRECT } from './constants.js';
+import { XDP_REDIRECT } from '../xdp/constants.js';
+import { FrameError } from '../xdp/frame-error.js';
 
 export interface XdpRunOptions {
   /** ingress_ifindex; BPF_PROG_TEST_RUN without a context uses 1 (lo). */
@@ -26,14 +24,20 @@ export interface XdpResult {
   redirect?: RedirectTarget;
 }
 
-/** One loaded XDP program, ready to run frames. */
+/** The arena slot test runs copy their frame into, as the kernel copies data_in into a page of its own. */
+const TEST_RUN_SLOT = 0;
+
+/**
+ * One loaded XDP program as BPF_PROG_TEST_RUN runs it: each frame is copied
+ * into a frame slot of the object's test-run context, run there, and copied
+ * out. For frames that already lie in an arena, run the Executable itself.
+ */
 export class XdpProgram {
   constructor(
     readonly info: BpfProgram,
-    private readonly vm: Interpreter,
-    private readonly runtime: Runtime,
-    private readonly buff: XdpBuff,
-    private readonly ctxAddress: number,
+    readonly executable: Executable,
+    /** The context test runs use, made when first needed. */
+    private readonly testContext: () => ExecutionContext,
   ) {}
 
   get name(): string {
@@ -53,44 +57,29 @@ export class XdpProgram {
   run(frame: Uint8Array, options: XdpRunOptions = {}): XdpResult {
     checkTestRun(this.info);
     const verdict = this.runVerdict(frame, options.ifindex ?? 1, options.queue ?? 0, options.cpu ?? 0);
-    const result: XdpResult = { verdict, data: this.buff.output() };
-    if (verdict === XDP_REDIRECT && this.runtime.redirect) result.redirect = this.runtime.redirect;
+    const context = this.testContext();
+    const result: XdpResult = { verdict, data: context.arena.output(TEST_RUN_SLOT) };
+    const redirect = context.runtime.redirect.target();
+    if (verdict === XDP_REDIRECT && redirect) result.redirect = redirect;
     return result;
   }
 
   /**
-   * The per-packet path of replay and benchmarks: runs a frame and returns the
-   * verdict, allocating nothing for a linear frame. The frame after the program
-   * stays in the object's memory until the next run (see `output`).
+   * Copies a frame in and runs it, returning the verdict and allocating
+   * nothing for a linear frame: the copying path that benchmarks compare
+   * with the in-place one. The frame after the program stays in its slot
+   * until the next run (see `output`).
    */
   runVerdict(frame: Uint8Array, ifindex: number, queue: number, cpu: number): number {
-    // Timers that came due since the last run fire first, as the timer softirq runs between packets.
-    const timers = this.runtime.timers;
-    if (timers.queued !== 0) timers.runDue();
-    // Callbacks this run gives bpf_timer_set_callback are this program's functions, named by its C lines.
-    timers.program = this.info;
-    this.buff.load(frame, ifindex, queue);
-    this.runtime.cpu = cpu;
-    this.runtime.ifindex = ifindex;
-    this.runtime.redirect = undefined;
-    const regs = this.vm.regs;
-    regs[2] = this.ctxAddress;
-    regs[3] = 0;
-    try {
-      const verdict = this.vm.run() >>> 0;
-      // The verifier refuses a program that may exit holding a socket; the run that does faults.
-      this.runtime.sockets?.checkReleased('BPF_EXIT instruction in main prog');
-      return verdict;
-    } catch (e) {
-      this.runtime.sockets?.drop();
-      if (e instanceof RuntimeError) throw new RuntimeError(e.insn, `${e.reason}${whereInSource(this.info, e.insn)}`);
-      throw e;
-    }
+    const context = this.testContext();
+    context.arena.load(TEST_RUN_SLOT, frame);
+    context.cpu = cpu;
+    return this.executable.run(context, TEST_RUN_SLOT, ifindex, queue);
   }
 
   /** The frame as the last run left it: data_meta to data_end, then fragments (a copy). */
   output(): Uint8Array {
-    return this.buff.output();
+    return this.testContext().arena.output(TEST_RUN_SLOT);
   }
 }
 

@@ -1,5 +1,5 @@
 import { RuntimeError } from '../vm/errors.js';
-import { FrameError } from './buff.js';
+import { FrameError } from '../xdp/frame-error.js';
 import type { XdpProgram, XdpRunOptions } from './program.js';
 import { hex } from '../maps/dump.js';
 

@@ -1,0 +1,80 @@
+import type { InsnArray } from '../isa/instruction.js';
+import type { Runtime } from '../helpers/runtime.js';
+import { RedirectInfo } from '../helpers/runtime.js';
+import { xdpHelpers } from '../helpers/xdp-table.js';
+import { Interpreter } from '../vm/interpreter.js';
+import type { Memory, MemoryLayout } from '../vm/memory.js';
+import { layoutStack } from '../vm/stack.js';
+import { FrameArena } from '../xdp/arena.js';
+import { XdpBuff } from '../xdp/buff.js';
+import { XDP_FRAME_SIZE, XDP_MD_SIZE } from '../xdp/constants.js';
+
+/** The regions of one execution context, reserved in a layout before the memory is built. */
+export interface ContextLayout {
+  /** R10 of each call depth, once the memory is built. */
+  frameTops(memory: Memory): number[];
+  /** Region indexes of its `struct xdp_md` and its frame slots. */
+  ctx: number;
+  slots: number[];
+}
+
+/**
+ * Reserves one execution context's regions: its call stack (8 frames between
+ * guards), its read-only `struct xdp_md`, and `slots` one-page frame slots.
+ */
+export function layoutContext(layout: MemoryLayout, slots: number): ContextLayout {
+  const frameTops = layoutStack(layout);
+  const ctx = layout.add({ name: 'ctx', size: XDP_MD_SIZE, writable: false });
+  const slotIndexes: number[] = [];
+  for (let i = 0; i < slots; i++) slotIndexes.push(layout.add({ name: 'frame', size: XDP_FRAME_SIZE, writable: true }));
+  return { frameTops, ctx, slots: slotIndexes };
+}
+
+/** What every context of an object shares: the object's part of the helpers' Runtime, and its programs for tail calls. */
+export type ContextShared = Omit<Runtime, 'buff' | 'cpu' | 'redirect' | 'ifindex'>;
+
+/**
+ * One CPU's worth of state for running an object's programs: what the kernel
+ * keeps per CPU (the stack, the xdp_buff and its context, bpf_redirect_info,
+ * the per-CPU map slot) plus the frame slots a driver's receive ring would
+ * fill. Contexts of one object share its maps and memory; any number of them
+ * may run the same program, interleaved, each unaffected by the others.
+ */
+export class ExecutionContext {
+  /** The frame slots, loaded by the caller and run in place. */
+  readonly arena: FrameArena;
+  /** The helpers' view of this context (see Runtime). */
+  readonly runtime: Runtime;
+  readonly buff: XdpBuff;
+  /** Address of this context's `struct xdp_md`: R1 of every run. */
+  readonly ctxAddress: number;
+  /** The interpreter's machine state for this context (the engine's alone: nothing above it touches it). */
+  readonly interpreter: Interpreter;
+
+  constructor(
+    /** Unique among the contexts of every thread sharing the memory: lock owner id - 1. */
+    readonly id: number,
+    cpu: number,
+    readonly memory: Memory,
+    layout: ContextLayout,
+    shared: ContextShared,
+    programs: () => readonly InsnArray[],
+    budget: number | undefined,
+  ) {
+    this.arena = new FrameArena(memory, layout.slots.map((i) => memory.regions[i]!));
+    this.ctxAddress = memory.regions[layout.ctx]!.start;
+    this.buff = new XdpBuff(memory, this.arena, this.ctxAddress);
+    this.runtime = { ...shared, buff: this.buff, cpu, ifindex: 1, redirect: new RedirectInfo() };
+    this.interpreter = new Interpreter(memory, xdpHelpers(this.runtime, programs), layout.frameTops(memory), { budget });
+    this.interpreter.lockOwner = id + 1;
+  }
+
+  /** The CPU this context runs as: selects per-CPU map slots and what bpf_get_smp_processor_id returns. */
+  get cpu(): number {
+    return this.runtime.cpu;
+  }
+
+  set cpu(cpu: number) {
+    this.runtime.cpu = cpu;
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * BPF_PROG_TEST_RUN for XDP: one frame in, the verdict and the frame out,
+ * with the kernel's refusals, on one execution context of the object. What
+ * `xdpsim run`, the kernel comparisons and most tests use.
+ *
+ * May import: engine and what it imports. Imported by: loader, cli.
+ */
+export { XdpProgram, type XdpResult, type XdpRunOptions } from './program.js';
+export { runFrame, type FrameLine } from './line.js';

@@ -1,0 +1,135 @@
+import type { BpfMap } from '../maps/map.js';
+import { EINVAL, ENOMEM } from '../maps/types.js';
+import type { Memory, Region } from '../vm/memory.js';
+import { FrameError } from './frame-error.js';
+import { ETH_HLEN, MAX_SKB_FRAGS, XDP_FRAME_SIZE, XDP_MAX_LINEAR, XDP_PACKET_HEADROOM } from './constants.js';
+
+/** The fragments of every linear frame: one shared empty list, so loading a frame allocates nothing. */
+export const NO_FRAGS: Uint8Array[] = [];
+
+/** Frames one batch runs at most, as NAPI's budget (and one arena's slots by default). */
+export const XDP_BATCH = 64;
+
+/**
+ * Frame slots in the flat memory, each one page laid out as a driver's
+ * receive buffer: 256 bytes of headroom, the packet, and the tailroom the
+ * kernel reserves. A frame is loaded into a slot once and the program runs
+ * on it there, editing it in place; afterwards the slot says where the frame
+ * lies (adjust_head, adjust_meta and adjust_tail move its ends) and where it
+ * was redirected, so a batch of frames can be run first and acted on after.
+ * Frames past the linear limit keep their fragments beside the slot, as
+ * BPF_PROG_TEST_RUN builds them; only bpf_xdp_load_bytes/store_bytes reach them.
+ */
+export class FrameArena {
+  /** Address of each slot's first byte (data_hard_start). */
+  readonly start: Int32Array;
+  /** After loading, and after a run: data_meta, data and data_end of each slot's frame. */
+  readonly dataMeta: Int32Array;
+  readonly data: Int32Array;
+  readonly dataEnd: Int32Array;
+  /** Fragment pages past the linear part, per slot; NO_FRAGS for a linear frame. */
+  readonly frags: Uint8Array[][];
+  /**
+   * The lowest headroom address a run exposed in each slot (adjust_head or
+   * adjust_meta); the next frame loaded there finds it zeroed again, as the
+   * kernel hands every test run a zeroed buffer.
+   */
+  readonly lowWater: Int32Array;
+  /** After a run ending in XDP_REDIRECT: the target bpf_redirect or bpf_redirect_map recorded. */
+  readonly redirectIfindex: Uint32Array;
+  readonly redirectMap: Array<BpfMap | undefined>;
+  readonly redirectKey: Uint32Array;
+  readonly redirectFlags: Uint32Array;
+  private readonly u8: Uint8Array;
+
+  constructor(memory: Memory, slots: readonly Region[]) {
+    const n = slots.length;
+    this.u8 = memory.u8;
+    this.start = Int32Array.from(slots, (r) => r.start);
+    this.dataMeta = new Int32Array(n);
+    this.data = new Int32Array(n);
+    this.dataEnd = new Int32Array(n);
+    this.frags = Array.from({ length: n }, () => NO_FRAGS);
+    this.lowWater = Int32Array.from(slots, (r) => r.start + XDP_PACKET_HEADROOM);
+    this.redirectIfindex = new Uint32Array(n);
+    this.redirectMap = new Array<BpfMap | undefined>(n).fill(undefined);
+    this.redirectKey = new Uint32Array(n);
+    this.redirectFlags = new Uint32Array(n);
+  }
+
+  get slots(): number {
+    return this.start.length;
+  }
+
+  /**
+   * Copies `length` bytes of `bytes` from `offset` into `slot` as
+   * BPF_PROG_TEST_RUN lays a frame out: at least 14 bytes, the first 3520
+   * linear after 256 bytes of headroom, the rest in up to 17 page-sized
+   * fragments. Allocates nothing for a linear frame.
+   */
+  load(slot: number, bytes: Uint8Array, offset = 0, length = bytes.length - offset): void {
+    if (length < ETH_HLEN) {
+      throw new FrameError(EINVAL, `frame of ${length} bytes is shorter than an Ethernet header (${ETH_HLEN})`);
+    }
+    const linear = Math.min(length, XDP_MAX_LINEAR);
+    const fragBytes = length - linear;
+    if (fragBytes > MAX_SKB_FRAGS * XDP_FRAME_SIZE) {
+      throw new FrameError(ENOMEM, `frame of ${length} bytes needs more than ${MAX_SKB_FRAGS} fragments`);
+    }
+    const data = this.start[slot]! + XDP_PACKET_HEADROOM;
+    const low = this.lowWater[slot]!;
+    if (low < data) {
+      this.u8.fill(0, low, data);
+      this.lowWater[slot] = data;
+    }
+    this.dataMeta[slot] = data;
+    this.data[slot] = data;
+    this.dataEnd[slot] = data + linear;
+    const u8 = this.u8;
+    if (linear <= 64) {
+      // Short frames are the common case of replay: a loop beats making a view to copy from.
+      for (let i = 0; i < linear; i++) u8[data + i] = bytes[offset + i]!;
+    } else {
+      u8.set(bytes.subarray(offset, offset + linear), data);
+    }
+    if (fragBytes === 0) {
+      if (this.frags[slot]!.length > 0) this.frags[slot] = NO_FRAGS;
+      return;
+    }
+    const frags: Uint8Array[] = [];
+    for (let at = offset + linear; at < offset + length; at += XDP_FRAME_SIZE) {
+      frags.push(bytes.slice(at, Math.min(at + XDP_FRAME_SIZE, offset + length)));
+    }
+    this.frags[slot] = frags;
+  }
+
+  /** Bytes of the frame in `slot` from data_meta to data_end, then its fragments. */
+  outputLength(slot: number): number {
+    let n = this.dataEnd[slot]! - this.dataMeta[slot]!;
+    for (const f of this.frags[slot]!) n += f.length;
+    return n;
+  }
+
+  /**
+   * The linear part of the frame in `slot`, data_meta to data_end, where it
+   * lies: no copy, valid until the slot is loaded again.
+   */
+  linear(slot: number): Uint8Array {
+    return this.u8.subarray(this.dataMeta[slot]!, this.dataEnd[slot]!);
+  }
+
+  /** What BPF_PROG_TEST_RUN returns as data_out: metadata, linear data, then the fragments (a copy). */
+  output(slot: number): Uint8Array {
+    const linear = this.linear(slot);
+    const frags = this.frags[slot]!;
+    if (frags.length === 0) return linear.slice();
+    const out = new Uint8Array(this.outputLength(slot));
+    out.set(linear);
+    let at = linear.length;
+    for (const f of frags) {
+      out.set(f, at);
+      at += f.length;
+    }
+    return out;
+  }
+}
