@@ -1,3 +1,4 @@
+import { ENGINES, type EngineName } from '../engine/index.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { XdpsimError } from '../errors/index.js';
 
@@ -44,11 +45,10 @@ export async function readInput(path: string, io: Io): Promise<Buffer> {
   return readFile(path);
 }
 
-/** Parses hex bytes in any common spacing: `b7 00 ...`, `b700...`, `0xb7, 0x00`. */
-export function parseHexBytes(text: string): Uint8Array {
-  const cleaned = text.replace(/0x/gi, '').replace(/[\s,]+/g, '');
-  if (!/^[0-9a-fA-F]*$/.test(cleaned) || cleaned.length % 2 !== 0) {
-    throw new UsageError('input is not a sequence of hex bytes');
-  }
-  return Uint8Array.from(cleaned.match(/../g) ?? [], (b) => parseInt(b, 16));
+/** The engine named by --engine: one of ENGINES (the interpreter until the JIT lands). */
+export function engineOption(value: string | boolean | undefined): EngineName {
+  const engine = value ?? 'interp';
+  const known = ENGINES.find((e) => e === engine);
+  if (known === undefined) throw new UsageError(`unknown engine ${String(engine)} (engines: ${ENGINES.join(', ')})`);
+  return known;
 }

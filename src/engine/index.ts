@@ -8,7 +8,7 @@
  * runs, the CLI, the NICs and the benchmarks go through these two and never
  * name an engine's classes.
  *
- * May import: isa, vm, maps, helpers, xdp, elf, errors. Imported by: testrun,
+ * May import: isa, vm, maps, helpers, verifier, xdp, elf, errors. Imported by: testrun,
  * loader and everything above them.
  */
 export { ExecutionContext, layoutContext, type ContextLayout, type ContextShared } from './context.js';

@@ -12,17 +12,22 @@ const CTXLEN_MASK_HIGH = 0xfffff;
 /** sizeof(struct bpf_perf_event_value): counter, enabled, running. */
 const PERF_EVENT_VALUE_SIZE = 24;
 
-/** Copies the first `len` bytes of the packet, from data on through the fragments (bpf_xdp_copy), to `into` at `at`. */
-function copyPacket(buff: XdpBuff, u8: Uint8Array, len: number, into: Uint8Array, at: number): void {
+/**
+ * Copies the first `len` bytes of the packet, from data on through the
+ * fragments (bpf_xdp_copy), into the sample begun in `event` at `pos`;
+ * returns the position after them.
+ */
+function copyPacket(buff: XdpBuff, u8: Uint8Array, len: number, event: PerfEventReader, pos: number): number {
   const linear = Math.min(len, buff.dataEnd - buff.data);
-  into.set(u8.subarray(buff.data, buff.data + linear), at);
+  let at = event.put(pos, u8, buff.data, linear);
   let done = linear;
   for (const frag of buff.frags) {
     if (done === len) break;
     const n = Math.min(len - done, frag.length);
-    into.set(frag.subarray(0, n), at + done);
+    at = event.put(at, frag, 0, n);
     done += n;
   }
+  return at;
 }
 
 /** Argument `n`: a perf event array (the verifier's check_map_func_compatibility makes sure). */
@@ -58,16 +63,12 @@ export function perfEventOutput(rt: Runtime): Helper {
     const size = call.regs[10]! >>> 0;
     const data = size > 0 ? ptrArg(call, 4) : 0;
     if (size > 0) call.memory.check(data, size, false, call.insn);
-    const target = index === BPF_F_CURRENT_CPU ? rt.cpu : index;
-    ret(
-      call,
-      map.output(target, rt.cpu, () => {
-        const sample = new Uint8Array(size + packetLen);
-        sample.set(call.memory.u8.subarray(data, data + size));
-        copyPacket(rt.buff, call.memory.u8, packetLen, sample, size);
-        return sample;
-      }),
-    );
+    const event = map.outputEvent(index === BPF_F_CURRENT_CPU ? rt.cpu : index, rt.cpu);
+    if (typeof event === 'number') return ret(call, event);
+    const start = event.beginSample(size + packetLen);
+    if (start < 0) return ret(call, start);
+    event.endSample(copyPacket(rt.buff, call.memory.u8, packetLen, event, event.put(start, call.memory.u8, data, size)));
+    ret(call, 0);
   };
 }
 

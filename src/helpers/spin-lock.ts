@@ -1,36 +1,41 @@
 import { RuntimeError } from '../vm/errors.js';
+import { lock, lockOwner, unlock } from '../vm/lock.js';
 import { formatAddress } from '../vm/memory.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
 import { ptrArg, ret } from './runtime.js';
 
-/** The lock word of a `struct bpf_spin_lock`, checked as the verifier and the kernel's lock debugging would. */
+/**
+ * The int32 index of the lock word of a `struct bpf_spin_lock`, checked as
+ * the verifier and the kernel's lock debugging would.
+ */
 function lockArg(call: HelperCall, name: string): number {
   const lock = ptrArg(call, 1);
   if (lock & 3) throw new RuntimeError(call.insn, `${name}: lock at ${formatAddress(lock)} is not 4-byte aligned`);
   call.memory.check(lock, 4, true, call.insn);
-  return lock;
+  return lock >>> 2;
 }
 
 /**
- * bpf_spin_lock(lock). One program runs at a time here, so a lock is either
- * free (0) or held (1) by this very program: taking a held lock would
- * deadlock, and is a fault, as lockdep would report it.
+ * bpf_spin_lock(lock): waits while a program on another CPU (another
+ * execution context, in this thread or another) holds the lock, then takes
+ * it for this context (src/vm/lock.ts). Taking a lock this context holds
+ * would deadlock, and is a fault, as lockdep would report it.
  */
 export const spinLock: Helper = (call) => {
-  const lock = lockArg(call, 'bpf_spin_lock');
-  if (call.memory.view.getUint32(lock, true) !== 0) {
-    throw new RuntimeError(call.insn, `bpf_spin_lock: lock at ${formatAddress(lock)} is already held (deadlock)`);
+  const word = lockArg(call, 'bpf_spin_lock');
+  if (lockOwner(call.memory.i32, word) === call.lockOwner) {
+    throw new RuntimeError(call.insn, `bpf_spin_lock: lock at ${formatAddress(word << 2)} is already held (deadlock)`);
   }
-  call.memory.view.setUint32(lock, 1, true);
+  lock(call.memory.i32, word, call.lockOwner);
   ret(call, 0);
 };
 
-/** bpf_spin_unlock(lock): releasing a lock that is not held is a fault. */
+/** bpf_spin_unlock(lock): releasing a lock that this context does not hold is a fault. */
 export const spinUnlock: Helper = (call) => {
-  const lock = lockArg(call, 'bpf_spin_unlock');
-  if (call.memory.view.getUint32(lock, true) === 0) {
-    throw new RuntimeError(call.insn, `bpf_spin_unlock: lock at ${formatAddress(lock)} is not held`);
+  const word = lockArg(call, 'bpf_spin_unlock');
+  if (lockOwner(call.memory.i32, word) !== call.lockOwner) {
+    throw new RuntimeError(call.insn, `bpf_spin_unlock: lock at ${formatAddress(word << 2)} is not held by this program`);
   }
-  call.memory.view.setUint32(lock, 0, true);
+  unlock(call.memory.i32, word);
   ret(call, 0);
 };

@@ -186,15 +186,7 @@ export class LoadedObject {
 
   /** A program by function name or by section (first in file order), as iproute2 selects; without either, the only one. */
   program(selector: ProgramSelector = {}): XdpProgram {
-    let chosen: XdpProgram;
-    if (selector.program === undefined && selector.section === undefined) {
-      if (this.programs.length !== 1) {
-        throw new LoadError(`object has ${this.programs.length} programs; name one by section or by program`);
-      }
-      chosen = this.programs[0]!;
-    } else {
-      chosen = this.programs[this.object.programs.indexOf(selectProgram(this.object, selector))]!;
-    }
+    const chosen = this.programs[this.object.programs.indexOf(selectProgram(this.object, selector))]!;
     const why = this.unsimulated.get(chosen);
     if (why !== undefined) throw new ProgramLoadError(chosen.name, why);
     return chosen;

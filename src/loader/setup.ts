@@ -1,6 +1,6 @@
 import { shownName } from '../elf/names.js';
 import { MapError } from '../maps/types.js';
-import { parseHexStrict } from './hex.js';
+import { HexError, parseHexStrict } from '../encoding/hex.js';
 import { LoadError } from './errors.js';
 import type { LoadedObject } from './load.js';
 
@@ -35,7 +35,7 @@ function hexWord(word: string, what: string, where: string): Uint8Array {
   try {
     return parseHexStrict(word);
   } catch (e) {
-    if (!(e instanceof LoadError)) throw e;
+    if (!(e instanceof HexError)) throw e;
     throw new LoadError(`${where}: ${what}: ${e.message}`);
   }
 }

@@ -1,17 +1,26 @@
 import type { Region, RegionSpec } from '../vm/memory.js';
 import { nextArrayKey } from './array-keys.js';
 import { BpfMap } from './map.js';
-import { copyMapValue, hasSpinLock, type TimerHolder } from './record.js';
-import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, roundUp8 } from './types.js';
+import { copyMapValue, copyMapValueLocked, hasSpinLock, type TimerHolder } from './record.js';
+import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, roundUp8 } from './types.js';
+
+/** Per-CPU slabs start on this boundary, so two CPUs' values never share a cache line. */
+const SLAB_ALIGN = 64;
 
 /**
  * BPF_MAP_TYPE_ARRAY and BPF_MAP_TYPE_PERCPU_ARRAY: `max_entries` preallocated
  * values indexed by a u32 key; elements always exist and cannot be deleted.
- * Per-CPU values lie CPU-major, so one CPU's slots are contiguous.
+ *
+ * Memory: one region of values, each rounded up to 8 bytes. A per-CPU array
+ * has one slab per possible CPU in it, CPU-major: CPU c's values are
+ * contiguous from `c * slab`, each slab rounded up to a cache line, so
+ * threads running as different CPUs write lines of their own.
  */
 export class ArrayMap extends BpfMap implements TimerHolder {
   private base = 0;
   private readonly stride = roundUp8(this.spec.valueSize);
+  /** Bytes from one CPU's slab to the next. */
+  private readonly slab = Math.ceil((this.spec.maxEntries * this.stride) / SLAB_ALIGN) * SLAB_ALIGN;
 
   constructor(
     spec: ConstructorParameters<typeof BpfMap>[0],
@@ -26,10 +35,11 @@ export class ArrayMap extends BpfMap implements TimerHolder {
   }
 
   storage(): RegionSpec[] {
-    const slabs = this.percpu ? this.cpus : 1;
-    // A read-only-for-programs array (.rodata) faults on a program's write.
+    const size = this.percpu ? this.slab * this.cpus : this.spec.maxEntries * this.stride;
+    // A read-only-for-programs array (.rodata) faults on a program's write, a write-only one on a load.
     const writable = (this.spec.flags & BPF_F_RDONLY_PROG) === 0;
-    return [{ name: `map:${this.spec.name}:values`, size: this.spec.maxEntries * this.stride * slabs, writable }];
+    const readable = (this.spec.flags & BPF_F_WRONLY_PROG) === 0;
+    return [{ name: `map:${this.spec.name}:values`, size, writable, readable }];
   }
 
   /** Address of element 0: what `lddw` of a global variable resolves against (map_direct_value_addr). */
@@ -43,7 +53,7 @@ export class ArrayMap extends BpfMap implements TimerHolder {
 
   /** Address of element `index` on `cpu`. */
   private slot(index: number, cpu: number): number {
-    return this.base + ((this.percpu ? cpu * this.spec.maxEntries : 0) + index) * this.stride;
+    return this.base + (this.percpu ? cpu * this.slab : 0) + index * this.stride;
   }
 
   private index(key: number): number {
@@ -60,7 +70,7 @@ export class ArrayMap extends BpfMap implements TimerHolder {
   }
 
   protected override perCpuStride(): number {
-    return this.stride * this.spec.maxEntries;
+    return this.slab;
   }
 
   update(key: number, value: number, flags: number, cpu: number): number {
@@ -77,7 +87,8 @@ export class ArrayMap extends BpfMap implements TimerHolder {
     } else {
       // Unlike a hash, an array frees the fields under BPF_F_LOCK too (array_map_update_elem).
       const slot = this.slot(i, Math.max(cpu, 0));
-      copyMapValue(this.u8, this.record, slot, value, size);
+      if (flags & BPF_F_LOCK) copyMapValueLocked(this.memory, this.record!, slot, value, size, slot);
+      else copyMapValue(this.u8, this.record, slot, value, size);
       this.record?.freeFields(slot);
     }
     return 0;

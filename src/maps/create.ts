@@ -5,7 +5,7 @@ import { ArrayMap } from './array.js';
 import { CpuMap, kernelNrCpus } from './cpumap.js';
 import { DevMap, DevMapHash } from './devmap.js';
 import { HashMap } from './hash.js';
-import { LpmTrieMap } from './lpm.js';
+import { LpmTrieMap, lpmTrieBytes } from './lpm.js';
 import type { BpfMap } from './map.js';
 import { ArrayOfMapsMap, HashOfMapsMap } from './map-in-map.js';
 import { PerfEventArrayMap } from './perf-event-array.js';
@@ -60,8 +60,10 @@ import { XskMap } from './xskmap.js';
 
 /**
  * Bookkeeping beside each preallocated element of a keyed map, for the size
- * bound, in 4-byte words: up to 4 hash slots, the free list, the rebuild
- * list, and two more (LRU links, or the LPM trie's order and ranks).
+ * bound, in 4-byte words: a hash table's buckets (at most two per element,
+ * n_buckets being max_entries rounded up to a power of 2, 4 words each), its
+ * element header (4 words, 8 with LRU links) and its 16-word header, which
+ * one element's share covers; an LPM trie counts its own (lpmTrieBytes).
  */
 const PER_ENTRY_OVERHEAD = 32;
 
@@ -72,7 +74,6 @@ const KEYED_TYPES: ReadonlySet<number> = new Set([
   BPF_MAP_TYPE_LRU_HASH,
   BPF_MAP_TYPE_LRU_PERCPU_HASH,
   BPF_MAP_TYPE_HASH_OF_MAPS,
-  BPF_MAP_TYPE_LPM_TRIE,
   BPF_MAP_TYPE_DEVMAP_HASH,
 ]);
 
@@ -409,15 +410,16 @@ function kernelBytes(spec: MapSpec, cpus: number): number {
  * Bytes the map takes in this process, an upper bound checked before
  * anything is allocated: the values (per CPU where the map is), and for a
  * keyed map its keys and index too. A ring buffer's data is laid out twice,
- * like the kernel's double mapping; an LPM trie keeps each key twice, masked
- * for matching and as given for get_next_key.
+ * like the kernel's double mapping; an LPM trie has its nodes (elements and
+ * intermediate ones), value slots and free lists, in three regions.
  */
 function footprint(spec: MapSpec, cpus: number): number {
   const { type, keySize, valueSize, maxEntries } = spec;
   if (type === BPF_MAP_TYPE_RINGBUF) return 2 * maxEntries;
+  if (type === BPF_MAP_TYPE_LPM_TRIE) return lpmTrieBytes(keySize, valueSize, maxEntries);
   const values = roundUp8(valueSize) * (PERCPU_TYPES.has(type) ? cpus : 1);
   if (!KEYED_TYPES.has(type)) return values * maxEntries;
-  return (roundUp8(keySize) * (type === BPF_MAP_TYPE_LPM_TRIE ? 2 : 1) + values + PER_ENTRY_OVERHEAD) * maxEntries;
+  return (roundUp8(keySize) + values + PER_ENTRY_OVERHEAD) * maxEntries;
 }
 
 /**

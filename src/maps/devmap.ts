@@ -139,26 +139,35 @@ export class DevMap extends DeviceMap {
 /**
  * BPF_MAP_TYPE_DEVMAP_HASH: entries keyed by any u32 (typically the ifindex),
  * at most `max_entries` of them. BPF_EXIST does not require the key to exist;
- * ifindex 0 is refused.
+ * ifindex 0 is refused. The index is a HashTable in the flat memory that
+ * hashes a key as itself (dev_map_index_hash); an update links the entry at
+ * the head of its chain, as the kernel links the new entry that replaces an
+ * old one.
  */
 export class DevMapHash extends DeviceMap {
   private table!: HashTable;
   private values = 0;
-  private probe = 0;
 
   storage(): RegionSpec[] {
     const { name, maxEntries } = this.spec;
     return [
-      { name: `map:${name}:keys`, size: maxEntries * 8, writable: false },
+      { name: `map:${name}:htab`, size: HashTable.indexBytes(maxEntries, false), writable: false, readable: false },
+      { name: `map:${name}:keys`, size: maxEntries * 4, writable: false },
       { name: `map:${name}:devices`, size: maxEntries * VAL_SIZE, writable: false },
-      { name: `map:${name}:probe`, size: 8, writable: false },
     ];
   }
 
   protected bindStorage(regions: readonly Region[]): void {
-    this.table = new HashTable(this.u8, regions[0]!.start, 4, 8, this.spec.maxEntries);
-    this.values = regions[1]!.start;
-    this.probe = regions[2]!.start;
+    this.table = new HashTable(this.memory, {
+      index: regions[0]!.start,
+      keyBase: regions[1]!.start,
+      keySize: 4,
+      keyStride: 4,
+      capacity: this.spec.maxEntries,
+      lru: false,
+      hash: 'index',
+    });
+    this.values = regions[2]!.start;
   }
 
   lookup(key: number): number {
@@ -167,27 +176,47 @@ export class DevMapHash extends DeviceMap {
   }
 
   protected entryFor(key: number): number {
-    this.memory.view.setUint32(this.probe, key >>> 0, true);
-    return this.lookup(this.probe);
+    const entry = this.table.findIndex(key | 0);
+    return entry < 0 ? 0 : this.values + entry * VAL_SIZE;
   }
 
   update(key: number, value: number, flags: number): number {
     const [ifindex, progFd] = this.readValue(value);
     if (flags > BPF_EXIST || ifindex === 0) return -EINVAL;
-    let entry = this.table.find(key);
-    if (entry >= 0 && flags & BPF_NOEXIST) return -EEXIST;
-    const programId = this.programFor(ifindex, progFd);
-    if (programId < 0) return programId;
-    if (entry < 0) {
-      if (this.table.count >= this.spec.maxEntries) return -E2BIG;
-      entry = this.table.insert(key);
+    const table = this.table;
+    const k = this.memory.view.getInt32(key, true);
+    const bucket = table.lockBucket(k);
+    try {
+      let entry = table.findIndexLocked(bucket, k);
+      if (entry >= 0 && flags & BPF_NOEXIST) return -EEXIST;
+      const programId = this.programFor(ifindex, progFd);
+      if (programId < 0) return programId;
+      if (entry >= 0) {
+        this.writeEntry(this.values + entry * VAL_SIZE, ifindex, programId);
+        table.moveToHead(bucket, entry);
+        return 0;
+      }
+      entry = table.pop();
+      if (entry < 0) return -E2BIG;
+      table.setIndexKey(entry, k);
+      this.writeEntry(this.values + entry * VAL_SIZE, ifindex, programId);
+      table.link(bucket, entry, k);
+      return 0;
+    } finally {
+      table.unlockBucket(bucket);
     }
-    this.writeEntry(this.values + entry * VAL_SIZE, ifindex, programId);
-    return 0;
   }
 
   delete(key: number): number {
-    return this.table.remove(key) < 0 ? -ENOENT : 0;
+    const table = this.table;
+    const k = this.memory.view.getInt32(key, true);
+    const bucket = table.lockBucket(k);
+    const entry = table.findIndexLocked(bucket, k);
+    if (entry >= 0) table.remove(bucket, entry);
+    table.unlockBucket(bucket);
+    if (entry < 0) return -ENOENT;
+    table.push(entry);
+    return 0;
   }
 
   nextKey(key: number, next: number): number {

@@ -1,25 +1,42 @@
 import type { Region, RegionSpec } from '../vm/memory.js';
 import { HashTable } from './hashtab.js';
 import { BpfMap } from './map.js';
-import { copyMapValue, hasSpinLock, type TimerHolder } from './record.js';
-import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, ENOENT, roundUp8, type MapSpec } from './types.js';
+import { copyMapValue, copyMapValueLocked, hasSpinLock, type TimerHolder } from './record.js';
+import {
+  BPF_EXIST,
+  BPF_F_LOCK,
+  BPF_F_RDONLY_PROG,
+  BPF_F_WRONLY_PROG,
+  BPF_NOEXIST,
+  E2BIG,
+  EEXIST,
+  EINVAL,
+  ENOENT,
+  ENOMEM,
+  roundUp8,
+  type MapSpec,
+} from './types.js';
 
 /**
- * BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH. A full plain
- * hash refuses new keys with -E2BIG; an LRU hash evicts its least recently used
- * entry instead (one common list, as the kernel's with BPF_F_NO_COMMON_LRU unset;
- * the kernel's list is approximate, ours exact). A program's update of a
- * per-CPU value writes its own CPU's slot; a new element starts zeroed elsewhere.
+ * BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH over a
+ * HashTable in the flat memory. A full plain hash refuses new keys with
+ * -E2BIG; an LRU hash evicts its least recently used element instead (one
+ * common list, as the kernel's with BPF_F_NO_COMMON_LRU unset; the kernel's
+ * list is approximate, ours exact, under a lock of its own). A program's
+ * update of a per-CPU value writes its own CPU's slot; a new element starts
+ * zeroed elsewhere.
+ *
+ * Memory: the table's index (internal), the keys (programs may read them:
+ * bpf_for_each_map_elem passes one), the values. A per-CPU hash has one
+ * slab of values per possible CPU, CPU-major, so threads running as
+ * different CPUs write lines of their own.
  */
 export class HashMap extends BpfMap implements TimerHolder {
   private table!: HashTable;
   private values = 0;
   private readonly stride = roundUp8(this.spec.valueSize);
-  /** LRU order: a doubly linked list of entry indices, most recent at head. */
-  private readonly prev: Int32Array;
-  private readonly nextLink: Int32Array;
-  private head = -1;
-  private tail = -1;
+  /** Bytes of one CPU's values (of all of them, for a plain hash). */
+  private readonly cpuSlab = this.stride * this.spec.maxEntries;
 
   constructor(
     spec: MapSpec,
@@ -28,51 +45,73 @@ export class HashMap extends BpfMap implements TimerHolder {
     private readonly lru: boolean,
   ) {
     super(spec, cpus);
-    this.prev = new Int32Array(lru ? spec.maxEntries : 0);
-    this.nextLink = new Int32Array(lru ? spec.maxEntries : 0);
   }
 
   override get perCpu(): boolean {
     return this.percpu;
   }
 
-  /** Slots the table has examined so far: its cost, counted (HashTable.probes). */
-  get probes(): number {
-    return this.table.probes;
+  /**
+   * Whether an update of an existing key writes the value where it is and
+   * leaves the element where it is in its chain (htab_map_update_elem_in_place
+   * and the per-CPU updates). A plain or LRU hash links a new element at the
+   * head of the chain instead; here the same element moves there.
+   */
+  protected get updatesInPlace(): boolean {
+    return this.percpu;
   }
 
-  private get slab(): number {
-    return this.stride * (this.percpu ? this.cpus : 1);
+  /** The table, for tests that check its free list and LRU order. */
+  get index(): HashTable {
+    return this.table;
   }
 
   storage(): RegionSpec[] {
-    const { name, maxEntries, keySize } = this.spec;
+    const { name, maxEntries, keySize, flags } = this.spec;
     return [
+      { name: `map:${name}:htab`, size: HashTable.indexBytes(maxEntries, this.lru), writable: false, readable: false },
       { name: `map:${name}:keys`, size: maxEntries * roundUp8(keySize), writable: false },
-      { name: `map:${name}:values`, size: maxEntries * this.slab, writable: true },
+      {
+        name: `map:${name}:values`,
+        size: this.cpuSlab * (this.percpu ? this.cpus : 1),
+        writable: (flags & BPF_F_RDONLY_PROG) === 0,
+        readable: (flags & BPF_F_WRONLY_PROG) === 0,
+      },
     ];
   }
 
   protected bindStorage(regions: readonly Region[]): void {
     const { keySize, maxEntries } = this.spec;
-    this.table = new HashTable(this.u8, regions[0]!.start, keySize, roundUp8(keySize), maxEntries);
-    this.values = regions[1]!.start;
+    this.table = new HashTable(this.memory, {
+      index: regions[0]!.start,
+      keyBase: regions[1]!.start,
+      keySize,
+      keyStride: roundUp8(keySize),
+      capacity: maxEntries,
+      lru: this.lru,
+      hash: 'jhash',
+    });
+    this.values = regions[2]!.start;
   }
 
-  private valueAt(entry: number, cpu: number): number {
-    return this.values + entry * this.slab + (this.percpu ? cpu * this.stride : 0);
+  protected override perCpuStride(): number {
+    return this.cpuSlab;
+  }
+
+  private valueAt(elem: number, cpu: number): number {
+    return this.values + (this.percpu ? cpu * this.cpuSlab : 0) + elem * this.stride;
   }
 
   lookup(key: number, cpu: number): number {
-    const entry = this.table.find(key);
-    if (entry < 0) return 0;
-    if (this.lru) this.touch(entry);
-    return this.valueAt(entry, cpu);
+    const elem = this.table.find(key);
+    if (elem < 0) return 0;
+    if (this.lru) this.table.touch(elem);
+    return this.valueAt(elem, cpu);
   }
 
   protected userValue(key: number): number {
-    const entry = this.table.find(key);
-    return entry < 0 ? 0 : this.valueAt(entry, 0);
+    const elem = this.table.find(key);
+    return elem < 0 ? 0 : this.valueAt(elem, 0);
   }
 
   update(key: number, value: number, flags: number, cpu: number): number {
@@ -81,101 +120,130 @@ export class HashMap extends BpfMap implements TimerHolder {
     if (mode > BPF_EXIST) return -EINVAL;
     const locked = (flags & BPF_F_LOCK) !== 0;
     if (locked && !hasSpinLock(this.record)) return -EINVAL;
-    let entry = this.table.find(key);
-    if (entry >= 0 && mode === BPF_NOEXIST) return -EEXIST;
-    if (entry >= 0 && locked) {
-      // The kernel copies into the element in place under its spin lock: the element, with its timer, stays.
-      copyMapValue(this.u8, this.record, this.valueAt(entry, 0), value, this.spec.valueSize);
-      return 0;
-    }
-    if (entry < 0) {
-      if (mode === BPF_EXIST) return -ENOENT;
-      if (this.table.count >= this.spec.maxEntries) {
-        if (!this.lru) return -E2BIG;
-        this.evict();
+    const table = this.table;
+    const hash = table.hash(key);
+    if (locked) {
+      // As the kernel: an existing element is found without the bucket lock and written under its own spin lock.
+      const elem = table.find(key);
+      if (elem >= 0) {
+        if (mode === BPF_NOEXIST) return -EEXIST;
+        this.writeLocked(elem, value);
+        return 0;
       }
-      entry = this.table.insert(key);
-      if (entry < 0) return -E2BIG;
-      this.u8.fill(0, this.valueAt(entry, 0), this.valueAt(entry, 0) + this.slab);
-      if (this.lru) this.linkHead(entry);
-    } else if (this.lru) {
-      this.touch(entry);
+    }
+    let fresh = -1;
+    for (;;) {
+      const bucket = table.lockBucket(hash);
+      const elem = table.findLocked(bucket, key, hash);
+      if (elem >= 0) {
+        const err = mode === BPF_NOEXIST ? -EEXIST : this.updateExisting(bucket, elem, value, locked, cpu);
+        table.unlockBucket(bucket);
+        if (fresh >= 0) table.push(fresh);
+        return err;
+      }
+      if (mode === BPF_EXIST) {
+        table.unlockBucket(bucket);
+        if (fresh >= 0) table.push(fresh);
+        return -ENOENT;
+      }
+      if (fresh < 0) fresh = table.pop();
+      if (fresh >= 0) {
+        table.setKey(fresh, key);
+        this.initValue(fresh, value, cpu);
+        table.link(bucket, fresh, hash);
+        table.unlockBucket(bucket);
+        return 0;
+      }
+      table.unlockBucket(bucket);
+      if (!this.lru) return -E2BIG;
+      // prealloc_lru_pop: evicting takes bucket locks, so it happens with none held; then look again.
+      fresh = table.evict();
+      if (fresh < 0) return -ENOMEM;
+      this.record?.freeFields(this.valueAt(fresh, 0));
+    }
+  }
+
+  /** The update of an element found in `bucket`, whose lock the caller holds. */
+  private updateExisting(bucket: number, elem: number, value: number, locked: boolean, cpu: number): number {
+    if (locked) {
+      this.writeLocked(elem, value);
+      return 0;
     }
     const size = this.spec.valueSize;
     if (this.percpu && cpu < 0) {
-      for (let c = 0; c < this.cpus; c++) copyMapValue(this.u8, this.record, this.valueAt(entry, c), value + c * this.stride, size);
+      for (let c = 0; c < this.cpus; c++) copyMapValue(this.u8, this.record, this.valueAt(elem, c), value + c * this.stride, size);
     } else {
-      copyMapValue(this.u8, this.record, this.valueAt(entry, Math.max(cpu, 0)), value, size);
+      copyMapValue(this.u8, this.record, this.valueAt(elem, Math.max(cpu, 0)), value, size);
       // The kernel links a new element and frees the old one's fields; in place, that is freeing them here.
-      this.record?.freeFields(this.valueAt(entry, 0));
+      this.record?.freeFields(this.valueAt(elem, 0));
     }
+    if (!this.updatesInPlace) this.table.moveToHead(bucket, elem);
+    if (this.lru) this.table.touch(elem);
     return 0;
   }
 
+  private writeLocked(elem: number, value: number): void {
+    const at = this.valueAt(elem, 0);
+    copyMapValueLocked(this.memory, this.record!, at, value, this.spec.valueSize, at);
+  }
+
+  /** A new element's values: the one written, the other CPUs' zeroed (pcpu_init_value). */
+  private initValue(elem: number, value: number, cpu: number): void {
+    const size = this.spec.valueSize;
+    if (!this.percpu || cpu >= 0) {
+      const mine = this.percpu ? cpu : 0;
+      for (let c = 0; c < (this.percpu ? this.cpus : 1); c++) {
+        const at = this.valueAt(elem, c);
+        this.u8.fill(0, at, at + this.stride);
+        if (c === mine) copyMapValue(this.u8, this.record, at, value, size);
+      }
+      return;
+    }
+    for (let c = 0; c < this.cpus; c++) copyMapValue(this.u8, this.record, this.valueAt(elem, c), value + c * this.stride, size);
+  }
+
   delete(key: number): number {
-    const entry = this.table.remove(key);
-    if (entry < 0) return -ENOENT;
-    if (this.lru) this.unlink(entry);
-    this.record?.freeFields(this.valueAt(entry, 0));
+    const table = this.table;
+    const hash = table.hash(key);
+    const bucket = table.lockBucket(hash);
+    const elem = table.findLocked(bucket, key, hash);
+    if (elem < 0) {
+      table.unlockBucket(bucket);
+      return -ENOENT;
+    }
+    table.remove(bucket, elem);
+    table.unlockBucket(bucket);
+    this.record?.freeFields(this.valueAt(elem, 0));
+    table.push(elem);
     return 0;
   }
 
   valueHolding(address: number): number {
-    const end = this.values + this.spec.maxEntries * this.slab;
+    const end = this.values + this.cpuSlab;
     if (this.percpu || address < this.values || address >= end) return -1;
-    const value = address - ((address - this.values) % this.slab);
+    const value = address - ((address - this.values) % this.stride);
     return address < value + this.spec.valueSize ? value : -1;
   }
 
   keyOfValue(value: number): number {
-    return this.table.keyAddress((value - this.values) / this.slab);
+    return this.table.keyAddress((value - this.values) / this.stride);
   }
 
   nextKey(key: number, next: number): number {
-    const entry = this.table.next(key);
-    if (entry < 0) return -ENOENT;
-    const at = this.table.keyAddress(entry);
+    const elem = this.table.next(key);
+    if (elem < 0) return -ENOENT;
+    const at = this.table.keyAddress(elem);
     this.u8.copyWithin(next, at, at + this.spec.keySize);
     return 0;
   }
 
   /**
-   * bpf_for_each_map_elem walks the slots in place, as the kernel walks its
-   * buckets: the callback gets the stored key, and deleting it (or any other
-   * element) does not restart the walk. Visiting is not a use: LRU order stays.
+   * bpf_for_each_map_elem walks the buckets in place, as the kernel does: the
+   * callback gets the stored key, and deleting it (or any other element)
+   * does not restart the walk. Visiting is not a use: LRU order stays.
    */
   override forEachElem(cpu: number, visit: (key: number, value: number) => boolean): number {
     const table = this.table;
-    return table.walk((entry) => visit(table.keyAddress(entry), this.valueAt(entry, cpu)));
-  }
-
-  private evict(): void {
-    const victim = this.tail;
-    this.table.remove(this.table.keyAddress(victim));
-    this.unlink(victim);
-    this.record?.freeFields(this.valueAt(victim, 0));
-  }
-
-  private touch(entry: number): void {
-    if (this.head === entry) return;
-    this.unlink(entry);
-    this.linkHead(entry);
-  }
-
-  private linkHead(entry: number): void {
-    this.prev[entry] = -1;
-    this.nextLink[entry] = this.head;
-    if (this.head >= 0) this.prev[this.head] = entry;
-    this.head = entry;
-    if (this.tail < 0) this.tail = entry;
-  }
-
-  private unlink(entry: number): void {
-    const p = this.prev[entry]!;
-    const n = this.nextLink[entry]!;
-    if (p >= 0) this.nextLink[p] = n;
-    else this.head = n;
-    if (n >= 0) this.prev[n] = p;
-    else this.tail = p;
+    return table.walk((elem) => visit(table.keyAddress(elem), this.valueAt(elem, cpu)));
   }
 }

@@ -1,222 +1,559 @@
-/** Slot marks: a slot holds entry index + 1, or one of these. */
-const EMPTY = 0;
-const TOMBSTONE = -1;
+import { lock, tryLock, unlock } from '../vm/lock.js';
+import type { Memory } from '../vm/memory.js';
+import { MAP_LOCK_OWNER } from './map.js';
 
 /**
- * Open addressing over preallocated entries, the storage of every hashed map.
- * Keys live in the flat memory (programs may be handed key pointers, e.g. by
- * bpf_for_each_map_elem); the slot table and free list are typed arrays beside
- * it. Nothing allocates after construction, like the kernel's preallocated
- * hash maps. Iteration follows slot order, which is deterministic: the same
- * operations always give the same order.
+ * The index of every hashed map, modelled on the kernel's kernel/bpf/hashtab.c
+ * and kept wholly in the flat memory, so threads that bind their own map
+ * objects over one SharedArrayBuffer share it as CPUs share a kernel map.
  *
- * A delete leaves a tombstone (probe chains must stay intact) unless the next
- * slot is empty. Tombstones are reclaimed by rebuilding the slot table on an
- * insert once live entries and tombstones fill 3/4 of the slots; at most half
- * the slots are ever live, so a rebuild clears at least a quarter of them and
- * its cost is amortised over the deletes that made them. Deletes never
- * rebuild, and nor does anything during a `walk`, so a walk sees every
- * element that stays in place exactly once.
+ * n_buckets = roundup_pow_of_two(max_entries) chained buckets; preallocated
+ * elements, taken from a free list and linked at the head of their bucket's
+ * chain, newest first. Updates and deletes take the bucket's lock; lookups
+ * take none, as RCU lookups take none: a bucket's sequence count, bumped
+ * around every unlink, tells a lookup that missed whether a chain changed
+ * under it (the kernel's hlist_nulls markers serve that end). Iteration
+ * walks buckets in index order and each chain from its head, so with the
+ * same hash seed it gives the kernel's get_next_key order.
+ *
+ * Memory, one internal region of int32 words (all zero is an empty table, so
+ * a map needs no init and an attaching thread finds it as it is):
+ *   header   HEADER_WORDS words: count, free list, LRU list;
+ *   buckets  n_buckets x BUCKET_WORDS: chain head, lock, sequence (16 bytes, as the kernel's struct bucket);
+ *   elements capacity x elemWords: chain link, hash, state, free-list link, and for an LRU its list links.
+ * Links hold element index + 1, so 0 ends a chain or list. Keys sit apart,
+ * in a region programs may read (bpf_for_each_map_elem hands them a key).
+ *
+ * Lock order: a bucket's lock, then the LRU lock; the free-list lock is taken
+ * alone. Eviction, which holds the LRU lock first, only tries bucket locks.
  */
+
+const COUNT = 0;
+const FREE_LOCK = 1;
+/** First freed element + 1, 0 when none. */
+const FREE_HEAD = 2;
+/** Elements from here on were never used: the free list's tail, implicit so that zeroed memory is a full free list. */
+const FREE_BUMP = 3;
+const LRU_LOCK = 4;
+/** Most recently used element + 1. */
+const LRU_HEAD = 5;
+const LRU_TAIL = 6;
+const HEADER_WORDS = 16;
+
+const B_HEAD = 0;
+const B_LOCK = 1;
+/** Odd while an element is being unlinked from the chain. */
+const B_SEQ = 2;
+const BUCKET_WORDS = 4;
+
+const E_NEXT = 0;
+const E_HASH = 1;
+/**
+ * Bit 0 set while the element is linked in a chain; the bits above count
+ * its links, so a walk tells an element it saw from one reused since.
+ */
+const E_STATE = 2;
+const E_FREE_NEXT = 3;
+const E_LRU_PREV = 4;
+const E_LRU_NEXT = 5;
+const ELEM_WORDS = 4;
+const LRU_ELEM_WORDS = 8;
+
+/** Attempts to evict before an LRU update gives up with -ENOMEM, as prealloc_lru_pop may fail. */
+const EVICT_ATTEMPTS = 1 << 20;
+
+/** How a table hashes its keys: the kernel's jhash, or a u32 key as itself (devmap hash, dev_map_index_hash). */
+export type KeyHash = 'jhash' | 'index';
+
+export interface HashTableSpec {
+  /** Address of the index region, `HashTable.indexBytes` long. */
+  index: number;
+  /** Address of element 0's key; keys are `keyStride` apart. */
+  keyBase: number;
+  keySize: number;
+  keyStride: number;
+  /** Preallocated elements, and so the most the table holds (max_entries). */
+  capacity: number;
+  lru: boolean;
+  hash: KeyHash;
+}
+
+const rol32 = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
+
+/** The key's u32 at `at`, little-endian as the kernel's get_unaligned on x86. */
+function word(u8: Uint8Array, at: number): number {
+  return u8[at]! | (u8[at + 1]! << 8) | (u8[at + 2]! << 16) | (u8[at + 3]! << 24);
+}
+
+/**
+ * Jenkins' lookup3 hash as include/linux/jhash.h has it (jhash; on a
+ * little-endian machine jhash2 over whole words gives the same), as an int32.
+ */
+export function jhash(u8: Uint8Array, key: number, length: number, initval: number): number {
+  let a = (0xdeadbeef + length + initval) | 0;
+  let b = a;
+  let c = a;
+  let k = key;
+  let n = length;
+  while (n > 12) {
+    a = (a + word(u8, k)) | 0;
+    b = (b + word(u8, k + 4)) | 0;
+    c = (c + word(u8, k + 8)) | 0;
+    a = (a - c) | 0; a ^= rol32(c, 4); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= rol32(a, 6); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= rol32(b, 8); b = (b + a) | 0;
+    a = (a - c) | 0; a ^= rol32(c, 16); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= rol32(a, 19); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= rol32(b, 4); b = (b + a) | 0;
+    n -= 12;
+    k += 12;
+  }
+  if (n === 0) return c;
+  // The tail's bytes, little-endian into a, b, c; missing bytes count as 0.
+  for (let i = n - 1; i >= 0; i--) {
+    const byte = u8[k + i]! << ((i & 3) * 8);
+    if (i >= 8) c = (c + byte) | 0;
+    else if (i >= 4) b = (b + byte) | 0;
+    else a = (a + byte) | 0;
+  }
+  c ^= b; c = (c - rol32(b, 14)) | 0;
+  a ^= c; a = (a - rol32(c, 11)) | 0;
+  b ^= a; b = (b - rol32(a, 25)) | 0;
+  c ^= b; c = (c - rol32(b, 16)) | 0;
+  a ^= c; a = (a - rol32(c, 4)) | 0;
+  b ^= a; b = (b - rol32(a, 14)) | 0;
+  c ^= b; c = (c - rol32(b, 24)) | 0;
+  return c;
+}
+
+/** roundup_pow_of_two(max_entries): the kernel's bucket count. */
+function bucketCount(capacity: number): number {
+  let n = 1;
+  while (n < capacity) n *= 2;
+  return n;
+}
+
+/**
+ * A walk's snapshot of the bucket it is in: [element, state] pairs. Walks
+ * nest (a callback may start another) and each takes its pairs above the
+ * ones in use, so one array serves every walk of this thread.
+ */
+let walkStack = new Int32Array(256);
+let walkTop = 0;
+
 export class HashTable {
-  /** Entry index + 1 per slot, EMPTY or TOMBSTONE. */
-  private readonly slots: Int32Array;
+  readonly nBuckets: number;
   private readonly mask: number;
-  /** Live + tombstone slots above which an insert rebuilds first. */
-  private readonly rebuildAt: number;
-  /** Free entry indices, used as a stack. */
-  private readonly free: Int32Array;
-  private freeTop: number;
-  /** Live slot contents in slot order, gathered by a rebuild. */
-  private readonly gathered: Int32Array;
-  private tombstones = 0;
-  /** Walks in progress (a callback may start another). */
-  private walking = 0;
-  count = 0;
-  /**
-   * Slots examined by lookups, inserts, removals and iteration since
-   * construction: what the table costs, counted rather than timed.
-   */
-  probes = 0;
+  private readonly i32: Int32Array;
+  private readonly u8: Uint8Array;
+  /** Word index of the header, of bucket 0 and of element 0. */
+  private readonly header: number;
+  private readonly buckets: number;
+  private readonly elems: number;
+  private readonly elemWords: number;
+  private readonly keyBase: number;
+  private readonly keySize: number;
+  private readonly keyStride: number;
+  readonly capacity: number;
+  private readonly lru: boolean;
+  private readonly identity: boolean;
 
-  constructor(
-    private readonly u8: Uint8Array,
-    /** Address of entry 0's key; entries are `keyStride` apart. */
-    private readonly keyBase: number,
-    private readonly keySize: number,
-    private readonly keyStride: number,
-    readonly capacity: number,
-  ) {
-    let size = 8;
-    while (size < capacity * 2) size *= 2;
-    this.slots = new Int32Array(size);
-    this.mask = size - 1;
-    this.rebuildAt = (size >>> 2) * 3;
-    this.free = new Int32Array(capacity);
-    for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
-    this.freeTop = capacity;
-    this.gathered = new Int32Array(capacity);
+  /** Bytes of the index region of a table of `capacity` elements. */
+  static indexBytes(capacity: number, lru: boolean): number {
+    return (HEADER_WORDS + bucketCount(capacity) * BUCKET_WORDS + capacity * (lru ? LRU_ELEM_WORDS : ELEM_WORDS)) * 4;
   }
 
-  /** Slots in the table: what a full walk scans. */
-  get size(): number {
-    return this.mask + 1;
+  constructor(memory: Memory, spec: HashTableSpec) {
+    this.i32 = memory.i32;
+    this.u8 = memory.u8;
+    this.capacity = spec.capacity;
+    this.nBuckets = bucketCount(spec.capacity);
+    this.mask = this.nBuckets - 1;
+    this.header = spec.index >>> 2;
+    this.buckets = this.header + HEADER_WORDS;
+    this.elems = this.buckets + this.nBuckets * BUCKET_WORDS;
+    this.lru = spec.lru;
+    this.elemWords = spec.lru ? LRU_ELEM_WORDS : ELEM_WORDS;
+    this.keyBase = spec.keyBase;
+    this.keySize = spec.keySize;
+    this.keyStride = spec.keyStride;
+    this.identity = spec.hash === 'index';
   }
 
-  keyAddress(entry: number): number {
-    return this.keyBase + entry * this.keyStride;
+  /** Elements in the table now. */
+  get count(): number {
+    return Atomics.load(this.i32, this.header + COUNT);
   }
 
-  /** FNV-1a over the key bytes at `key`. */
-  private hash(key: number): number {
-    let h = 0x811c9dc5;
+  keyAddress(elem: number): number {
+    return this.keyBase + elem * this.keyStride;
+  }
+
+  /** htab_map_hash with seed 0 (the kernel's with BPF_F_ZERO_SEED), or a devmap's u32 key. */
+  hash(key: number): number {
+    return this.identity ? word(this.u8, key) : jhash(this.u8, key, this.keySize, 0);
+  }
+
+  private bucketOf(hash: number): number {
+    return this.buckets + (hash & this.mask) * BUCKET_WORDS;
+  }
+
+  private elemWord(elem: number): number {
+    return this.elems + elem * this.elemWords;
+  }
+
+  private matches(elem: number, hash: number, key: number): boolean {
+    const w = this.elemWord(elem);
+    if (this.i32[w + E_HASH] !== hash) return false;
     const u8 = this.u8;
-    for (let i = 0; i < this.keySize; i++) h = Math.imul(h ^ u8[key + i]!, 0x01000193);
-    return (h ^ (h >>> 15)) & this.mask;
-  }
-
-  private equal(key: number, entry: number): boolean {
-    const u8 = this.u8;
-    const at = this.keyBase + entry * this.keyStride;
+    const at = this.keyBase + elem * this.keyStride;
     for (let i = 0; i < this.keySize; i++) if (u8[key + i] !== u8[at + i]) return false;
     return true;
   }
 
-  /** Slot holding the key at address `key`, or -1. */
-  findSlot(key: number): number {
-    const slots = this.slots;
-    const mask = this.mask;
-    let s = this.hash(key);
-    for (let probes = 1; probes <= mask + 1; s = (s + 1) & mask, probes++) {
-      const v = slots[s]!;
-      if (v === EMPTY || (v > 0 && this.equal(key, v - 1))) {
-        this.probes += probes;
-        return v === EMPTY ? -1 : s;
-      }
-    }
-    this.probes += mask + 1;
-    return -1;
-  }
-
-  /** Entry index holding the key at address `key`, or -1. */
+  /** Element holding the key at `key`, or -1; takes no lock. */
   find(key: number): number {
-    const s = this.findSlot(key);
-    return s < 0 ? -1 : this.slots[s]! - 1;
+    return this.findHashed(key, this.hash(key));
   }
 
-  /** Inserts a key known to be absent; returns its entry index, or -1 when no entry is free. */
-  insert(key: number): number {
-    if (this.freeTop === 0) return -1;
-    if (this.walking === 0 && this.count + this.tombstones >= this.rebuildAt) this.rebuild();
-    const entry = this.free[--this.freeTop]!;
-    this.u8.copyWithin(this.keyAddress(entry), key, key + this.keySize);
-    this.place(entry, key);
-    this.count++;
-    return entry;
-  }
-
-  /** Puts `entry` (whose key is at `key`) in the first free or tombstone slot of its chain. */
-  private place(entry: number, key: number): void {
-    const slots = this.slots;
-    let s = this.hash(key);
-    let probes = 1;
-    while (slots[s]! > 0) {
-      s = (s + 1) & this.mask;
-      probes++;
+  /** Element holding the u32 `k` in a table of 4-byte keys that hashes them as themselves, or -1. */
+  findIndex(k: number): number {
+    const i32 = this.i32;
+    const b = this.bucketOf(k);
+    for (;;) {
+      const seq = Atomics.load(i32, b + B_SEQ);
+      let steps = 0;
+      for (let e = i32[b + B_HEAD]! - 1; e >= 0 && steps <= this.capacity; e = i32[this.elemWord(e) + E_NEXT]! - 1, steps++) {
+        if (i32[this.elemWord(e) + E_HASH] === k && i32[(this.keyBase + e * this.keyStride) >>> 2] === k) return e;
+      }
+      if ((seq & 1) === 0 && Atomics.load(i32, b + B_SEQ) === seq) return -1;
     }
-    if (slots[s] === TOMBSTONE) this.tombstones--;
-    slots[s] = entry + 1;
-    this.probes += probes;
-  }
-
-  /** Removes the key at `key`; returns its former entry index or -1. */
-  remove(key: number): number {
-    const s = this.findSlot(key);
-    if (s < 0) return -1;
-    const entry = this.slots[s]! - 1;
-    this.clearSlot(s);
-    this.free[this.freeTop++] = entry;
-    this.count--;
-    return entry;
   }
 
   /**
-   * Empties slot `s`. A chain never runs through an empty slot, so when the
-   * next slot is empty this one and the tombstones just before it can be
-   * empty too; otherwise it becomes a tombstone.
+   * A lookup that missed retries while an unlink was under way in its
+   * bucket or happened during the walk: it may have followed an element
+   * that left the chain (and maybe joined another) past the one it wanted.
    */
-  private clearSlot(s: number): void {
-    const slots = this.slots;
-    const mask = this.mask;
-    if (slots[(s + 1) & mask] !== EMPTY) {
-      slots[s] = TOMBSTONE;
-      this.tombstones++;
+  private findHashed(key: number, hash: number): number {
+    const i32 = this.i32;
+    const b = this.bucketOf(hash);
+    for (;;) {
+      const seq = Atomics.load(i32, b + B_SEQ);
+      let steps = 0;
+      for (let e = i32[b + B_HEAD]! - 1; e >= 0 && steps <= this.capacity; e = i32[this.elemWord(e) + E_NEXT]! - 1, steps++) {
+        if (this.matches(e, hash, key)) return e;
+      }
+      if ((seq & 1) === 0 && Atomics.load(i32, b + B_SEQ) === seq) return -1;
+    }
+  }
+
+  /** Takes the lock of the bucket of `hash`; returns the bucket, for the calls below and `unlockBucket`. */
+  lockBucket(hash: number): number {
+    const b = this.bucketOf(hash);
+    lock(this.i32, b + B_LOCK, MAP_LOCK_OWNER);
+    return b;
+  }
+
+  unlockBucket(bucket: number): void {
+    unlock(this.i32, bucket + B_LOCK);
+  }
+
+  /** Element holding the key in `bucket`, whose lock the caller holds, or -1. */
+  findLocked(bucket: number, key: number, hash: number): number {
+    const i32 = this.i32;
+    for (let e = i32[bucket + B_HEAD]! - 1; e >= 0; e = i32[this.elemWord(e) + E_NEXT]! - 1) {
+      if (this.matches(e, hash, key)) return e;
+    }
+    return -1;
+  }
+
+  /** The same for a u32 key hashed as itself. */
+  findIndexLocked(bucket: number, k: number): number {
+    const i32 = this.i32;
+    for (let e = i32[bucket + B_HEAD]! - 1; e >= 0; e = i32[this.elemWord(e) + E_NEXT]! - 1) {
+      if (i32[this.elemWord(e) + E_HASH] === k && i32[(this.keyBase + e * this.keyStride) >>> 2] === k) return e;
+    }
+    return -1;
+  }
+
+  /** A free element (not linked anywhere, owned by the caller), or -1 when all are in use. */
+  pop(): number {
+    const i32 = this.i32;
+    const h = this.header;
+    lock(i32, h + FREE_LOCK, MAP_LOCK_OWNER);
+    let e = i32[h + FREE_HEAD]! - 1;
+    if (e >= 0) {
+      i32[h + FREE_HEAD] = i32[this.elemWord(e) + E_FREE_NEXT]!;
+    } else if (i32[h + FREE_BUMP]! < this.capacity) {
+      e = i32[h + FREE_BUMP]!;
+      i32[h + FREE_BUMP] = e + 1;
+    }
+    unlock(i32, h + FREE_LOCK);
+    return e;
+  }
+
+  /** Gives back an element the caller owns (unlinked, as `remove` leaves it). */
+  push(elem: number): void {
+    const i32 = this.i32;
+    const h = this.header;
+    lock(i32, h + FREE_LOCK, MAP_LOCK_OWNER);
+    i32[this.elemWord(elem) + E_FREE_NEXT] = i32[h + FREE_HEAD]!;
+    i32[h + FREE_HEAD] = elem + 1;
+    unlock(i32, h + FREE_LOCK);
+  }
+
+  /**
+   * Links `elem`, which the caller owns and whose key it has written, at the
+   * head of `bucket` (locked by the caller): concurrent lookups find it once
+   * the head points at it. For an LRU, it becomes the most recently used.
+   */
+  link(bucket: number, elem: number, hash: number): void {
+    const i32 = this.i32;
+    const w = this.elemWord(elem);
+    i32[w + E_HASH] = hash;
+    i32[w + E_NEXT] = i32[bucket + B_HEAD]!;
+    // An LRU element is on the list exactly while it is linked: both change under the LRU lock.
+    if (this.lru) lock(i32, this.header + LRU_LOCK, MAP_LOCK_OWNER);
+    Atomics.store(i32, w + E_STATE, (((i32[w + E_STATE]! >>> 1) + 1) << 1) | 1);
+    Atomics.store(i32, bucket + B_HEAD, elem + 1);
+    if (this.lru) {
+      this.lruPushHead(elem);
+      unlock(i32, this.header + LRU_LOCK);
+    }
+    Atomics.add(i32, this.header + COUNT, 1);
+  }
+
+  /** Writes the key at `key` into `elem`'s key slot. */
+  setKey(elem: number, key: number): void {
+    const at = this.keyAddress(elem);
+    this.u8.copyWithin(at, key, key + this.keySize);
+  }
+
+  /** Writes the u32 `k` as `elem`'s key. */
+  setIndexKey(elem: number, k: number): void {
+    this.i32[this.keyAddress(elem) >>> 2] = k;
+  }
+
+  /**
+   * Unlinks `elem` from `bucket` (locked by the caller) and from the LRU
+   * list; the caller then owns it, to `push` or reuse. Its own chain link
+   * stays, so a lookup standing on it goes on along the chain.
+   */
+  remove(bucket: number, elem: number): void {
+    if (!this.lru) {
+      this.unlinkChain(bucket, elem);
       return;
     }
-    slots[s] = EMPTY;
-    for (let p = (s - 1) & mask; slots[p] === TOMBSTONE; p = (p - 1) & mask) {
-      slots[p] = EMPTY;
-      this.tombstones--;
-    }
+    const i32 = this.i32;
+    lock(i32, this.header + LRU_LOCK, MAP_LOCK_OWNER);
+    this.lruUnlink(elem);
+    this.unlinkChain(bucket, elem);
+    unlock(i32, this.header + LRU_LOCK);
   }
 
-  /** Re-places every live entry in a table without tombstones, in the old slot order. */
-  private rebuild(): void {
-    const slots = this.slots;
-    let n = 0;
-    for (let s = 0; s <= this.mask; s++) if (slots[s]! > 0) this.gathered[n++] = slots[s]! - 1;
-    slots.fill(EMPTY);
-    this.tombstones = 0;
-    for (let i = 0; i < n; i++) {
-      const entry = this.gathered[i]!;
-      this.place(entry, this.keyAddress(entry));
-    }
-    this.probes += this.mask + 1;
+  /**
+   * Puts `elem` (in `bucket`, locked by the caller) at the head of its
+   * chain, where the kernel links the element that replaces an updated one.
+   */
+  moveToHead(bucket: number, elem: number): void {
+    const i32 = this.i32;
+    if (i32[bucket + B_HEAD] === elem + 1) return;
+    Atomics.add(i32, bucket + B_SEQ, 1);
+    this.cut(bucket, elem);
+    i32[this.elemWord(elem) + E_NEXT] = i32[bucket + B_HEAD]!;
+    Atomics.store(i32, bucket + B_HEAD, elem + 1);
+    Atomics.add(i32, bucket + B_SEQ, 1);
   }
 
-  /** First slot at or after `s` holding an entry, or -1. */
-  private liveFrom(s: number): number {
-    const slots = this.slots;
-    const start = s;
-    for (; s <= this.mask; s++) {
-      if (slots[s]! > 0) {
-        this.probes += s - start + 1;
-        return s;
+  private unlinkChain(bucket: number, elem: number): void {
+    const i32 = this.i32;
+    Atomics.add(i32, bucket + B_SEQ, 1);
+    this.cut(bucket, elem);
+    const w = this.elemWord(elem);
+    Atomics.store(i32, w + E_STATE, i32[w + E_STATE]! & ~1);
+    Atomics.add(i32, bucket + B_SEQ, 1);
+    Atomics.sub(i32, this.header + COUNT, 1);
+  }
+
+  /** Points `elem`'s predecessor in `bucket` past it. */
+  private cut(bucket: number, elem: number): void {
+    const i32 = this.i32;
+    const next = i32[this.elemWord(elem) + E_NEXT]!;
+    let link = bucket + B_HEAD;
+    while (i32[link] !== elem + 1) link = this.elemWord(i32[link]! - 1) + E_NEXT;
+    Atomics.store(i32, link, next);
+  }
+
+  // LRU: an exact list, most recent at the head, under the LRU lock.
+
+  /**
+   * Marks `elem` most recently used (a program's lookup or an update). It
+   * may have left the table since the caller found it; then nothing changes.
+   */
+  touch(elem: number): void {
+    const i32 = this.i32;
+    const h = this.header;
+    // Already the most recent: nothing to move, and no lock to take on the hot path.
+    if (Atomics.load(i32, h + LRU_HEAD) === elem + 1) return;
+    lock(i32, h + LRU_LOCK, MAP_LOCK_OWNER);
+    // Linked elements are on the list and no others: both change under this lock.
+    if ((i32[this.elemWord(elem) + E_STATE]! & 1) !== 0 && i32[h + LRU_HEAD] !== elem + 1) {
+      this.lruUnlink(elem);
+      this.lruPushHead(elem);
+    }
+    unlock(i32, h + LRU_LOCK);
+  }
+
+  /**
+   * Takes the least recently used element out of the table for the caller
+   * to reuse (htab_lru_map_delete_node): the caller holds no bucket lock.
+   * A bucket another thread holds is skipped for the next oldest element, so
+   * this never waits on a bucket while holding the LRU lock. -1 when nothing
+   * could be evicted after many attempts.
+   */
+  evict(): number {
+    const i32 = this.i32;
+    const h = this.header;
+    for (let attempt = 0; attempt < EVICT_ATTEMPTS; attempt++) {
+      lock(i32, h + LRU_LOCK, MAP_LOCK_OWNER);
+      for (let e = i32[h + LRU_TAIL]! - 1; e >= 0; e = i32[this.elemWord(e) + E_LRU_PREV]! - 1) {
+        const bucket = this.bucketOf(i32[this.elemWord(e) + E_HASH]!);
+        if (!tryLock(i32, bucket + B_LOCK, MAP_LOCK_OWNER)) continue;
+        this.lruUnlink(e);
+        this.unlinkChain(bucket, e);
+        unlock(i32, h + LRU_LOCK);
+        unlock(i32, bucket + B_LOCK);
+        return e;
+      }
+      unlock(i32, h + LRU_LOCK);
+      // Every element is in another thread's hands: one may come back to the free list.
+      const free = this.pop();
+      if (free >= 0) return free;
+    }
+    return -1;
+  }
+
+  private lruPushHead(elem: number): void {
+    const i32 = this.i32;
+    const h = this.header;
+    const w = this.elemWord(elem);
+    const head = i32[h + LRU_HEAD]!;
+    i32[w + E_LRU_PREV] = 0;
+    i32[w + E_LRU_NEXT] = head;
+    if (head !== 0) i32[this.elemWord(head - 1) + E_LRU_PREV] = elem + 1;
+    else i32[h + LRU_TAIL] = elem + 1;
+    Atomics.store(i32, h + LRU_HEAD, elem + 1);
+  }
+
+  private lruUnlink(elem: number): void {
+    const i32 = this.i32;
+    const h = this.header;
+    const w = this.elemWord(elem);
+    const prev = i32[w + E_LRU_PREV]!;
+    const next = i32[w + E_LRU_NEXT]!;
+    if (prev !== 0) i32[this.elemWord(prev - 1) + E_LRU_NEXT] = next;
+    else Atomics.store(i32, h + LRU_HEAD, next);
+    if (next !== 0) i32[this.elemWord(next - 1) + E_LRU_PREV] = prev;
+    else i32[h + LRU_TAIL] = prev;
+  }
+
+  // Iteration.
+
+  /**
+   * Element after the one holding `key` (the first when key is 0 or absent,
+   * as htab_map_get_next_key restarts): the next in its chain, else the
+   * head of the next non-empty bucket; -1 at the end.
+   */
+  next(key: number): number {
+    const i32 = this.i32;
+    let i = 0;
+    if (key !== 0) {
+      const hash = this.hash(key);
+      const e = this.findHashed(key, hash);
+      if (e >= 0) {
+        const next = i32[this.elemWord(e) + E_NEXT]! - 1;
+        if (next >= 0) return next;
+        i = (hash & this.mask) + 1;
       }
     }
-    this.probes += s - start;
+    for (; i < this.nBuckets; i++) {
+      const head = Atomics.load(i32, this.buckets + i * BUCKET_WORDS + B_HEAD);
+      if (head !== 0) return head - 1;
+    }
     return -1;
   }
 
   /**
-   * Entry after the one holding `key` in slot order (the first when key is 0
-   * or absent, as the kernel's htab_map_get_next_key restarts); -1 at the end.
+   * Calls `visit(elem)` for each element, bucket by bucket, as
+   * bpf_for_each_hash_elem walks; `visit` returning true stops. The
+   * callback may delete, update and insert: each bucket's chain is taken
+   * before its elements are visited, and an element is visited only if it
+   * is still the same link then, so an element present at the start is
+   * visited once unless deleted first, and one linked meanwhile is visited
+   * only if it went into a bucket not yet reached (as in the kernel, where
+   * it goes to the head of a chain). Returns how many were visited.
    */
-  next(key: number): number {
-    const at = key === 0 ? -1 : this.findSlot(key);
-    const s = this.liveFrom(at + 1);
-    return s < 0 ? -1 : this.slots[s]! - 1;
-  }
-
-  /**
-   * Calls `visit(entry)` for each entry in slot order, as the kernel's
-   * bpf_for_each_hash_elem walks its buckets; `visit` returning true stops.
-   * The callback may delete and insert: the table is not rebuilt meanwhile,
-   * so an entry is visited once, and one inserted into a slot not yet
-   * reached is visited too (in the kernel, one hashed into a later bucket).
-   * Returns how many entries were visited.
-   */
-  walk(visit: (entry: number) => boolean): number {
+  walk(visit: (elem: number) => boolean): number {
+    const i32 = this.i32;
     let visited = 0;
-    this.walking++;
+    const base = walkTop;
     try {
-      for (let s = this.liveFrom(0); s >= 0; s = this.liveFrom(s + 1)) {
-        visited++;
-        if (visit(this.slots[s]! - 1)) break;
+      for (let i = 0; i < this.nBuckets; i++) {
+        const b = this.buckets + i * BUCKET_WORDS;
+        if (Atomics.load(i32, b + B_HEAD) === 0) continue;
+        const end = this.snapshot(b, base);
+        walkTop = end;
+        for (let at = base; at < end; at += 2) {
+          const e = walkStack[at]!;
+          if (Atomics.load(i32, this.elemWord(e) + E_STATE) !== walkStack[at + 1]) continue;
+          visited++;
+          if (visit(e)) return visited;
+        }
       }
     } finally {
-      this.walking--;
+      walkTop = base;
     }
     return visited;
+  }
+
+  /** Copies bucket `b`'s chain as [element, state] pairs to walkStack from `at`; returns the end. */
+  private snapshot(b: number, at: number): number {
+    const i32 = this.i32;
+    for (;;) {
+      const seq = Atomics.load(i32, b + B_SEQ);
+      let end = at;
+      let steps = 0;
+      for (let e = i32[b + B_HEAD]! - 1; e >= 0 && steps <= this.capacity; e = i32[this.elemWord(e) + E_NEXT]! - 1, steps++) {
+        if (end + 2 > walkStack.length) {
+          const grown = new Int32Array(walkStack.length * 2);
+          grown.set(walkStack);
+          walkStack = grown;
+        }
+        walkStack[end] = e;
+        walkStack[end + 1] = Atomics.load(i32, this.elemWord(e) + E_STATE);
+        end += 2;
+      }
+      if ((seq & 1) === 0 && Atomics.load(i32, b + B_SEQ) === seq) return end;
+    }
+  }
+
+  // For tests and diagnostics: what the free list holds, and the LRU order.
+
+  /** Elements on the free list, the never-used ones included. */
+  freeCount(): number {
+    const i32 = this.i32;
+    const h = this.header;
+    let n = this.capacity - i32[h + FREE_BUMP]!;
+    for (let e = i32[h + FREE_HEAD]! - 1; e >= 0 && n <= this.capacity; e = i32[this.elemWord(e) + E_FREE_NEXT]! - 1) n++;
+    return n;
+  }
+
+  /** Elements from most to least recently used. */
+  lruOrder(): number[] {
+    const out: number[] = [];
+    const i32 = this.i32;
+    for (let e = i32[this.header + LRU_HEAD]! - 1; e >= 0 && out.length <= this.capacity; e = i32[this.elemWord(e) + E_LRU_NEXT]! - 1) out.push(e);
+    return out;
   }
 }

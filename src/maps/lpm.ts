@@ -1,209 +1,504 @@
+import { threadId } from 'node:worker_threads';
+import { lock, unlock } from '../vm/lock.js';
 import type { Region, RegionSpec } from '../vm/memory.js';
-import { HashTable } from './hashtab.js';
 import { BpfMap } from './map.js';
-import { BPF_EXIST, BPF_NOEXIST, EEXIST, EINVAL, ENOENT, ENOSPC, roundUp8, type MapSpec } from './types.js';
+import { BPF_EXIST, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BPF_NOEXIST, EEXIST, EINVAL, ENOENT, ENOSPC, roundUp8 } from './types.js';
+
+/** The owner id this thread writes into the trie lock. */
+const LOCK_OWNER = threadId + 1;
+
+/** lpm_trie_node flag: an intermediate node, which parts two subtries and has no value. */
+export const LPM_TREE_NODE_FLAG_IM = 1;
+
+// struct lpm_trie_node, in int32 words, then the data bytes.
+export const LPM_NODE_CHILD0 = 0;
+export const LPM_NODE_CHILD1 = 1;
+export const LPM_NODE_PREFIXLEN = 2;
+export const LPM_NODE_FLAGS = 3;
+/** The node's slot in the values region; meaningless while the node is intermediate. */
+export const LPM_NODE_VALUE = 4;
+/**
+ * The first 4 data bytes as one big-endian number (missing bytes 0), a copy
+ * that lets a lookup compare prefixes of up to 31 bits in one step.
+ */
+export const LPM_NODE_WORD0 = 5;
+/** Byte offset of the data in a node, as the caller gave it. */
+export const LPM_NODE_DATA = 24;
+
+// struct lpm_trie: the header of the trie region, in int32 words. Two FIFOs of
+// freed slots follow it, nodes' then values'.
+const LPM_TRIE_LOCK = 0;
+export const LPM_TRIE_ROOT = 1;
+export const LPM_TRIE_N_ENTRIES = 2;
+/** Node slots ever used; slots past it are still zero. */
+export const LPM_TRIE_NODES_USED = 3;
+/** Head and length of the FIFO of freed nodes. */
+export const LPM_TRIE_FREE_NODES = 4;
+const LPM_TRIE_VALUES_USED = 6;
+const LPM_TRIE_FREE_VALUES = 7;
+/** Words of the header; the FIFO of freed nodes follows. */
+export const LPM_TRIE_WORDS = 16;
 
 /**
- * BPF_MAP_TYPE_LPM_TRIE. Keys are `struct bpf_lpm_trie_key { u32 prefixlen; u8 data[]; }`.
- * Entries sit in one exact-match table keyed by (prefixlen, data masked to
- * prefixlen), and a lookup probes the prefix lengths in use from longest to
- * shortest, so it costs one probe per distinct length, not one per bit. The
- * caller's data bytes are kept as given, as the kernel keeps them, for dumps.
- * The kernel refuses new elements past max_entries with -ENOSPC.
+ * BPF_MAP_TYPE_LPM_TRIE, the kernel's trie (kernel/bpf/lpm_trie.c) laid out
+ * in the flat memory. Keys are `struct bpf_lpm_trie_key_u8 { u32 prefixlen;
+ * u8 data[]; }`, data big-endian. Each `lpm_trie_node` has two children, a
+ * prefix length, flags and the data bytes as the caller gave them (dumps show
+ * them so); LPM_TREE_NODE_FLAG_IM marks the intermediate nodes an insert adds
+ * where two prefixes part, which carry no value. A lookup walks from the root
+ * while the node's prefix matches the key, remembering the last real node: one
+ * step per node on the path, whatever the prefix lengths in use.
  *
- * get_next_key follows the kernel's trie walk, a postorder: of two prefixes
- * where one contains the other, the longer (more specific) comes first;
- * otherwise the one whose first differing bit is 0. That order is cached and
- * rebuilt after an insert; a delete only leaves a hole in it.
+ * Where ours differs, and why:
+ * - Nodes are preallocated (max_entries real nodes can need max_entries - 1
+ *   intermediate ones, since each intermediate node has two children) and
+ *   values live in a pool of max_entries slots beside them, in a region
+ *   programs may access; the kernel allocates both per update.
+ * - Updating a present key, or giving an intermediate node a value, writes
+ *   that node in place where the kernel swaps in a new node under RCU: a
+ *   concurrent reader sees the old bytes or the new ones, as with an array
+ *   map, and a program's pointer to the value stays valid.
+ * - RCU's grace period becomes reuse order: freed nodes and value slots go
+ *   to the back of a FIFO and never-used ones are taken first, so a lookup
+ *   still inside a node just unlinked finds it unchanged as long as possible.
+ *   A lookup that does meet a reused node stays in bounds (child links are
+ *   node numbers) and stops after max_prefixlen + 1 steps.
+ *
+ * Updates and deletes take the trie's lock (the kernel's trie->lock) in the
+ * memory, so threads sharing the buffer exclude each other; lookups and
+ * get_next_key take none, as under rcu_read_lock, and write nothing. A
+ * writer fills a node before one Atomics.store links it in.
  */
 export class LpmTrieMap extends BpfMap {
-  private table!: HashTable;
-  private values = 0;
-  private probe = 0;
-  private original = 0;
-  private readonly stride = roundUp8(this.spec.valueSize);
   private readonly dataSize = this.spec.keySize - 4;
   private readonly maxPrefixlen = this.dataSize * 8;
-  /** How many entries use each prefix length; lengths in use, longest first. */
-  private readonly perLength: Int32Array;
-  private lengths: number[] = [];
-  /** Entries in get_next_key order, -1 where one was deleted since the order was built. */
-  private readonly order: Int32Array;
-  /** Position of each entry in `order`. */
-  private readonly rank: Int32Array;
-  private orderLength = 0;
-  private orderValid = false;
-  private holes = 0;
-  /** No live entry lies before this position of `order`. */
-  private orderHead = 0;
-
-  constructor(spec: MapSpec, cpus: number) {
-    super(spec, cpus);
-    this.perLength = new Int32Array(this.maxPrefixlen + 1);
-    this.order = new Int32Array(spec.maxEntries);
-    this.rank = new Int32Array(spec.maxEntries);
-  }
+  /** Bytes of one lpm_trie_node. */
+  private readonly nodeSize = lpmNodeSize(this.dataSize);
+  private readonly nodeWords = this.nodeSize >>> 2;
+  private readonly nodeCount = lpmNodeCount(this.spec.maxEntries);
+  private readonly valueSize = roundUp8(this.spec.valueSize);
+  private i32!: Int32Array;
+  private view!: DataView;
+  /** int32 index of the trie header (struct lpm_trie). */
+  private trie = 0;
+  /**
+   * int32 index of the first node. A node is named by the int32 index of its
+   * first word, a pointer in all but units, so a walk does no arithmetic to
+   * follow a child; the guard page keeps every index above 0, which is NULL.
+   */
+  private nodes = 0;
+  private values = 0;
 
   storage(): RegionSpec[] {
-    const { name, maxEntries, keySize } = this.spec;
-    const ks = roundUp8(keySize);
+    const { name, maxEntries, flags } = this.spec;
     return [
-      { name: `map:${name}:keys`, size: maxEntries * ks, writable: false },
-      { name: `map:${name}:values`, size: maxEntries * this.stride, writable: true },
-      { name: `map:${name}:probe`, size: ks, writable: false },
-      { name: `map:${name}:original`, size: maxEntries * ks, writable: false },
+      { name: `map:${name}:trie`, size: (LPM_TRIE_WORDS + this.nodeCount + maxEntries) * 4, writable: false, readable: false },
+      { name: `map:${name}:nodes`, size: this.nodeCount * this.nodeSize, writable: false, readable: false },
+      {
+        name: `map:${name}:values`,
+        size: maxEntries * this.valueSize,
+        writable: (flags & BPF_F_RDONLY_PROG) === 0,
+        readable: (flags & BPF_F_WRONLY_PROG) === 0,
+      },
     ];
   }
 
+  /** All-zero memory is the empty trie (no root, no nodes used, empty free lists), so there is no init(). */
   protected bindStorage(regions: readonly Region[]): void {
-    const { keySize, maxEntries } = this.spec;
-    this.table = new HashTable(this.u8, regions[0]!.start, keySize, roundUp8(keySize), maxEntries);
-    this.values = regions[1]!.start;
-    this.probe = regions[2]!.start;
-    this.original = regions[3]!.start;
-  }
-
-  /** Writes (prefixlen, data masked to it) of the key at `key` into the probe buffer. */
-  private masked(key: number, prefixlen: number): number {
-    const p = this.probe;
-    const u8 = this.u8;
-    this.memory.view.setUint32(p, prefixlen, true);
-    const full = prefixlen >>> 3;
-    for (let i = 0; i < this.dataSize; i++) {
-      let b = u8[key + 4 + i]!;
-      if (i === full) b &= (0xff << (8 - (prefixlen & 7))) & 0xff;
-      else if (i > full) b = 0;
-      u8[p + 4 + i] = b;
-    }
-    return p;
+    this.i32 = this.memory.i32;
+    this.view = this.memory.view;
+    this.trie = regions[0]!.start >>> 2;
+    this.nodes = regions[1]!.start >>> 2;
+    this.values = regions[2]!.start;
   }
 
   /**
-   * Longest-prefix match, for programs and user space alike (the kernel's
-   * syscall lookup calls trie_lookup_elem too). A prefixlen beyond the
-   * trie's width matches nothing.
+   * trie_lookup_elem, for programs and user space alike (the syscall's
+   * lookup is a longest-prefix match too). A prefixlen beyond the trie's
+   * width matches nothing.
    */
   lookup(key: number): number {
-    const want = this.memory.view.getUint32(key, true);
+    const want = this.view.getUint32(key, true);
     if (want > this.maxPrefixlen) return 0;
-    for (const len of this.lengths) {
-      if (len > want) continue;
-      const entry = this.table.find(this.masked(key, len));
-      if (entry >= 0) return this.values + entry * this.stride;
+    const i32 = this.i32;
+    const word0 = this.word0(key + 4);
+    let node = i32[this.trie + LPM_TRIE_ROOT]!;
+    let found = -1;
+    for (let steps = this.maxPrefixlen; node !== 0 && steps >= 0; steps--) {
+      const w = node;
+      const prefixlen = i32[w + LPM_NODE_PREFIXLEN]!;
+      if (prefixlen > want) break;
+      if (prefixlen < 32) {
+        // The bits past the prefix masked off; -1 >>> 0 keeps none.
+        if (((i32[w + LPM_NODE_WORD0]! ^ word0) & ~(-1 >>> prefixlen)) !== 0) break;
+      } else if (i32[w + LPM_NODE_WORD0] !== word0 || !this.prefixMatches((w << 2) + LPM_NODE_DATA + 4, key + 8, prefixlen - 32, this.dataSize - 4)) {
+        break;
+      }
+      if ((i32[w + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) === 0) found = w;
+      // Every node below is longer than the key: none can match.
+      if (prefixlen === want) break;
+      node = i32[w + (prefixlen < 32 ? (word0 >>> (31 - prefixlen)) & 1 : this.keyBit(key, prefixlen))]!;
     }
-    return 0;
+    return found < 0 ? 0 : this.values + i32[found + LPM_NODE_VALUE]! * this.valueSize;
+  }
+
+  /** The first 4 data bytes at `data` as one big-endian number, missing bytes 0, as LPM_NODE_WORD0 keeps them. */
+  private word0(data: number): number {
+    if (this.dataSize >= 4) return this.view.getInt32(data);
+    const u8 = this.u8;
+    let word = 0;
+    for (let i = 0; i < 4; i++) word = (word << 8) | (i < this.dataSize ? u8[data + i]! : 0);
+    return word;
   }
 
   protected userValue(key: number): number {
     return this.lookup(key);
   }
 
+  /** trie_update_elem. */
   update(key: number, value: number, flags: number): number {
     if (flags > BPF_EXIST) return -EINVAL;
-    const len = this.memory.view.getUint32(key, true);
-    if (len > this.maxPrefixlen) return -EINVAL;
-    const probe = this.masked(key, len);
-    let entry = this.table.find(probe);
-    if (entry >= 0 && flags === BPF_NOEXIST) return -EEXIST;
-    if (entry < 0) {
-      if (flags === BPF_EXIST) return -ENOENT;
-      if (this.table.count >= this.spec.maxEntries) return -ENOSPC;
-      entry = this.table.insert(probe);
-      if (entry < 0) return -ENOSPC;
-      if (this.perLength[len]!++ === 0) this.lengths = [...this.lengths, len].sort((a, b) => b - a);
-      this.orderValid = false;
+    const prefixlen = this.view.getUint32(key, true);
+    if (prefixlen > this.maxPrefixlen) return -EINVAL;
+    lock(this.i32, this.trie + LPM_TRIE_LOCK, LOCK_OWNER);
+    try {
+      return this.insert(key, value, flags, prefixlen);
+    } finally {
+      unlock(this.i32, this.trie + LPM_TRIE_LOCK);
     }
-    const ks = roundUp8(this.spec.keySize);
-    this.u8.copyWithin(this.original + entry * ks, key, key + this.spec.keySize);
-    this.u8.copyWithin(this.values + entry * this.stride, value, value + this.spec.valueSize);
+  }
+
+  private insert(key: number, value: number, flags: number, prefixlen: number): number {
+    const i32 = this.i32;
+    let slot = this.trie + LPM_TRIE_ROOT;
+    let node = 0;
+    let matchlen = 0;
+    for (;;) {
+      node = i32[slot]!;
+      if (node === 0) break;
+      const w = node;
+      const nodeLen = i32[w + LPM_NODE_PREFIXLEN]!;
+      matchlen = this.longestPrefixMatch(node, key, prefixlen);
+      if (nodeLen !== matchlen || nodeLen === prefixlen) break;
+      slot = w + this.keyBit(key, nodeLen);
+    }
+
+    if (node === 0) {
+      const err = this.checkAddElem(flags);
+      if (err < 0) return err;
+      Atomics.store(i32, slot, this.newNode(key, value, prefixlen));
+      return 0;
+    }
+
+    const w = node;
+    if (i32[w + LPM_NODE_PREFIXLEN] === matchlen) {
+      if ((i32[w + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) === 0) {
+        if (flags === BPF_NOEXIST) return -EEXIST;
+        this.fill(node, key, value, i32[w + LPM_NODE_VALUE]!);
+        return 0;
+      }
+      const err = this.checkAddElem(flags);
+      if (err < 0) return err;
+      const slotOfValue = this.allocValue();
+      this.fill(node, key, value, slotOfValue);
+      i32[w + LPM_NODE_VALUE] = slotOfValue;
+      Atomics.store(i32, w + LPM_NODE_FLAGS, 0);
+      return 0;
+    }
+
+    const err = this.checkAddElem(flags);
+    if (err < 0) return err;
+
+    // The new prefix contains the node's: it goes between the node and its slot.
+    if (matchlen === prefixlen) {
+      const added = this.newNode(key, value, prefixlen);
+      i32[added + this.dataBit(node, matchlen)] = node;
+      Atomics.store(i32, slot, added);
+      return 0;
+    }
+
+    const added = this.newNode(key, value, prefixlen);
+    const im = this.allocNode();
+    const iw = im;
+    const keyBit = this.keyBit(key, matchlen);
+    i32[iw + keyBit] = added;
+    i32[iw + (keyBit ^ 1)] = node;
+    i32[iw + LPM_NODE_PREFIXLEN] = matchlen;
+    i32[iw + LPM_NODE_FLAGS] = LPM_TREE_NODE_FLAG_IM;
+    i32[iw + LPM_NODE_WORD0] = i32[node + LPM_NODE_WORD0]!;
+    const data = this.dataAddress(node);
+    this.u8.copyWithin(this.dataAddress(im), data, data + this.dataSize);
+    Atomics.store(i32, slot, im);
     return 0;
   }
 
+  /** trie_check_add_elem: counts one more element, or says why not. */
+  private checkAddElem(flags: number): number {
+    if (flags === BPF_EXIST) return -ENOENT;
+    const count = this.trie + LPM_TRIE_N_ENTRIES;
+    if (this.i32[count] === this.spec.maxEntries) return -ENOSPC;
+    this.i32[count]!++;
+    return 0;
+  }
+
+  /** A real node for the key and value, not yet linked in. */
+  private newNode(key: number, value: number, prefixlen: number): number {
+    const node = this.allocNode();
+    const w = node;
+    const slot = this.allocValue();
+    this.i32[w + LPM_NODE_CHILD0] = 0;
+    this.i32[w + LPM_NODE_CHILD1] = 0;
+    this.i32[w + LPM_NODE_PREFIXLEN] = prefixlen;
+    this.i32[w + LPM_NODE_FLAGS] = 0;
+    this.i32[w + LPM_NODE_VALUE] = slot;
+    this.fill(node, key, value, slot);
+    return node;
+  }
+
+  /** Writes the key's data bytes, as given, into the node and the value into its slot. */
+  private fill(node: number, key: number, value: number, slot: number): void {
+    this.u8.copyWithin(this.dataAddress(node), key + 4, key + 4 + this.dataSize);
+    this.i32[node + LPM_NODE_WORD0] = this.word0(key + 4);
+    const at = this.values + slot * this.valueSize;
+    this.u8.copyWithin(at, value, value + this.spec.valueSize);
+  }
+
+  /** trie_delete_elem. */
   delete(key: number): number {
-    const len = this.memory.view.getUint32(key, true);
-    if (len > this.maxPrefixlen) return -EINVAL;
-    const entry = this.table.remove(this.masked(key, len));
-    if (entry < 0) return -ENOENT;
-    if (--this.perLength[len]! === 0) this.lengths = this.lengths.filter((l) => l !== len);
-    if (this.orderValid) {
-      this.order[this.rank[entry]!] = -1;
-      if (++this.holes * 2 > this.orderLength) this.compactOrder();
+    const prefixlen = this.view.getUint32(key, true);
+    if (prefixlen > this.maxPrefixlen) return -EINVAL;
+    lock(this.i32, this.trie + LPM_TRIE_LOCK, LOCK_OWNER);
+    try {
+      return this.remove(key, prefixlen);
+    } finally {
+      unlock(this.i32, this.trie + LPM_TRIE_LOCK);
     }
+  }
+
+  private remove(key: number, prefixlen: number): number {
+    const i32 = this.i32;
+    // trim: the slot that points at the node; trim2: the slot that points at its parent.
+    let trim = this.trie + LPM_TRIE_ROOT;
+    let trim2 = trim;
+    let parent = 0;
+    let node = 0;
+    let matchlen = 0;
+    for (;;) {
+      node = i32[trim]!;
+      if (node === 0) break;
+      const w = node;
+      const nodeLen = i32[w + LPM_NODE_PREFIXLEN]!;
+      matchlen = this.longestPrefixMatch(node, key, prefixlen);
+      if (nodeLen !== matchlen || nodeLen === prefixlen) break;
+      parent = node;
+      trim2 = trim;
+      trim = w + this.keyBit(key, nodeLen);
+    }
+    if (node === 0) return -ENOENT;
+    const w = node;
+    const nodeLen = i32[w + LPM_NODE_PREFIXLEN]!;
+    if (nodeLen !== prefixlen || nodeLen !== matchlen || (i32[w + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) !== 0) return -ENOENT;
+
+    i32[this.trie + LPM_TRIE_N_ENTRIES]!--;
+    const slot = i32[w + LPM_NODE_VALUE]!;
+    const left = i32[w + LPM_NODE_CHILD0]!;
+    const right = i32[w + LPM_NODE_CHILD1]!;
+
+    // With two children the node still parts them: it only loses its value.
+    if (left !== 0 && right !== 0) {
+      Atomics.store(i32, w + LPM_NODE_FLAGS, LPM_TREE_NODE_FLAG_IM);
+      this.freeValue(slot);
+      return 0;
+    }
+
+    // A leaf under an intermediate node: the sibling takes the parent's place,
+    // so every intermediate node keeps exactly two children.
+    const pw = parent === 0 ? 0 : parent;
+    if (parent !== 0 && (i32[pw + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) !== 0 && left === 0 && right === 0) {
+      const sibling = i32[pw + LPM_NODE_CHILD0] === node ? i32[pw + LPM_NODE_CHILD1]! : i32[pw + LPM_NODE_CHILD0]!;
+      Atomics.store(i32, trim2, sibling);
+      this.freeNode(parent);
+      this.freeNode(node);
+      this.freeValue(slot);
+      return 0;
+    }
+
+    Atomics.store(i32, trim, left !== 0 ? left : right);
+    this.freeNode(node);
+    this.freeValue(slot);
     return 0;
   }
 
   /**
-   * The key after `key` in the trie's postorder. As the kernel's
-   * trie_get_next_key: no key, a prefixlen beyond the trie's width or a key
-   * not in the trie gives the first key; the last key gives -ENOENT.
+   * trie_get_next_key: the key after `key` in postorder (more specific
+   * prefixes before the ones containing them, the 0 side before the 1
+   * side). No key, a prefixlen beyond the trie's width, or a key that is
+   * not an element (data bits past the prefix do not count) gives the
+   * leftmost element; the last element gives -ENOENT.
+   *
+   * The kernel keeps the path in a stack to climb back from the key's
+   * node; instead the walk down remembers the deepest ancestor that decides
+   * the successor (the right sibling subtree of a left turn, or a real
+   * ancestor), which is where that climb would stop.
    */
   nextKey(key: number, next: number): number {
-    if (this.table.count === 0) return -ENOENT;
-    this.buildOrder();
-    let from = this.orderHead;
-    if (key !== 0) {
-      const len = this.memory.view.getUint32(key, true);
-      const entry = len <= this.maxPrefixlen ? this.table.find(this.masked(key, len)) : -1;
-      if (entry >= 0) from = this.rank[entry]! + 1;
+    const i32 = this.i32;
+    let searchRoot = i32[this.trie + LPM_TRIE_ROOT]!;
+    if (searchRoot === 0) return -ENOENT;
+    const prefixlen = key === 0 ? 0 : this.view.getUint32(key, true);
+    if (key !== 0 && prefixlen <= this.maxPrefixlen) {
+      let node = searchRoot;
+      let nodeLen = 0;
+      let matchlen = 0;
+      let after = 0;
+      let afterIsSubtree = false;
+      for (let steps = this.maxPrefixlen; node !== 0 && steps >= 0; steps--) {
+        const w = node;
+        nodeLen = i32[w + LPM_NODE_PREFIXLEN]!;
+        matchlen = this.longestPrefixMatch(node, key, prefixlen);
+        if (nodeLen !== matchlen || nodeLen === prefixlen) break;
+        const bit = this.keyBit(key, nodeLen);
+        const right = i32[w + LPM_NODE_CHILD1]!;
+        if (bit === 0 && right !== 0) {
+          after = right;
+          afterIsSubtree = true;
+        } else if ((i32[w + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) === 0) {
+          after = node;
+          afterIsSubtree = false;
+        }
+        node = i32[w + bit]!;
+      }
+      if (node !== 0 && nodeLen === matchlen && (i32[node + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) === 0) {
+        if (after === 0) return -ENOENT;
+        if (!afterIsSubtree) return this.copyKey(after, next);
+        searchRoot = after;
+      }
     }
-    const order = this.order;
-    let at = from;
-    while (at < this.orderLength && order[at]! < 0) at++;
-    if (from === this.orderHead) this.orderHead = at;
-    if (at >= this.orderLength) return -ENOENT;
-    const src = this.original + order[at]! * roundUp8(this.spec.keySize);
-    this.u8.copyWithin(next, src, src + this.spec.keySize);
+    // The leftmost real node: intermediate nodes have two children, so the walk ends at one.
+    let found = 0;
+    for (let node = searchRoot, steps = this.maxPrefixlen; node !== 0 && steps >= 0; steps--) {
+      const w = node;
+      if ((i32[w + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) === 0) {
+        found = node;
+        node = i32[w + LPM_NODE_CHILD0] || i32[w + LPM_NODE_CHILD1]!;
+      } else {
+        node = i32[w + LPM_NODE_CHILD0]!;
+      }
+    }
+    // Only a concurrent delete can leave the walk without a real node.
+    return found === 0 ? -ENOENT : this.copyKey(found, next);
+  }
+
+  private copyKey(node: number, to: number): number {
+    this.view.setUint32(to, this.i32[node + LPM_NODE_PREFIXLEN]!, true);
+    const data = this.dataAddress(node);
+    this.u8.copyWithin(to + 4, data, data + this.dataSize);
     return 0;
   }
 
-  private buildOrder(): void {
-    if (this.orderValid) return;
-    const order = this.order;
-    let n = 0;
-    this.table.walk((entry) => {
-      order[n++] = entry;
-      return false;
-    });
-    order.subarray(0, n).sort((a, b) => this.postorder(a, b));
-    this.setOrder(n);
-  }
-
-  /** Drops the holes, keeping the order. */
-  private compactOrder(): void {
-    const order = this.order;
-    let n = 0;
-    for (let i = 0; i < this.orderLength; i++) if (order[i]! >= 0) order[n++] = order[i]!;
-    this.setOrder(n);
-  }
-
-  private setOrder(n: number): void {
-    for (let i = 0; i < n; i++) this.rank[this.order[i]!] = i;
-    this.orderLength = n;
-    this.holes = 0;
-    this.orderHead = 0;
-    this.orderValid = true;
+  /**
+   * Whether the first `bits` bits of the data at `a` and `b` agree, both
+   * `ahead` bytes short of the data's end: whole 32-bit words, then one
+   * masked word if the data reaches that far, then bytes.
+   */
+  private prefixMatches(a: number, b: number, bits: number, ahead: number): boolean {
+    const view = this.view;
+    let i = 0;
+    for (; bits >= 32; bits -= 32, i += 4) if (view.getInt32(a + i) !== view.getInt32(b + i)) return false;
+    if (bits === 0) return true;
+    if (i + 4 <= ahead) return (view.getInt32(a + i) ^ view.getInt32(b + i)) >>> (32 - bits) === 0;
+    const u8 = this.u8;
+    for (; bits >= 8; bits -= 8, i++) if (u8[a + i] !== u8[b + i]) return false;
+    return bits === 0 || (u8[a + i]! ^ u8[b + i]!) >>> (8 - bits) === 0;
   }
 
   /**
-   * Compares two entries' masked keys in the kernel trie's postorder: the
-   * first bit where they differ within the shorter prefix decides (0 first);
-   * when one prefix contains the other, the longer comes first.
+   * longest_prefix_match: how many leading bits of the node's data and the
+   * key's agree, at most the shorter of the two prefix lengths.
    */
-  private postorder(a: number, b: number): number {
-    const ka = this.table.keyAddress(a);
-    const kb = this.table.keyAddress(b);
-    const view = this.memory.view;
+  private longestPrefixMatch(node: number, key: number, keyLen: number): number {
+    const limit = Math.min(this.i32[node + LPM_NODE_PREFIXLEN]!, keyLen);
+    const a = this.dataAddress(node);
+    const b = key + 4;
     const u8 = this.u8;
-    const la = view.getUint32(ka, true);
-    const lb = view.getUint32(kb, true);
-    const shorter = Math.min(la, lb);
-    for (let i = 0; i * 8 < shorter; i++) {
-      const diff = u8[ka + 4 + i]! ^ u8[kb + 4 + i]!;
-      if (diff === 0) continue;
-      const bit = i * 8 + Math.clz32(diff) - 24;
-      if (bit >= shorter) break;
-      return u8[ka + 4 + i]! & (0x80 >>> (bit & 7)) ? 1 : -1;
+    let len = 0;
+    for (let i = 0; len < limit; i++) {
+      const diff = u8[a + i]! ^ u8[b + i]!;
+      len += Math.clz32(diff) - 24;
+      if (diff !== 0) break;
     }
-    return lb - la;
+    return Math.min(len, limit);
   }
+
+  /** extract_bit of the key's data. */
+  private keyBit(key: number, index: number): number {
+    return (this.u8[key + 4 + (index >>> 3)]! >>> (7 - (index & 7))) & 1;
+  }
+
+  /** extract_bit of a node's data. */
+  private dataBit(node: number, index: number): number {
+    return (this.u8[this.dataAddress(node) + (index >>> 3)]! >>> (7 - (index & 7))) & 1;
+  }
+
+  private dataAddress(node: number): number {
+    return (node << 2) + LPM_NODE_DATA;
+  }
+
+  private allocNode(): number {
+    const used = this.trie + LPM_TRIE_NODES_USED;
+    if (this.i32[used]! < this.nodeCount) return this.nodes + this.i32[used]!++ * this.nodeWords;
+    return this.alloc(LPM_TRIE_FREE_NODES, LPM_TRIE_WORDS, this.nodeCount);
+  }
+
+  private freeNode(node: number): void {
+    this.free(LPM_TRIE_FREE_NODES, LPM_TRIE_WORDS, this.nodeCount, node);
+  }
+
+  private allocValue(): number {
+    const used = this.trie + LPM_TRIE_VALUES_USED;
+    if (this.i32[used]! < this.spec.maxEntries) return this.i32[used]!++;
+    return this.alloc(LPM_TRIE_FREE_VALUES, LPM_TRIE_WORDS + this.nodeCount, this.spec.maxEntries);
+  }
+
+  private freeValue(slot: number): void {
+    this.free(LPM_TRIE_FREE_VALUES, LPM_TRIE_WORDS + this.nodeCount, this.spec.maxEntries, slot);
+  }
+
+  /**
+   * Takes the slot freed longest ago from the FIFO at `ring` (header words
+   * `queue`: head, length). Callers take never-used slots first and count
+   * elements before they allocate, so a slot is always there.
+   */
+  private alloc(queue: number, ring: number, size: number): number {
+    const i32 = this.i32;
+    const h = this.trie;
+    const head = i32[h + queue]!;
+    i32[h + queue] = (head + 1) % size;
+    i32[h + queue + 1]!--;
+    return i32[h + ring + head]!;
+  }
+
+  private free(queue: number, ring: number, size: number, slot: number): void {
+    const i32 = this.i32;
+    const h = this.trie;
+    i32[h + ring + ((i32[h + queue]! + i32[h + queue + 1]!) % size)] = slot;
+    i32[h + queue + 1]!++;
+  }
+}
+
+/** Bytes of one lpm_trie_node with `dataSize` bytes of data. */
+export function lpmNodeSize(dataSize: number): number {
+  return roundUp8(LPM_NODE_DATA + dataSize);
+}
+
+/** Nodes a trie of `maxEntries` elements can need at once: the elements and the intermediate nodes between them. */
+export function lpmNodeCount(maxEntries: number): number {
+  return 2 * maxEntries - 1;
+}
+
+/** Bytes an LPM trie's three regions take as laid out, each rounded up to the memory's 64-byte region alignment: for create.ts's footprint. */
+export function lpmTrieBytes(keySize: number, valueSize: number, maxEntries: number): number {
+  const nodes = lpmNodeCount(maxEntries);
+  const laid = (bytes: number): number => Math.ceil(Math.max(bytes, 1) / 64) * 64;
+  return laid((LPM_TRIE_WORDS + nodes + maxEntries) * 4) + laid(nodes * lpmNodeSize(keySize - 4)) + laid(maxEntries * roundUp8(valueSize));
 }

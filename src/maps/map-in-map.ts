@@ -66,6 +66,11 @@ export class HashOfMapsMap extends HashMap implements RefHolder {
     this.refs = refs;
   }
 
+  /** A hash of maps swaps the inner map in place (htab_map_update_elem_in_place). */
+  protected override get updatesInPlace(): boolean {
+    return true;
+  }
+
   override lookup(key: number, cpu: number): number {
     const at = super.lookup(key, cpu);
     return at === 0 ? 0 : innerAddress(this.refs, this.memory.view.getUint32(at, true));

@@ -3,6 +3,26 @@ import type { Memory, Region, RegionSpec } from '../vm/memory.js';
 import type { BtfRecord } from './record.js';
 import { EINVAL, ENOENT, EPERM, MapError, roundUp8, type MapSpec } from './types.js';
 
+/**
+ * The owner id (src/vm/lock.ts) under which map code takes the locks it
+ * holds only for one operation (a queue's lock, a ring buffer's producer
+ * lock, a value's spin lock during a BPF_F_LOCK copy): such a lock is never
+ * held across a return to a program, so nothing compares its owner but with
+ * 0. The highest owner id, above those of execution contexts, so a program
+ * that finds a value's lock held by it waits, and is not told it deadlocked.
+ */
+export const MAP_LOCK_OWNER = 0x3fff_ffff;
+
+/**
+ * Threads that can use the user-space API of one map at once without
+ * sharing a scratch slot, beyond one per possible CPU (one worker per RX
+ * queue, plus the thread that loaded the object).
+ */
+const MAX_SCRATCH_SLOTS = 9;
+
+/** Scratch slots start on this boundary, so two threads' slots share no cache line. */
+const SCRATCH_ALIGN = 64;
+
 /** A value as user space sees it: one buffer, or one per possible CPU for per-CPU maps. */
 export type MapValue = Uint8Array | Uint8Array[];
 
@@ -19,11 +39,19 @@ export type MapValue = Uint8Array | Uint8Array[];
  * in those regions (its JS object holds only the definition and addresses),
  * so a worker thread that binds its own map object over the same shared
  * memory works on the same map, as two CPUs do in the kernel.
+ *
+ * Scratch is per thread: the scratch region holds a few slots, and each map
+ * object claims the next one when it is bound (a counter in the descriptor
+ * region), so the thread that creates the map and each worker that binds
+ * its own map object over the same memory copy keys and values each into
+ * its own slot. Past `MAX_SCRATCH_SLOTS` binds, slots are shared again; one
+ * map object is for one thread.
  */
 export abstract class BpfMap {
   protected memory!: Memory;
   protected u8!: Uint8Array;
-  private scratch!: Region;
+  /** Address of this map object's scratch slot: room for two keys, then a user value. */
+  private scratch = 0;
   /** Address of the map's descriptor region: what `lddw r1, map` yields. */
   address = 0;
   /**
@@ -53,18 +81,35 @@ export abstract class BpfMap {
   regions(): RegionSpec[] {
     const name = this.spec.name;
     return [
+      // The descriptor's first word counts the binds, which hand out scratch slots.
       { name: `map:${name}`, size: 64, writable: false },
-      { name: `map:${name}:scratch`, size: roundUp8(this.spec.keySize) * 2 + this.userValueSize, writable: true },
+      { name: `map:${name}:scratch`, size: this.scratchSlotSize() * this.scratchSlots(), writable: true },
       ...this.storage(),
     ];
   }
 
+  private scratchSlots(): number {
+    return Math.min(this.cpus + 1, MAX_SCRATCH_SLOTS);
+  }
+
+  private scratchSlotSize(): number {
+    const bytes = roundUp8(this.spec.keySize) * 2 + this.userValueSize;
+    return Math.ceil(bytes / SCRATCH_ALIGN) * SCRATCH_ALIGN;
+  }
+
+  /** Takes the regions `regions()` asked for, and the next free scratch slot for this thread. */
   bind(memory: Memory, regions: readonly Region[]): void {
     this.memory = memory;
     this.u8 = memory.u8;
     this.address = regions[0]!.start;
-    this.scratch = regions[1]!;
+    const slot = Atomics.add(memory.i32, this.address >>> 2, 1) % this.scratchSlots();
+    this.scratch = regions[1]!.start + slot * this.scratchSlotSize();
     this.bindStorage(regions.slice(2));
+  }
+
+  /** Where this thread's user-space calls stage a value (after two keys), for maps that copy values out themselves. */
+  protected get scratchValue(): number {
+    return this.scratch + roundUp8(this.spec.keySize) * 2;
   }
 
   protected abstract bindStorage(regions: readonly Region[]): void;
@@ -146,7 +191,7 @@ export abstract class BpfMap {
   nextKeyElem(key: Uint8Array | undefined): Uint8Array | undefined {
     const ks = roundUp8(this.spec.keySize);
     const k = key ? this.putKey(key) : 0;
-    const next = this.scratch.start + ks;
+    const next = this.scratch + ks;
     if (this.nextKey(k, next) < 0) return undefined;
     return this.u8.slice(next, next + this.spec.keySize);
   }
@@ -162,8 +207,8 @@ export abstract class BpfMap {
    */
   forEachElem(cpu: number, visit: (key: number, value: number) => boolean): number {
     const ks = roundUp8(this.spec.keySize);
-    const cur = this.scratch.start + ks;
-    const next = this.scratch.start;
+    const cur = this.scratch + ks;
+    const next = this.scratch;
     let visited = 0;
     for (let err = this.nextKey(0, next); err === 0 && visited <= this.spec.maxEntries; err = this.nextKey(cur, next)) {
       this.u8.copyWithin(cur, next, next + this.spec.keySize);
@@ -202,8 +247,8 @@ export abstract class BpfMap {
    * for ever.
    */
   private *walk(): Generator<number> {
-    const cur = this.scratch.start + roundUp8(this.spec.keySize);
-    const next = this.scratch.start;
+    const cur = this.scratch + roundUp8(this.spec.keySize);
+    const next = this.scratch;
     let steps = 0;
     for (let err = this.nextKey(0, next); err === 0 && steps <= this.spec.maxEntries; err = this.nextKey(cur, next), steps++) {
       this.u8.copyWithin(cur, next, next + this.spec.keySize);
@@ -216,7 +261,7 @@ export abstract class BpfMap {
   }
 
   private putKey(key: Uint8Array): number {
-    const at = this.scratch.start;
+    const at = this.scratch;
     this.putBytes(key, at, this.spec.keySize, 'key');
     return at;
   }

@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameS
 import { dirname, join } from 'node:path';
 import { XdpsimError } from '../errors/index.js';
 import { shownName } from '../elf/names.js';
-import { parseHexDigits } from '../loader/hex.js';
+import { parseHexDigits } from '../encoding/hex.js';
 import { forcedFlags } from './create.js';
 import type { BpfMap, MapValue } from './map.js';
 import { createStandaloneMap } from './standalone.js';

@@ -1,6 +1,12 @@
+import { lock, unlock } from '../vm/lock.js';
 import type { Region, RegionSpec } from '../vm/memory.js';
-import { BpfMap } from './map.js';
+import { BpfMap, MAP_LOCK_OWNER, type MapValue } from './map.js';
 import { BPF_EXIST, BPF_NOEXIST, E2BIG, EINVAL, ENOENT, type MapSpec } from './types.js';
+
+/** Int32 words of the state region: qs->lock, then qs->head and qs->tail (slot numbers). */
+const LOCK = 0;
+const HEAD = 1;
+const TAIL = 2;
 
 /**
  * BPF_MAP_TYPE_QUEUE (FIFO) and BPF_MAP_TYPE_STACK (LIFO): values without keys
@@ -9,12 +15,16 @@ import { BPF_EXIST, BPF_NOEXIST, E2BIG, EINVAL, ENOENT, type MapSpec } from './t
  * a pop or peek on an empty map is -ENOENT and zeroes the destination.
  * User space pushes with update, peeks with lookup and pops with
  * lookup-and-delete; there are no keys to delete or iterate (-EINVAL).
+ *
+ * Memory: an internal state region (the lock word, head, tail) and an
+ * internal region of slots; values only ever leave it as copies. Every
+ * push, pop and peek holds the lock, as queue_stack_maps.c holds qs->lock,
+ * so threads sharing the memory push and pop one map.
  */
 export class QueueStackMap extends BpfMap {
   private elements = 0;
-  private staging = 0;
-  private head = 0;
-  private tail = 0;
+  /** Int32 index of the state region's first word. */
+  private state = 0;
   private readonly size: number;
 
   constructor(
@@ -30,58 +40,72 @@ export class QueueStackMap extends BpfMap {
   storage(): RegionSpec[] {
     const { name, valueSize } = this.spec;
     return [
-      { name: `map:${name}:elements`, size: this.size * valueSize, writable: false },
-      { name: `map:${name}:staging`, size: valueSize, writable: false },
+      { name: `map:${name}:queue`, size: 12, writable: false, readable: false },
+      { name: `map:${name}:elements`, size: this.size * valueSize, writable: false, readable: false },
     ];
   }
 
   protected bindStorage(regions: readonly Region[]): void {
-    this.elements = regions[0]!.start;
-    this.staging = regions[1]!.start;
+    this.state = regions[0]!.start >>> 2;
+    this.elements = regions[1]!.start;
   }
 
+  /** Values held now (another thread may change it right after). */
   get count(): number {
-    return (this.head - this.tail + this.size) % this.size;
+    const i32 = this.memory.i32;
+    return (Atomics.load(i32, this.state + HEAD) - Atomics.load(i32, this.state + TAIL) + this.size) % this.size;
   }
 
-  private get full(): boolean {
-    return (this.head + 1) % this.size === this.tail;
-  }
-
-  /** Slot of the value the next pop takes, or -1 when empty. */
-  private nextOut(): number {
-    if (this.head === this.tail) return -1;
-    if (!this.lifo) return this.tail;
-    return this.head === 0 ? this.size - 1 : this.head - 1;
+  /** Slot of the value the next pop takes, or -1 when empty; the caller holds the lock. */
+  private nextOut(head: number, tail: number): number {
+    if (head === tail) return -1;
+    if (!this.lifo) return tail;
+    return head === 0 ? this.size - 1 : head - 1;
   }
 
   /** bpf_map_push_elem: copies the value at `value` in; 0 or a negative errno. */
   push(value: number, flags: number): number {
     if (flags & BPF_NOEXIST || flags > BPF_EXIST) return -EINVAL;
-    if (this.full) {
-      if (!(flags & BPF_EXIST)) return -E2BIG;
-      this.tail = (this.tail + 1) % this.size;
+    const i32 = this.memory.i32;
+    lock(i32, this.state + LOCK, MAP_LOCK_OWNER);
+    const head = i32[this.state + HEAD]!;
+    let tail = i32[this.state + TAIL]!;
+    const next = head + 1 === this.size ? 0 : head + 1;
+    if (next === tail) {
+      if (!(flags & BPF_EXIST)) {
+        unlock(i32, this.state + LOCK);
+        return -E2BIG;
+      }
+      tail = tail + 1 === this.size ? 0 : tail + 1;
+      i32[this.state + TAIL] = tail;
     }
-    const at = this.elements + this.head * this.spec.valueSize;
+    const at = this.elements + head * this.spec.valueSize;
     this.u8.copyWithin(at, value, value + this.spec.valueSize);
-    this.head = (this.head + 1) % this.size;
+    i32[this.state + HEAD] = next;
+    unlock(i32, this.state + LOCK);
     return 0;
   }
 
   /** bpf_map_peek_elem / bpf_map_pop_elem: copies the next value to `out`; 0 or -ENOENT. */
   take(out: number, remove: boolean): number {
-    const slot = this.nextOut();
+    const i32 = this.memory.i32;
     const size = this.spec.valueSize;
+    lock(i32, this.state + LOCK, MAP_LOCK_OWNER);
+    const head = i32[this.state + HEAD]!;
+    const tail = i32[this.state + TAIL]!;
+    const slot = this.nextOut(head, tail);
     if (slot < 0) {
+      unlock(i32, this.state + LOCK);
       this.u8.fill(0, out, out + size);
       return -ENOENT;
     }
     const at = this.elements + slot * size;
     this.u8.copyWithin(out, at, at + size);
     if (remove) {
-      if (this.lifo) this.head = slot;
-      else this.tail = (this.tail + 1) % this.size;
+      if (this.lifo) i32[this.state + HEAD] = slot;
+      else i32[this.state + TAIL] = tail + 1 === this.size ? 0 : tail + 1;
     }
+    unlock(i32, this.state + LOCK);
     return 0;
   }
 
@@ -90,9 +114,14 @@ export class QueueStackMap extends BpfMap {
     return 0;
   }
 
+  /** Values have no address user space may read in place: lookupElem peeks a copy under the lock. */
   protected userValue(): number {
-    const slot = this.nextOut();
-    return slot < 0 ? 0 : this.elements + slot * this.spec.valueSize;
+    return 0;
+  }
+
+  /** BPF_MAP_LOOKUP_ELEM: a copy of the value the next pop would take, or undefined when empty. */
+  override lookupElem(_key: Uint8Array): MapValue | undefined {
+    return this.takeElem(false);
   }
 
   update(_key: number, value: number, flags: number): number {
@@ -109,19 +138,30 @@ export class QueueStackMap extends BpfMap {
 
   /** BPF_MAP_LOOKUP_AND_DELETE_ELEM: the popped value, or undefined when empty. */
   lookupAndDeleteElem(): Uint8Array | undefined {
-    if (this.take(this.staging, true) < 0) return undefined;
-    return this.u8.slice(this.staging, this.staging + this.spec.valueSize);
+    return this.takeElem(true);
+  }
+
+  private takeElem(remove: boolean): Uint8Array | undefined {
+    const out = this.scratchValue;
+    if (this.take(out, remove) < 0) return undefined;
+    return this.u8.slice(out, out + this.spec.valueSize);
   }
 
   /** Every value in pop order, without popping: what a dump of the map would list. */
   values(): Uint8Array[] {
-    const out: Uint8Array[] = [];
+    const i32 = this.memory.i32;
     const size = this.spec.valueSize;
-    for (let n = 0; n < this.count; n++) {
-      const slot = this.lifo ? (this.head - 1 - n + 2 * this.size) % this.size : (this.tail + n) % this.size;
+    lock(i32, this.state + LOCK, MAP_LOCK_OWNER);
+    const head = i32[this.state + HEAD]!;
+    const tail = i32[this.state + TAIL]!;
+    const count = (head - tail + this.size) % this.size;
+    const out: Uint8Array[] = [];
+    for (let n = 0; n < count; n++) {
+      const slot = this.lifo ? (head - 1 - n + 2 * this.size) % this.size : (tail + n) % this.size;
       const at = this.elements + slot * size;
       out.push(this.u8.slice(at, at + size));
     }
+    unlock(i32, this.state + LOCK);
     return out;
   }
 }

@@ -1,3 +1,6 @@
+import { lock, unlock } from '../vm/lock.js';
+import type { Memory } from '../vm/memory.js';
+import { MAP_LOCK_OWNER } from './map.js';
 import { BPF_SPIN_LOCK_SIZE, BPF_TIMER_SIZE, type BtfFields } from '../btf/fields.js';
 import {
   BPF_F_RDONLY_PROG,
@@ -43,10 +46,9 @@ export function btfRecord(fields: BtfFields, freeTimer: (field: number) => void)
 }
 
 /**
- * copy_map_value (and copy_map_value_locked, whose lock changes nothing where
- * one program runs at a time): copies the `size` bytes of a value from `src`
- * to `dst` but for its special fields, which belong to the element, not to
- * what is written into it.
+ * copy_map_value: copies the `size` bytes of a value from `src` to `dst` but
+ * for its special fields, which belong to the element, not to what is
+ * written into it.
  */
 export function copyMapValue(u8: Uint8Array, record: BtfRecord | undefined, dst: number, src: number, size: number): void {
   let done = 0;
@@ -55,6 +57,20 @@ export function copyMapValue(u8: Uint8Array, record: BtfRecord | undefined, dst:
     done = off + len;
   }
   u8.copyWithin(dst + done, src + done, src + size);
+}
+
+/**
+ * copy_map_value_locked: copyMapValue holding the bpf_spin_lock of the value
+ * at `locked` (`dst` for a BPF_F_LOCK update, `src` for a BPF_F_LOCK
+ * lookup), so that a program in another thread, between bpf_spin_lock and
+ * bpf_spin_unlock on it, never sees half of the copy. The record must hold a
+ * spin lock (hasSpinLock).
+ */
+export function copyMapValueLocked(memory: Memory, record: BtfRecord, dst: number, src: number, size: number, locked: number): void {
+  const word = (locked + record.spinLockOff) >>> 2;
+  lock(memory.i32, word, MAP_LOCK_OWNER);
+  copyMapValue(memory.u8, record, dst, src, size);
+  unlock(memory.i32, word);
 }
 
 /** Whether values with `record` hold a bpf_spin_lock, which BPF_F_LOCK updates need (else -EINVAL). */

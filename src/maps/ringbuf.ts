@@ -1,5 +1,6 @@
+import { lock, unlock } from '../vm/lock.js';
 import type { Region, RegionSpec } from '../vm/memory.js';
-import { BpfMap, type MapValue } from './map.js';
+import { BpfMap, MAP_LOCK_OWNER, type MapValue } from './map.js';
 import { EAGAIN, EINVAL, ENOTSUPP, MapError, PAGE_SHIFT, roundUp8 } from './types.js';
 
 export const BPF_RINGBUF_BUSY_BIT = 0x8000_0000;
@@ -14,12 +15,26 @@ export const BPF_RB_PROD_POS = 3;
 
 /** RINGBUF_MAX_RECORD_SZ: UINT_MAX / 4. */
 const MAX_RECORD_SIZE = 0x3fff_ffff;
+/** The length bits of a record header (below BUSY and DISCARD). */
+const LEN_MASK = 0x3fff_ffff;
 /**
  * Page of `struct bpf_ringbuf` where the data starts, after the page of
  * bookkeeping and the consumer and producer pages: record headers carry their
  * page offset from the struct so the kernel finds the ring from a record.
  */
 const DATA_PAGE_OFFSET = 3;
+
+/**
+ * Int32 words of the position region. The kernel puts the consumer and
+ * producer positions on pages of their own (user space maps one writable,
+ * the other read-only); here each has a cache line, away from the lock that
+ * producers contend on.
+ */
+const LOCK = 0;
+const PENDING = 1;
+const CONSUMER = 16;
+const PRODUCER = 32;
+const POSITIONS_SIZE = 132;
 
 /**
  * BPF_MAP_TYPE_RINGBUF: one ring of `max_entries` bytes shared by all CPUs.
@@ -29,17 +44,27 @@ const DATA_PAGE_OFFSET = 3;
  * in place; it fails when the record would put the producer more than the
  * ring's size ahead of the consumer or of the oldest uncommitted record.
  *
- * The kernel maps the data pages twice in a row so a record that wraps stays
- * contiguous; here the data region is twice the ring too, and a commit folds
- * the part past the end back to the start, so the first half is always the ring.
+ * Memory: an internal region of positions (the producers' lock, the pending,
+ * consumer and producer positions) and the data region. Producers in any
+ * thread reserve under the lock (rb->spinlock); a commit swaps the header's
+ * length atomically, clearing BUSY; the consumer reads without the lock,
+ * trusting nothing it reads to stay in bounds. Positions are u32 and wrap
+ * (the kernel's are unsigned long: this is its 32-bit behaviour), compared
+ * by their difference, which never exceeds the ring's size.
+ *
+ * The data region is granular (src/vm/memory.ts): a program may load and
+ * store only the samples of the records reserved and not yet committed, so
+ * it cannot forge a header that the consumer, or the next reservation, would
+ * follow. The kernel maps the data pages twice in a row so a record that
+ * wraps stays contiguous; here the data region is twice the ring too, and a
+ * commit folds the part past the end back to the start, so the first half is
+ * always the ring.
  */
 export class RingBufMap extends BpfMap {
   private data = 0;
+  /** Int32 index of the position region's first word. */
+  private positions = 0;
   private readonly mask: number;
-  private consumer = 0;
-  private producer = 0;
-  /** Oldest record not yet committed, as far as the last reservation looked. */
-  private pending = 0;
 
   constructor(spec: ConstructorParameters<typeof BpfMap>[0], cpus: number) {
     super(spec, cpus);
@@ -51,24 +76,29 @@ export class RingBufMap extends BpfMap {
   }
 
   get producerPos(): number {
-    return this.producer;
+    return Atomics.load(this.memory.i32, this.positions + PRODUCER) >>> 0;
   }
 
   get consumerPos(): number {
-    return this.consumer;
+    return Atomics.load(this.memory.i32, this.positions + CONSUMER) >>> 0;
   }
 
   /** Bytes written and not yet consumed, headers and padding included. */
   get availableData(): number {
-    return this.producer - this.consumer;
+    return (this.producerPos - this.consumerPos) >>> 0;
   }
 
   storage(): RegionSpec[] {
-    return [{ name: `map:${this.spec.name}:data`, size: 2 * this.spec.maxEntries, writable: true }];
+    const name = this.spec.name;
+    return [
+      { name: `map:${name}:positions`, size: POSITIONS_SIZE, writable: false, readable: false },
+      { name: `map:${name}:data`, size: 2 * this.spec.maxEntries, writable: true, granular: true },
+    ];
   }
 
   protected bindStorage(regions: readonly Region[]): void {
-    this.data = regions[0]!.start;
+    this.positions = regions[0]!.start >>> 2;
+    this.data = regions[1]!.start;
   }
 
   /** Whether `address` can be the start of a record's sample (8 bytes past a header in the ring). */
@@ -82,21 +112,33 @@ export class RingBufMap extends BpfMap {
     if (size > MAX_RECORD_SIZE) return 0;
     const len = roundUp8(size + BPF_RINGBUF_HDR_SZ);
     if (len > this.size) return 0;
-    const view = this.memory.view;
-    let pend = this.pending;
-    while (pend < this.producer) {
-      const hdrLen = view.getUint32(this.data + (pend & this.mask), true);
+    const i32 = this.memory.i32;
+    const at = this.positions;
+    const consumer = Atomics.load(i32, at + CONSUMER);
+    lock(i32, at + LOCK, MAP_LOCK_OWNER);
+    const producer = i32[at + PRODUCER]!;
+    let pend = i32[at + PENDING]!;
+    while (pend !== producer) {
+      const hdrLen = Atomics.load(i32, (this.data + (pend & this.mask)) >>> 2);
       if (hdrLen & BPF_RINGBUF_BUSY_BIT) break;
-      pend += roundUp8((hdrLen & ~BPF_RINGBUF_DISCARD_BIT) + BPF_RINGBUF_HDR_SZ);
+      const step = roundUp8((hdrLen & LEN_MASK) + BPF_RINGBUF_HDR_SZ);
+      // Only map code writes headers; one that runs past the producer is a bug, and stops here.
+      if (step > ((producer - pend) >>> 0)) break;
+      pend = (pend + step) | 0;
     }
-    this.pending = pend;
-    const next = this.producer + len;
-    if (next - this.consumer > this.mask || next - pend > this.mask) return 0;
-    const offset = this.producer & this.mask;
+    i32[at + PENDING] = pend;
+    const next = (producer + len) | 0;
+    if ((next - consumer) >>> 0 > this.mask || (next - pend) >>> 0 > this.mask) {
+      unlock(i32, at + LOCK);
+      return 0;
+    }
+    const offset = producer & this.mask;
     const hdr = this.data + offset;
-    view.setUint32(hdr, (size | BPF_RINGBUF_BUSY_BIT) >>> 0, true);
-    view.setUint32(hdr + 4, DATA_PAGE_OFFSET + (offset >>> PAGE_SHIFT), true);
-    this.producer = next;
+    Atomics.store(i32, hdr >>> 2, size | BPF_RINGBUF_BUSY_BIT);
+    i32[(hdr >>> 2) + 1] = DATA_PAGE_OFFSET + (offset >>> PAGE_SHIFT);
+    this.memory.grant(hdr + BPF_RINGBUF_HDR_SZ, len - BPF_RINGBUF_HDR_SZ);
+    Atomics.store(i32, at + PRODUCER, next);
+    unlock(i32, at + LOCK);
     return hdr + BPF_RINGBUF_HDR_SZ;
   }
 
@@ -107,19 +149,21 @@ export class RingBufMap extends BpfMap {
    */
   commit(sample: number, discard: boolean): boolean {
     if (!this.isReserved(sample)) return false;
-    const view = this.memory.view;
-    const hdr = sample - BPF_RINGBUF_HDR_SZ;
-    const size = view.getUint32(hdr, true) & ~BPF_RINGBUF_BUSY_BIT;
+    const i32 = this.memory.i32;
+    const word = (sample - BPF_RINGBUF_HDR_SZ) >>> 2;
+    const size = Atomics.load(i32, word) & LEN_MASK;
     const end = sample + size;
     const ringEnd = this.data + this.size;
     if (end > ringEnd) this.u8.copyWithin(this.data, ringEnd, end);
-    view.setUint32(hdr, (size | (discard ? BPF_RINGBUF_DISCARD_BIT : 0)) >>> 0, true);
+    this.memory.revoke(sample, roundUp8(size));
+    // The exchange publishes the sample (and the fold) to a consumer that sees BUSY clear.
+    Atomics.exchange(i32, word, size | (discard ? BPF_RINGBUF_DISCARD_BIT : 0));
     return true;
   }
 
   /** Whether `sample` is a record of this ring reserved and not yet submitted or discarded. */
   isReserved(sample: number): boolean {
-    return this.ownsSample(sample) && (this.memory.view.getUint32(sample - BPF_RINGBUF_HDR_SZ, true) & BPF_RINGBUF_BUSY_BIT) !== 0;
+    return this.ownsSample(sample) && (Atomics.load(this.memory.i32, (sample - BPF_RINGBUF_HDR_SZ) >>> 2) & BPF_RINGBUF_BUSY_BIT) !== 0;
   }
 
   /** bpf_ringbuf_output: copies `size` bytes at `from` as one record; 0, -EINVAL or -EAGAIN. */
@@ -140,9 +184,9 @@ export class RingBufMap extends BpfMap {
       case BPF_RB_RING_SIZE:
         return this.size;
       case BPF_RB_CONS_POS:
-        return this.consumer;
+        return this.consumerPos;
       case BPF_RB_PROD_POS:
-        return this.producer;
+        return this.producerPos;
       default:
         return 0;
     }
@@ -152,23 +196,37 @@ export class RingBufMap extends BpfMap {
    * What libbpf's ring_buffer__consume does: returns the committed samples in
    * order (at most `limit`), skipping discarded ones, and advances the consumer
    * past them; it stops at the first record still being written. The samples
-   * are views into one copy of the consumed bytes.
+   * are views into one copy of the consumed bytes. One consumer at a time, as
+   * with libbpf; producers may go on meanwhile. A header that claims more
+   * than the producer has written ends the read there; found first, it
+   * throws, and the consumer stays before it.
    */
   consume(limit = Infinity): Uint8Array[] {
-    const view = this.memory.view;
-    const start = this.consumer;
+    const i32 = this.memory.i32;
+    const start = Atomics.load(i32, this.positions + CONSUMER);
+    const producer = Atomics.load(i32, this.positions + PRODUCER);
     const spans: number[] = [];
     let pos = start;
-    while (pos < this.producer && spans.length < 2 * limit) {
-      const len = view.getUint32(this.data + (pos & this.mask), true);
+    while (pos !== producer && spans.length < 2 * limit) {
+      const len = Atomics.load(i32, (this.data + (pos & this.mask)) >>> 2);
       if (len & BPF_RINGBUF_BUSY_BIT) break;
-      const size = len & ~BPF_RINGBUF_DISCARD_BIT;
-      if (!(len & BPF_RINGBUF_DISCARD_BIT)) spans.push(pos - start + BPF_RINGBUF_HDR_SZ, size);
-      pos += roundUp8(size + BPF_RINGBUF_HDR_SZ);
+      const size = len & LEN_MASK;
+      const step = roundUp8(size + BPF_RINGBUF_HDR_SZ);
+      if (step > ((producer - pos) >>> 0)) {
+        if (pos !== start) break;
+        throw new MapError(
+          EINVAL,
+          `ring buffer ${this.spec.name}: the record at position ${pos >>> 0} claims ${size} bytes, past the producer at ${producer >>> 0}`,
+        );
+      }
+      if (!(len & BPF_RINGBUF_DISCARD_BIT)) spans.push(((pos - start) >>> 0) + BPF_RINGBUF_HDR_SZ, size);
+      pos = (pos + step) | 0;
     }
-    this.consumer = pos;
-    if (spans.length === 0) return [];
-    const block = this.copyOut(start, pos - start);
+    const length = (pos - start) >>> 0;
+    // Copy before the consumer moves on: past it, producers may write over these bytes.
+    const block = spans.length === 0 ? undefined : this.copyOut(start, length);
+    Atomics.store(i32, this.positions + CONSUMER, pos);
+    if (block === undefined) return [];
     const out = new Array<Uint8Array>(spans.length / 2);
     for (let i = 0; i < out.length; i++) out[i] = block.subarray(spans[2 * i]!, spans[2 * i]! + spans[2 * i + 1]!);
     return out;

@@ -1,5 +1,8 @@
+import type { PacketBatch } from './batch.js';
 import { PcapError } from './error.js';
-import { MAX_SNAPLEN, type Capture, type CapturedPacket } from './packet.js';
+import type { Input, Progress } from './input.js';
+import { MAX_SNAPLEN } from './packet.js';
+import type { ParseState, RecordParser } from './parse.js';
 
 // Magic numbers as read in the file's own byte order.
 export const PCAP_MAGIC_USEC = 0xa1b2c3d4;
@@ -9,86 +12,119 @@ const FILE_HEADER_LEN = 24;
 const RECORD_HEADER_LEN = 16;
 
 /**
- * Reads a classic libpcap file (either byte order, microsecond or nanosecond
- * timestamps). The caller has checked that the first four bytes are one of
- * the two magics in one of the two byte orders.
+ * Parses a classic libpcap file (either byte order, microsecond or
+ * nanosecond timestamps), header then records. The caller has read the
+ * magic, which gives the byte order and the resolution.
  */
-export function readClassic(bytes: Uint8Array): Capture {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const packets: CapturedPacket[] = [];
-  const le = view.getUint32(0, true) === PCAP_MAGIC_USEC || view.getUint32(0, true) === PCAP_MAGIC_NSEC;
-  const nanosecond = view.getUint32(0, le) === PCAP_MAGIC_NSEC;
-  const format = nanosecond ? 'pcap-ns' : 'pcap';
-  const fail = (problem: string): Capture => ({
-    format,
-    packets,
-    interfaces: [],
-    linkTypes: [],
-    error: new PcapError(0, 1, 'file header', problem),
-  });
+export class ClassicParser implements RecordParser {
+  readonly format: 'pcap' | 'pcap-ns';
+  private readonly fracLimit: number;
+  private readonly fracToNsec: number;
+  private headerRead = false;
+  private snapLen = 0;
+  private limit = 0;
+  private linkType = 0;
 
-  if (bytes.length < FILE_HEADER_LEN) {
-    return fail(`truncated pcap file header: ${FILE_HEADER_LEN} bytes needed, ${bytes.length} present`);
+  constructor(
+    private readonly le: boolean,
+    nanosecond: boolean,
+  ) {
+    this.format = nanosecond ? 'pcap-ns' : 'pcap';
+    this.fracLimit = nanosecond ? 1_000_000_000 : 1_000_000;
+    this.fracToNsec = nanosecond ? 1 : 1000;
   }
-  const major = view.getUint16(4, le);
-  const minor = view.getUint16(6, le);
-  if (major !== 2) {
-    return fail(`unsupported pcap version ${major}.${minor} (only 2.x exists)`);
-  }
-  const snapLen = view.getUint32(16, le);
-  // Bits above the low 16 of the link-type field hold FCS flags, not the link type (libpcap masks them too).
-  const linkType = view.getUint32(20, le) & 0xffff;
-  const limit = snapLen === 0 ? MAX_SNAPLEN : Math.min(snapLen, MAX_SNAPLEN);
-  const fracLimit = nanosecond ? 1_000_000_000 : 1_000_000;
-  const fracToNsec = nanosecond ? 1 : 1000;
 
-  const capture: Capture = {
-    format,
-    packets,
-    interfaces: [{ linkType, snapLen, section: 0, name: '' }],
-    linkTypes: [linkType],
-  };
-
-  let off = FILE_HEADER_LEN;
-  while (off < bytes.length) {
-    const problem = checkRecord(view, off, le, limit, snapLen, fracLimit);
-    if (problem !== undefined) {
-      const number = packets.length + 1;
-      capture.error = new PcapError(off, number, `packet ${number}`, problem);
-      return capture;
+  parse(input: Input, batch: PacketBatch, state: ParseState): Progress {
+    if (!this.headerRead) {
+      const progress = this.readHeader(input, state);
+      if (progress !== undefined) return progress;
     }
-    const capLen = view.getUint32(off + 8, le);
-    const start = off + RECORD_HEADER_LEN;
-    packets.push({
-      data: new Uint8Array(bytes.buffer, bytes.byteOffset + start, capLen),
-      origLen: view.getUint32(off + 12, le),
-      tsSec: view.getUint32(off, le),
-      tsNsec: view.getUint32(off + 4, le) * fracToNsec,
-      linkType,
-      interfaceIndex: 0,
-    });
-    off = start + capLen;
+    const view = input.view;
+    const le = this.le;
+    while (batch.count < batch.capacity) {
+      const left = input.available;
+      if (left === 0 && input.eof) return 'end';
+      const need = this.recordNeeds(input, state);
+      if (need < 0) return 'error';
+      if (left < need) {
+        input.need = need;
+        return 'more';
+      }
+      const off = input.pos;
+      const capLen = view.getUint32(off + 8, le);
+      batch.push(
+        off + RECORD_HEADER_LEN,
+        capLen,
+        view.getUint32(off + 12, le),
+        view.getUint32(off, le),
+        view.getUint32(off + 4, le) * this.fracToNsec,
+        this.linkType,
+        0,
+      );
+      state.packets += 1;
+      input.pos = off + RECORD_HEADER_LEN + capLen;
+    }
+    return 'full';
   }
-  return capture;
+
+  private readHeader(input: Input, state: ParseState): Progress | undefined {
+    const left = input.available;
+    if (left < FILE_HEADER_LEN) {
+      if (!input.eof) {
+        input.need = FILE_HEADER_LEN;
+        return 'more';
+      }
+      return fail(state, `truncated pcap file header: ${FILE_HEADER_LEN} bytes needed, ${left} present`);
+    }
+    const { view, pos } = input;
+    const major = view.getUint16(pos + 4, this.le);
+    const minor = view.getUint16(pos + 6, this.le);
+    if (major !== 2) return fail(state, `unsupported pcap version ${major}.${minor} (only 2.x exists)`);
+    this.snapLen = view.getUint32(pos + 16, this.le);
+    // Bits above the low 16 of the link-type field hold FCS flags, not the link type (libpcap masks them too).
+    this.linkType = view.getUint32(pos + 20, this.le) & 0xffff;
+    this.limit = this.snapLen === 0 ? MAX_SNAPLEN : Math.min(this.snapLen, MAX_SNAPLEN);
+    state.interfaces.push({ linkType: this.linkType, snapLen: this.snapLen, section: 0, name: '' });
+    state.linkTypes.push(this.linkType);
+    input.pos = pos + FILE_HEADER_LEN;
+    this.headerRead = true;
+    return undefined;
+  }
+
+  /**
+   * The bytes the record at `input.pos` takes as far as can be told from
+   * what is in memory, or -1 after setting `state.error` when it is damaged.
+   * Truncation is damage only once the file has ended.
+   */
+  private recordNeeds(input: Input, state: ParseState): number {
+    const { view, pos: off } = input;
+    const left = input.available;
+    if (left < RECORD_HEADER_LEN) {
+      return input.eof ? damaged(input, state, `truncated record header: ${RECORD_HEADER_LEN} bytes needed, ${left} left`) : RECORD_HEADER_LEN;
+    }
+    const frac = view.getUint32(off + 4, this.le);
+    const capLen = view.getUint32(off + 8, this.le);
+    if (capLen > this.limit) {
+      const why = this.snapLen !== 0 && this.snapLen < MAX_SNAPLEN ? `snapshot length ${this.snapLen}` : `limit ${MAX_SNAPLEN}`;
+      return damaged(input, state, `capture length ${capLen} exceeds the ${why}`);
+    }
+    if (frac >= this.fracLimit) {
+      return damaged(input, state, `timestamp fraction ${frac} is not below ${this.fracLimit} (${this.fracLimit === 1_000_000 ? 'µs' : 'ns'})`);
+    }
+    if (left - RECORD_HEADER_LEN < capLen && input.eof) {
+      return damaged(input, state, `truncated packet data: capture length ${capLen}, ${left - RECORD_HEADER_LEN} bytes left`);
+    }
+    return RECORD_HEADER_LEN + capLen;
+  }
 }
 
-/** What is wrong with the record at `off`, or undefined when it can be read. */
-function checkRecord(view: DataView, off: number, le: boolean, limit: number, snapLen: number, fracLimit: number): string | undefined {
-  const left = view.byteLength - off;
-  if (left < RECORD_HEADER_LEN) {
-    return `truncated record header: ${RECORD_HEADER_LEN} bytes needed, ${left} left`;
-  }
-  const frac = view.getUint32(off + 4, le);
-  const capLen = view.getUint32(off + 8, le);
-  if (capLen > limit) {
-    const why = snapLen !== 0 && snapLen < MAX_SNAPLEN ? `snapshot length ${snapLen}` : `limit ${MAX_SNAPLEN}`;
-    return `capture length ${capLen} exceeds the ${why}`;
-  }
-  if (frac >= fracLimit) {
-    return `timestamp fraction ${frac} is not below ${fracLimit} (${fracLimit === 1_000_000 ? 'µs' : 'ns'})`;
-  }
-  if (left - RECORD_HEADER_LEN < capLen) {
-    return `truncated packet data: capture length ${capLen}, ${left - RECORD_HEADER_LEN} bytes left`;
-  }
-  return undefined;
+function fail(state: ParseState, problem: string): 'error' {
+  state.error = new PcapError(0, 1, 'file header', problem);
+  return 'error';
+}
+
+function damaged(input: Input, state: ParseState, problem: string): -1 {
+  const number = state.packets + 1;
+  state.error = new PcapError(input.offset, number, `packet ${number}`, problem);
+  return -1;
 }

@@ -1,4 +1,5 @@
 // Public API of capture reading, writing and link-layer conversion.
+export { DEFAULT_BATCH_CAPACITY, PacketBatch } from './batch.js';
 export { PcapError } from './error.js';
 export { LinkTypeError, SYNTHETIC_DST_MAC, SYNTHETIC_SRC_MAC, toEthernet } from './ethernet.js';
 export {
@@ -13,5 +14,7 @@ export {
   linkTypeName,
 } from './linktype.js';
 export { MAX_SNAPLEN, type Capture, type CapturedPacket, type CaptureFormat, type CaptureInterface } from './packet.js';
+export { MAX_BLOCK_LEN } from './pcapng.js';
 export { readCapture } from './read.js';
+export { CaptureReader, DEFAULT_CHUNK_SIZE, type CaptureReaderOptions } from './reader.js';
 export { PcapWriter, writePcap, type PcapRecord, type PcapWriterOptions } from './write.js';

@@ -4,7 +4,8 @@ import type { PcapError } from './error.js';
 export interface CapturedPacket {
   /**
    * The captured bytes. Reading does not copy: this is a view into the
-   * buffer given to `readCapture`, valid as long as that buffer is.
+   * buffer given to `readCapture` (or a PacketBatch's `bytes`), valid as
+   * long as that buffer is.
    */
   data: Uint8Array;
   /** Length of the packet on the wire; larger than `data.length` when the capture cut it. */

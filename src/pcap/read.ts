@@ -1,29 +1,28 @@
-import { PCAP_MAGIC_NSEC, PCAP_MAGIC_USEC, readClassic } from './classic.js';
-import { hex, PcapError } from './error.js';
-import type { Capture } from './packet.js';
-import { BT_SHB, readPcapng } from './pcapng.js';
+import { PacketBatch } from './batch.js';
+import { Input } from './input.js';
+import type { Capture, CapturedPacket } from './packet.js';
+import { CaptureParser } from './parse.js';
+
+// Packets parsed per round before they become objects; any size gives the same capture.
+const ROUND = 256;
 
 /**
  * Reads a whole capture held in memory: classic pcap (either byte order,
  * microsecond or nanosecond) or pcapng, told apart by the first four bytes.
- * Never throws on bad input: see `Capture.error`.
+ * The same parser as CaptureReader's, given the whole file at once. Never
+ * throws on bad input: see `Capture.error`.
  */
 export function readCapture(bytes: Uint8Array): Capture {
-  if (bytes.length < 4) {
-    return unreadable(`file of ${bytes.length} bytes is too short to hold a capture file header`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0, false);
-  const swapped = view.getUint32(0, true);
-  if (magic === PCAP_MAGIC_USEC || magic === PCAP_MAGIC_NSEC || swapped === PCAP_MAGIC_USEC || swapped === PCAP_MAGIC_NSEC) {
-    return readClassic(bytes);
-  }
-  if (magic === BT_SHB) return readPcapng(bytes);
-  return unreadable(
-    `unknown magic number 0x${hex(magic)}: not pcap (a1b2c3d4, a1b23c4d in either byte order) nor pcapng (0a0d0d0a)`,
-  );
-}
-
-function unreadable(problem: string): Capture {
-  return { format: undefined, packets: [], interfaces: [], linkTypes: [], error: new PcapError(0, 1, 'file header', problem) };
+  const parser = new CaptureParser();
+  const input = Input.whole(bytes);
+  const batch = new PacketBatch(ROUND);
+  const packets: CapturedPacket[] = [];
+  let progress;
+  do {
+    batch.reset(bytes);
+    progress = parser.parse(input, batch);
+    for (let i = 0; i < batch.count; i++) packets.push(batch.packet(i));
+  } while (progress === 'full');
+  const { format, interfaces, linkTypes, error } = parser.state;
+  return { format, packets, interfaces, linkTypes, ...(error !== undefined && { error }) };
 }

@@ -5,5 +5,5 @@
  *
  * May import: engine and what it imports. Imported by: loader, cli.
  */
-export { XdpProgram, type XdpResult, type XdpRunOptions } from './program.js';
-export { runFrame, type FrameLine } from './line.js';
+export { testRunRefusal, XdpProgram, type XdpResult, type XdpRunOptions } from './program.js';
+export { refusedLine, runFrame, type FrameLine } from './line.js';

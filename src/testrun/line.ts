@@ -26,8 +26,15 @@ export function runFrame(program: XdpProgram, i: number, frame: Uint8Array, opti
     const r = program.run(frame, options);
     return { i, verdict: r.verdict, len: r.data.length, out: hex(r.data) };
   } catch (e) {
-    if (e instanceof FrameError) return { i, err: STRERROR[e.errno] ?? `errno ${e.errno}`, reason: e.message };
-    if (e instanceof RuntimeError) return { i, err: 'fault', reason: e.message };
-    throw e;
+    const line = refusedLine(i, e);
+    if (line === undefined) throw e;
+    return line;
   }
+}
+
+/** The line of frame `i` for a refusal (FrameError) or a fault (RuntimeError); undefined for any other error. */
+export function refusedLine(i: number, e: unknown): Exclude<FrameLine, { verdict: number }> | undefined {
+  if (e instanceof FrameError) return { i, err: STRERROR[e.errno] ?? `errno ${e.errno}`, reason: e.message };
+  if (e instanceof RuntimeError) return { i, err: 'fault', reason: e.message };
+  return undefined;
 }

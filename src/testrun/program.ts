@@ -55,7 +55,8 @@ export class XdpProgram {
    * entries. Maps keep their contents across runs.
    */
   run(frame: Uint8Array, options: XdpRunOptions = {}): XdpResult {
-    checkTestRun(this.info);
+    const refusal = testRunRefusal(this.info);
+    if (refusal) throw refusal;
     const verdict = this.runVerdict(frame, options.ifindex ?? 1, options.queue ?? 0, options.cpu ?? 0);
     const context = this.testContext();
     const result: XdpResult = { verdict, data: context.arena.output(TEST_RUN_SLOT) };
@@ -87,13 +88,13 @@ export class XdpProgram {
  * bpf_prog_test_run_xdp refuses a program whose expected attach type is
  * BPF_XDP_DEVMAP or BPF_XDP_CPUMAP (sections xdp/devmap, xdp/cpumap and their
  * xdp.frags forms) with EINVAL, whatever the frame: such a program runs only
- * when a redirect reaches its map entry.
+ * when a redirect reaches its map entry. Undefined for every other program.
  */
-function checkTestRun(info: BpfProgram): void {
+export function testRunRefusal(info: BpfProgram): FrameError | undefined {
   const attach = info.sectionDef?.expectedAttachType;
-  if (attach !== BPF_XDP_DEVMAP && attach !== BPF_XDP_CPUMAP) return;
+  if (attach !== BPF_XDP_DEVMAP && attach !== BPF_XDP_CPUMAP) return undefined;
   const map = attach === BPF_XDP_DEVMAP ? 'devmap' : 'cpumap';
-  throw new FrameError(
+  return new FrameError(
     EINVAL,
     `program '${info.name}' (section ${info.sectionName}) is for ${map} entries, which BPF_PROG_TEST_RUN does not run`,
   );

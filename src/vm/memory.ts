@@ -36,6 +36,16 @@ export interface RegionSpec {
    * verifier would refuse it.
    */
   readable?: boolean;
+  /**
+   * Programs may access only the 8-byte granules `Memory.grant` opened, and
+   * then only as `readable` and `writable` allow: a ring buffer's data, where
+   * a program owns the samples of the records it reserved and never the
+   * headers the consumer trusts (the kernel's verifier bounds a program to
+   * its sample). The layout places the permission bitmap, one bit per
+   * granule, in an internal region right after this one, so that every
+   * thread sharing the memory sees the same grants.
+   */
+  granular?: boolean;
 }
 
 export interface Region extends RegionSpec {
@@ -71,10 +81,15 @@ export class MemoryLayout {
   /** Regions, and gaps (`gap: true`) that take address space but map nothing. */
   private readonly specs: Array<RegionSpec & { gap?: boolean }> = [];
 
-  /** Reserves a region; returns its index, which `Memory.regions` keeps. */
+  /** Reserves a region (and the bitmap of a granular one); returns its index, which `Memory.regions` keeps. */
   add(spec: RegionSpec): number {
     if (!Number.isSafeInteger(spec.size) || spec.size < 0) throw new RangeError(`region ${spec.name}: bad size ${spec.size}`);
     this.specs.push(spec);
+    if (spec.granular) {
+      this.specs.push({ name: `${spec.name}${GRANTS_SUFFIX}`, size: grantWords(spec.size) * 4, writable: false, readable: false });
+      this.regionCount++;
+      return this.regionCount++ - 1;
+    }
     return this.regionCount++;
   }
 
@@ -124,6 +139,18 @@ export class MemoryLayout {
 
 const READ = 1;
 const WRITE = 2;
+/** The region is granular: an access needs its granules granted too. */
+const GRANULAR = 4;
+
+/** Name of the internal region after a granular one that holds its permission bitmap. */
+const GRANTS_SUFFIX = ':granted';
+/** log2 of the bytes one permission bit of a granular region covers. */
+const GRANT_SHIFT = 3;
+
+/** Int32 words of the permission bitmap of a granular region of `size` bytes. */
+function grantWords(size: number): number {
+  return Math.ceil(size / (32 << GRANT_SHIFT));
+}
 
 /** log2 of REGION_ALIGN: the granule of the region table. */
 const GRANULE_SHIFT = 6;
@@ -139,8 +166,10 @@ export class Memory {
   readonly i32: Int32Array;
   /** Region bounds as flat arrays: the per-access check reads these without touching objects. */
   private readonly ends: Float64Array;
-  /** Per region: bit 0 readable, bit 1 writable, by programs. */
+  /** Per region: bit 0 readable, bit 1 writable, by programs; bit 2 granular. */
   private readonly access: Uint8Array;
+  /** Per granular region: the int32 index of its permission bitmap's first word (0 for other regions). */
+  private readonly grants: Int32Array;
   /**
    * Region index + 1 of every 64-byte granule, 0 where nothing is mapped.
    * Regions start on granule boundaries, so a granule belongs to at most one
@@ -161,7 +190,15 @@ export class Memory {
     this.view = new DataView(buffer);
     this.i32 = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
     this.ends = Float64Array.from(regions, (r) => r.end);
-    this.access = Uint8Array.from(regions, (r) => (r.readable === false ? 0 : READ) | (r.writable ? WRITE : 0));
+    this.access = Uint8Array.from(regions, (r) => (r.readable === false ? 0 : READ) | (r.writable ? WRITE : 0) | (r.granular ? GRANULAR : 0));
+    this.grants = Int32Array.from(regions, (r, i) => {
+      if (!r.granular) return 0;
+      const bitmap = regions[i + 1];
+      if (bitmap?.name !== `${r.name}${GRANTS_SUFFIX}` || bitmap.end - bitmap.start < grantWords(r.end - r.start) * 4) {
+        throw new RangeError(`granular region ${r.name} has no permission bitmap after it`);
+      }
+      return bitmap.start >>> 2;
+    });
     const count = Math.ceil(buffer.byteLength / REGION_ALIGN);
     this.granules = regions.length < 0xffff ? new Uint16Array(count) : new Uint32Array(count);
     regions.forEach((r, i) => {
@@ -181,7 +218,55 @@ export class Memory {
   find(address: number, size: number): number {
     if (!(address >= 0)) return -1;
     const i = (this.granules[address >>> GRANULE_SHIFT] ?? 0) - 1;
-    return i >= 0 && address + size <= this.ends[i]! && this.access[i] !== 0 ? i : -1;
+    if (i < 0 || address + size > this.ends[i]!) return -1;
+    const access = this.access[i]!;
+    if (access < GRANULAR) return access !== 0 ? i : -1;
+    return this.granted(i, address, size) ? i : -1;
+  }
+
+  /** Whether every granule of [address, address + size) in granular region `i` is granted. */
+  private granted(i: number, address: number, size: number): boolean {
+    const start = this.regions[i]!.start;
+    const bitmap = this.grants[i]!;
+    const last = (address + size - 1 - start) >> GRANT_SHIFT;
+    for (let g = (address - start) >> GRANT_SHIFT; g <= last; g++) {
+      if ((this.i32[bitmap + (g >>> 5)]! & (1 << (g & 31))) === 0) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Opens to programs every 8-byte granule that [address, address + size)
+   * touches in a granular region (within what the region's readable and
+   * writable allow). Atomic per bitmap word: threads grant neighbouring
+   * granules at once.
+   */
+  grant(address: number, size: number): void {
+    this.setGrants(address, size, true);
+  }
+
+  /** Closes to programs every granule that [address, address + size) touches in a granular region. */
+  revoke(address: number, size: number): void {
+    this.setGrants(address, size, false);
+  }
+
+  private setGrants(address: number, size: number, open: boolean): void {
+    if (size <= 0) return;
+    const i = address >= 0 ? (this.granules[address >>> GRANULE_SHIFT] ?? 0) - 1 : -1;
+    if (i < 0 || (this.access[i]! & GRANULAR) === 0 || address + size > this.ends[i]!) {
+      throw new RangeError(`[${formatAddress(address)}, +${size}) is not inside a granular region`);
+    }
+    const start = this.regions[i]!.start;
+    const bitmap = this.grants[i]!;
+    const last = (address + size - 1 - start) >> GRANT_SHIFT;
+    for (let g = (address - start) >> GRANT_SHIFT; g <= last; ) {
+      const top = Math.min(last, g | 31);
+      const count = top - g + 1;
+      const bits = count === 32 ? -1 : ((1 << count) - 1) << (g & 31);
+      if (open) Atomics.or(this.i32, bitmap + (g >>> 5), bits);
+      else Atomics.and(this.i32, bitmap + (g >>> 5), ~bits);
+      g = top + 1;
+    }
   }
 
   /**
@@ -190,7 +275,7 @@ export class Memory {
    */
   check(address: number, size: number, write: boolean, insn: number): void {
     const i = this.find(address, size);
-    if (i < 0) throw new MemoryAccessError(insn, address, size, write, this.describe(address));
+    if (i < 0) throw new MemoryAccessError(insn, address, size, write, this.describe(address, size));
     if ((this.access[i]! & (write ? WRITE : READ)) === 0) {
       const name = this.regions[i]!.name;
       throw new MemoryAccessError(insn, address, size, write, `region ${name} is ${write ? 'read-only' : 'write-only'} for programs`);
@@ -198,10 +283,13 @@ export class Memory {
   }
 
   /** Why an address is not accessible, for error messages. */
-  private describe(address: number): string {
+  private describe(address: number, size: number): string {
     if (address < GUARD_SIZE && address >= 0) return 'NULL page';
     const inside = this.regions.find((r) => address >= r.start && address < r.end);
     if (inside && inside.readable === false && !inside.writable) return `region ${inside.name} is internal, out of programs' reach`;
+    if (inside?.granular && address + size <= inside.end) {
+      return `region ${inside.name} opens to programs only the bytes granted them (a ring buffer: the samples of reserved records), not these`;
+    }
     if (inside) return `crosses the end of region ${inside.name} [${formatAddress(inside.start)}, ${formatAddress(inside.end)})`;
     const near = this.regions.find((r) => address >= r.start - 64 && address < r.end + 64);
     return near ? `outside region ${near.name} [${formatAddress(near.start)}, ${formatAddress(near.end)})` : 'unmapped';

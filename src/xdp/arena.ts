@@ -85,13 +85,10 @@ export class FrameArena {
     this.dataMeta[slot] = data;
     this.data[slot] = data;
     this.dataEnd[slot] = data + linear;
-    const u8 = this.u8;
-    if (linear <= 64) {
-      // Short frames are the common case of replay: a loop beats making a view to copy from.
-      for (let i = 0; i < linear; i++) u8[data + i] = bytes[offset + i]!;
-    } else {
-      u8.set(bytes.subarray(offset, offset + linear), data);
-    }
+    // A whole array copies as it is; a part through a Buffer over its memory, made once per
+    // source, since a view per frame would cost as much as the copy.
+    if (offset === 0 && linear === bytes.length) this.u8.set(bytes, data);
+    else this.sourceOf(bytes).copy(this.u8, data, offset, offset + linear);
     if (fragBytes === 0) {
       if (this.frags[slot]!.length > 0) this.frags[slot] = NO_FRAGS;
       return;
@@ -102,6 +99,16 @@ export class FrameArena {
     }
     this.frags[slot] = frags;
   }
+
+  /** A Buffer over the same bytes as `bytes`, kept while frames keep coming from them. */
+  private sourceOf(bytes: Uint8Array): Buffer {
+    const source = this.source;
+    if (source.buffer === bytes.buffer && source.byteOffset === bytes.byteOffset && source.length === bytes.length) return source;
+    this.source = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    return this.source;
+  }
+
+  private source: Buffer = Buffer.alloc(0);
 
   /** Bytes of the frame in `slot` from data_meta to data_end, then its fragments. */
   outputLength(slot: number): number {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/isa/asm.js';
 import { decode } from '../../src/isa/decode.js';
 import { disassemble, formatListing } from '../../src/isa/disasm.js';
-import { loadBytecode } from '../../src/vm/bytecode.js';
+import { loadBytecode } from '../../src/engine/bytecode.js';
 import { loadVectors, parseVector, type Vector } from '../support/conformance.js';
 import { sharedDir } from '../support/shared.js';
 

@@ -2,7 +2,7 @@
 // with the file, the line and what is wrong, never with the line itself.
 import { describe, expect, it } from 'vitest';
 import { LoadError } from '../../src/loader/errors.js';
-import { parseHexDigits, parseHexStrict } from '../../src/loader/hex.js';
+import { HexError, parseHexDigits, parseHexSpaced, parseHexStrict } from '../../src/encoding/hex.js';
 import { loadObject } from '../../src/loader/load.js';
 import { applySetup, parseSetup } from '../../src/loader/setup.js';
 
@@ -10,7 +10,7 @@ const refusal = (f: () => unknown): string => {
   try {
     f();
   } catch (e) {
-    if (e instanceof LoadError) return e.message;
+    if (e instanceof LoadError || e instanceof HexError) return e.message;
     throw e;
   }
   throw new Error('accepted');
@@ -23,6 +23,11 @@ describe('hex values', () => {
     expect(bytes.length).toBe(8 << 20);
     expect(bytes.every((b) => b === 0xa5)).toBe(true);
     expect(parseHexDigits(Buffer.from(text, 'latin1')).length).toBe(8 << 20);
+  });
+
+  it('spaced, as pasted: one parser with the strict form', () => {
+    expect(parseHexSpaced('b7 00, 0x0a\n0xFF')).toEqual(Uint8Array.of(0xb7, 0x00, 0x0a, 0xff));
+    expect(() => parseHexSpaced('b7 0')).toThrow('not hex bytes: 3 hex digits is an odd number');
   });
 
   it('take an optional 0x and both cases', () => {

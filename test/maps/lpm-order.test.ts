@@ -6,8 +6,8 @@ import type { BpfMap } from '../../src/maps/map.js';
 import { createStandaloneMap } from '../../src/maps/standalone.js';
 import { BPF_F_NO_PREALLOC, BPF_MAP_TYPE_LPM_TRIE } from '../../src/maps/types.js';
 import { hex } from '../oracle/packets.js';
-import { lpmKey, postorder, prefixOf, randomPrefixes, rng } from './lpm-support.js';
-import { spec, u32 } from './support.js';
+import { lpmKey, lpmTrieProblems, postorder, prefixOf, randomPrefixes, rng } from './lpm-support.js';
+import { layout, spec, u32 } from './support.js';
 
 const ip = (text: string): number => text.split('.').reduce((a, b) => ((a << 8) | Number(b)) >>> 0, 0);
 
@@ -50,7 +50,8 @@ describe('LPM trie get_next_key', () => {
 
   it('follows the postorder through inserts and deletes of thousands of random prefixes', () => {
     const next = rng(0x5eed1234);
-    const m = trie();
+    const { maps, memory } = layout([spec(BPF_MAP_TYPE_LPM_TRIE, 8, 4, 4096, BPF_F_NO_PREALLOC)]);
+    const m = maps[0]!;
     const live = new Map<string, Uint8Array>();
     for (let round = 0; round < 4; round++) {
       for (const k of randomPrefixes(next, 800)) {
@@ -63,6 +64,7 @@ describe('LPM trie get_next_key', () => {
         live.delete(id);
       }
       expect(order(m)).toEqual(postorder([...live.values()]).map(hex));
+      expect(lpmTrieProblems(memory, 'm', 8, 4096)).toEqual([]);
     }
   });
 

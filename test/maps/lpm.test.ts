@@ -2,9 +2,7 @@
 // trie's width, and get_next_key order, compared without sorting (the oracle
 // dumps maps in get_next_key order).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dumpMapsHex } from '../../src/maps/dump.js';
 import { createStandaloneMap } from '../../src/maps/standalone.js';
@@ -15,7 +13,7 @@ import type { FrameResult, MapUpdate } from '../oracle/kernel.js';
 import { agree, fixture } from '../helpers/agreement.js';
 import { bpftoolMissing } from '../support/bpftool.js';
 import { runsHere } from '../support/skip.js';
-import { lpmKey, postorder, prefixOf, randomPrefixes, rng } from './lpm-support.js';
+import { bpftoolBatch, bytesOf, lpmKey, postorder, prefixOf, randomPrefixes, rng, spaced } from './lpm-support.js';
 import { spec, u32 } from './support.js';
 
 skipWithoutKernel();
@@ -88,21 +86,6 @@ describe('LPM trie against the kernel', () => {
     expect(dumpMapsHex(obj.maps).lpm).toEqual(kernel.maps.lpm);
   });
 });
-
-/** Runs bpftool commands in one batch; the outputs of those that ran (a batch stops at the first error). */
-function bpftoolBatch(lines: readonly string[]): unknown[] {
-  const dir = mkdtempSync(join(tmpdir(), 'xdpsim-lpm-'));
-  try {
-    writeFileSync(join(dir, 'batch'), lines.join('\n') + '\n');
-    const run = spawnSync('bpftool', ['-j', 'batch', 'file', join(dir, 'batch')], { encoding: 'utf8' });
-    return (JSON.parse(run.stdout) as Array<{ output: unknown }>).map((r) => r.output);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const spaced = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-const bytesOf = (list: string[]): string => list.map((b) => b.slice(2)).join('');
 
 describe.runIf(runsHere(bpftoolMissing()))('LPM trie user-space calls against bpftool', () => {
   it('get_next_key for no key, absent keys, out-of-range prefixlens and every key; lookups', () => {

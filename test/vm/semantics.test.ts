@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/isa/asm.js';
-import { loadBytecode } from '../../src/vm/bytecode.js';
+import { loadBytecode } from '../../src/engine/bytecode.js';
 
 /** Assembles, loads and runs; returns R0 as an unsigned 64-bit bigint. */
 function run(source: string, memory?: Uint8Array, budget?: number): bigint {

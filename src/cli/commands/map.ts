@@ -1,7 +1,6 @@
 import { printableName } from '../../elf/names.js';
 import { loadObject } from '../../loader/load.js';
-import { LoadError } from '../../loader/errors.js';
-import { parseHexStrict } from '../../loader/hex.js';
+import { HexError, parseHexStrict } from '../../encoding/hex.js';
 import type { Btf } from '../../btf/index.js';
 import { fprintHex, printEntryPlain, writeMapDump, type MapTypeInfo } from '../../maps/format.js';
 import type { BpfMap } from '../../maps/map.js';
@@ -36,7 +35,7 @@ function hexOperand(t: string, what: string): Uint8Array {
     if (t !== '' && !/^0x/i.test(t)) return parseHexStrict(t);
   } catch (e) {
     // Said below, with the operand.
-    if (!(e instanceof LoadError)) throw e;
+    if (!(e instanceof HexError)) throw e;
   }
   throw new UsageError(`${what}: '${t}' is not hex bytes`);
 }

@@ -1,6 +1,6 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { printableName } from '../../elf/names.js';
 import { CLOCK_REALTIME } from '../../helpers/clock.js';
 import { DEFAULT_MTU } from '../../helpers/runtime.js';
@@ -8,7 +8,7 @@ import { parseSocketTable, SocketConfigError } from '../../helpers/socket-table.
 import { SYNCOOKIE_SECRET_SIZE } from '../../helpers/syncookie.js';
 import { formatTraceLine } from '../../helpers/trace-pipe.js';
 import { loadObject, type LoadedObject } from '../../loader/load.js';
-import { parseHexStrict } from '../../loader/hex.js';
+import { parseHexStrict } from '../../encoding/hex.js';
 import { LoadError } from '../../loader/errors.js';
 import { applySetup, parseSetup } from '../../loader/setup.js';
 import { writeMapsHex } from '../../maps/dump.js';
@@ -16,11 +16,15 @@ import { writeMapDump } from '../../maps/format.js';
 import { PinError, pinPath } from '../../maps/pin.js';
 import { MAP_TYPE_NAMES } from '../../maps/types.js';
 import { RuntimeError } from '../../vm/errors.js';
-import { LinkTypeError, readCapture, toEthernet, type CapturedPacket } from '../../pcap/index.js';
-import type { XdpProgram, XdpRunOptions } from '../../testrun/program.js';
+import { CaptureReader, LINKTYPE_ETHERNET, LinkTypeError, PacketBatch, toEthernet } from '../../pcap/index.js';
 import { XDP_ACTION_NAMES } from '../../xdp/constants.js';
-import { runFrame, type FrameLine } from '../../testrun/line.js';
-import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { refusedLine, testRunRefusal, type FrameLine } from '../../testrun/index.js';
+import type { ExecutionContext, Executable } from '../../engine/index.js';
+import { hex } from '../../maps/dump.js';
+import { XDP_BATCH } from '../../xdp/arena.js';
+import type { FrameError } from '../../xdp/frame-error.js';
+import { engineOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { ENGINES } from '../../engine/index.js';
 import { Output } from '../output.js';
 
 export const runCommand: Command = {
@@ -28,7 +32,7 @@ export const runCommand: Command = {
   summary: 'run every packet of a capture through an XDP program',
   usage: `usage: xdpsim run OBJ (--sec S | --program F) --pcap FILE [--jsonl OUT]
                   [--setup FILE] [--set VAR=VALUE]... [--ifindex N] [--queue N] [--mtu N]
-                  [--pin-dir DIR] [--pinmaps DIR] [--engine interp|jit] [--trace]
+                  [--pin-dir DIR] [--pinmaps DIR] [--engine ${ENGINES.join('|')}] [--trace]
                   [--sockets FILE] [--syncookie-secret HEX]
 
 Loads OBJ as libbpf/iproute2 do and runs each packet of FILE (pcap or pcapng;
@@ -84,12 +88,7 @@ every map's contents as bpftool map dump prints them.`,
     });
     if (positionals.length !== 1) throw new UsageError('expected one object file');
     if (typeof values.pcap !== 'string') throw new UsageError('--pcap FILE is required');
-    const engine = values.engine ?? 'interp';
-    if (engine === 'jit') {
-      io.stderr('xdpsim run: JIT not available: the eBPF-to-JavaScript compiler has not landed yet\n');
-      return 1;
-    }
-    if (engine !== 'interp') throw new UsageError(`unknown engine ${String(engine)}`);
+    const engine = engineOption(values.engine);
     const ifindex = integerOption(values.ifindex, 'ifindex', 1);
     const queue = integerOption(values.queue, 'queue', 0);
     const mtu = integerOption(values.mtu, 'mtu', DEFAULT_MTU);
@@ -115,33 +114,51 @@ every map's contents as bpftool map dump prints them.`,
     }
     if (typeof values.pinmaps === 'string') checkPinNames(obj, values.pinmaps);
 
-    const capture = readCapture(new Uint8Array(await readFile(values.pcap)));
+    const reader = await CaptureReader.open(values.pcap);
     const out = typeof values.jsonl !== 'string' ? undefined : values.jsonl === '-' ? Output.stdout(io) : Output.file(values.jsonl);
-    const counts = new Map<string, number>();
+    const executable = obj.compile(program, engine);
+    const context = obj.context(0);
+    const counts = new VerdictCounts();
     const advance = followCapture(obj);
+    const refusal = testRunRefusal(program.info);
+    const batch = new PacketBatch(XDP_BATCH);
+    let packets = 0;
     try {
-      for (const [i, packet] of capture.packets.entries()) {
-        const line = timerFault(i, () => advance(packet)) ?? packetLine(program, packet, i, { ifindex, queue });
-        const key = 'verdict' in line ? (XDP_ACTION_NAMES[line.verdict] ?? `0x${line.verdict.toString(16)}`) : `refused (${line.err})`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-        out?.write(JSON.stringify(line) + '\n');
+      for (let n = await reader.read(batch); n > 0; n = await reader.read(batch)) {
+        for (let k = 0; k < n; k++, packets++) {
+          const fault = timerFault(packets, () => advance(batch.tsSec[k]!, batch.tsNsec[k]!));
+          if (fault !== undefined) {
+            counts.add(fault);
+            out?.write(JSON.stringify(fault) + '\n');
+            continue;
+          }
+          const verdict = runPacket(executable, context, batch, k, ifindex, queue, refusal);
+          if (typeof verdict === 'number') {
+            counts.addVerdict(verdict);
+            if (out) out.write(JSON.stringify(verdictLine(packets, verdict, context)) + '\n');
+          } else {
+            counts.add(verdict);
+            out?.write(JSON.stringify({ ...verdict, i: packets }) + '\n');
+          }
+        }
         await out?.drain();
       }
       // The timers the last packet left due (0 ns ones) fire right after it, before user space reads the maps.
-      const fault = timerFault(capture.packets.length, () => obj.advanceTo(obj.clock.current()));
+      const fault = timerFault(packets, () => obj.advanceTo(obj.clock.current()));
       if (fault !== undefined) io.stderr(`xdpsim run: after the last packet: ${fault.reason}\n`);
       if (out) await writeMapsHex(obj.maps, out);
     } finally {
       out?.close();
+      await reader.close();
     }
     // Timers cannot outlive xdpsim's process: those still armed are cancelled, as with the maps' last user reference.
     const cancelled = obj.releaseMaps();
     // Pinned before the summary: a reader of the summary that goes away (`| head`) ends the process.
     obj.pinMaps();
     if (typeof values.pinmaps === 'string') obj.pinMaps(values.pinmaps);
-    if (values.jsonl !== '-') await summary(obj, program.name, values.pcap, capture.packets.length, counts, cancelled, Output.stdout(io));
-    if (capture.error) {
-      io.stderr(`xdpsim run: ${values.pcap}: ${capture.error.message} (the ${capture.packets.length} packets before it were run)\n`);
+    if (values.jsonl !== '-') await summary(obj, program.name, values.pcap, packets, counts.entries(), cancelled, Output.stdout(io));
+    if (reader.error) {
+      io.stderr(`xdpsim run: ${values.pcap}: ${reader.error.message} (the ${packets} packets before it were run)\n`);
       return 1;
     }
     return 0;
@@ -202,12 +219,18 @@ function parseGlobals(sets: string[] | undefined): Record<string, bigint> {
  * with it; CLOCK_MONOTONIC keeps the host's reading of that moment), and
  * before each packet simulated time advances to its timestamp, firing the
  * bpf_timers due by then. A packet stamped before the one ahead of it runs at
- * the later time: clocks do not go back.
+ * the later time: clocks do not go back. Packets that share a timestamp
+ * share one advance.
  */
-function followCapture(obj: LoadedObject): (packet: CapturedPacket) => void {
+function followCapture(obj: LoadedObject): (tsSec: number, tsNsec: number) => void {
   let started = false;
-  return (packet) => {
-    const realtime = BigInt(packet.tsSec) * 1_000_000_000n + BigInt(packet.tsNsec);
+  let lastSec = -1;
+  let lastNsec = -1;
+  return (tsSec, tsNsec) => {
+    if (tsSec === lastSec && tsNsec === lastNsec && obj.pendingTimers === 0) return;
+    lastSec = tsSec;
+    lastNsec = tsNsec;
+    const realtime = BigInt(tsSec) * 1_000_000_000n + BigInt(tsNsec);
     if (!started) {
       obj.clock.hold();
       obj.clock.setRealtime(realtime);
@@ -222,7 +245,7 @@ function followCapture(obj: LoadedObject): (packet: CapturedPacket) => void {
  * a timer callback it fires becomes that packet's line, as a fault of the
  * program does (runFrame), so the run goes on and its maps are still dumped.
  */
-function timerFault(i: number, advance: () => void): { i: number; err: 'fault'; reason: string } | undefined {
+function timerFault(i: number, advance: () => void): { i: number; err: string; reason: string } | undefined {
   try {
     advance();
     return undefined;
@@ -232,16 +255,81 @@ function timerFault(i: number, advance: () => void): { i: number; err: 'fault'; 
   }
 }
 
-/** The line for one packet: its run, or why its link type cannot be turned into an Ethernet frame. */
-function packetLine(program: XdpProgram, packet: CapturedPacket, i: number, options: XdpRunOptions): FrameLine {
-  let frame: Uint8Array;
-  try {
-    frame = toEthernet(packet);
-  } catch (e) {
-    if (!(e instanceof LinkTypeError)) throw e;
-    return { i, err: 'unsupported link type', reason: e.message };
+/** A packet the kernel would not run, or that cannot be made an Ethernet frame: its line without `i`. */
+type RefusedLine = Exclude<FrameLine, { verdict: number }>;
+
+/**
+ * Runs packet `k` of the batch in slot 0 of `context`, where it is copied
+ * once and runs in place; returns R0, or the line of a packet that does not
+ * run. Ethernet frames are copied straight from the reader's buffer.
+ */
+function runPacket(
+  executable: Executable,
+  context: ExecutionContext,
+  batch: PacketBatch,
+  k: number,
+  ifindex: number,
+  queue: number,
+  refusal: FrameError | undefined,
+): number | RefusedLine {
+  let frame: Uint8Array | undefined;
+  if (batch.linkType[k] !== LINKTYPE_ETHERNET) {
+    try {
+      frame = toEthernet(batch.packet(k));
+    } catch (e) {
+      if (!(e instanceof LinkTypeError)) throw e;
+      return { i: 0, err: 'unsupported link type', reason: e.message };
+    }
   }
-  return runFrame(program, i, frame, options);
+  try {
+    if (refusal) throw refusal;
+    if (frame) context.arena.load(0, frame);
+    else context.arena.load(0, batch.bytes, batch.offset[k], batch.capLen[k]);
+    return executable.run(context, 0, ifindex, queue);
+  } catch (e) {
+    const line = refusedLine(0, e);
+    if (line === undefined) throw e;
+    return line;
+  }
+}
+
+/** The --jsonl line of packet `i` that ran: its verdict and the frame it left in slot 0. */
+function verdictLine(i: number, verdict: number, context: ExecutionContext): FrameLine {
+  const data = context.arena.output(0);
+  return { i, verdict, len: data.length, out: hex(data) };
+}
+
+/**
+ * Verdict counts kept as numbers while packets run; their names, in order of
+ * first appearance (the summary's order among equal counts), made at the end.
+ */
+class VerdictCounts {
+  private readonly actions = new Float64Array(XDP_ACTION_NAMES.length);
+  private readonly others = new Map<string, number>();
+  private readonly order: string[] = [];
+
+  addVerdict(verdict: number): void {
+    if (verdict < XDP_ACTION_NAMES.length) {
+      if (this.actions[verdict]++ === 0) this.order.push(XDP_ACTION_NAMES[verdict]!);
+    } else {
+      this.addKey(`0x${verdict.toString(16)}`);
+    }
+  }
+
+  add(line: RefusedLine): void {
+    this.addKey(`refused (${line.err})`);
+  }
+
+  private addKey(key: string): void {
+    const n = this.others.get(key) ?? 0;
+    if (n === 0) this.order.push(key);
+    this.others.set(key, n + 1);
+  }
+
+  entries(): Map<string, number> {
+    const action = (key: string): number => XDP_ACTION_NAMES.indexOf(key as (typeof XDP_ACTION_NAMES)[number]);
+    return new Map(this.order.map((key) => [key, action(key) >= 0 ? this.actions[action(key)]! : this.others.get(key)!]));
+  }
 }
 
 /**

@@ -2,12 +2,12 @@ import { decode } from '../isa/decode.js';
 import type { InsnArray } from '../isa/instruction.js';
 import { unavailableHelper } from '../verifier/helper-call.js';
 import { checkProgram } from '../verifier/program.js';
-import type { HelperTable } from './helper.js';
+import type { HelperTable } from '../vm/helper.js';
 import { BPF_FUNC_ktime_get_ns } from '../helpers/func-ids.js';
 import { ktimeGetNs } from '../helpers/time.js';
-import { Interpreter } from './interpreter.js';
-import { layoutStack } from './stack.js';
-import { MemoryLayout } from './memory.js';
+import { Interpreter } from '../vm/interpreter.js';
+import { layoutStack } from '../vm/stack.js';
+import { MemoryLayout } from '../vm/memory.js';
 
 /** Helpers a bare program may call: the ones the conformance suite defines. */
 export const BYTECODE_HELPERS: HelperTable = new Map([[BPF_FUNC_ktime_get_ns, ktimeGetNs()]]);
