@@ -274,12 +274,21 @@ export class Memory {
    * program the access. `insn` names the instruction in the error.
    */
   check(address: number, size: number, write: boolean, insn: number): void {
+    // The path every load and store of a program takes: one granule read, one bound, one permission test.
+    const i = address >= 0 ? (this.granules[address >>> GRANULE_SHIFT] ?? 0) - 1 : -1;
+    if (i >= 0 && address + size <= this.ends[i]!) {
+      const access = this.access[i]!;
+      if ((access & (write ? WRITE : READ)) !== 0 && (access < GRANULAR || this.granted(i, address, size))) return;
+    }
+    this.refuse(address, size, write, insn);
+  }
+
+  /** Throws the error of an access `check` refused, saying why. */
+  private refuse(address: number, size: number, write: boolean, insn: number): never {
     const i = this.find(address, size);
     if (i < 0) throw new MemoryAccessError(insn, address, size, write, this.describe(address, size));
-    if ((this.access[i]! & (write ? WRITE : READ)) === 0) {
-      const name = this.regions[i]!.name;
-      throw new MemoryAccessError(insn, address, size, write, `region ${name} is ${write ? 'read-only' : 'write-only'} for programs`);
-    }
+    const name = this.regions[i]!.name;
+    throw new MemoryAccessError(insn, address, size, write, `region ${name} is ${write ? 'read-only' : 'write-only'} for programs`);
   }
 
   /** Why an address is not accessible, for error messages. */
