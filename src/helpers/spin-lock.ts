@@ -26,7 +26,10 @@ export const spinLock: Helper = (call) => {
   if (lockOwner(call.memory.i32, word) === call.lockOwner) {
     throw new RuntimeError(call.insn, `bpf_spin_lock: lock at ${formatAddress(word << 2)} is already held (deadlock)`);
   }
+  // The verifier's rule: one lock at a time.
+  if (call.heldLock !== 0) throw new RuntimeError(call.insn, 'Locking two bpf_spin_locks are not allowed');
   lock(call.memory.i32, word, call.lockOwner);
+  call.heldLock = word + 1;
   ret(call, 0);
 };
 
@@ -37,5 +40,18 @@ export const spinUnlock: Helper = (call) => {
     throw new RuntimeError(call.insn, `bpf_spin_unlock: lock at ${formatAddress(word << 2)} is not held by this program`);
   }
   unlock(call.memory.i32, word);
+  call.heldLock = 0;
   ret(call, 0);
 };
+
+/**
+ * Lets go of the lock a run still holds as it ends, so that other contexts do
+ * not wait for ever; returns whether there was one. The verifier refuses a
+ * program that can exit holding a lock, so such a run is a fault.
+ */
+export function releaseHeldLock(call: HelperCall): boolean {
+  if (call.heldLock === 0) return false;
+  unlock(call.memory.i32, call.heldLock - 1);
+  call.heldLock = 0;
+  return true;
+}

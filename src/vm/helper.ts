@@ -20,6 +20,12 @@ export interface HelperCall {
    */
   readonly lockOwner: number;
   /**
+   * The int32 index + 1 of the `struct bpf_spin_lock` word this run holds,
+   * 0 when none: the kernel lets a program hold one at a time, and the
+   * engine lets it go if the run ends holding it.
+   */
+  heldLock: number;
+  /**
    * Runs the BPF function starting at slot `func` of the running program in a
    * new frame, with R1-R5 = `r1`..`r5` (32-bit values: indexes and addresses,
    * zero-extended), and returns its R0 (exact below 2^53). Registers are

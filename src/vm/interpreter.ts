@@ -62,6 +62,7 @@ export class Interpreter implements HelperCall {
   readonly regs = new Int32Array(22);
   insn = 0;
   lockOwner = 1;
+  heldLock = 0;
   private readonly frames = new Int32Array(MAX_CALL_FRAMES * FRAME_WORDS);
   /** The program each pushed frame returns into. */
   private readonly frameProgs: InsnArray[] = new Array(MAX_CALL_FRAMES);

@@ -84,6 +84,15 @@ describe('faults where the kernel would have refused the program', () => {
     expect(() => b.call(spinLock, b.rodata)).toThrow(/read-only/);
   });
 
+  it('bpf_spin_lock: one lock at a time, as the verifier allows', () => {
+    const b = bench();
+    expect(b.call(spinLock, b.scratch)).toBe(0n);
+    expect(() => b.call(spinLock, b.scratch + 8)).toThrow('Locking two bpf_spin_locks are not allowed');
+    expect(b.call(spinUnlock, b.scratch)).toBe(0n);
+    expect(b.call(spinLock, b.scratch + 8)).toBe(0n);
+    expect(b.call(spinUnlock, b.scratch + 8)).toBe(0n);
+  });
+
   it('bpf_ringbuf_submit / discard: only a reserved, uncommitted record', () => {
     const b = bench([spec(BPF_MAP_TYPE_RINGBUF, 0, 0, 4096)]);
     const ring = b.maps[0]!.address;

@@ -61,7 +61,7 @@ export function bench(specs: readonly MapSpec[] = [], cpus = 2): Bench {
   const noProgram = (): never => {
     throw new Error('no program runs: callbacks and tail calls are not available to a helper called directly');
   };
-  const hc: HelperCall = { regs, memory, insn: 7, lockOwner: 1, invoke: noProgram, tailCall: noProgram, callback: noProgram };
+  const hc: HelperCall = { regs, memory, insn: 7, lockOwner: 1, heldLock: 0, invoke: noProgram, tailCall: noProgram, callback: noProgram };
   return {
     memory,
     maps,

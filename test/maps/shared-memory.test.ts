@@ -69,7 +69,7 @@ function helperCall(memory: Memory, lockOwner: number): HelperCall {
   const noProgram = (): never => {
     throw new Error('no program runs');
   };
-  return { regs: new Int32Array(22), memory, insn: 3, lockOwner, invoke: noProgram, tailCall: noProgram, callback: noProgram };
+  return { regs: new Int32Array(22), memory, insn: 3, lockOwner, heldLock: 0, invoke: noProgram, tailCall: noProgram, callback: noProgram };
 }
 
 describe('maps shared by threads through one SharedArrayBuffer', () => {

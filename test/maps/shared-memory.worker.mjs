@@ -66,7 +66,7 @@ const regs = new Int32Array(22);
 const noProgram = () => {
   throw new Error('no program');
 };
-const call = { regs, memory, insn: 0, lockOwner: id + 1, invoke: noProgram, tailCall: noProgram, callback: noProgram };
+const call = { regs, memory, insn: 0, lockOwner: id + 1, heldLock: 0, invoke: noProgram, tailCall: noProgram, callback: noProgram };
 together();
 view.setUint32(base + 16, 0, true);
 const lockAt = counter.lookup(base + 16, 0);
