@@ -168,6 +168,12 @@ export class Memory {
   private readonly ends: Float64Array;
   /** Per region: bit 0 readable, bit 1 writable, by programs; bit 2 granular. */
   private readonly access: Uint8Array;
+  /**
+   * `access` of the regions whose every byte it covers, 0 for granular ones:
+   * what `check` tests on its fast path, so that ordinary regions never pay
+   * for the granule bitmap.
+   */
+  private readonly plainAccess: Uint8Array;
   /** Per granular region: the int32 index of its permission bitmap's first word (0 for other regions). */
   private readonly grants: Int32Array;
   /**
@@ -191,6 +197,7 @@ export class Memory {
     this.i32 = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
     this.ends = Float64Array.from(regions, (r) => r.end);
     this.access = Uint8Array.from(regions, (r) => (r.readable === false ? 0 : READ) | (r.writable ? WRITE : 0) | (r.granular ? GRANULAR : 0));
+    this.plainAccess = this.access.map((a) => (a >= GRANULAR ? 0 : a));
     this.grants = Int32Array.from(regions, (r, i) => {
       if (!r.granular) return 0;
       const bitmap = regions[i + 1];
@@ -276,16 +283,14 @@ export class Memory {
   check(address: number, size: number, write: boolean, insn: number): void {
     // The path every load and store of a program takes: one granule read, one bound, one permission test.
     const i = address >= 0 ? (this.granules[address >>> GRANULE_SHIFT] ?? 0) - 1 : -1;
-    if (i >= 0 && address + size <= this.ends[i]!) {
-      const access = this.access[i]!;
-      if ((access & (write ? WRITE : READ)) !== 0 && (access < GRANULAR || this.granted(i, address, size))) return;
-    }
-    this.refuse(address, size, write, insn);
+    if (i >= 0 && address + size <= this.ends[i]! && (this.plainAccess[i]! & (write ? WRITE : READ)) !== 0) return;
+    this.checkSlowly(address, size, write, insn);
   }
 
-  /** Throws the error of an access `check` refused, saying why. */
-  private refuse(address: number, size: number, write: boolean, insn: number): never {
+  /** The rest of `check`: granted bytes of a granular region pass; anything else throws, saying why. */
+  private checkSlowly(address: number, size: number, write: boolean, insn: number): void {
     const i = this.find(address, size);
+    if (i >= 0 && (this.access[i]! & (write ? WRITE : READ)) !== 0) return;
     if (i < 0) throw new MemoryAccessError(insn, address, size, write, this.describe(address, size));
     const name = this.regions[i]!.name;
     throw new MemoryAccessError(insn, address, size, write, `region ${name} is ${write ? 'read-only' : 'write-only'} for programs`);
