@@ -1,6 +1,7 @@
 import type { InsnArray } from '../isa/instruction.js';
 import type { Runtime } from '../helpers/runtime.js';
 import { RedirectInfo } from '../helpers/runtime.js';
+import { BPF_FUNC_spin_unlock } from '../helpers/func-ids.js';
 import { xdpHelpers } from '../helpers/xdp-table.js';
 import { Interpreter } from '../vm/interpreter.js';
 import type { Memory, MemoryLayout } from '../vm/memory.js';
@@ -65,8 +66,17 @@ export class ExecutionContext {
     this.ctxAddress = memory.regions[layout.ctx]!.start;
     this.buff = new XdpBuff(memory, this.arena, this.ctxAddress);
     this.runtime = { ...shared, buff: this.buff, cpu, ifindex: 1, redirect: new RedirectInfo() };
-    this.interpreter = new Interpreter(memory, xdpHelpers(this.runtime, programs), layout.frameTops(memory), { budget });
+    this.interpreter = new Interpreter(memory, xdpHelpers(this.runtime, programs), layout.frameTops(memory), {
+      budget,
+      spinUnlock: BPF_FUNC_spin_unlock,
+    });
     this.interpreter.lockOwner = id + 1;
+  }
+
+  /** Fires the bpf_timers that came due since the last run, as the timer softirq runs between packets. */
+  runDueTimers(): void {
+    const timers = this.runtime.timers;
+    if (timers.queued !== 0) timers.runDue();
   }
 
   /** The CPU this context runs as: selects per-CPU map slots and what bpf_get_smp_processor_id returns. */

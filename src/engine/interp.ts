@@ -18,9 +18,8 @@ export class InterpretedProgram implements Executable {
 
   run(context: ExecutionContext, slot: number, ifindex: number, queue: number): number {
     const rt = context.runtime;
-    // Timers that came due since the last run fire first, as the timer softirq runs between packets.
+    context.runDueTimers();
     const timers = rt.timers;
-    if (timers.queued !== 0) timers.runDue();
     // Callbacks this run gives bpf_timer_set_callback are this program's functions, named by its C lines.
     timers.program = this.program;
     const buff = context.buff;

@@ -87,13 +87,16 @@ export interface LoadOptions {
   current?: CurrentTask;
   /**
    * Execution contexts to lay out (see `LoadedObject.context`): one per
-   * CPU, RX queue or worker that will run programs; default: one per possible
-   * CPU, and at least 2. Test runs take the first.
+   * CPU, RX queue or worker that will run programs; default 2 (each takes
+   * some 560 KB of memory). Test runs take the first one they find free.
    */
   contexts?: number;
   /** Frame slots of each context (its frame arena); default 64, one NAPI batch. */
   frameSlots?: number;
 }
+
+/** Execution contexts an object lays out unless told: one for test runs and one more. */
+const DEFAULT_CONTEXTS = 2;
 
 /** Most execution contexts one object lays out: the kernel's NR_CPUS is larger, but each context takes memory. */
 const MAX_CONTEXTS = 1024;
@@ -260,7 +263,7 @@ function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
   const maps = object.maps.map((def) => createMap(mapSpec(def, cpus), cpus, limit));
 
   const layout = new MemoryLayout();
-  const contextCount = options.contexts ?? Math.max(2, cpus);
+  const contextCount = options.contexts ?? DEFAULT_CONTEXTS;
   if (!Number.isInteger(contextCount) || contextCount < 1 || contextCount > MAX_CONTEXTS) {
     throw new LoadError(`contexts must be 1..${MAX_CONTEXTS}, not ${contextCount}`);
   }

@@ -73,6 +73,8 @@ export class XdpProgram {
    */
   runVerdict(frame: Uint8Array, ifindex: number, queue: number, cpu: number): number {
     const context = this.testContext();
+    // Timers due by now fire before the frame is looked at, even one the kernel would refuse.
+    context.runDueTimers();
     context.arena.load(TEST_RUN_SLOT, frame);
     context.cpu = cpu;
     return this.executable.run(context, TEST_RUN_SLOT, ifindex, queue);

@@ -42,6 +42,8 @@ import type { Memory } from './memory.js';
 
 export interface InterpreterOptions {
   budget?: number;
+  /** The helper id of bpf_spin_unlock: the one call a program may make while it holds a lock. */
+  spinUnlock?: number;
 }
 
 /** Saved per call frame: return slot, R6-R9 as pairs, R10. */
@@ -69,6 +71,7 @@ export class Interpreter implements HelperCall {
   /** The register file of each callback depth, saved while the callback runs (`invoke`). */
   private readonly savedRegs = new Int32Array(MAX_CALL_FRAMES * 22);
   private readonly budget: number;
+  private readonly spinUnlock: number;
   private prog: InsnArray | undefined;
   private depth = 0;
   private left = 0;
@@ -86,6 +89,7 @@ export class Interpreter implements HelperCall {
     options: InterpreterOptions = {},
   ) {
     this.budget = options.budget ?? DEFAULT_INSN_BUDGET;
+    this.spinUnlock = options.spinUnlock ?? -1;
     for (const [id, helper] of helpers) this.helperById[id] = helper;
   }
 
@@ -122,9 +126,24 @@ export class Interpreter implements HelperCall {
         r[3 + 2 * k] = 0;
       }
       this.begin(prog);
-      this.exec(func, 0);
+      // A callback that ends holding a lock lets it go, so that no other context waits for it for ever.
+      try {
+        this.exec(func, 0);
+      } catch (e) {
+        this.letGoOfLock();
+        throw e;
+      }
+      if (this.letGoOfLock()) throw new RuntimeError(this.insn, 'bpf_spin_unlock is missing');
       return r0Value(r);
     };
+  }
+
+  /** Releases the lock a run or callback still holds as it ends; returns whether there was one. */
+  private letGoOfLock(): boolean {
+    if (this.heldLock === 0) return false;
+    unlock(this.memory.i32, this.heldLock - 1);
+    this.heldLock = 0;
+    return true;
   }
 
   tailCall(target: InsnArray): boolean {
@@ -528,6 +547,8 @@ export class Interpreter implements HelperCall {
           const id = op === 0x8d ? r[d]! : imm;
           const helper = id >= 0 ? this.helperById[id] : undefined;
           if (!helper) throw new RuntimeError(pc, `call to unknown helper ${id}`);
+          // The verifier's rule: while a lock is held, the only call is the one that releases it.
+          if (this.heldLock !== 0 && id !== this.spinUnlock) throw new RuntimeError(pc, 'function calls are not allowed while holding a lock');
           this.insn = pc;
           this.depth = depth;
           this.left = left;

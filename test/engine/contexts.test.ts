@@ -129,3 +129,28 @@ describe('a fault in a batch', () => {
     expect(verdicts[3]).toBe(XDP_PASS);
   });
 });
+
+describe('locks a run leaves held', () => {
+  const refused = (name: string): string => new URL(`../fixtures/refused/${name}.bpf.o`, import.meta.url).pathname;
+
+  it('a helper called while holding a bpf_spin_lock faults, and the lock is let go', () => {
+    const obj = loadObject(refused('lock_then_call'), { contexts: 2 });
+    const program = obj.program();
+    expect(() => program.run(new Uint8Array(64))).toThrow(/function calls are not allowed while holding a lock/);
+    // Had the lock stayed held, this run would deadlock or wait for ever.
+    expect(() => program.run(new Uint8Array(64))).toThrow(/function calls are not allowed while holding a lock/);
+  });
+
+  it('a timer callback that exits holding a lock faults, and another context can take the lock', () => {
+    const obj = loadObject(refused('timer_keeps_lock'), { cpus: 2, contexts: 2 });
+    const exe = obj.compile(obj.program());
+    const [a, b] = [obj.context(0), obj.context(1)];
+    a.arena.load(0, new Uint8Array(64));
+    exe.run(a, 0, 1, 0);
+    b.arena.load(0, new Uint8Array(64));
+    // The 0 ns timer fires before B's run: its callback's fault is reported, and the lock is free again.
+    expect(() => exe.run(b, 0, 1, 0)).toThrow(/bpf_spin_unlock is missing/);
+    b.arena.load(0, new Uint8Array(64));
+    expect(typeof exe.run(b, 0, 1, 0)).toBe('number');
+  });
+});

@@ -228,8 +228,8 @@ function followCapture(obj: LoadedObject): (tsSec: number, tsNsec: number) => vo
   let lastNsec = -1;
   return (tsSec, tsNsec) => {
     if (tsSec === lastSec && tsNsec === lastNsec && obj.pendingTimers === 0) return;
-    lastSec = tsSec;
-    lastNsec = tsNsec;
+    // Forgotten until the advance is done: a timer callback that faults leaves the clock short of it.
+    lastSec = lastNsec = -1;
     const realtime = BigInt(tsSec) * 1_000_000_000n + BigInt(tsNsec);
     if (!started) {
       obj.clock.hold();
@@ -237,6 +237,8 @@ function followCapture(obj: LoadedObject): (tsSec: number, tsNsec: number) => vo
       started = true;
     }
     obj.advanceTo(realtime - obj.clock.offset(CLOCK_REALTIME));
+    lastSec = tsSec;
+    lastNsec = tsNsec;
   };
 }
 
@@ -282,6 +284,7 @@ function runPacket(
     }
   }
   try {
+    context.runDueTimers();
     if (refusal) throw refusal;
     if (frame) context.arena.load(0, frame);
     else context.arena.load(0, batch.bytes, batch.offset[k], batch.capLen[k]);
