@@ -82,3 +82,19 @@ describe('xdpsim run and bpf_timer', () => {
     expect(lines[3]).toHaveProperty('maps.faulty');
   });
 });
+
+describe('a timer callback that faults', () => {
+  it('still lets the clock reach the timestamp of the packets after it', async () => {
+    const pcap = join(work, 'fault-clock.pcap');
+    const packet = new Uint8Array(64);
+    writeFileSync(pcap, writePcap([at(0, packet), at(2 * MS, packet), at(2 * MS, packet), at(2 * MS, packet)]));
+    const obj = resolve(import.meta.dirname, '../fixtures/refused/timer_fault_clock.bpf.o');
+    const r = await runCli(['run', obj, '--sec', 'xdp', '--pcap', pcap, '--jsonl', '-']);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { err?: string; out?: string });
+    // Packet 1's line is the callback's fault; packets 2 and 3 run 2 ms after packet 0.
+    expect(lines[1]!.err).toBe('fault');
+    const ktime = (line: { out?: string }): bigint => Buffer.from(line.out!, 'hex').readBigUInt64LE(14);
+    expect(ktime(lines[2]!) - ktime(lines[0]!)).toBe(2_000_000n);
+    expect(ktime(lines[3]!)).toBe(ktime(lines[2]!));
+  });
+});
