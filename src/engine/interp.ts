@@ -2,7 +2,6 @@ import type { BpfProgram } from '../elf/types.js';
 import { whereInSource } from '../elf/index.js';
 import type { InsnArray } from '../isa/instruction.js';
 import { RuntimeError } from '../vm/errors.js';
-import { releaseHeldLock } from '../helpers/spin-lock.js';
 import type { ExecutionContext } from './context.js';
 import type { EngineName, Executable } from './executable.js';
 import { BatchFault } from './fault.js';
@@ -33,10 +32,10 @@ export class InterpretedProgram implements Executable {
     try {
       verdict = vm.run(this.insns) >>> 0;
       // The verifier refuses a program that may exit holding a socket or a lock; the run that does faults.
-      if (releaseHeldLock(vm)) throw new RuntimeError(vm.insn, 'bpf_spin_unlock is missing');
+      if (vm.letGoOfLock()) throw new RuntimeError(vm.insn, 'bpf_spin_unlock is missing');
       rt.sockets?.checkReleased('BPF_EXIT instruction in main prog');
     } catch (e) {
-      releaseHeldLock(vm);
+      vm.letGoOfLock();
       rt.sockets?.drop();
       if (e instanceof RuntimeError) throw new RuntimeError(e.insn, `${e.reason}${whereInSource(this.program, e.insn)}`);
       throw e;

@@ -43,15 +43,3 @@ export const spinUnlock: Helper = (call) => {
   call.heldLock = 0;
   ret(call, 0);
 };
-
-/**
- * Lets go of the lock a run still holds as it ends, so that other contexts do
- * not wait for ever; returns whether there was one. The verifier refuses a
- * program that can exit holding a lock, so such a run is a fault.
- */
-export function releaseHeldLock(call: HelperCall): boolean {
-  if (call.heldLock === 0) return false;
-  unlock(call.memory.i32, call.heldLock - 1);
-  call.heldLock = 0;
-  return true;
-}

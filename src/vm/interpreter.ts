@@ -138,8 +138,13 @@ export class Interpreter implements HelperCall {
     };
   }
 
-  /** Releases the lock a run or callback still holds as it ends; returns whether there was one. */
-  private letGoOfLock(): boolean {
+  /**
+   * Releases the lock a run or callback still holds as it ends, so that
+   * other contexts do not wait for it for ever; returns whether there was
+   * one. The verifier refuses a program that can exit holding a lock, so
+   * such a run is a fault.
+   */
+  letGoOfLock(): boolean {
     if (this.heldLock === 0) return false;
     unlock(this.memory.i32, this.heldLock - 1);
     this.heldLock = 0;
