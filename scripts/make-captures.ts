@@ -27,6 +27,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writePcap, type PcapRecord } from '../src/pcap/index.js';
+import { ETH_P_8021AD, ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, ETH_ZLEN } from '../src/uapi/if-ether.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../src/uapi/in.js';
 
 // ---------------------------------------------------------------- bytes
 
@@ -95,17 +97,6 @@ function ip6(text: string): number[] {
 
 // ---------------------------------------------------------------- layers
 
-const ETH_P_IP = 0x0800;
-const ETH_P_ARP = 0x0806;
-const ETH_P_8021Q = 0x8100;
-const ETH_P_8021AD = 0x88a8;
-const ETH_P_IPV6 = 0x86dd;
-const IPPROTO_ICMP = 1;
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
-const IPPROTO_ICMPV6 = 58;
-const ETH_ZLEN = 60; // shortest frame on the wire without FCS: NICs hand up padded frames
-
 interface VlanTag {
   tpid: number;
   vid: number;
@@ -115,6 +106,7 @@ interface VlanTag {
 function ethernet(dst: number[], src: number[], type: number, payload: Bytes, tags: VlanTag[] = []): Bytes {
   const tagBytes = tags.flatMap((t) => [...be16(t.tpid), ...be16(((t.pcp ?? 0) << 13) | t.vid)]);
   const frame = concat(dst, src, tagBytes, be16(type), payload);
+  // NICs hand up short frames padded to ETH_ZLEN, the shortest on the wire without FCS.
   return frame.length >= ETH_ZLEN ? frame : concat(frame, new Uint8Array(ETH_ZLEN - frame.length));
 }
 

@@ -1,6 +1,8 @@
 /**
  * BTF: the type graph clang emits in `.BTF`, the per-instruction records of
  * `.BTF.ext`, and bpftool-style value formatting.
+ *
+ * May import: errors, uapi.
  */
 export { Btf } from './btf.js';
 export { BtfError } from './errors.js';

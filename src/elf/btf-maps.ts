@@ -1,10 +1,23 @@
 import { BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, type Btf, type BtfMember, type BtfTypeOf } from '../btf/index.js';
+import {
+  BPF_MAP_TYPE_ARRAY_OF_MAPS,
+  BPF_MAP_TYPE_CGROUP_ARRAY,
+  BPF_MAP_TYPE_CPUMAP,
+  BPF_MAP_TYPE_DEVMAP,
+  BPF_MAP_TYPE_DEVMAP_HASH,
+  BPF_MAP_TYPE_HASH_OF_MAPS,
+  BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+  BPF_MAP_TYPE_PROG_ARRAY,
+  BPF_MAP_TYPE_QUEUE,
+  BPF_MAP_TYPE_SOCKHASH,
+  BPF_MAP_TYPE_SOCKMAP,
+  BPF_MAP_TYPE_STACK,
+  BPF_MAP_TYPE_STACK_TRACE,
+  BPF_MAP_TYPE_XSKMAP,
+} from '../uapi/bpf.js';
 import { ElfError } from './errors.js';
 import type { MapDef } from './types.js';
 
-export const BPF_MAP_TYPE_PROG_ARRAY = 3;
-export const BPF_MAP_TYPE_ARRAY_OF_MAPS = 12;
-export const BPF_MAP_TYPE_HASH_OF_MAPS = 13;
 const LIBBPF_PIN_NONE = 0;
 const LIBBPF_PIN_BY_NAME = 1;
 
@@ -134,9 +147,19 @@ function parseMapDef(
  * stack traces and queues.
  */
 const NO_BTF_MAP_TYPES = new Set([
-  4 /* PERF_EVENT_ARRAY */, 8 /* CGROUP_ARRAY */, 7 /* STACK_TRACE */, BPF_MAP_TYPE_ARRAY_OF_MAPS,
-  BPF_MAP_TYPE_HASH_OF_MAPS, 14 /* DEVMAP */, 25 /* DEVMAP_HASH */, 16 /* CPUMAP */, 17 /* XSKMAP */,
-  15 /* SOCKMAP */, 18 /* SOCKHASH */, 22 /* QUEUE */, 23 /* STACK */,
+  BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+  BPF_MAP_TYPE_CGROUP_ARRAY,
+  BPF_MAP_TYPE_STACK_TRACE,
+  BPF_MAP_TYPE_ARRAY_OF_MAPS,
+  BPF_MAP_TYPE_HASH_OF_MAPS,
+  BPF_MAP_TYPE_DEVMAP,
+  BPF_MAP_TYPE_DEVMAP_HASH,
+  BPF_MAP_TYPE_CPUMAP,
+  BPF_MAP_TYPE_XSKMAP,
+  BPF_MAP_TYPE_SOCKMAP,
+  BPF_MAP_TYPE_SOCKHASH,
+  BPF_MAP_TYPE_QUEUE,
+  BPF_MAP_TYPE_STACK,
 ]);
 
 function agreeSize(name: string, what: string, current: number, next: number): number {

@@ -1,5 +1,6 @@
 import { BTF_VAR_STATIC, type Btf } from '../btf/index.js';
-import { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY, KMALLOC_MAX_SIZE } from '../maps/types.js';
+import { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY } from '../uapi/bpf.js';
+import { KMALLOC_MAX_SIZE } from '../uapi/limits.js';
 import { SHF_EXECINSTR, SHT_NOBITS, SHT_PROGBITS } from './constants.js';
 import { ElfError } from './errors.js';
 import type { ElfSection } from './reader.js';

@@ -3,7 +3,7 @@ import { ElfError } from './errors.js';
 import { BPF_INSN_SZ } from './insn.js';
 import type { ElfFile } from './reader.js';
 
-/** A relocation recorded against one instruction of a function, before linking (libbpf's reloc_desc). */
+/** A relocation recorded against one instruction of a function, before subprograms are appended (libbpf's reloc_desc). */
 export type FuncRelo =
   | { kind: 'call' | 'subprog_addr'; symOff: number }
   | { kind: 'map'; mapIndex: number }

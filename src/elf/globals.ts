@@ -1,5 +1,5 @@
 import { BTF_INT_SIGNED } from '../btf/index.js';
-import { BPF_F_RDONLY_PROG } from '../maps/types.js';
+import { BPF_F_RDONLY_PROG } from '../uapi/bpf.js';
 import { ElfError } from './errors.js';
 import type { GlobalVariable, MapDef, ObjectFile } from './types.js';
 

@@ -1,7 +1,10 @@
 /**
  * Reading clang-compiled BPF objects the way libbpf and iproute2 do: the ELF
- * container, programs linked with their subprograms, maps of every kind,
- * global data, license, BTF and line info.
+ * container, programs with their subprograms appended, maps of every kind,
+ * global data, license, BTF and line info. A parser: it knows the kernel's
+ * numbers but none of the maps or programs made from what it reads.
+ *
+ * May import: errors, uapi, isa, btf.
  */
 export { ElfError } from './errors.js';
 export { parseObject, objectName } from './object.js';
@@ -10,7 +13,7 @@ export { selectProgram } from './select.js';
 export type { ProgramSelector } from './select.js';
 export { getGlobal, setGlobal, freezeGlobals } from './globals.js';
 export { sourceLine, whereInSource } from './source-line.js';
-export { findSectionDef, BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS } from './section-defs.js';
+export { findSectionDef } from './section-defs.js';
 export type { SectionDef } from './section-defs.js';
 export { internalMapName } from './data-maps.js';
 export { readElf, readRels } from './reader.js';

@@ -1,6 +1,6 @@
 /**
  * The few instruction facts the object loader needs: it must recognise calls
- * and 64-bit immediate loads to link subprograms and patch map references.
+ * and 64-bit immediate loads to append subprograms and patch map references.
  */
 import { BPF_CALL_OPCODE, BPF_DW, BPF_IMM, BPF_LD, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
 

@@ -1,4 +1,5 @@
-import { isMapInMap, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_PROG_ARRAY } from './btf-maps.js';
+import { BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_PROG_ARRAY } from '../uapi/bpf.js';
+import { isMapInMap } from './btf-maps.js';
 import { ElfError } from './errors.js';
 import type { BpfFunc } from './functions.js';
 import { BPF_INSN_SZ } from './insn.js';

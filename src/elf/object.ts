@@ -8,7 +8,7 @@ import { ElfError } from './errors.js';
 import { collectFunctions, type BpfFunc } from './functions.js';
 import { InsnView } from './insn.js';
 import { parseLegacyMaps } from './legacy-maps.js';
-import { linkPrograms } from './link.js';
+import { appendSubprogs } from './subprogs.js';
 import { collectMapRelos, type PlacedBtfMap } from './map-relos.js';
 import { collectProgRelos } from './prog-relos.js';
 import { readElf, type ElfSection } from './reader.js';
@@ -44,8 +44,8 @@ export function objectName(fileName: string): string {
 /**
  * Reads a clang-compiled BPF object as libbpf's bpf_object__open does:
  * programs, maps (BTF-defined, legacy and global data), license, version,
- * BTF and BTF.ext; then links each program with the subprograms it uses as
- * bpf_object__load would before handing it to the kernel. Throws ElfError
+ * BTF and BTF.ext; then appends to each program the subprograms it uses, as
+ * bpf_object__load does before handing it to the kernel. Throws ElfError
  * (or BtfError for malformed BTF) with a message naming what is wrong.
  */
 export function parseObject(bytes: Uint8Array, options: ParseOptions = {}): ObjectFile {
@@ -112,12 +112,12 @@ export function parseObject(bytes: Uint8Array, options: ParseOptions = {}): Obje
   }
 
   markPseudoFuncs(funcs);
-  const linked = linkPrograms(funcs, section('.text')?.index, btfExt);
-  const programs: BpfProgram[] = [...linked].map(([f, l]) => ({
+  const code = appendSubprogs(funcs, section('.text')?.index, btfExt);
+  const programs: BpfProgram[] = [...code].map(([f, c]) => ({
     name: f.name,
     sectionName: f.sectionName,
     sectionDef: findSectionDef(f.sectionName),
-    ...l,
+    ...c,
   }));
 
   return {
@@ -134,7 +134,8 @@ export function parseObject(bytes: Uint8Array, options: ParseOptions = {}): Obje
 
 /**
  * clang emits a plain `lddw` for a function's address; libbpf marks it
- * BPF_PSEUDO_FUNC before linking so the linker treats it like a call.
+ * BPF_PSEUDO_FUNC when it records the relocation, so that appending
+ * subprograms treats it like a call.
  */
 function markPseudoFuncs(funcs: readonly BpfFunc[]): void {
   for (const f of funcs) {

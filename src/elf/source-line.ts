@@ -17,7 +17,8 @@ function lastAtOrBefore<T>(items: readonly T[], key: (t: T) => number, target: n
  * or before `insnIndex` within the same function (main program or appended
  * subprogram), so a subprogram never borrows its caller's lines. Undefined
  * when the object has no BTF.ext or the function has no record that early.
- * Linking keeps both lists sorted by instruction, so this is a binary search.
+ * Appending subprograms keeps both lists sorted by instruction, so this is a
+ * binary search.
  */
 export function sourceLine(prog: BpfProgram, insnIndex: number): LineInfo | undefined {
   const sub = lastAtOrBefore(prog.subprograms, (s) => s.insnIndex, insnIndex);

@@ -2,8 +2,9 @@ import type { Btf, BtfExt } from '../btf/index.js';
 import type { SectionDef } from './section-defs.js';
 
 /**
- * A data reference in a linked program that the loader must resolve once
- * maps exist. The instruction is always the first slot of an `lddw`.
+ * A data reference in a program, its subprograms appended, that the loader
+ * must resolve once maps exist. The instruction is always the first slot of
+ * an `lddw`.
  *  - `map`: load a map pointer (libbpf RELO_LD64). The instruction already
  *    has src_reg = BPF_PSEUDO_MAP_IDX and imm = mapIndex.
  *  - `map_value`: load the address `offset` bytes into the single value of a
@@ -48,7 +49,7 @@ export interface BpfProgram {
   /** libbpf's reading of the section name; undefined for names libbpf does not recognise. */
   sectionDef: SectionDef | undefined;
   /**
-   * The linked instructions: the function, then every `.text` subprogram it
+   * The instructions as loaded: the function, then every `.text` subprogram it
    * reaches (calls and BPF_PSEUDO_FUNC references, transitively) in libbpf's
    * order, with call and function-pointer immediates made relative to the
    * new layout, map references patched as described at InsnRelocation.

@@ -3,7 +3,7 @@ import type { InsnArray } from '../isa/instruction.js';
 import { unavailableHelper } from '../verifier/helper-call.js';
 import { checkProgram } from '../verifier/program.js';
 import type { HelperTable } from '../vm/helper.js';
-import { BPF_FUNC_ktime_get_ns } from '../helpers/func-ids.js';
+import { BPF_FUNC_ktime_get_ns } from '../uapi/func-ids.js';
 import { ktimeGetNs } from '../helpers/time.js';
 import { Interpreter } from '../vm/interpreter.js';
 import { layoutStack } from '../vm/stack.js';

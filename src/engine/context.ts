@@ -1,7 +1,7 @@
 import type { InsnArray } from '../isa/instruction.js';
-import type { Runtime } from '../helpers/runtime.js';
-import { RedirectInfo } from '../helpers/runtime.js';
-import { BPF_FUNC_spin_unlock } from '../helpers/func-ids.js';
+import type { HelperState } from '../helpers/state.js';
+import { RedirectInfo } from '../helpers/state.js';
+import { BPF_FUNC_spin_unlock } from '../uapi/func-ids.js';
 import { xdpHelpers } from '../helpers/xdp-table.js';
 import { Interpreter } from '../vm/interpreter.js';
 import type { Memory, MemoryLayout } from '../vm/memory.js';
@@ -31,8 +31,40 @@ export function layoutContext(layout: MemoryLayout, slots: number): ContextLayou
   return { frameTops, ctx, slots: slotIndexes };
 }
 
-/** What every context of an object shares: the object's part of the helpers' Runtime, and its programs for tail calls. */
-export type ContextShared = Omit<Runtime, 'buff' | 'cpu' | 'redirect' | 'ifindex'>;
+/** The execution contexts of an object, laid out once, and the counter that hands them out. */
+export interface ContextPool {
+  readonly layouts: readonly ContextLayout[];
+  /**
+   * Region index of the claim counter: an internal word of the shared
+   * memory, so that every thread attached to the object draws from one
+   * count and no two ever run as the same context (one stack, one xdp_md,
+   * one lock owner id).
+   */
+  readonly claims: number;
+}
+
+/** Reserves `count` contexts of `slots` frame slots each, then their claim counter. */
+export function layoutContexts(layout: MemoryLayout, count: number, slots: number): ContextPool {
+  const layouts = Array.from({ length: count }, () => layoutContext(layout, slots));
+  return { layouts, claims: layout.add({ name: 'contexts:claimed', size: 4, writable: false, readable: false }) };
+}
+
+/**
+ * Claims the next context of `pool` not yet claimed by any thread sharing
+ * `memory`, or returns -1 when all are taken. A context is claimed for good:
+ * the thread that holds it may run it as often as it likes.
+ */
+export function claimContext(memory: Memory, pool: ContextPool): number {
+  const word = memory.regions[pool.claims]!.start >>> 2;
+  for (;;) {
+    const claimed = Atomics.load(memory.i32, word);
+    if (claimed >= pool.layouts.length) return -1;
+    if (Atomics.compareExchange(memory.i32, word, claimed, claimed + 1) === claimed) return claimed;
+  }
+}
+
+/** What every context of an object shares: the object's part of the helpers' HelperState, and its programs for tail calls. */
+export type ContextShared = Omit<HelperState, 'buff' | 'cpu' | 'redirect' | 'ifindex'>;
 
 /**
  * One CPU's worth of state for running an object's programs: what the kernel
@@ -44,8 +76,8 @@ export type ContextShared = Omit<Runtime, 'buff' | 'cpu' | 'redirect' | 'ifindex
 export class ExecutionContext {
   /** The frame slots, loaded by the caller and run in place. */
   readonly arena: FrameArena;
-  /** The helpers' view of this context (see Runtime). */
-  readonly runtime: Runtime;
+  /** The helpers' view of this context (see HelperState). */
+  readonly helperState: HelperState;
   readonly buff: XdpBuff;
   /** Address of this context's `struct xdp_md`: R1 of every run. */
   readonly ctxAddress: number;
@@ -65,8 +97,8 @@ export class ExecutionContext {
     this.arena = new FrameArena(memory, layout.slots.map((i) => memory.regions[i]!));
     this.ctxAddress = memory.regions[layout.ctx]!.start;
     this.buff = new XdpBuff(memory, this.arena, this.ctxAddress);
-    this.runtime = { ...shared, buff: this.buff, cpu, ifindex: 1, redirect: new RedirectInfo() };
-    this.interpreter = new Interpreter(memory, xdpHelpers(this.runtime, programs), layout.frameTops(memory), {
+    this.helperState = { ...shared, buff: this.buff, cpu, ifindex: 1, redirect: new RedirectInfo() };
+    this.interpreter = new Interpreter(memory, xdpHelpers(this.helperState, programs), layout.frameTops(memory), {
       budget,
       spinUnlock: BPF_FUNC_spin_unlock,
     });
@@ -75,16 +107,16 @@ export class ExecutionContext {
 
   /** Fires the bpf_timers that came due since the last run, as the timer softirq runs between packets. */
   runDueTimers(): void {
-    const timers = this.runtime.timers;
+    const timers = this.helperState.timers;
     if (timers.queued !== 0) timers.runDue();
   }
 
   /** The CPU this context runs as: selects per-CPU map slots and what bpf_get_smp_processor_id returns. */
   get cpu(): number {
-    return this.runtime.cpu;
+    return this.helperState.cpu;
   }
 
   set cpu(cpu: number) {
-    this.runtime.cpu = cpu;
+    this.helperState.cpu = cpu;
   }
 }

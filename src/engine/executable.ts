@@ -32,7 +32,7 @@ export interface Executable {
   runBatch(context: ExecutionContext, first: number, count: number, ifindex: number, queue: number, verdicts: Uint32Array): void;
 }
 
-/** Prepares a linked, checked and relocated program for `engine`. */
+/** Prepares a program, its subprograms appended, checked and relocated, for `engine`. */
 export function compile(program: BpfProgram, insns: InsnArray, engine: EngineName): Executable {
   switch (engine) {
     case 'interp':

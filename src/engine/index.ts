@@ -8,8 +8,8 @@
  * runs, the CLI, the NICs and the benchmarks go through these two and never
  * name an engine's classes.
  *
- * May import: isa, vm, maps, helpers, verifier, xdp, elf, errors. Imported by: testrun,
- * loader and everything above them.
+ * May import: errors, uapi, isa, vm, elf, maps, xdp, helpers, verifier.
+ * Imported by: testrun, loader and everything above them.
  */
 export { ExecutionContext, layoutContext, type ContextLayout, type ContextShared } from './context.js';
 export { BatchFault } from './fault.js';

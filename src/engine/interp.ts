@@ -1,7 +1,9 @@
 import type { BpfProgram } from '../elf/types.js';
 import { whereInSource } from '../elf/index.js';
 import type { InsnArray } from '../isa/instruction.js';
+import type { HelperState } from '../helpers/state.js';
 import { RuntimeError } from '../vm/errors.js';
+import type { Interpreter } from '../vm/interpreter.js';
 import type { ExecutionContext } from './context.js';
 import type { EngineName, Executable } from './executable.js';
 import { BatchFault } from './fault.js';
@@ -16,43 +18,53 @@ export class InterpretedProgram implements Executable {
   ) {}
 
   run(context: ExecutionContext, slot: number, ifindex: number, queue: number): number {
-    const rt = context.runtime;
+    const state = context.helperState;
     context.runDueTimers();
-    const timers = rt.timers;
     // Callbacks this run gives bpf_timer_set_callback are this program's functions, named by its C lines.
-    timers.program = this.program;
-    const buff = context.buff;
-    buff.attach(slot, ifindex, queue);
-    rt.ifindex = ifindex;
-    rt.redirect.clear();
+    state.timers.program = this.program;
+    context.buff.attach(slot, ifindex, queue);
+    state.ifindex = ifindex;
+    const info = state.redirect;
+    if (info.set) info.clear();
     const vm = context.interpreter;
-    vm.regs[2] = context.ctxAddress;
-    vm.regs[3] = 0;
+    const regs = vm.regs;
+    regs[2] = context.ctxAddress;
+    regs[3] = 0;
     let verdict: number;
     try {
       verdict = vm.run(this.insns) >>> 0;
-      // The verifier refuses a program that may exit holding a socket or a lock; the run that does faults.
-      if (vm.letGoOfLock()) throw new RuntimeError(vm.insn, 'bpf_spin_unlock is missing');
-      rt.sockets?.checkReleased('BPF_EXIT instruction in main prog');
     } catch (e) {
-      vm.letGoOfLock();
-      rt.sockets?.drop();
-      if (e instanceof RuntimeError) throw new RuntimeError(e.insn, `${e.reason}${whereInSource(this.program, e.insn)}`);
-      throw e;
-    } finally {
-      buff.detach();
+      throw this.fault(vm, state, e);
     }
+    if (vm.heldLock !== 0 || state.sockets !== undefined) this.checkExit(vm, state);
     const arena = context.arena;
-    const info = rt.redirect;
     if (info.set) {
       arena.redirectIfindex[slot] = info.ifindex;
       arena.redirectMap[slot] = info.map;
       arena.redirectKey[slot] = info.key;
       arena.redirectFlags[slot] = info.flags;
-    } else if (arena.redirectMap[slot] !== undefined) {
+    } else if (arena.redirectIfindex[slot] !== 0 || arena.redirectMap[slot] !== undefined) {
+      arena.redirectIfindex[slot] = 0;
       arena.redirectMap[slot] = undefined;
     }
     return verdict;
+  }
+
+  /** The verifier refuses a program that may exit holding a lock or a socket; the run that does faults. */
+  private checkExit(vm: Interpreter, state: HelperState): void {
+    try {
+      if (vm.letGoOfLock()) throw new RuntimeError(vm.insn, 'bpf_spin_unlock is missing');
+      state.sockets?.checkReleased('BPF_EXIT instruction in main prog');
+    } catch (e) {
+      throw this.fault(vm, state, e);
+    }
+  }
+
+  /** A run that faults lets go of its lock and drops its sockets; the fault names the C line. */
+  private fault(vm: Interpreter, state: HelperState, e: unknown): unknown {
+    vm.letGoOfLock();
+    state.sockets?.drop();
+    return e instanceof RuntimeError ? new RuntimeError(e.insn, `${e.reason}${whereInSource(this.program, e.insn)}`) : e;
   }
 
   runBatch(context: ExecutionContext, first: number, count: number, ifindex: number, queue: number, verdicts: Uint32Array): void {

@@ -8,10 +8,9 @@ import {
   BPF_MAP_TYPE_LRU_PERCPU_HASH,
   BPF_MAP_TYPE_PERCPU_ARRAY,
   BPF_MAP_TYPE_PERCPU_HASH,
-  E2BIG,
-  EINVAL,
-} from '../maps/types.js';
-import { mapArg, ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
+} from '../uapi/bpf.js';
+import { E2BIG, EINVAL } from '../uapi/errno.js';
+import { mapArg, ptrArg, ret, u32Arg, type HelperState } from './state.js';
 
 
 /** Map types bpf_for_each_map_elem iterates (the kernel's map_for_each_callback implementations). */
@@ -50,7 +49,7 @@ export const loop: Helper = (call) => {
  * `callback_fn(map, key, value, ctx)` for each element; a non-zero return stops
  * after that element. Returns the number of elements visited.
  */
-export function forEachMapElem(rt: Runtime): Helper {
+export function forEachMapElem(state: HelperState): Helper {
   // One visitor for every call, over these: a call allocates nothing. A callback may itself call
   // bpf_for_each_map_elem, so each call puts back what it found.
   let caller: HelperCall | undefined;
@@ -59,7 +58,7 @@ export function forEachMapElem(rt: Runtime): Helper {
   let ctx = 0;
   const visit = (key: number, value: number): boolean => caller!.invoke(fn, mapAddress, key, value, ctx) !== 0;
   return (call) => {
-    const map = mapArg(rt, call, 1);
+    const map = mapArg(state, call, 1);
     const callback = ptrArg(call, 2);
     const callbackCtx = ptrArg(call, 3);
     if (u32Arg(call, 4) !== 0 || call.regs[9] !== 0) return ret(call, -EINVAL);
@@ -73,7 +72,7 @@ export function forEachMapElem(rt: Runtime): Helper {
     mapAddress = map.address;
     ctx = callbackCtx;
     try {
-      ret(call, map.forEachElem(rt.cpu, visit));
+      ret(call, map.forEachElem(state.cpu, visit));
     } finally {
       caller = outerCaller;
       fn = outerFn;

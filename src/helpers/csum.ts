@@ -1,5 +1,5 @@
 import type { Helper } from '../vm/helper.js';
-import { u32Arg, ptrArg } from './runtime.js';
+import { u32Arg, ptrArg } from './state.js';
 
 const TWO32 = 4294967296;
 

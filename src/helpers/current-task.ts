@@ -5,14 +5,14 @@
 // whatever task the CPU was running when the interrupt came. A simulated NIC
 // delivers to an otherwise idle CPU, so by default `current` is that CPU's
 // idle task: swapper/N, pid 0, root, the root cgroup, the initial
-// namespaces, and a kernel thread (no user memory, no signals). A Runtime may
+// namespaces, and a kernel thread (no user memory, no signals). A HelperState may
 // describe another task instead, e.g. a process that sent the packet through
 // a veth and had the softirq run on its way out of the syscall.
 import { statSync } from 'node:fs';
 import { XdpsimError } from '../errors/index.js';
-import { EINVAL, EPERM } from '../maps/types.js';
+import { EINVAL, EPERM } from '../uapi/errno.js';
 import { setR0, type Helper } from '../vm/helper.js';
-import { ptrArg, ret, s32Arg, u32Arg, type Runtime } from './runtime.js';
+import { ptrArg, ret, s32Arg, u32Arg, type HelperState } from './state.js';
 
 /** TASK_COMM_LEN: task->comm holds at most 15 bytes and a NUL. */
 export const TASK_COMM_LEN = 16;
@@ -128,21 +128,21 @@ export function idleTask(cpu: number): CurrentTask {
   });
 }
 
-/** `current` for a run: the Runtime's task, or the idle task of the CPU it runs on. */
-export function currentTask(rt: Runtime): CurrentTask {
-  return rt.current ?? idleTask(rt.cpu);
+/** `current` for a run: the HelperState's task, or the idle task of the CPU it runs on. */
+export function currentTask(state: HelperState): CurrentTask {
+  return state.current ?? idleTask(state.cpu);
 }
 
 /** bpf_get_current_pid_tgid: tgid << 32 | pid. */
-export const getCurrentPidTgid = (rt: Runtime): Helper => (call) => {
-  const task = currentTask(rt);
+export const getCurrentPidTgid = (state: HelperState): Helper => (call) => {
+  const task = currentTask(state);
   call.regs[0] = task.pid;
   call.regs[1] = task.tgid;
 };
 
 /** bpf_get_current_uid_gid: gid << 32 | uid. */
-export const getCurrentUidGid = (rt: Runtime): Helper => (call) => {
-  const task = currentTask(rt);
+export const getCurrentUidGid = (state: HelperState): Helper => (call) => {
+  const task = currentTask(state);
   call.regs[0] = task.uid;
   call.regs[1] = task.gid;
 };
@@ -151,11 +151,11 @@ export const getCurrentUidGid = (rt: Runtime): Helper => (call) => {
  * bpf_get_current_comm(buf, size): the name as strscpy_pad copies it, cut
  * to size - 1 bytes, a NUL, and zeros to the end of the buffer; always 0.
  */
-export const getCurrentComm = (rt: Runtime): Helper => (call) => {
+export const getCurrentComm = (state: HelperState): Helper => (call) => {
   const size = u32Arg(call, 2);
   const buf = ptrArg(call, 1);
   call.memory.check(buf, size, true, call.insn);
-  const comm = currentTask(rt).comm;
+  const comm = currentTask(state).comm;
   const n = Math.min(comm.length, size - 1);
   const u8 = call.memory.u8;
   for (let i = 0; i < n; i++) u8[buf + i] = comm.charCodeAt(i);
@@ -164,18 +164,18 @@ export const getCurrentComm = (rt: Runtime): Helper => (call) => {
 };
 
 /** bpf_get_cgroup_classid, the form without a socket buffer: the net_cls classid of `current`'s cgroup. */
-export const getCgroupClassid = (rt: Runtime): Helper => (call) => setR0(call.regs, currentTask(rt).classid);
+export const getCgroupClassid = (state: HelperState): Helper => (call) => setR0(call.regs, currentTask(state).classid);
 
 /** bpf_get_current_cgroup_id: the id of `current`'s cgroup in the v2 hierarchy. */
-export const getCurrentCgroupId = (rt: Runtime): Helper => (call) => {
-  const cgroups = currentTask(rt).cgroups;
+export const getCurrentCgroupId = (state: HelperState): Helper => (call) => {
+  const cgroups = currentTask(state).cgroups;
   setR0(call.regs, cgroups[cgroups.length - 1]!);
 };
 
 /** bpf_get_current_ancestor_cgroup_id(level): the ancestor at that level (0 the root), or 0 below 0 or past the task's own. */
-export const getCurrentAncestorCgroupId = (rt: Runtime): Helper => (call) => {
+export const getCurrentAncestorCgroupId = (state: HelperState): Helper => (call) => {
   const level = s32Arg(call, 1);
-  const cgroups = currentTask(rt).cgroups;
+  const cgroups = currentTask(state).cgroups;
   setR0(call.regs, level >= 0 && level < cgroups.length ? cgroups[level]! : 0);
 };
 
@@ -185,11 +185,11 @@ export const getCurrentAncestorCgroupId = (rt: Runtime): Helper => (call) => {
  * other than 8, a dev past 32 bits or another namespace are -EINVAL, and the
  * buffer is then zeroed.
  */
-export const getNsCurrentPidTgid = (rt: Runtime): Helper => (call) => {
+export const getNsCurrentPidTgid = (state: HelperState): Helper => (call) => {
   const size = u32Arg(call, 4);
   const nsdata = ptrArg(call, 3);
   call.memory.check(nsdata, size, true, call.insn);
-  const ns = currentTask(rt).pidNs;
+  const ns = currentTask(state).pidNs;
   const r = call.regs;
   // ino is compared whole (ino_t is 64 bits); a namespace's inode is a u32.
   if (size !== PIDNS_INFO_SIZE || r[3] !== 0 || r[2]! >>> 0 !== ns.dev || r[5] !== 0 || r[4]! >>> 0 !== ns.ino) {
@@ -209,10 +209,10 @@ export const getNsCurrentPidTgid = (rt: Runtime): Helper => (call) => {
  * from a self-IPI as soon as the program's CPU takes interrupts again, so a
  * second call does not find it busy. Signal 0 only checks.
  */
-export function sendSignal(rt: Runtime, type: 'PIDTYPE_TGID' | 'PIDTYPE_PID'): Helper {
+export function sendSignal(state: HelperState, type: 'PIDTYPE_TGID' | 'PIDTYPE_PID'): Helper {
   return (call) => {
     const sig = u32Arg(call, 1);
-    const task = currentTask(rt);
+    const task = currentTask(state);
     if (task.kthread || task.tgid === 1) return ret(call, -EPERM);
     if (sig > NSIG) return ret(call, -EINVAL);
     if (sig !== 0) task.signal?.(sig, type);

@@ -1,9 +1,10 @@
 import type { RingBufMap } from '../maps/ringbuf.js';
-import { E2BIG, EINVAL } from '../maps/types.js';
+import { BPF_DYNPTR_TYPE_LOCAL, BPF_DYNPTR_TYPE_RINGBUF } from '../uapi/bpf.js';
+import { E2BIG, EINVAL } from '../uapi/errno.js';
 import { RuntimeError } from '../vm/errors.js';
 import { setR0, type Helper, type HelperCall } from '../vm/helper.js';
 import { ringOf, sampleRings } from './ringbuf.js';
-import { ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
+import { ptrArg, ret, u32Arg, type HelperState } from './state.js';
 
 /** sizeof(struct bpf_dynptr). */
 const BPF_DYNPTR_SIZE = 16;
@@ -12,9 +13,6 @@ const DYNPTR_MAX_SIZE = (1 << 24) - 1;
 const DYNPTR_SIZE_MASK = 0xff_ffff;
 const DYNPTR_TYPE_SHIFT = 28;
 const DYNPTR_RDONLY_BIT = 0x8000_0000;
-/** enum bpf_dynptr_type: the kinds the helpers make. */
-export const BPF_DYNPTR_TYPE_LOCAL = 1;
-export const BPF_DYNPTR_TYPE_RINGBUF = 2;
 
 // The 16 bytes on the stack, as the kernel's struct bpf_dynptr_kern: the data
 // pointer (u64), the size word (size, type << 28, read-only bit 31), the offset.
@@ -106,8 +104,8 @@ function within(view: DataView, at: number, offset: number, len: number): number
  * bytes of the program's memory. -E2BIG past DYNPTR_MAX_SIZE, -EINVAL for any
  * flag; on failure the dynptr is NULL.
  */
-export function dynptrFromMem(rt: Runtime): Helper {
-  const rings = sampleRings(rt);
+export function dynptrFromMem(state: HelperState): Helper {
+  const rings = sampleRings(state);
   return (call) => {
     const at = uninitDynptr(call, 4, rings);
     const data = ptrArg(call, 1);
@@ -184,10 +182,10 @@ export const dynptrData: Helper = (call) => {
  * the dynptr is NULL: -EINVAL for any flag, -E2BIG past DYNPTR_MAX_SIZE, and
  * -EINVAL (not -EAGAIN) when the ring has no room.
  */
-export function ringbufReserveDynptr(rt: Runtime): Helper {
-  const rings = sampleRings(rt);
+export function ringbufReserveDynptr(state: HelperState): Helper {
+  const rings = sampleRings(state);
   return (call) => {
-    const ring = ringOf(rt, call);
+    const ring = ringOf(state, call);
     const at = uninitDynptr(call, 4, rings);
     const size = u32Arg(call, 2);
     let err = 0;
@@ -209,8 +207,8 @@ export function ringbufReserveDynptr(rt: Runtime): Helper {
  * the record as bpf_ringbuf_submit / discard do and makes the dynptr NULL; a
  * NULL dynptr (a failed reserve) is left alone.
  */
-export function ringbufCommitDynptr(rt: Runtime, discard: boolean): Helper {
-  const rings = sampleRings(rt);
+export function ringbufCommitDynptr(state: HelperState, discard: boolean): Helper {
+  const rings = sampleRings(state);
   return (call) => {
     const at = initDynptrArg(call, 1, true);
     const sample = call.memory.view.getUint32(at + DATA, true);

@@ -5,6 +5,7 @@
  * `02:00:00:00:00:01`) and kept as bytes in network order.
  */
 import { XdpsimError } from '../errors/index.js';
+import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../uapi/rtnetlink.js';
 
 export class FibConfigError extends XdpsimError {
   override readonly code = 'FIB_CONFIG';
@@ -15,11 +16,10 @@ export class FibConfigError extends XdpsimError {
   }
 }
 
+// The address families, of include/linux/socket.h: not UAPI (user space has
+// them from the C library's sys/socket.h), so not generated into src/uapi.
 export const AF_INET = 2;
 export const AF_INET6 = 10;
-export const RT_TABLE_DEFAULT = 253;
-export const RT_TABLE_MAIN = 254;
-export const RT_TABLE_LOCAL = 255;
 
 /** Route types that matter to a FIB lookup (the kernel's RTN_*). */
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';

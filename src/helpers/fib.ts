@@ -1,27 +1,28 @@
-import { EAFNOSUPPORT, EINVAL, ENODEV } from '../maps/types.js';
+import {
+  BPF_FIB_LKUP_RET_BLACKHOLE,
+  BPF_FIB_LKUP_RET_FRAG_NEEDED,
+  BPF_FIB_LKUP_RET_FWD_DISABLED,
+  BPF_FIB_LKUP_RET_NO_NEIGH,
+  BPF_FIB_LKUP_RET_NO_SRC_ADDR,
+  BPF_FIB_LKUP_RET_NOT_FWDED,
+  BPF_FIB_LKUP_RET_PROHIBIT,
+  BPF_FIB_LKUP_RET_SUCCESS,
+  BPF_FIB_LKUP_RET_UNREACHABLE,
+  BPF_FIB_LOOKUP_DIRECT,
+  BPF_FIB_LOOKUP_MARK,
+  BPF_FIB_LOOKUP_OUTPUT,
+  BPF_FIB_LOOKUP_SKIP_NEIGH,
+  BPF_FIB_LOOKUP_SRC,
+  BPF_FIB_LOOKUP_TBID,
+} from '../uapi/bpf.js';
+import { EAFNOSUPPORT, EINVAL, ENODEV } from '../uapi/errno.js';
+import { RT_TABLE_MAIN } from '../uapi/rtnetlink.js';
 import type { Helper } from '../vm/helper.js';
-import { AF_INET, AF_INET6, RT_TABLE_MAIN, type Device, type FibTable, type Route } from './fib-table.js';
-import { ptrArg, ret, s32Arg, u32Arg, type Runtime } from './runtime.js';
+import { AF_INET, AF_INET6, type Device, type FibTable, type Route } from './fib-table.js';
+import { ptrArg, ret, s32Arg, u32Arg, type HelperState } from './state.js';
 
-export const BPF_FIB_LOOKUP_DIRECT = 1 << 0;
-export const BPF_FIB_LOOKUP_OUTPUT = 1 << 1;
-export const BPF_FIB_LOOKUP_SKIP_NEIGH = 1 << 2;
-export const BPF_FIB_LOOKUP_TBID = 1 << 3;
-export const BPF_FIB_LOOKUP_SRC = 1 << 4;
-export const BPF_FIB_LOOKUP_MARK = 1 << 5;
 const FLAGS = BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT | BPF_FIB_LOOKUP_SKIP_NEIGH | BPF_FIB_LOOKUP_TBID |
   BPF_FIB_LOOKUP_SRC | BPF_FIB_LOOKUP_MARK;
-
-export const BPF_FIB_LKUP_RET_SUCCESS = 0;
-export const BPF_FIB_LKUP_RET_BLACKHOLE = 1;
-export const BPF_FIB_LKUP_RET_UNREACHABLE = 2;
-export const BPF_FIB_LKUP_RET_PROHIBIT = 3;
-export const BPF_FIB_LKUP_RET_NOT_FWDED = 4;
-export const BPF_FIB_LKUP_RET_FWD_DISABLED = 5;
-export const BPF_FIB_LKUP_RET_UNSUPP_LWT = 6;
-export const BPF_FIB_LKUP_RET_NO_NEIGH = 7;
-export const BPF_FIB_LKUP_RET_FRAG_NEEDED = 8;
-export const BPF_FIB_LKUP_RET_NO_SRC_ADDR = 9;
 
 /** struct bpf_fib_lookup. */
 const SIZE = 64;
@@ -159,7 +160,7 @@ function preferredSource(route: Route, dev: Device, length: number): Uint8Array 
 }
 
 /**
- * bpf_fib_lookup(ctx, params, plen, flags), XDP flavour, against Runtime.fib
+ * bpf_fib_lookup(ctx, params, plen, flags), XDP flavour, against HelperState.fib
  * (a host with no devices when unset): the route to params->ipv{4,6}_dst from
  * device params->ifindex, its next hop's neighbour entry, and the MTU check
  * on params->tot_len that XDP always makes. Fills struct bpf_fib_lookup
@@ -167,7 +168,7 @@ function preferredSource(route: Route, dev: Device, length: number): Uint8Array 
  * kernel leaves. Returns 0, a BPF_FIB_LKUP_RET_* code, or a negative errno
  * for bad arguments.
  */
-export function fibLookup(rt: Runtime): Helper {
+export function fibLookup(state: HelperState): Helper {
   return (call) => {
     const plen = s32Arg(call, 3);
     const flags = u32Arg(call, 4);
@@ -178,7 +179,7 @@ export function fibLookup(rt: Runtime): Helper {
     const at = ptrArg(call, 2);
     call.memory.check(at, SIZE, true, call.insn);
     const p: Params = { u8: call.memory.u8, view: call.memory.view, at };
-    const fib = rt.fib;
+    const fib = state.fib;
     switch (p.u8[at + FAMILY]) {
       case AF_INET:
         ret(call, fib ? lookupV4(fib, p, flags) : -ENODEV);

@@ -1,3 +1,5 @@
+import { s64ToString, u64ToHex, u64ToString } from '../vm/int64.js';
+import type { HelperCall } from '../vm/helper.js';
 import type { Memory } from '../vm/memory.js';
 
 /** Reads a NUL-terminated string of at most `max` bytes at `addr`; undefined when no NUL is found. */
@@ -8,9 +10,10 @@ export function readCString(memory: Memory, addr: number, max: number, insn: num
   return Buffer.from(memory.u8.subarray(addr, end)).toString('latin1');
 }
 
-/** One argument: a 64-bit value, and readers for what `%s` and `%pI4` print (the memory at that address). */
+/** One argument: a 64-bit value in its int32 halves, and readers for what `%s` and `%pI4` print (the memory at that address). */
 export interface FormatArg {
-  value: bigint;
+  lo: number;
+  hi: number;
   string: () => string;
   /** `n` bytes at the address, or undefined when they are not all readable. */
   bytes: (n: number) => Uint8Array | undefined;
@@ -27,14 +30,14 @@ export const CONVERSION = /%([-+ #0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z)?(?:([diuxX
  * read print as nothing, as the kernel's copy into its argument buffer leaves
  * an empty string when the copy faults.
  */
-export function memoryArg(memory: Memory, value: bigint): FormatArg {
+export function memoryArg(memory: Memory, lo: number, hi: number): FormatArg {
   const readable = (n: number): number => {
-    if (value >= 1n << 31n) return -1;
-    const at = Number(value);
-    return memory.find(at, n) >= 0 ? at : -1;
+    if (hi !== 0 || lo < 0) return -1;
+    return memory.find(lo, n) >= 0 ? lo : -1;
   };
   return {
-    value,
+    lo,
+    hi,
     string: () => {
       const at = readable(1);
       if (at < 0) return '';
@@ -49,6 +52,12 @@ export function memoryArg(memory: Memory, value: bigint): FormatArg {
   };
 }
 
+/** The little-endian u64 at `addr` (checked readable by the caller) as an argument. */
+export function u64Arg(call: HelperCall, addr: number): FormatArg {
+  const view = call.memory.view;
+  return memoryArg(call.memory, view.getInt32(addr, true), view.getInt32(addr + 4, true));
+}
+
 /**
  * An IP address as bpf_trace_printk prints %pI4 (1.2.3.4), %pi4 (001.002.003.004),
  * %pI6 (eight 4-digit groups) and %pi6 (32 digits). The kernel accepts %pI6c
@@ -58,6 +67,14 @@ function ipAddress(bytes: Uint8Array, upper: boolean): string {
   if (bytes.length === 4) return Array.from(bytes, (b) => (upper ? String(b) : String(b).padStart(3, '0'))).join('.');
   if (!upper) return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   return Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16).padStart(4, '0')).join(':');
+}
+
+/** The low `bits` (8, 16, 32 or 64) of an argument as a signed or unsigned integer, in decimal or hex. */
+function integer(a: FormatArg, bits: number, signed: boolean, hex: boolean): string {
+  if (bits === 64) return hex ? u64ToHex(a.lo, a.hi) : signed ? s64ToString(a.lo, a.hi) : u64ToString(a.lo, a.hi);
+  const shift = 32 - bits;
+  const v = signed ? (a.lo << shift) >> shift : (a.lo << shift) >>> shift;
+  return hex ? v.toString(16) : String(v);
 }
 
 /**
@@ -83,22 +100,22 @@ export function formatPrintf(fmt: string, args: readonly FormatArg[]): string {
     switch (conv) {
       case 'd':
       case 'i':
-        body = BigInt.asIntN(bits, a.value).toString();
+        body = integer(a, bits, true, false);
         break;
       case 'u':
-        body = BigInt.asUintN(bits, a.value).toString();
+        body = integer(a, bits, false, false);
         break;
       case 'x':
       case 'X':
-        body = BigInt.asUintN(bits, a.value).toString(16);
-        if (flags.includes('#') && a.value !== 0n) body = `0x${body}`;
+        body = integer(a, bits, false, true);
+        if (flags.includes('#') && (a.lo | a.hi) !== 0) body = `0x${body}`;
         if (conv === 'X') body = body.toUpperCase();
         break;
       case 'c':
-        body = String.fromCharCode(Number(a.value & 0xffn));
+        body = String.fromCharCode(a.lo & 0xff);
         break;
       case 'p':
-        body = `0x${BigInt.asUintN(64, a.value).toString(16)}`;
+        body = `0x${u64ToHex(a.lo, a.hi)}`;
         break;
       default:
         body = a.string();

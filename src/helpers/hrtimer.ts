@@ -3,19 +3,16 @@ import { BPF_TIMER_SIZE, type BtfFields } from '../btf/fields.js';
 import type { BpfProgram } from '../elf/types.js';
 import { whereInSource } from '../elf/index.js';
 import { btfRecord, isTimerHolder, type TimerHolder } from '../maps/record.js';
-import { EBUSY, EPERM } from '../maps/types.js';
+import { EBUSY, EPERM } from '../uapi/errno.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { BpfCallback } from '../vm/helper.js';
 import type { Memory } from '../vm/memory.js';
-import { CLOCK_MONOTONIC, CLOCK_REALTIME, type ClockId, type SimClock } from './clock.js';
+import { add64, slt64, sub64 } from '../vm/int64.js';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../uapi/time.js';
+import { KTIME_MAX, ktime, ktimeBefore, type ClockId, type Ktime, type SimClock } from './clock.js';
 import { NSEC_PER_JIFFY } from './time.js';
 
-/**
- * KTIME_MAX, which ktime_set(KTIME_SEC_MAX, 0) returns and where
- * ktime_add_safe clamps a relative expiry that overflows: an expiry the
- * clock never reaches, so such a timer never fires.
- */
-const KTIME_MAX = 2n ** 63n - 1n;
+const nsecPerJiffy = Number(NSEC_PER_JIFFY);
 
 /** A map that may hold timers, as the loader found it. */
 export type TimerMap = BpfMap & TimerHolder;
@@ -36,7 +33,7 @@ export class BpfHrtimer {
   /** The CPU the last bpf_timer_start ran on, where the callback runs. */
   cpu = 0;
   /** Expiry on CLOCK_MONOTONIC, the queue's order; ties go in arming order (`seq`). */
-  key = 0n;
+  readonly key = ktime();
   seq = 0;
   /** Index in the queue, -1 while not armed. */
   index = -1;
@@ -77,8 +74,10 @@ export class BpfTimers {
   private seq = 0;
   /** The timer whose callback runs now (the kernel's per-CPU hrtimer_running). */
   private running: BpfHrtimer | undefined;
-  /** CLOCK_MONOTONIC of the running expiry pass. */
-  private passNow = 0n;
+  /** Where the next expiry pass may come at the soonest: a jiffy after the running one, on CLOCK_MONOTONIC. */
+  private readonly nextPass = ktime();
+  /** Where an advance moves the clock to. */
+  private readonly target = ktime();
   /** Whether user space still holds the maps (their usercnt); see `release`. */
   private userRefs = true;
   /** The program running now (XdpProgram sets it), whose functions bpf_timer_set_callback takes as callbacks. */
@@ -160,23 +159,26 @@ export class BpfTimers {
   }
 
   /**
-   * hrtimer_start: arms (or re-arms) `t` to expire `nsecs` (a u64 the kernel
-   * reads as a signed ktime) after now on its clock, or at `nsecs` when
-   * `absolute`; the callback will run on `cpu`.
+   * hrtimer_start: arms (or re-arms) `t` to expire `nsecs` (the u64
+   * `nsecsLo`, `nsecsHi`, which the kernel reads as a signed ktime) after now
+   * on its clock, or at `nsecs` when `absolute`; the callback will run on `cpu`.
    */
-  start(t: BpfHrtimer, nsecs: bigint, absolute: boolean, cpu: number): void {
+  start(t: BpfHrtimer, nsecsLo: number, nsecsHi: number, absolute: boolean, cpu: number): void {
     this.dequeue(t);
-    let tim = BigInt.asIntN(64, nsecs);
+    const key = t.key;
+    key[0] = nsecsLo;
+    key[1] = nsecsHi;
     if (!absolute) {
-      const now = this.clock.read(t.clock);
-      const sum = BigInt.asIntN(64, tim + now);
-      tim = sum < 0n || sum < tim || sum < now ? KTIME_MAX : sum;
+      // ktime_add_safe: a sum that overflows, to a negative time or past either term, saturates.
+      const now = this.clock.ktimeGet(t.clock);
+      add64(key, 0, nsecsLo, nsecsHi, now[0]!, now[1]!);
+      if (key[1]! < 0 || slt64(key[0]!, key[1]!, nsecsLo, nsecsHi) || ktimeBefore(key, now)) key.set(KTIME_MAX);
     }
     t.cpu = cpu;
-    t.key = tim - this.clock.offset(t.clock);
+    const offset = this.clock.offset(t.clock);
+    sub64(key, 0, key[0]!, key[1]!, offset[0]!, offset[1]!);
     // Armed from a callback: not in this expiry pass, and the next comes a jiffy later (see the class comment).
-    const nextPass = this.passNow + NSEC_PER_JIFFY;
-    if (this.running !== undefined && t.key < nextPass) t.key = nextPass;
+    if (this.running !== undefined && ktimeBefore(key, this.nextPass)) key.set(this.nextPass);
     t.seq = this.seq++;
     this.enqueue(t);
   }
@@ -221,25 +223,34 @@ export class BpfTimers {
    * then fires, earliest first. From the first call on, the simulation holds
    * the clock (see SimClock).
    */
-  advanceTo(ns: bigint): void {
+  advanceTo(ns: Readonly<Ktime>): void {
+    // Read first: `ns` may be the clock's own reading, which the callbacks' readings overwrite.
+    const lo = ns[0]!;
+    const hi = ns[1]!;
     this.clock.hold();
-    this.expire(ns);
-    this.clock.moveTo(ns);
+    this.expire(lo, hi);
+    this.target[0] = lo;
+    this.target[1] = hi;
+    this.clock.moveTo(this.target);
   }
 
   /** Fires what is due now, as the timer softirq does between two packets. */
   runDue(): void {
-    this.expire(this.clock.current());
+    const now = this.clock.current();
+    this.expire(now[0]!, now[1]!);
   }
 
   /**
    * Fires every timer due at or before `until`, earliest first, each callback
    * at its expiry instant; one at KTIME_MAX never comes due.
    */
-  private expire(until: bigint): void {
-    for (let t = this.queue[0]; t !== undefined && t.key <= until && t.key < KTIME_MAX; t = this.queue[0]) {
+  private expire(untilLo: number, untilHi: number): void {
+    for (let t = this.queue[0]; t !== undefined && !slt64(untilLo, untilHi, t.key[0]!, t.key[1]!) && ktimeBefore(t.key, KTIME_MAX); t = this.queue[0]) {
       this.dequeue(t);
-      this.passNow = this.clock.pin(t.key);
+      const passNow = this.clock.pin(t.key);
+      // A pass a jiffy past KTIME_MAX never comes, as one at KTIME_MAX.
+      add64(this.nextPass, 0, passNow[0]!, passNow[1]!, nsecPerJiffy, 0);
+      if (ktimeBefore(this.nextPass, passNow)) this.nextPass.set(KTIME_MAX);
       try {
         this.fire(t);
       } finally {
@@ -286,7 +297,8 @@ export class BpfTimers {
   // A binary min-heap on (key, seq), each timer knowing its index.
 
   private before(a: BpfHrtimer, b: BpfHrtimer): boolean {
-    return a.key < b.key || (a.key === b.key && a.seq < b.seq);
+    if (ktimeBefore(a.key, b.key)) return true;
+    return a.key[0] === b.key[0] && a.key[1] === b.key[1] && a.seq < b.seq;
   }
 
   private enqueue(t: BpfHrtimer): void {

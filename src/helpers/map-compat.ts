@@ -11,8 +11,8 @@ import {
   BPF_MAP_TYPE_RINGBUF,
   BPF_MAP_TYPE_STACK,
   BPF_MAP_TYPE_XSKMAP,
-} from '../maps/types.js';
-import * as id from './func-ids.js';
+} from '../uapi/bpf.js';
+import * as id from '../uapi/func-ids.js';
 import { HELPER_PROTOS } from './protos.js';
 
 const QUEUE_FUNCS = [id.BPF_FUNC_map_peek_elem, id.BPF_FUNC_map_pop_elem, id.BPF_FUNC_map_push_elem];

@@ -1,16 +1,16 @@
-import { EINVAL, ENOENT } from '../maps/types.js';
+import { EINVAL, ENOENT } from '../uapi/errno.js';
 import { setR0, type Helper } from '../vm/helper.js';
-import { ret, type Runtime } from './runtime.js';
+import { ret, type HelperState } from './state.js';
 
 /** bpf_get_smp_processor_id: the CPU the run was placed on. */
-export const getSmpProcessorId = (rt: Runtime): Helper => (call) => setR0(call.regs, rt.cpu);
+export const getSmpProcessorId = (state: HelperState): Helper => (call) => setR0(call.regs, state.cpu);
 
 /** bpf_get_numa_node_id: one node, as on a single-socket host. */
 export const getNumaNodeId: Helper = (call) => setR0(call.regs, 0);
 
 /**
  * bpf_get_prandom_u32: a xorshift32 stream. The kernel's values are not
- * reproducible either; this one is per runtime, seeded once.
+ * reproducible either; this one is per execution context, seeded once.
  */
 export function getPrandomU32(seed = 0x2545f491): Helper {
   let state = seed | 0 || 1;

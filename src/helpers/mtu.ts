@@ -1,22 +1,20 @@
-import { EINVAL, ENODEV } from '../maps/types.js';
+import { BPF_MTU_CHK_RET_FRAG_NEEDED, BPF_MTU_CHK_RET_SUCCESS } from '../uapi/bpf.js';
+import { EINVAL, ENODEV } from '../uapi/errno.js';
+import { ETH_HLEN } from '../uapi/if-ether.js';
 import type { Helper } from '../vm/helper.js';
-import { ETH_HLEN } from '../xdp/constants.js';
-import { DEFAULT_MTU, ptrArg, ret, s32Arg, u32Arg, type Runtime } from './runtime.js';
-
-const BPF_MTU_CHK_RET_SUCCESS = 0;
-const BPF_MTU_CHK_RET_FRAG_NEEDED = 1;
+import { DEFAULT_MTU, ptrArg, ret, s32Arg, u32Arg, type HelperState } from './state.js';
 
 /**
  * bpf_check_mtu(ctx, ifindex, mtu_len, len_diff, flags), XDP flavour: whether
  * a frame of the packet's linear length (or of *mtu_len L3 bytes plus the
  * Ethernet header, when *mtu_len is set) plus len_diff fits the device's MTU
  * plus its Ethernet header. ifindex 0 is the device the program runs on
- * (Runtime.mtu), and so is that device's own ifindex unless Runtime.fib
- * describes it; another ifindex must be a device of Runtime.fib, else -ENODEV.
+ * (HelperState.mtu), and so is that device's own ifindex unless HelperState.fib
+ * describes it; another ifindex must be a device of HelperState.fib, else -ENODEV.
  * Any flag is -EINVAL. Writes the device's MTU to *mtu_len unless the
  * arguments are refused.
  */
-export function checkMtu(rt: Runtime): Helper {
+export function checkMtu(state: HelperState): Helper {
   return (call) => {
     const ifindex = u32Arg(call, 2);
     const mtuLen = ptrArg(call, 3);
@@ -25,15 +23,15 @@ export function checkMtu(rt: Runtime): Helper {
       ret(call, -EINVAL);
       return;
     }
-    const own = ifindex === 0 || (ifindex === rt.ifindex && !rt.fib?.device(ifindex));
-    const mtu = own ? (rt.mtu ?? DEFAULT_MTU) : rt.fib?.device(ifindex)?.mtu;
+    const own = ifindex === 0 || (ifindex === state.ifindex && !state.fib?.device(ifindex));
+    const mtu = own ? (state.mtu ?? DEFAULT_MTU) : state.fib?.device(ifindex)?.mtu;
     if (mtu === undefined) {
       ret(call, -ENODEV);
       return;
     }
     const view = call.memory.view;
     const given = view.getUint32(mtuLen, true);
-    let len = given !== 0 ? (given + ETH_HLEN) | 0 : rt.buff.dataEnd - rt.buff.data;
+    let len = given !== 0 ? (given + ETH_HLEN) | 0 : state.buff.dataEnd - state.buff.data;
     len = (len + s32Arg(call, 4)) | 0;
     view.setUint32(mtuLen, mtu, true);
     ret(call, len > mtu + ETH_HLEN ? BPF_MTU_CHK_RET_FRAG_NEEDED : BPF_MTU_CHK_RET_SUCCESS);

@@ -1,14 +1,13 @@
 import { PerfEventArrayMap, type PerfEventReader } from '../maps/perf-event-array.js';
-import { EFAULT, EINVAL } from '../maps/types.js';
+import { BPF_F_CTXLEN_MASK, BPF_F_CURRENT_CPU } from '../uapi/bpf.js';
+import { EFAULT, EINVAL } from '../uapi/errno.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
 import type { XdpBuff } from '../xdp/buff.js';
-import { mapArg, ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
+import { mapArg, ptrArg, ret, u32Arg, type HelperState } from './state.js';
 
-/** BPF_F_INDEX_MASK: the low 32 bits of the flags; all ones is BPF_F_CURRENT_CPU. */
-const BPF_F_CURRENT_CPU = 0xffff_ffff;
-/** BPF_F_CTXLEN_MASK, as it sits in the high 32 bits of the flags. */
-const CTXLEN_MASK_HIGH = 0xfffff;
+/** BPF_F_CTXLEN_MASK, as it sits in the high 32 bits of the flags (the helper reads them as a word of their own). */
+const CTXLEN_MASK_HIGH = BPF_F_CTXLEN_MASK / 2 ** 32;
 /** sizeof(struct bpf_perf_event_value): counter, enabled, running. */
 const PERF_EVENT_VALUE_SIZE = 24;
 
@@ -31,8 +30,8 @@ function copyPacket(buff: XdpBuff, u8: Uint8Array, len: number, event: PerfEvent
 }
 
 /** Argument `n`: a perf event array (the verifier's check_map_func_compatibility makes sure). */
-function perfEventArray(rt: Runtime, call: HelperCall, n: number): PerfEventArrayMap {
-  const map = mapArg(rt, call, n);
+function perfEventArray(state: HelperState, call: HelperCall, n: number): PerfEventArrayMap {
+  const map = mapArg(state, call, n);
   if (!(map instanceof PerfEventArrayMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a perf event array`);
   return map;
 }
@@ -45,9 +44,9 @@ function perfEventArray(rt: Runtime, call: HelperCall, n: number): PerfEventArra
  * -EINVAL; more packet than there is, -EFAULT; no event at the index, -ENOENT;
  * an event of another CPU, -EOPNOTSUPP; a full ring, -ENOSPC.
  */
-export function perfEventOutput(rt: Runtime): Helper {
+export function perfEventOutput(state: HelperState): Helper {
   return (call) => {
-    const map = perfEventArray(rt, call, 2);
+    const map = perfEventArray(state, call, 2);
     const index = call.regs[6]! >>> 0;
     const high = call.regs[7]! >>> 0;
     if (high & ~CTXLEN_MASK_HIGH) {
@@ -55,7 +54,7 @@ export function perfEventOutput(rt: Runtime): Helper {
       return;
     }
     const packetLen = high & CTXLEN_MASK_HIGH;
-    if (packetLen > rt.buff.buffLen) {
+    if (packetLen > state.buff.buffLen) {
       ret(call, -EFAULT);
       return;
     }
@@ -63,11 +62,11 @@ export function perfEventOutput(rt: Runtime): Helper {
     const size = call.regs[10]! >>> 0;
     const data = size > 0 ? ptrArg(call, 4) : 0;
     if (size > 0) call.memory.check(data, size, false, call.insn);
-    const event = map.outputEvent(index === BPF_F_CURRENT_CPU ? rt.cpu : index, rt.cpu);
+    const event = map.outputEvent(index === BPF_F_CURRENT_CPU ? state.cpu : index, state.cpu);
     if (typeof event === 'number') return ret(call, event);
     const start = event.beginSample(size + packetLen);
     if (start < 0) return ret(call, start);
-    event.endSample(copyPacket(rt.buff, call.memory.u8, packetLen, event, event.put(start, call.memory.u8, data, size)));
+    event.endSample(copyPacket(state.buff, call.memory.u8, packetLen, event, event.put(start, call.memory.u8, data, size)));
     ret(call, 0);
   };
 }
@@ -79,13 +78,13 @@ export function perfEventOutput(rt: Runtime): Helper {
  * perf_event_read_local's rule for a per-CPU event: it can only be read on
  * its own CPU (-EINVAL).
  */
-function eventToRead(rt: Runtime, call: HelperCall): PerfEventReader | number {
-  const map = perfEventArray(rt, call, 1);
+function eventToRead(state: HelperState, call: HelperCall): PerfEventReader | number {
+  const map = perfEventArray(state, call, 1);
   if (call.regs[5] !== 0) return -EINVAL;
   const index = call.regs[4]! >>> 0;
-  const event = map.eventAt(index === BPF_F_CURRENT_CPU ? rt.cpu : index);
+  const event = map.eventAt(index === BPF_F_CURRENT_CPU ? state.cpu : index);
   if (typeof event === 'number') return event;
-  return event.cpu === rt.cpu ? event : -EINVAL;
+  return event.cpu === state.cpu ? event : -EINVAL;
 }
 
 /**
@@ -94,8 +93,8 @@ function eventToRead(rt: Runtime, call: HelperCall): PerfEventReader | number {
  * an error). The events xdpsim stores are BPF output events, and samples
  * written to one leave its counter alone: 0.
  */
-export const perfEventRead = (rt: Runtime): Helper => (call) => {
-  const event = eventToRead(rt, call);
+export const perfEventRead = (state: HelperState): Helper => (call) => {
+  const event = eventToRead(state, call);
   ret(call, typeof event === 'number' ? event : 0);
 };
 
@@ -105,18 +104,23 @@ export const perfEventRead = (rt: Runtime): Helper => (call) => {
  * than 24 is -EINVAL before the flags are looked at; on any error the size
  * bytes of buf are zeroed.
  */
-export const perfEventReadValue = (rt: Runtime): Helper => (call) => {
+export const perfEventReadValue = (state: HelperState): Helper => (call) => {
   const size = u32Arg(call, 4);
   const buf = ptrArg(call, 3);
   call.memory.check(buf, size, true, call.insn);
-  const event = size === PERF_EVENT_VALUE_SIZE ? eventToRead(rt, call) : -EINVAL;
+  const event = size === PERF_EVENT_VALUE_SIZE ? eventToRead(state, call) : -EINVAL;
   if (typeof event === 'number') {
     call.memory.u8.fill(0, buf, buf + size);
     return ret(call, event);
   }
   const time = event.enabledNs();
-  call.memory.view.setBigUint64(buf, 0n, true);
-  call.memory.view.setBigUint64(buf + 8, time, true);
-  call.memory.view.setBigUint64(buf + 16, time, true);
+  call.memory.u8.fill(0, buf, buf + 8);
+  const lo = time | 0;
+  const hi = Math.floor(time / 4294967296) | 0;
+  const view = call.memory.view;
+  view.setInt32(buf + 8, lo, true);
+  view.setInt32(buf + 12, hi, true);
+  view.setInt32(buf + 16, lo, true);
+  view.setInt32(buf + 20, hi, true);
   ret(call, 0);
 };

@@ -1,8 +1,7 @@
 import type { Helper, HelperCall } from '../vm/helper.js';
-import { EINVAL } from '../maps/types.js';
-import { toBigUint64 } from '../vm/int64.js';
-import { countConversions, formatPrintf, memoryArg, readCString } from './format.js';
-import { u32Arg, ptrArg, ret, type Runtime } from './runtime.js';
+import { EINVAL } from '../uapi/errno.js';
+import { countConversions, formatPrintf, memoryArg, readCString, u64Arg, type FormatArg } from './format.js';
+import { u32Arg, ptrArg, ret, type HelperState } from './state.js';
 
 /** MAX_BPRINTF_BUF: the kernel truncates formatted output to this many bytes. */
 const MAX_BPRINTF_BUF = 1024;
@@ -10,35 +9,32 @@ const MAX_TRACE_PRINTK_VARARGS = 3;
 
 
 /** Formats and emits one trace line; returns its length, or -EINVAL for a bad format. */
-function emit(rt: Runtime, call: HelperCall, fmtAddr: number, fmtSize: number, args: bigint[]): number {
+function emit(state: HelperState, call: HelperCall, fmtAddr: number, fmtSize: number, args: FormatArg[]): number {
   if (fmtSize <= 0) return -EINVAL;
   const fmt = readCString(call.memory, fmtAddr, fmtSize, call.insn);
   if (fmt === undefined) return -EINVAL;
   if (countConversions(fmt) > args.length) return -EINVAL;
   let text: string;
   try {
-    text = formatPrintf(
-      fmt,
-      args.map((value) => memoryArg(call.memory, value)),
-    );
+    text = formatPrintf(fmt, args);
   } catch {
     return -EINVAL;
   }
   text = text.slice(0, MAX_BPRINTF_BUF - 1);
-  rt.trace(text.endsWith('\n') ? text.slice(0, -1) : text, rt.cpu, rt.now());
+  state.trace(text.endsWith('\n') ? text.slice(0, -1) : text, state.cpu, state.now());
   return text.length;
 }
 
 /** bpf_trace_printk(fmt, fmt_size, arg1, arg2, arg3). */
-export function tracePrintk(rt: Runtime): Helper {
+export function tracePrintk(state: HelperState): Helper {
   return (call) => {
-    const args = [3, 4, 5].map((n) => toBigUint64(call.regs[2 * n]!, call.regs[2 * n + 1]!));
-    ret(call, emit(rt, call, ptrArg(call, 1), u32Arg(call, 2), args.slice(0, MAX_TRACE_PRINTK_VARARGS)));
+    const args = [3, 4, 5].map((n) => memoryArg(call.memory, call.regs[2 * n]!, call.regs[2 * n + 1]!));
+    ret(call, emit(state, call, ptrArg(call, 1), u32Arg(call, 2), args.slice(0, MAX_TRACE_PRINTK_VARARGS)));
   };
 }
 
 /** bpf_trace_vprintk(fmt, fmt_size, data, data_len): arguments as an array of u64, at most 12. */
-export function traceVprintk(rt: Runtime): Helper {
+export function traceVprintk(state: HelperState): Helper {
   return (call) => {
     const dataLen = u32Arg(call, 4);
     if (dataLen % 8 !== 0 || dataLen > 12 * 8 || dataLen < 0) {
@@ -47,8 +43,8 @@ export function traceVprintk(rt: Runtime): Helper {
     }
     const data = dataLen > 0 ? ptrArg(call, 3) : 0;
     if (dataLen > 0) call.memory.check(data, dataLen, false, call.insn);
-    const args: bigint[] = [];
-    for (let i = 0; i < dataLen; i += 8) args.push(call.memory.view.getBigUint64(data + i, true));
-    ret(call, emit(rt, call, ptrArg(call, 1), u32Arg(call, 2), args));
+    const args: FormatArg[] = [];
+    for (let i = 0; i < dataLen; i += 8) args.push(u64Arg(call, data + i));
+    ret(call, emit(state, call, ptrArg(call, 1), u32Arg(call, 2), args));
   };
 }

@@ -1,8 +1,8 @@
-import { EFAULT, ERANGE } from '../maps/types.js';
+import { EFAULT, ERANGE } from '../uapi/errno.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
 import { GUARD_SIZE } from '../vm/memory.js';
 import { currentTask } from './current-task.js';
-import { ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
+import { ptrArg, ret, u32Arg, type HelperState } from './state.js';
 
 // "Kernel memory" is this memory: the regions of the flat memory stand for
 // kernel addresses, and the NULL page below them for user space. A 64-bit
@@ -99,13 +99,13 @@ export const probeReadKernelStr: Helper = (call) => {
  * succeed, as they do in the kernel; anything else would read memory that
  * is not there.
  */
-export const probeReadUser = (rt: Runtime): Helper => (call) => {
+export const probeReadUser = (state: HelperState): Helper => (call) => {
   const size = u32Arg(call, 2);
   const dst = destination(call, size);
   const lo = call.regs[6]! >>> 0;
   const hi = call.regs[7]! >>> 0;
   const userAddress = hi < USER_PTR_MAX_HIGH || (hi === USER_PTR_MAX_HIGH && lo <= USER_PTR_MAX_LOW);
-  if (size === 0 && !currentTask(rt).kthread && userAddress) return ret(call, 0);
+  if (size === 0 && !currentTask(state).kthread && userAddress) return ret(call, 0);
   fail(call, dst, size, -EFAULT);
 };
 

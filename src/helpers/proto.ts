@@ -1,7 +1,7 @@
 import type { InsnArray } from '../isa/instruction.js';
 import type { Helper } from '../vm/helper.js';
-import { BPF_FUNC_NAMES } from './func-ids.js';
-import type { Runtime } from './runtime.js';
+import { BPF_FUNC_NAMES } from '../uapi/func-ids.js';
+import type { HelperState } from './state.js';
 
 /**
  * What a helper argument must be, named as the kernel's `enum bpf_arg_type`
@@ -69,7 +69,7 @@ export type RetType =
 
 /** What a helper's implementation is built over: the object's runtime and its programs (for tail calls). */
 export interface HelperEnv {
-  readonly rt: Runtime;
+  readonly state: HelperState;
   readonly programs: () => readonly InsnArray[];
 }
 

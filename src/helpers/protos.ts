@@ -22,11 +22,12 @@ import {
   BPF_MAP_TYPE_TASK_STORAGE,
   BPF_MAP_TYPE_USER_RINGBUF,
   BPF_MAP_TYPE_XSKMAP,
-} from '../maps/types.js';
+} from '../uapi/bpf.js';
 import { forEachMapElem, loop } from './callback.js';
 import { csumDiff } from './csum.js';
 import { fibLookup } from './fib.js';
-import * as id from './func-ids.js';
+import * as id from '../uapi/func-ids.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../uapi/in.js';
 import { dynptrData, dynptrFromMem, dynptrRead, dynptrWrite, ringbufCommitDynptr, ringbufReserveDynptr } from './dynptr.js';
 import { mapDeleteElem, mapLookupElem, mapLookupPercpuElem, mapUpdateElem } from './map.js';
 import {
@@ -49,7 +50,6 @@ import { mapPushElem, mapTakeElem } from './queue-stack.js';
 import { redirect } from './redirect.js';
 import { redirectMap } from './redirect-map.js';
 import { skLookup, skRelease } from './sk-lookup.js';
-import { IPPROTO_TCP, IPPROTO_UDP } from './socket-table.js';
 import { COOKIE_V4, COOKIE_V6, IPV6_MSS_DEFAULT, TCP_MSS_DEFAULT } from './syncookie.js';
 import { tcpRawCheckSyncookie, tcpRawGenSyncookie } from './syncookie-raw.js';
 import { tcpCheckSyncookie, tcpGenSyncookie } from './syncookie-sock.js';
@@ -130,7 +130,7 @@ function proto(func: number, e: Entry): BpfFuncProto {
   };
 }
 
-const now = ({ rt }: HelperEnv) => (): bigint => rt.now();
+const now = ({ state }: HelperEnv) => () => state.now();
 
 const PERF_MAPS = [BPF_MAP_TYPE_PERF_EVENT_ARRAY];
 const RINGBUF_MAPS = [BPF_MAP_TYPE_RINGBUF];
@@ -149,30 +149,30 @@ const TABLE: readonly BpfFuncProto[] = [
     args: [MAP, MAP_KEY],
     pktAccess: true,
     offload: true,
-    impl: ({ rt }) => mapLookupElem(rt),
+    impl: ({ state }) => mapLookupElem(state),
   }),
-  proto(id.BPF_FUNC_map_update_elem, { args: [MAP, MAP_KEY, MAP_VALUE, ANYTHING], pktAccess: true, offload: true, impl: ({ rt }) => mapUpdateElem(rt) }),
-  proto(id.BPF_FUNC_map_delete_elem, { args: [MAP, MAP_KEY], pktAccess: true, offload: true, impl: ({ rt }) => mapDeleteElem(rt) }),
-  proto(id.BPF_FUNC_map_push_elem, { args: [MAP, MAP_VALUE, ANYTHING], pktAccess: true, mapTypes: [...QUEUE_MAPS, BPF_MAP_TYPE_BLOOM_FILTER], impl: ({ rt }) => mapPushElem(rt) }),
+  proto(id.BPF_FUNC_map_update_elem, { args: [MAP, MAP_KEY, MAP_VALUE, ANYTHING], pktAccess: true, offload: true, impl: ({ state }) => mapUpdateElem(state) }),
+  proto(id.BPF_FUNC_map_delete_elem, { args: [MAP, MAP_KEY], pktAccess: true, offload: true, impl: ({ state }) => mapDeleteElem(state) }),
+  proto(id.BPF_FUNC_map_push_elem, { args: [MAP, MAP_VALUE, ANYTHING], pktAccess: true, mapTypes: [...QUEUE_MAPS, BPF_MAP_TYPE_BLOOM_FILTER], impl: ({ state }) => mapPushElem(state) }),
   proto(id.BPF_FUNC_map_pop_elem, {
     args: [MAP, { type: 'ARG_PTR_TO_MAP_VALUE', uninit: true, write: true }],
     mapTypes: QUEUE_MAPS,
-    impl: ({ rt }) => mapTakeElem(rt, true),
+    impl: ({ state }) => mapTakeElem(state, true),
   }),
   proto(id.BPF_FUNC_map_peek_elem, {
     args: [MAP, { type: 'ARG_PTR_TO_MAP_VALUE', uninit: true, write: true }],
     mapTypes: [...QUEUE_MAPS, BPF_MAP_TYPE_BLOOM_FILTER],
-    impl: ({ rt }) => mapTakeElem(rt, false),
+    impl: ({ state }) => mapTakeElem(state, false),
   }),
   proto(id.BPF_FUNC_map_lookup_percpu_elem, {
     ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL',
     args: [MAP, MAP_KEY, ANYTHING],
     pktAccess: true,
     mapTypes: PERCPU_MAPS,
-    impl: ({ rt }) => mapLookupPercpuElem(rt),
+    impl: ({ state }) => mapLookupPercpuElem(state),
   }),
-  proto(id.BPF_FUNC_for_each_map_elem, { args: [MAP, FUNC, STACK_OR_NULL, ANYTHING], impl: ({ rt }) => forEachMapElem(rt) }),
-  proto(id.BPF_FUNC_tail_call, { ret: 'RET_VOID', args: [CTX, MAP, ANYTHING], pktData: true, mapTypes: [BPF_MAP_TYPE_PROG_ARRAY], impl: ({ rt, programs }) => tailCall(rt, programs) }),
+  proto(id.BPF_FUNC_for_each_map_elem, { args: [MAP, FUNC, STACK_OR_NULL, ANYTHING], impl: ({ state }) => forEachMapElem(state) }),
+  proto(id.BPF_FUNC_tail_call, { ret: 'RET_VOID', args: [CTX, MAP, ANYTHING], pktData: true, mapTypes: [BPF_MAP_TYPE_PROG_ARRAY], impl: ({ state, programs }) => tailCall(state, programs) }),
   proto(id.BPF_FUNC_spin_lock, { ret: 'RET_VOID', args: [SPIN_LOCK], impl: () => spinLock }),
   proto(id.BPF_FUNC_spin_unlock, { ret: 'RET_VOID', args: [SPIN_LOCK], impl: () => spinUnlock }),
 
@@ -180,56 +180,56 @@ const TABLE: readonly BpfFuncProto[] = [
   proto(id.BPF_FUNC_ktime_get_ns, { impl: (env) => ktimeGetNs(now(env)) }),
   proto(id.BPF_FUNC_ktime_get_boot_ns, { impl: (env) => ktimeGetNs(now(env)) }),
   proto(id.BPF_FUNC_ktime_get_coarse_ns, { impl: (env) => ktimeGetNs(now(env)) }),
-  proto(id.BPF_FUNC_ktime_get_tai_ns, { impl: ({ rt }) => ktimeGetTaiNs(rt.clock) }),
+  proto(id.BPF_FUNC_ktime_get_tai_ns, { impl: ({ state }) => ktimeGetTaiNs(state.clock) }),
   proto(id.BPF_FUNC_jiffies64, { impl: (env) => jiffies64(now(env)) }),
   proto(id.BPF_FUNC_get_prandom_u32, { offload: true, impl: () => getPrandomU32() }),
-  proto(id.BPF_FUNC_get_smp_processor_id, { impl: ({ rt }) => getSmpProcessorId(rt) }),
+  proto(id.BPF_FUNC_get_smp_processor_id, { impl: ({ state }) => getSmpProcessorId(state) }),
   proto(id.BPF_FUNC_get_numa_node_id, { impl: () => getNumaNodeId }),
 
   // Callbacks.
   proto(id.BPF_FUNC_loop, { args: [ANYTHING, FUNC, STACK_OR_NULL, ANYTHING], impl: () => loop }),
-  proto(id.BPF_FUNC_timer_init, { args: [TIMER, MAP, ANYTHING], gpl: true, impl: ({ rt }) => timerInit(rt) }),
-  proto(id.BPF_FUNC_timer_set_callback, { args: [TIMER, FUNC], gpl: true, impl: ({ rt }) => timerSetCallback(rt) }),
-  proto(id.BPF_FUNC_timer_start, { args: [TIMER, ANYTHING, ANYTHING], gpl: true, impl: ({ rt }) => timerStart(rt) }),
-  proto(id.BPF_FUNC_timer_cancel, { args: [TIMER], gpl: true, impl: ({ rt }) => timerCancel(rt) }),
+  proto(id.BPF_FUNC_timer_init, { args: [TIMER, MAP, ANYTHING], gpl: true, impl: ({ state }) => timerInit(state) }),
+  proto(id.BPF_FUNC_timer_set_callback, { args: [TIMER, FUNC], gpl: true, impl: ({ state }) => timerSetCallback(state) }),
+  proto(id.BPF_FUNC_timer_start, { args: [TIMER, ANYTHING, ANYTHING], gpl: true, impl: ({ state }) => timerStart(state) }),
+  proto(id.BPF_FUNC_timer_cancel, { args: [TIMER], gpl: true, impl: ({ state }) => timerCancel(state) }),
 
   // Ring buffers and dynptrs (kernel/bpf/ringbuf.c, helpers.c).
-  proto(id.BPF_FUNC_ringbuf_output, { args: [MAP, MEM_RDONLY, SIZE_OR_ZERO, ANYTHING], mapTypes: RINGBUF_MAPS, impl: ({ rt }) => ringbufOutput(rt) }),
+  proto(id.BPF_FUNC_ringbuf_output, { args: [MAP, MEM_RDONLY, SIZE_OR_ZERO, ANYTHING], mapTypes: RINGBUF_MAPS, impl: ({ state }) => ringbufOutput(state) }),
   proto(id.BPF_FUNC_ringbuf_reserve, {
     ret: 'RET_PTR_TO_RINGBUF_MEM_OR_NULL',
     args: [MAP, ALLOC_SIZE_OR_ZERO, ANYTHING],
     mapTypes: RINGBUF_MAPS,
-    impl: ({ rt }) => ringbufReserve(rt),
+    impl: ({ state }) => ringbufReserve(state),
   }),
   proto(id.BPF_FUNC_ringbuf_submit, {
     ret: 'RET_VOID',
     args: [{ type: 'ARG_PTR_TO_RINGBUF_MEM', release: true }, ANYTHING],
-    impl: ({ rt }) => ringbufCommit(rt, false),
+    impl: ({ state }) => ringbufCommit(state, false),
   }),
   proto(id.BPF_FUNC_ringbuf_discard, {
     ret: 'RET_VOID',
     args: [{ type: 'ARG_PTR_TO_RINGBUF_MEM', release: true }, ANYTHING],
-    impl: ({ rt }) => ringbufCommit(rt, true),
+    impl: ({ state }) => ringbufCommit(state, true),
   }),
-  proto(id.BPF_FUNC_ringbuf_query, { args: [MAP, ANYTHING], mapTypes: RINGBUF_MAPS, impl: ({ rt }) => ringbufQuery(rt) }),
+  proto(id.BPF_FUNC_ringbuf_query, { args: [MAP, ANYTHING], mapTypes: RINGBUF_MAPS, impl: ({ state }) => ringbufQuery(state) }),
   proto(id.BPF_FUNC_ringbuf_reserve_dynptr, {
     args: [MAP, ANYTHING, ANYTHING, dynptr({ dynptr: 'ringbuf', uninit: true, write: true })],
     mapTypes: RINGBUF_MAPS,
-    impl: ({ rt }) => ringbufReserveDynptr(rt),
+    impl: ({ state }) => ringbufReserveDynptr(state),
   }),
   proto(id.BPF_FUNC_ringbuf_submit_dynptr, {
     ret: 'RET_VOID',
     args: [dynptr({ dynptr: 'ringbuf', release: true }), ANYTHING],
-    impl: ({ rt }) => ringbufCommitDynptr(rt, false),
+    impl: ({ state }) => ringbufCommitDynptr(state, false),
   }),
   proto(id.BPF_FUNC_ringbuf_discard_dynptr, {
     ret: 'RET_VOID',
     args: [dynptr({ dynptr: 'ringbuf', release: true }), ANYTHING],
-    impl: ({ rt }) => ringbufCommitDynptr(rt, true),
+    impl: ({ state }) => ringbufCommitDynptr(state, true),
   }),
   proto(id.BPF_FUNC_dynptr_from_mem, {
     args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING, dynptr({ dynptr: 'local', uninit: true, write: true })],
-    impl: ({ rt }) => dynptrFromMem(rt),
+    impl: ({ state }) => dynptrFromMem(state),
   }),
   proto(id.BPF_FUNC_dynptr_read, { args: [UNINIT_MEM, SIZE_OR_ZERO, dynptr({ rdonly: true }), ANYTHING, ANYTHING], impl: () => dynptrRead }),
   proto(id.BPF_FUNC_dynptr_write, { args: [dynptr({ rdonly: true }), ANYTHING, MEM_RDONLY, SIZE_OR_ZERO, ANYTHING], impl: () => dynptrWrite }),
@@ -243,8 +243,8 @@ const TABLE: readonly BpfFuncProto[] = [
   proto(id.BPF_FUNC_strncmp, { args: [MEM_RDONLY, SIZE, { type: 'ARG_PTR_TO_CONST_STR' }], impl: () => strncmp }),
   proto(id.BPF_FUNC_strtol, { args: [MEM_RDONLY, SIZE, ANYTHING, fixedMem(8, { rdonly: false, uninit: true, write: true, aligned: true })], impl: () => strtol() }),
   proto(id.BPF_FUNC_strtoul, { args: [MEM_RDONLY, SIZE, ANYTHING, fixedMem(8, { rdonly: false, uninit: true, write: true, aligned: true })], impl: () => strtoul() }),
-  proto(id.BPF_FUNC_trace_printk, { args: [MEM_RDONLY, SIZE], gpl: true, impl: ({ rt }) => tracePrintk(rt) }),
-  proto(id.BPF_FUNC_trace_vprintk, { args: [MEM_RDONLY, SIZE, MEM_RDONLY_OR_NULL, SIZE_OR_ZERO], gpl: true, impl: ({ rt }) => traceVprintk(rt) }),
+  proto(id.BPF_FUNC_trace_printk, { args: [MEM_RDONLY, SIZE], gpl: true, impl: ({ state }) => tracePrintk(state) }),
+  proto(id.BPF_FUNC_trace_vprintk, { args: [MEM_RDONLY, SIZE, MEM_RDONLY_OR_NULL, SIZE_OR_ZERO], gpl: true, impl: ({ state }) => traceVprintk(state) }),
   proto(id.BPF_FUNC_snprintf, {
     args: [{ type: 'ARG_PTR_TO_MEM', maybeNull: true, write: true }, SIZE_OR_ZERO, { type: 'ARG_PTR_TO_CONST_STR' }, MEM_RDONLY_OR_NULL, SIZE_OR_ZERO],
     gpl: true,
@@ -256,29 +256,29 @@ const TABLE: readonly BpfFuncProto[] = [
   }),
   proto(id.BPF_FUNC_probe_read_kernel, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], gpl: true, impl: () => probeReadKernel }),
   proto(id.BPF_FUNC_probe_read_kernel_str, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], gpl: true, impl: () => probeReadKernelStr }),
-  proto(id.BPF_FUNC_probe_read_user, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], gpl: true, impl: ({ rt }) => probeReadUser(rt) }),
+  proto(id.BPF_FUNC_probe_read_user, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], gpl: true, impl: ({ state }) => probeReadUser(state) }),
   proto(id.BPF_FUNC_probe_read_user_str, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], gpl: true, impl: () => probeReadUserStr }),
   proto(id.BPF_FUNC_get_branch_snapshot, { args: [UNINIT_MEM, SIZE_OR_ZERO], gpl: true, impl: () => getBranchSnapshot }),
   proto(id.BPF_FUNC_copy_from_user, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING], sleeps: true, impl: { unsimulated: 'it may sleep' } }),
   proto(id.BPF_FUNC_copy_from_user_task, { args: [UNINIT_MEM, SIZE_OR_ZERO, ANYTHING, TASK, ANYTHING], gpl: true, sleeps: true, impl: { unsimulated: 'it may sleep' } }),
-  proto(id.BPF_FUNC_perf_event_read, { args: [MAP, ANYTHING], gpl: true, mapTypes: PERF_MAPS, impl: ({ rt }) => perfEventRead(rt) }),
+  proto(id.BPF_FUNC_perf_event_read, { args: [MAP, ANYTHING], gpl: true, mapTypes: PERF_MAPS, impl: ({ state }) => perfEventRead(state) }),
   proto(id.BPF_FUNC_perf_event_read_value, {
     args: [MAP, ANYTHING, UNINIT_MEM, SIZE],
     gpl: true,
     mapTypes: PERF_MAPS,
-    impl: ({ rt }) => perfEventReadValue(rt),
+    impl: ({ state }) => perfEventReadValue(state),
   }),
 
   // The task the program interrupted: on a NIC's receive path, an idle CPU's swapper.
-  proto(id.BPF_FUNC_get_current_pid_tgid, { impl: ({ rt }) => getCurrentPidTgid(rt) }),
-  proto(id.BPF_FUNC_get_current_uid_gid, { impl: ({ rt }) => getCurrentUidGid(rt) }),
-  proto(id.BPF_FUNC_get_current_comm, { args: [UNINIT_MEM, SIZE], impl: ({ rt }) => getCurrentComm(rt) }),
-  proto(id.BPF_FUNC_get_cgroup_classid, { impl: ({ rt }) => getCgroupClassid(rt) }),
-  proto(id.BPF_FUNC_get_current_cgroup_id, { impl: ({ rt }) => getCurrentCgroupId(rt) }),
-  proto(id.BPF_FUNC_get_current_ancestor_cgroup_id, { args: [ANYTHING], impl: ({ rt }) => getCurrentAncestorCgroupId(rt) }),
-  proto(id.BPF_FUNC_get_ns_current_pid_tgid, { args: [ANYTHING, ANYTHING, UNINIT_MEM, SIZE], impl: ({ rt }) => getNsCurrentPidTgid(rt) }),
-  proto(id.BPF_FUNC_send_signal, { args: [ANYTHING], impl: ({ rt }) => sendSignal(rt, 'PIDTYPE_TGID') }),
-  proto(id.BPF_FUNC_send_signal_thread, { args: [ANYTHING], impl: ({ rt }) => sendSignal(rt, 'PIDTYPE_PID') }),
+  proto(id.BPF_FUNC_get_current_pid_tgid, { impl: ({ state }) => getCurrentPidTgid(state) }),
+  proto(id.BPF_FUNC_get_current_uid_gid, { impl: ({ state }) => getCurrentUidGid(state) }),
+  proto(id.BPF_FUNC_get_current_comm, { args: [UNINIT_MEM, SIZE], impl: ({ state }) => getCurrentComm(state) }),
+  proto(id.BPF_FUNC_get_cgroup_classid, { impl: ({ state }) => getCgroupClassid(state) }),
+  proto(id.BPF_FUNC_get_current_cgroup_id, { impl: ({ state }) => getCurrentCgroupId(state) }),
+  proto(id.BPF_FUNC_get_current_ancestor_cgroup_id, { args: [ANYTHING], impl: ({ state }) => getCurrentAncestorCgroupId(state) }),
+  proto(id.BPF_FUNC_get_ns_current_pid_tgid, { args: [ANYTHING, ANYTHING, UNINIT_MEM, SIZE], impl: ({ state }) => getNsCurrentPidTgid(state) }),
+  proto(id.BPF_FUNC_send_signal, { args: [ANYTHING], impl: ({ state }) => sendSignal(state, 'PIDTYPE_TGID') }),
+  proto(id.BPF_FUNC_send_signal_thread, { args: [ANYTHING], impl: ({ state }) => sendSignal(state, 'PIDTYPE_PID') }),
   proto(id.BPF_FUNC_get_current_task, { gpl: true, impl: KERNEL_TASK }),
   proto(id.BPF_FUNC_get_current_task_btf, { ret: 'RET_PTR_TO_BTF_ID_TRUSTED', gpl: true, impl: KERNEL_TASK }),
   proto(id.BPF_FUNC_task_pt_regs, { ret: 'RET_PTR_TO_BTF_ID', args: [TASK], gpl: true, impl: TAKES_TASK }),
@@ -317,31 +317,31 @@ const TABLE: readonly BpfFuncProto[] = [
   }),
 
   // Packet access and redirection (net/core/filter.c).
-  proto(id.BPF_FUNC_xdp_adjust_head, { args: [CTX, ANYTHING], pktData: true, offload: true, impl: ({ rt }) => xdpAdjustHead(rt) }),
-  proto(id.BPF_FUNC_xdp_adjust_meta, { args: [CTX, ANYTHING], pktData: true, impl: ({ rt }) => xdpAdjustMeta(rt) }),
-  proto(id.BPF_FUNC_xdp_adjust_tail, { args: [CTX, ANYTHING], pktData: true, offload: true, impl: ({ rt }) => xdpAdjustTail(rt) }),
-  proto(id.BPF_FUNC_xdp_get_buff_len, { args: [CTX], impl: ({ rt }) => xdpGetBuffLen(rt) }),
-  proto(id.BPF_FUNC_xdp_load_bytes, { args: [CTX, ANYTHING, UNINIT_MEM, SIZE], impl: ({ rt }) => xdpCopyBytes(rt, false) }),
-  proto(id.BPF_FUNC_xdp_store_bytes, { args: [CTX, ANYTHING, MEM_RDONLY, SIZE], impl: ({ rt }) => xdpCopyBytes(rt, true) }),
+  proto(id.BPF_FUNC_xdp_adjust_head, { args: [CTX, ANYTHING], pktData: true, offload: true, impl: ({ state }) => xdpAdjustHead(state) }),
+  proto(id.BPF_FUNC_xdp_adjust_meta, { args: [CTX, ANYTHING], pktData: true, impl: ({ state }) => xdpAdjustMeta(state) }),
+  proto(id.BPF_FUNC_xdp_adjust_tail, { args: [CTX, ANYTHING], pktData: true, offload: true, impl: ({ state }) => xdpAdjustTail(state) }),
+  proto(id.BPF_FUNC_xdp_get_buff_len, { args: [CTX], impl: ({ state }) => xdpGetBuffLen(state) }),
+  proto(id.BPF_FUNC_xdp_load_bytes, { args: [CTX, ANYTHING, UNINIT_MEM, SIZE], impl: ({ state }) => xdpCopyBytes(state, false) }),
+  proto(id.BPF_FUNC_xdp_store_bytes, { args: [CTX, ANYTHING, MEM_RDONLY, SIZE], impl: ({ state }) => xdpCopyBytes(state, true) }),
   proto(id.BPF_FUNC_csum_diff, { args: [MEM_RDONLY_OR_NULL, SIZE_OR_ZERO, MEM_RDONLY_OR_NULL, SIZE_OR_ZERO, ANYTHING], pktAccess: true, impl: () => csumDiff }),
-  proto(id.BPF_FUNC_redirect, { args: [ANYTHING, ANYTHING], impl: ({ rt }) => redirect(rt) }),
+  proto(id.BPF_FUNC_redirect, { args: [ANYTHING, ANYTHING], impl: ({ state }) => redirect(state) }),
   proto(id.BPF_FUNC_redirect_map, {
     args: [MAP, ANYTHING, ANYTHING],
     mapTypes: [BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_XSKMAP],
-    impl: ({ rt }) => redirectMap(rt),
+    impl: ({ state }) => redirectMap(state),
   }),
   proto(id.BPF_FUNC_perf_event_output, {
     args: [CTX, MAP, ANYTHING, MEM_RDONLY, SIZE_OR_ZERO],
     gpl: true,
     offload: true,
     mapTypes: PERF_MAPS,
-    impl: ({ rt }) => perfEventOutput(rt),
+    impl: ({ state }) => perfEventOutput(state),
   }),
-  proto(id.BPF_FUNC_fib_lookup, { args: [CTX, { type: 'ARG_PTR_TO_MEM', write: true }, SIZE, ANYTHING], gpl: true, impl: ({ rt }) => fibLookup(rt) }),
+  proto(id.BPF_FUNC_fib_lookup, { args: [CTX, { type: 'ARG_PTR_TO_MEM', write: true }, SIZE, ANYTHING], gpl: true, impl: ({ state }) => fibLookup(state) }),
   proto(id.BPF_FUNC_check_mtu, {
     args: [CTX, ANYTHING, fixedMem(4, { rdonly: false, write: true, aligned: true }), ANYTHING, ANYTHING],
     gpl: true,
-    impl: ({ rt }) => checkMtu(rt),
+    impl: ({ state }) => checkMtu(state),
   }),
 
   // Sockets and SYN cookies (net/core/filter.c).
@@ -349,46 +349,46 @@ const TABLE: readonly BpfFuncProto[] = [
     ret: 'RET_PTR_TO_SOCKET_OR_NULL',
     args: SOCK_LOOKUP_ARGS,
     pktAccess: true,
-    impl: ({ rt }) => skLookup(rt, IPPROTO_TCP, true, 'bpf_sk_lookup_tcp'),
+    impl: ({ state }) => skLookup(state, IPPROTO_TCP, true, 'bpf_sk_lookup_tcp'),
   }),
   proto(id.BPF_FUNC_sk_lookup_udp, {
     ret: 'RET_PTR_TO_SOCKET_OR_NULL',
     args: SOCK_LOOKUP_ARGS,
     pktAccess: true,
-    impl: ({ rt }) => skLookup(rt, IPPROTO_UDP, true, 'bpf_sk_lookup_udp'),
+    impl: ({ state }) => skLookup(state, IPPROTO_UDP, true, 'bpf_sk_lookup_udp'),
   }),
   proto(id.BPF_FUNC_skc_lookup_tcp, {
     ret: 'RET_PTR_TO_SOCK_COMMON_OR_NULL',
     args: SOCK_LOOKUP_ARGS,
     pktAccess: true,
-    impl: ({ rt }) => skLookup(rt, IPPROTO_TCP, false, 'bpf_skc_lookup_tcp'),
+    impl: ({ state }) => skLookup(state, IPPROTO_TCP, false, 'bpf_skc_lookup_tcp'),
   }),
-  proto(id.BPF_FUNC_sk_release, { args: [{ ...SOCK_COMMON, release: true }], impl: ({ rt }) => skRelease(rt) }),
-  proto(id.BPF_FUNC_tcp_check_syncookie, { args: SYNCOOKIE_ARGS, gpl: true, pktAccess: true, impl: ({ rt }) => tcpCheckSyncookie(rt) }),
-  proto(id.BPF_FUNC_tcp_gen_syncookie, { args: SYNCOOKIE_ARGS, gpl: true, pktAccess: true, impl: ({ rt }) => tcpGenSyncookie(rt) }),
+  proto(id.BPF_FUNC_sk_release, { args: [{ ...SOCK_COMMON, release: true }], impl: ({ state }) => skRelease(state) }),
+  proto(id.BPF_FUNC_tcp_check_syncookie, { args: SYNCOOKIE_ARGS, gpl: true, pktAccess: true, impl: ({ state }) => tcpCheckSyncookie(state) }),
+  proto(id.BPF_FUNC_tcp_gen_syncookie, { args: SYNCOOKIE_ARGS, gpl: true, pktAccess: true, impl: ({ state }) => tcpGenSyncookie(state) }),
   proto(id.BPF_FUNC_tcp_raw_gen_syncookie_ipv4, {
     args: [fixedMem(IPHDR), MEM_RDONLY, SIZE_OR_ZERO],
     gpl: true,
     pktAccess: true,
-    impl: ({ rt }) => tcpRawGenSyncookie(rt, COOKIE_V4, IPHDR, TCP_MSS_DEFAULT),
+    impl: ({ state }) => tcpRawGenSyncookie(state, COOKIE_V4, IPHDR, TCP_MSS_DEFAULT),
   }),
   proto(id.BPF_FUNC_tcp_raw_gen_syncookie_ipv6, {
     args: [fixedMem(IPV6HDR), MEM_RDONLY, SIZE_OR_ZERO],
     gpl: true,
     pktAccess: true,
-    impl: ({ rt }) => tcpRawGenSyncookie(rt, COOKIE_V6, IPV6HDR, IPV6_MSS_DEFAULT),
+    impl: ({ state }) => tcpRawGenSyncookie(state, COOKIE_V6, IPV6HDR, IPV6_MSS_DEFAULT),
   }),
   proto(id.BPF_FUNC_tcp_raw_check_syncookie_ipv4, {
     args: [fixedMem(IPHDR), fixedMem(TCPHDR)],
     gpl: true,
     pktAccess: true,
-    impl: ({ rt }) => tcpRawCheckSyncookie(rt, COOKIE_V4, IPHDR),
+    impl: ({ state }) => tcpRawCheckSyncookie(state, COOKIE_V4, IPHDR),
   }),
   proto(id.BPF_FUNC_tcp_raw_check_syncookie_ipv6, {
     args: [fixedMem(IPV6HDR), fixedMem(TCPHDR)],
     gpl: true,
     pktAccess: true,
-    impl: ({ rt }) => tcpRawCheckSyncookie(rt, COOKIE_V6, IPV6HDR),
+    impl: ({ state }) => tcpRawCheckSyncookie(state, COOKIE_V6, IPV6HDR),
   }),
   ...[
     id.BPF_FUNC_skc_to_tcp6_sock,

@@ -1,21 +1,21 @@
 import type { BpfMap } from '../maps/map.js';
 import { QueueStackMap } from '../maps/queue-stack.js';
-import { EINVAL } from '../maps/types.js';
+import { EINVAL } from '../uapi/errno.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
-import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
+import { mapArg, ptrArg, ret, type HelperState } from './state.js';
 
 /** The queue or stack in R1. */
-function queueOf(rt: Runtime, call: HelperCall): QueueStackMap {
-  const map: BpfMap = mapArg(rt, call, 1);
+function queueOf(state: HelperState, call: HelperCall): QueueStackMap {
+  const map: BpfMap = mapArg(state, call, 1);
   if (!(map instanceof QueueStackMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a queue or stack`);
   return map;
 }
 
 /** bpf_map_push_elem(map, value, flags): 0, -E2BIG when full (unless BPF_EXIST), -EINVAL for bad flags. */
-export function mapPushElem(rt: Runtime): Helper {
+export function mapPushElem(state: HelperState): Helper {
   return (call) => {
-    const map = queueOf(rt, call);
+    const map = queueOf(state, call);
     const value = ptrArg(call, 2);
     call.memory.check(value, map.spec.valueSize, false, call.insn);
     ret(call, call.regs[7] !== 0 ? -EINVAL : map.push(value, call.regs[6]! >>> 0));
@@ -23,9 +23,9 @@ export function mapPushElem(rt: Runtime): Helper {
 }
 
 /** bpf_map_pop_elem / bpf_map_peek_elem(map, value): 0, or -ENOENT with the value zeroed. */
-export function mapTakeElem(rt: Runtime, remove: boolean): Helper {
+export function mapTakeElem(state: HelperState, remove: boolean): Helper {
   return (call) => {
-    const map = queueOf(rt, call);
+    const map = queueOf(state, call);
     const value = ptrArg(call, 2);
     call.memory.check(value, map.spec.valueSize, true, call.insn);
     ret(call, map.take(value, remove));

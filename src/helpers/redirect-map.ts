@@ -1,8 +1,8 @@
-import { BPF_F_BROADCAST, isRedirectMap } from '../maps/redirect.js';
+import { isRedirectMap } from '../maps/redirect.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper } from '../vm/helper.js';
-import { XDP_ABORTED, XDP_REDIRECT } from '../xdp/constants.js';
-import { mapArg, ret, u32Arg, type Runtime } from './runtime.js';
+import { BPF_F_BROADCAST, XDP_ABORTED, XDP_REDIRECT } from '../uapi/bpf.js';
+import { mapArg, ret, u32Arg, type HelperState } from './state.js';
 
 /** The actions a miss may return: the low two bits of the flags. */
 const ACTION_MASK = 3;
@@ -17,9 +17,9 @@ const ACTION_MASK = 3;
  * Otherwise the target is recorded for after the program returns, and the
  * helper returns XDP_REDIRECT.
  */
-export function redirectMap(rt: Runtime): Helper {
+export function redirectMap(state: HelperState): Helper {
   return (call) => {
-    const map = mapArg(rt, call, 1);
+    const map = mapArg(state, call, 1);
     if (!isRedirectMap(map)) throw new RuntimeError(call.insn, `map '${map.spec.name}' cannot be redirected into`);
     const key = u32Arg(call, 2);
     const flags = u32Arg(call, 3);
@@ -29,13 +29,13 @@ export function redirectMap(rt: Runtime): Helper {
     }
     const broadcast = (flags & BPF_F_BROADCAST) !== 0;
     if (!broadcast && !map.hasRedirectTarget(key)) {
-      const info = rt.redirect;
+      const info = state.redirect;
       info.map = undefined;
       info.key = info.flags = 0;
       ret(call, flags & ACTION_MASK);
       return;
     }
-    const info = rt.redirect;
+    const info = state.redirect;
     info.set = true;
     info.ifindex = key;
     info.map = map;

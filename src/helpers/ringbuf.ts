@@ -1,13 +1,13 @@
 import type { BpfMap } from '../maps/map.js';
 import { RingBufMap } from '../maps/ringbuf.js';
-import { EINVAL } from '../maps/types.js';
+import { EINVAL } from '../uapi/errno.js';
 import { RuntimeError } from '../vm/errors.js';
 import { setR0, type Helper, type HelperCall } from '../vm/helper.js';
-import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
+import { mapArg, ptrArg, ret, type HelperState } from './state.js';
 
 /** The ring buffer in R1. */
-export function ringOf(rt: Runtime, call: HelperCall): RingBufMap {
-  const map: BpfMap = mapArg(rt, call, 1);
+export function ringOf(state: HelperState, call: HelperCall): RingBufMap {
+  const map: BpfMap = mapArg(state, call, 1);
   if (!(map instanceof RingBufMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a ring buffer`);
   return map;
 }
@@ -18,9 +18,9 @@ function sizeArg(call: HelperCall, n: number, big: number): number {
 }
 
 /** bpf_ringbuf_output(ringbuf, data, size, flags): 0, -EINVAL for flags, -EAGAIN when full. */
-export function ringbufOutput(rt: Runtime): Helper {
+export function ringbufOutput(state: HelperState): Helper {
   return (call) => {
-    const ring = ringOf(rt, call);
+    const ring = ringOf(state, call);
     const size = sizeArg(call, 3, Infinity);
     if (call.regs[9] !== 0) {
       ret(call, -EINVAL);
@@ -33,9 +33,9 @@ export function ringbufOutput(rt: Runtime): Helper {
 }
 
 /** bpf_ringbuf_reserve(ringbuf, size, flags): the record's address, or NULL (also for any flag). */
-export function ringbufReserve(rt: Runtime): Helper {
+export function ringbufReserve(state: HelperState): Helper {
   return (call) => {
-    const ring = ringOf(rt, call);
+    const ring = ringOf(state, call);
     const flagsSet = (call.regs[6]! | call.regs[7]!) !== 0;
     setR0(call.regs, flagsSet ? 0 : ring.reserve(sizeArg(call, 2, Infinity)));
   };
@@ -46,8 +46,8 @@ export function ringbufReserve(rt: Runtime): Helper {
  * ring; anything that is not a reserved, uncommitted record faults, as the
  * verifier would not let such a pointer reach the call.
  */
-export function ringbufCommit(rt: Runtime, discard: boolean): Helper {
-  const ringOfSample = sampleRings(rt);
+export function ringbufCommit(state: HelperState, discard: boolean): Helper {
+  const ringOfSample = sampleRings(state);
   return (call) => {
     const sample = ptrArg(call, 1);
     if (ringOfSample(sample)?.commit(sample, discard) !== true) {
@@ -63,19 +63,19 @@ export function ringbufCommit(rt: Runtime, discard: boolean): Helper {
  * from the record's header. The object's rings are gathered at the first
  * call, as maps do not come and go after load.
  */
-export function sampleRings(rt: Runtime): (sample: number) => RingBufMap | undefined {
+export function sampleRings(state: HelperState): (sample: number) => RingBufMap | undefined {
   let rings: RingBufMap[] | undefined;
   return (sample) => {
-    rings ??= [...rt.maps.values()].filter((m): m is RingBufMap => m instanceof RingBufMap);
+    rings ??= [...state.maps.values()].filter((m): m is RingBufMap => m instanceof RingBufMap);
     for (const ring of rings) if (ring.ownsSample(sample)) return ring;
     return undefined;
   };
 }
 
 /** bpf_ringbuf_query(ringbuf, flags): available data, ring size, consumer or producer position. */
-export function ringbufQuery(rt: Runtime): Helper {
+export function ringbufQuery(state: HelperState): Helper {
   return (call) => {
-    const ring = ringOf(rt, call);
+    const ring = ringOf(state, call);
     setR0(call.regs, call.regs[5] === 0 ? ring.query(call.regs[4]! >>> 0) : 0);
   };
 }

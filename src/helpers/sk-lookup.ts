@@ -1,17 +1,18 @@
 /**
  * bpf_sk_lookup_tcp, bpf_sk_lookup_udp, bpf_skc_lookup_tcp and bpf_sk_release
  * for XDP (bpf_xdp_sk_lookup_* and __bpf_sk_lookup of net/core/filter.c),
- * over the runtime's socket table. A lookup returns the found socket's
+ * over the helper state's socket table. A lookup returns the found socket's
  * struct bpf_sock, a read-only region, and the program then holds a
  * reference to it until bpf_sk_release: the kernel's verifier refuses a
  * program that can leak one, and here the run that does faults at exit
  * (XdpProgram), naming the lookup.
  */
+import { IPPROTO_TCP } from '../uapi/in.js';
 import { RuntimeError } from '../vm/errors.js';
 import { setR0, type Helper, type HelperCall } from '../vm/helper.js';
 import { AF_INET, AF_INET6 } from './fib-table.js';
-import { ptrArg, ret, s32Arg, u32Arg, type Runtime } from './runtime.js';
-import { IPPROTO_TCP, newTuple, TCP_NEW_SYN_RECV, TCP_TIME_WAIT, type Sock, type Tuple } from './socket-table.js';
+import { ptrArg, ret, s32Arg, u32Arg, type HelperState } from './state.js';
+import { newTuple, TCP_NEW_SYN_RECV, TCP_TIME_WAIT, type Sock, type Tuple } from './socket-table.js';
 
 /** sizeof(bpf_sock_tuple.ipv4) and sizeof(bpf_sock_tuple.ipv6): any other length finds nothing. */
 const TUPLE_IPV4 = 12;
@@ -23,12 +24,12 @@ const TUPLE_IPV6 = 36;
  * own), with flags R5 0; undefined for anything else. The device the program
  * runs on is the lookup's ingress device.
  */
-function skcLookup(rt: Runtime, call: HelperCall, tuple: Tuple, protocol: number): Sock | undefined {
+function skcLookup(state: HelperState, call: HelperCall, tuple: Tuple, protocol: number): Sock | undefined {
   const len = u32Arg(call, 3);
   if (len > 0) call.memory.check(ptrArg(call, 2), len, false, call.insn);
   if (len !== TUPLE_IPV4 && len !== TUPLE_IPV6) return undefined;
   if (call.regs[10] !== 0 || call.regs[11] !== 0) return undefined;
-  const table = rt.sockets?.table;
+  const table = state.sockets?.table;
   const netns = table?.netns(s32Arg(call, 4));
   if (!table || !netns) return undefined;
   const view = call.memory.view;
@@ -41,7 +42,7 @@ function skcLookup(rt: Runtime, call: HelperCall, tuple: Tuple, protocol: number
   }
   tuple.sport = view.getUint16(at + 8 * words, false);
   tuple.dport = view.getUint16(at + 8 * words + 2, false);
-  return protocol === IPPROTO_TCP ? table.lookupTcp(netns, tuple, rt.ifindex) : table.lookupUdp(netns, tuple, rt.ifindex);
+  return protocol === IPPROTO_TCP ? table.lookupTcp(netns, tuple, state.ifindex) : table.lookupUdp(netns, tuple, state.ifindex);
 }
 
 /**
@@ -50,22 +51,22 @@ function skcLookup(rt: Runtime, call: HelperCall, tuple: Tuple, protocol: number
  * turn it into a full socket as sk_to_full_sk does: a request socket into
  * its listener, a time-wait socket into nothing.
  */
-export function skLookup(rt: Runtime, protocol: number, full: boolean, name: string): Helper {
+export function skLookup(state: HelperState, protocol: number, full: boolean, name: string): Helper {
   const tuple = newTuple();
   return (call) => {
-    let sk = skcLookup(rt, call, tuple, protocol);
+    let sk = skcLookup(state, call, tuple, protocol);
     if (sk && full && sk.state === TCP_NEW_SYN_RECV) sk = sk.listener;
     if (sk && full && sk.state === TCP_TIME_WAIT) sk = undefined;
     if (!sk) return setR0(call.regs, 0);
-    rt.sockets!.acquire(sk, call.insn, name);
-    setR0(call.regs, rt.sockets!.address(sk));
+    state.sockets!.acquire(sk, call.insn, name);
+    setR0(call.regs, state.sockets!.address(sk));
   };
 }
 
 /** bpf_sk_release(sk): drops the reference; 0. */
-export function skRelease(rt: Runtime): Helper {
+export function skRelease(state: HelperState): Helper {
   return (call) => {
-    if (!rt.sockets?.release(ptrArg(call, 1))) {
+    if (!state.sockets?.release(ptrArg(call, 1))) {
       throw new RuntimeError(call.insn, 'bpf_sk_release: R1 is not a socket the program holds (released already, or not from a lookup)');
     }
     ret(call, 0);
@@ -73,8 +74,8 @@ export function skRelease(rt: Runtime): Helper {
 }
 
 /** Argument `n` of a helper taking a socket (ARG_PTR_TO_BTF_ID_SOCK_COMMON): one the program holds, as the verifier ensures. */
-export function heldSocket(rt: Runtime, call: HelperCall, n: number, helper: string): Sock {
-  const sk = rt.sockets?.holding(ptrArg(call, n));
+export function heldSocket(state: HelperState, call: HelperCall, n: number, helper: string): Sock {
+  const sk = state.sockets?.holding(ptrArg(call, n));
   if (!sk) throw new RuntimeError(call.insn, `${helper}: R${n} is not a socket the program holds`);
   return sk;
 }

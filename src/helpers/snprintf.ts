@@ -1,8 +1,8 @@
-import { EINVAL } from '../maps/types.js';
+import { EINVAL } from '../uapi/errno.js';
 import type { Helper } from '../vm/helper.js';
-import { CONVERSION, countConversions, formatPrintf, memoryArg } from './format.js';
+import { CONVERSION, countConversions, formatPrintf, u64Arg } from './format.js';
 import { constStringEnd } from './strncmp.js';
-import { ptrArg, ret, u32Arg } from './runtime.js';
+import { ptrArg, ret, u32Arg } from './state.js';
 
 /** MAX_BPRINTF_VARARGS. */
 const MAX_ARGS = 12;
@@ -32,9 +32,7 @@ export const snprintf: Helper = (call) => {
   }
   const data = dataLen > 0 ? ptrArg(call, 4) : 0;
   if (dataLen > 0) call.memory.check(data, dataLen, false, call.insn);
-  const args = Array.from({ length: dataLen / 8 }, (_, i) => {
-    return memoryArg(call.memory, call.memory.view.getBigUint64(data + 8 * i, true));
-  });
+  const args = Array.from({ length: dataLen / 8 }, (_, i) => u64Arg(call, data + 8 * i));
   const text = Buffer.from(formatPrintf(fmt, args), 'latin1');
   if (strSize > 0) {
     const str = ptrArg(call, 1);

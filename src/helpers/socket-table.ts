@@ -15,6 +15,7 @@
  * recently bound first, and so does this table.
  */
 import { XdpsimError } from '../errors/index.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../uapi/in.js';
 import { AF_INET, AF_INET6, FibConfigError, parseIp } from './fib-table.js';
 
 export class SocketConfigError extends XdpsimError {
@@ -26,8 +27,6 @@ export class SocketConfigError extends XdpsimError {
   }
 }
 
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 

@@ -2,7 +2,7 @@ import { RuntimeError } from '../vm/errors.js';
 import { lock, lockOwner, unlock } from '../vm/lock.js';
 import { formatAddress } from '../vm/memory.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
-import { ptrArg, ret } from './runtime.js';
+import { ptrArg, ret } from './state.js';
 
 /**
  * The int32 index of the lock word of a `struct bpf_spin_lock`, checked as

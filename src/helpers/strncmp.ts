@@ -1,6 +1,6 @@
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
-import { ptrArg, ret, u32Arg } from './runtime.js';
+import { ptrArg, ret, u32Arg } from './state.js';
 
 /**
  * The end (address of the NUL) of the constant string at `addr`, which the

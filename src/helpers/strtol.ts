@@ -1,9 +1,9 @@
 // bpf_strtol and bpf_strtoul, as kernel/bpf/helpers.c builds them on the
 // parser of lib/kstrtox.c (_parse_integer_fixup_radix, _parse_integer).
 // Values are kept as two 32-bit halves so that a call allocates nothing.
-import { EINVAL, ERANGE } from '../maps/types.js';
+import { EINVAL, ERANGE } from '../uapi/errno.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
-import { ptrArg, ret, u32Arg } from './runtime.js';
+import { ptrArg, ret, u32Arg } from './state.js';
 
 /** The base sits in these bits of the flags; any other bit set is -EINVAL. */
 const BPF_STRTOX_BASE_MASK = 0x1f;

@@ -3,9 +3,9 @@
  * (net/core/filter.c): SYN cookies from and for bare headers, with no
  * listening socket, as SYN proxies in XDP use them.
  */
-import { EACCES, EINVAL } from '../maps/types.js';
+import { EACCES, EINVAL } from '../uapi/errno.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
-import { ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
+import { ptrArg, ret, u32Arg, type HelperState } from './state.js';
 import {
   cookieCheck,
   cookieInitSequence,
@@ -28,9 +28,9 @@ export const TCPHDR_SIZE = 20;
 export const thLenMatchesDoff = (u8: Uint8Array, th: number, thLen: number): boolean =>
   thLen >= TCPHDR_SIZE && thLen === (u8[th + 12]! >> 4) * 4;
 
-/** The runtime's SYN cookie keys, drawn when the first cookie is made, as the kernel draws them (net_get_random_once). */
-export function secretOf(rt: Runtime): SyncookieSecret {
-  return (rt.syncookieSecret ??= syncookieSecret());
+/** The object's SYN cookie keys, drawn when the first cookie is made, as the kernel draws them (net_get_random_once). */
+export function secretOf(state: HelperState): SyncookieSecret {
+  return (state.syncookieSecret ??= syncookieSecret());
 }
 
 /** Sets R0 to the gen helpers' result: the cookie in the low 32 bits, the MSS it encodes above. */
@@ -45,7 +45,7 @@ export function retCookie(call: HelperCall, cookie: number, mss: number): void {
  * `defaultMss` (TCP_MSS_DEFAULT, or the IPv6 minimum), rounded down to the
  * family's table.
  */
-export function tcpRawGenSyncookie(rt: Runtime, family: CookieFamily, iphSize: number, defaultMss: number): Helper {
+export function tcpRawGenSyncookie(state: HelperState, family: CookieFamily, iphSize: number, defaultMss: number): Helper {
   return (call) => {
     const memory = call.memory;
     const iph = ptrArg(call, 1);
@@ -55,18 +55,18 @@ export function tcpRawGenSyncookie(rt: Runtime, family: CookieFamily, iphSize: n
     if (thLen > 0) memory.check(th, thLen, false, call.insn);
     if (!thLenMatchesDoff(memory.u8, th, thLen)) return ret(call, -EINVAL);
     const mssind = mssIndex(family, tcpParseMssOption(memory.u8, th, 0) || defaultMss);
-    retCookie(call, cookieInitSequence(family, secretOf(rt), memory.u8, iph, th, mssind, tcpCookieTime(rt.now())), family.msstab[mssind]!);
+    retCookie(call, cookieInitSequence(family, secretOf(state), memory.u8, iph, th, mssind, tcpCookieTime(state.now())), family.msstab[mssind]!);
   };
 }
 
 /** bpf_tcp_raw_check_syncookie_*(iph, th): 0 when the ACK's cookie is valid, else -EACCES. */
-export function tcpRawCheckSyncookie(rt: Runtime, family: CookieFamily, iphSize: number): Helper {
+export function tcpRawCheckSyncookie(state: HelperState, family: CookieFamily, iphSize: number): Helper {
   return (call) => {
     const memory = call.memory;
     const iph = ptrArg(call, 1);
     const th = ptrArg(call, 2);
     memory.check(iph, iphSize, false, call.insn);
     memory.check(th, TCPHDR_SIZE, false, call.insn);
-    ret(call, cookieCheck(family, secretOf(rt), memory.u8, iph, th, tcpCookieTime(rt.now())) > 0 ? 0 : -EACCES);
+    ret(call, cookieCheck(family, secretOf(state), memory.u8, iph, th, tcpCookieTime(state.now())) > 0 ? 0 : -EACCES);
   };
 }

@@ -6,13 +6,14 @@
  * its SYN queue is full (or syncookies is 2), and only checked within two
  * minutes of the last one it made (tcp_synq_overflow).
  */
-import { EINVAL, ENOENT, EPROTONOSUPPORT } from '../maps/types.js';
+import { EINVAL, ENOENT, EPROTONOSUPPORT } from '../uapi/errno.js';
+import { IPPROTO_TCP } from '../uapi/in.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
 import { AF_INET6 } from './fib-table.js';
 import type { LoadedSockets } from './loaded-sockets.js';
-import { ptrArg, ret, u32Arg, type Runtime } from './runtime.js';
+import { ptrArg, ret, u32Arg, type HelperState } from './state.js';
 import { heldSocket } from './sk-lookup.js';
-import { IPPROTO_TCP, TCP_LISTEN, type Sock } from './socket-table.js';
+import { TCP_LISTEN, type Sock } from './socket-table.js';
 import {
   COOKIE_V4,
   COOKIE_V6,
@@ -42,8 +43,8 @@ const TCP_ACK = 0x10;
 /** TCP_SYNCOOKIE_VALID: how long after its last overflow a listener takes cookies. */
 const TCP_SYNCOOKIE_VALID = MAX_SYNCOOKIE_AGE * TCP_SYNCOOKIE_PERIOD;
 
-/** The kernel's `jiffies` (an unsigned long read into an unsigned int) at the runtime's now. */
-const jiffies32 = (rt: Runtime): number => Number(BigInt.asUintN(32, jiffiesAt(rt.now())));
+/** The kernel's `jiffies` (an unsigned long read into an unsigned int) at the helper state's now. */
+const jiffies32 = (state: HelperState): number => jiffiesAt(state.now()) >>> 0;
 
 /** time_between32(t, l, h): l <= t <= h, modulo 2^32. */
 const timeBetween32 = (t: number, l: number, h: number): boolean => (h - l) >>> 0 >= (t - l) >>> 0;
@@ -71,8 +72,8 @@ interface Headers {
 const headers = (): Headers => ({ iph: 0, iphLen: 0, th: 0, thLen: 0 });
 
 /** The socket of a call (R1), with its headers read into `h` and checked readable, as the verifier would. */
-function args(rt: Runtime, call: HelperCall, helper: string, h: Headers): Sock {
-  const sk = heldSocket(rt, call, 1, helper);
+function args(state: HelperState, call: HelperCall, helper: string, h: Headers): Sock {
+  const sk = heldSocket(state, call, 1, helper);
   h.iphLen = u32Arg(call, 3);
   h.thLen = u32Arg(call, 5);
   h.iph = ptrArg(call, 2);
@@ -105,10 +106,10 @@ const isListener = (sk: Sock): boolean => sk.protocol === IPPROTO_TCP && sk.stat
  * tcp_v6_get_syncookie make it; -EINVAL for a bad header or socket, -ENOENT
  * when syncookies are off or the listener would not send one.
  */
-export function tcpGenSyncookie(rt: Runtime): Helper {
+export function tcpGenSyncookie(state: HelperState): Helper {
   const h = headers();
   return (call) => {
-    const sk = args(rt, call, 'bpf_tcp_gen_syncookie', h);
+    const sk = args(state, call, 'bpf_tcp_gen_syncookie', h);
     const u8 = call.memory.u8;
     if (!thLenMatchesDoff(u8, h.th, h.thLen)) return ret(call, -EINVAL);
     if (!isListener(sk)) return ret(call, -EINVAL);
@@ -124,8 +125,8 @@ export function tcpGenSyncookie(rt: Runtime): Helper {
     if ((syncookies !== 2 && sk.synQueue <= sk.backlog) || sk.acceptQueue > sk.backlog) return ret(call, -ENOENT);
     const mss = tcpParseMssOption(u8, h.th, sk.userMss) || (family === COOKIE_V4 ? TCP_MSS_DEFAULT : IPV6_MSS_DEFAULT);
     const mssind = mssIndex(family, mss);
-    const cookie = cookieInitSequence(family, secretOf(rt), u8, h.iph, h.th, mssind, tcpCookieTime(rt.now()));
-    synqOverflow(rt.sockets!, sk, jiffies32(rt));
+    const cookie = cookieInitSequence(family, secretOf(state), u8, h.iph, h.th, mssind, tcpCookieTime(state.now()));
+    synqOverflow(state.sockets!, sk, jiffies32(state));
     retCookie(call, cookie, family.msstab[mssind]!);
   };
 }
@@ -136,18 +137,18 @@ export function tcpGenSyncookie(rt: Runtime): Helper {
  * not a bare ACK, or the listener sent no cookie lately), -EINVAL for a bad
  * header or socket or syncookies off.
  */
-export function tcpCheckSyncookie(rt: Runtime): Helper {
+export function tcpCheckSyncookie(state: HelperState): Helper {
   const h = headers();
   return (call) => {
-    const sk = args(rt, call, 'bpf_tcp_check_syncookie', h);
+    const sk = args(state, call, 'bpf_tcp_check_syncookie', h);
     const u8 = call.memory.u8;
     if (h.thLen < TCPHDR_SIZE || !isListener(sk) || sk.netns.syncookies === 0) return ret(call, -EINVAL);
     const flags = u8[h.th + 13]!;
     if (!(flags & TCP_ACK) || flags & (TCP_RST | TCP_SYN)) return ret(call, -ENOENT);
     if (h.iphLen < IPHDR_SIZE) return ret(call, -EINVAL);
-    if (synqNoRecentOverflow(rt.sockets!, sk, jiffies32(rt))) return ret(call, -ENOENT);
+    if (synqNoRecentOverflow(state.sockets!, sk, jiffies32(state))) return ret(call, -ENOENT);
     const family = familyFor(u8, sk, h);
     if (typeof family === 'number') return ret(call, family);
-    ret(call, cookieCheck(family, secretOf(rt), u8, h.iph, h.th, tcpCookieTime(rt.now())) > 0 ? 0 : -ENOENT);
+    ret(call, cookieCheck(family, secretOf(state), u8, h.iph, h.th, tcpCookieTime(state.now())) > 0 ? 0 : -ENOENT);
   };
 }

@@ -6,6 +6,7 @@
  * Both the raw helpers and the socket ones come here; the headers are read in
  * place from the flat memory, and nothing allocates.
  */
+import { toKtime, type Nanoseconds } from './clock.js';
 import { siphash, sipKey, type SipKey } from './siphash.js';
 import { SocketConfigError } from './socket-table.js';
 import { HZ, jiffiesAt } from './time.js';
@@ -45,8 +46,9 @@ export function syncookieSecret(bytes: Uint8Array = crypto.getRandomValues(new U
 }
 
 /** tcp_cookie_time(): the minute counter, jiffies_64 / TCP_SYNCOOKIE_PERIOD truncated to u32. */
-export function tcpCookieTime(ns: bigint): number {
-  return Number(BigInt.asUintN(32, jiffiesAt(ns) / BigInt(TCP_SYNCOOKIE_PERIOD)));
+export function tcpCookieTime(ns: Nanoseconds): number {
+  const jiffies = jiffiesAt(toKtime(ns));
+  return ((jiffies - (jiffies % TCP_SYNCOOKIE_PERIOD)) / TCP_SYNCOOKIE_PERIOD) >>> 0;
 }
 
 /** One family's cookie: its hash input, its keys and its MSS table (sorted, as the kernel requires). */

@@ -2,7 +2,7 @@ import type { InsnArray } from '../isa/instruction.js';
 import { ProgArrayMap } from '../maps/prog-array.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper } from '../vm/helper.js';
-import { mapArg, u32Arg, type Runtime } from './runtime.js';
+import { mapArg, u32Arg, type HelperState } from './state.js';
 
 /**
  * bpf_tail_call(ctx, prog_array, index): jumps into the program in slot
@@ -11,10 +11,10 @@ import { mapArg, u32Arg, type Runtime } from './runtime.js';
  * made, nothing happens and the caller goes on at the next instruction, with
  * R0 untouched, as the kernel's BPF_TAIL_CALL does.
  */
-export function tailCall(rt: Runtime, programs: () => readonly InsnArray[]): Helper {
+export function tailCall(state: HelperState, programs: () => readonly InsnArray[]): Helper {
   return (call) => {
-    rt.sockets?.checkReleased('tail_call', call.insn);
-    const map = mapArg(rt, call, 2);
+    state.sockets?.checkReleased('tail_call', call.insn);
+    const map = mapArg(state, call, 2);
     if (!(map instanceof ProgArrayMap)) throw new RuntimeError(call.insn, `bpf_tail_call needs a prog array, not map '${map.spec.name}'`);
     const slot = map.programAt(u32Arg(call, 3));
     const target = slot >= 0 ? programs()[slot] : undefined;

@@ -1,39 +1,21 @@
 import type { Helper } from '../vm/helper.js';
-import { CLOCK_TAI, type SimClock } from './clock.js';
+import { fromSafeInteger, sdivmod64, toSafeInteger } from '../vm/int64.js';
+import { CLOCK_TAI } from '../uapi/time.js';
+import { hostMonotonic, ktime, toKtime, type Ktime, type Nanoseconds, type SimClock } from './clock.js';
 
+const host = ktime();
 /** The kernel's ktime helpers read CLOCK_MONOTONIC; so does process.hrtime. */
-export const monotonicNs = (): bigint => process.hrtime.bigint();
+const hostNow = (): Ktime => hostMonotonic(host);
 
 /**
  * bpf_ktime_get_ns (and the boot and coarse variants, which differ in the
  * kernel only across suspend and in resolution): nanoseconds from `now`.
  */
-export function ktimeGetNs(now: () => bigint = monotonicNs): Helper {
-  return clockReading(now, (ns) => ns);
-}
-
-/**
- * A helper that returns `derive(now())` as a u64. The split of the result
- * into R0's halves is kept for as long as the clock stands still and its
- * `settings` (a count of offset changes) stay (a held clock moves between
- * packets, not within a run), so reading it again allocates nothing.
- */
-function clockReading(now: () => bigint, derive: (ns: bigint) => bigint, settings: () => number = () => 0): Helper {
-  let at: bigint | undefined;
-  let settingsAt = 0;
-  let lo = 0;
-  let hi = 0;
+export function ktimeGetNs(now: () => Readonly<Ktime> = hostNow): Helper {
   return (call) => {
-    const ns = now();
-    if (ns !== at || settings() !== settingsAt) {
-      at = ns;
-      settingsAt = settings();
-      const value = derive(ns);
-      lo = Number(BigInt.asIntN(32, value));
-      hi = Number(BigInt.asIntN(32, value >> 32n));
-    }
-    call.regs[0] = lo;
-    call.regs[1] = hi;
+    const t = now();
+    call.regs[0] = t[0]!;
+    call.regs[1] = t[1]!;
   };
 }
 
@@ -50,16 +32,28 @@ export const NSEC_PER_JIFFY = BigInt(1_000_000_000 / HZ);
  */
 export const INITIAL_JIFFIES = (1n << 32n) - 300n * BigInt(HZ);
 
+// As numbers: the jiffies of any ktime are below 2^44 in magnitude, exact in a double.
+const nsecPerJiffy = Number(NSEC_PER_JIFFY);
+const initialJiffies = Number(INITIAL_JIFFIES);
+const quotient = new Int32Array(2);
+
 /**
- * The jiffies counter at `ns` on the runtime's CLOCK_MONOTONIC, which starts
+ * The jiffies counter at `ns` on the simulated CLOCK_MONOTONIC, which starts
  * at boot as jiffies_64 does at INITIAL_JIFFIES: what bpf_jiffies64 returns
- * and SYN cookies count minutes with.
+ * and SYN cookies count minutes with. A number for a Ktime, a bigint for a bigint.
  */
-export const jiffiesAt = (ns: bigint): bigint => INITIAL_JIFFIES + ns / NSEC_PER_JIFFY;
+export function jiffiesAt(ns: Readonly<Ktime>): number;
+export function jiffiesAt(ns: bigint): bigint;
+export function jiffiesAt(ns: Nanoseconds): number | bigint {
+  const t = toKtime(ns);
+  sdivmod64(quotient, 0, t[0]!, t[1]!, nsecPerJiffy, 0, false);
+  const jiffies = initialJiffies + toSafeInteger(quotient[0]!, quotient[1]!);
+  return typeof ns === 'bigint' ? BigInt(jiffies) : jiffies;
+}
 
 /** bpf_jiffies64. */
-export function jiffies64(now: () => bigint = monotonicNs): Helper {
-  return clockReading(now, jiffiesAt);
+export function jiffies64(now: () => Readonly<Ktime> = hostNow): Helper {
+  return (call) => fromSafeInteger(call.regs, 0, jiffiesAt(now()));
 }
 
 /**
@@ -67,9 +61,5 @@ export function jiffies64(now: () => bigint = monotonicNs): Helper {
  * plus offs_tai; the simulated clock keeps that offset (see SimClock).
  */
 export function ktimeGetTaiNs(clock: SimClock): Helper {
-  return clockReading(
-    () => clock.now(),
-    (ns) => ns + clock.offset(CLOCK_TAI),
-    () => clock.settings,
-  );
+  return ktimeGetNs(() => clock.ktimeGet(CLOCK_TAI));
 }

@@ -1,18 +1,12 @@
 import type { BpfMap } from '../maps/map.js';
-import { EDEADLK, EINVAL, EPERM } from '../maps/types.js';
+import { BPF_F_TIMER_ABS, BPF_F_TIMER_CPU_PIN } from '../uapi/bpf.js';
+import { EDEADLK, EINVAL, EPERM } from '../uapi/errno.js';
+import { CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME, MAX_CLOCKS } from '../uapi/time.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { BpfCallback, Helper, HelperCall } from '../vm/helper.js';
-import { toBigUint64 } from '../vm/int64.js';
 import type { Memory } from '../vm/memory.js';
-import { CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME } from './clock.js';
 import type { BpfHrtimer, TimerMap } from './hrtimer.js';
-import { mapArg, ptrArg, ret, type Runtime } from './runtime.js';
-
-/** MAX_CLOCKS: bpf_timer_init's flags are a clock id below it. */
-const MAX_CLOCKS = 16;
-/** bpf_timer_start's flags (enum in linux/bpf.h). */
-const BPF_F_TIMER_ABS = 1;
-const BPF_F_TIMER_CPU_PIN = 2;
+import { mapArg, ptrArg, ret, type HelperState } from './state.js';
 
 interface TimerArg {
   field: number;
@@ -27,13 +21,13 @@ interface TimerArg {
  * map), in its words: xdpsim's verifier does not yet track which map a
  * pointer is into, so the check is made at the call.
  */
-function timerArg(rt: Runtime, call: HelperCall, initMap?: BpfMap): TimerArg {
-  const timers = rt.timers;
+function timerArg(state: HelperState, call: HelperCall, initMap?: BpfMap): TimerArg {
+  const timers = state.timers;
   const field = ptrArg(call, 1);
   const found = timers.holder(field);
   if (found === undefined) {
     // R1 points into a map without timers: the verifier names that map.
-    const map = mapHolding(rt, call.memory, field);
+    const map = mapHolding(state, call.memory, field);
     const why = map === undefined ? undefined : timers.noTimer(map);
     throw new RuntimeError(call.insn, why ?? 'R1 does not point into a map value holding a struct bpf_timer');
   }
@@ -46,23 +40,23 @@ function timerArg(rt: Runtime, call: HelperCall, initMap?: BpfMap): TimerArg {
 }
 
 /** The map whose memory holds `address`, by its regions' names (`map:NAME:...`, see BpfMap.regions). */
-function mapHolding(rt: Runtime, memory: Memory, address: number): BpfMap | undefined {
+function mapHolding(state: HelperState, memory: Memory, address: number): BpfMap | undefined {
   const i = memory.find(address, 1);
   if (i < 0) return undefined;
   const region = memory.regions[i]!.name;
-  for (const map of rt.maps.values()) if (region.startsWith(`map:${map.spec.name}:`)) return map;
+  for (const map of state.maps.values()) if (region.startsWith(`map:${map.spec.name}:`)) return map;
   return undefined;
 }
 
 /** A timer's callback as bpf_timer_cb runs it: in softirq on the CPU that armed the timer. */
-function inSoftirq(rt: Runtime, t: BpfHrtimer, callback: BpfCallback): BpfCallback {
+function inSoftirq(state: HelperState, t: BpfHrtimer, callback: BpfCallback): BpfCallback {
   return (args) => {
-    const cpu = rt.cpu;
-    rt.cpu = t.cpu;
+    const cpu = state.cpu;
+    state.cpu = t.cpu;
     try {
       return callback(args);
     } finally {
-      rt.cpu = cpu;
+      state.cpu = cpu;
     }
   };
 }
@@ -75,28 +69,28 @@ function inSoftirq(rt: Runtime, t: BpfHrtimer, callback: BpfCallback): BpfCallba
  * space holds the map no more. The kernel's -EOPNOTSUPP comes from NMI
  * context only, where XDP never runs.
  */
-export function timerInit(rt: Runtime): Helper {
+export function timerInit(state: HelperState): Helper {
   return (call) => {
-    const { field, map, value } = timerArg(rt, call, mapArg(rt, call, 2));
+    const { field, map, value } = timerArg(state, call, mapArg(state, call, 2));
     const clock = call.regs[6]! >>> 0;
     if (call.regs[7] !== 0 || clock >= MAX_CLOCKS || (clock !== CLOCK_MONOTONIC && clock !== CLOCK_REALTIME && clock !== CLOCK_BOOTTIME)) {
       return ret(call, -EINVAL);
     }
-    ret(call, rt.timers.init(field, map, value, clock));
+    ret(call, state.timers.init(field, map, value, clock));
   };
 }
 
 /** bpf_timer_set_callback(timer, callback_fn): -EINVAL before init, -EPERM once user space holds the map no more. */
-export function timerSetCallback(rt: Runtime): Helper {
+export function timerSetCallback(state: HelperState): Helper {
   return (call) => {
-    const { field } = timerArg(rt, call);
+    const { field } = timerArg(state, call);
     const callback = call.callback(ptrArg(call, 2));
-    const t = rt.timers.get(field);
+    const t = state.timers.get(field);
     if (t === undefined) return ret(call, -EINVAL);
-    if (!rt.timers.mapsHeld) return ret(call, -EPERM);
-    t.callback = inSoftirq(rt, t, callback);
+    if (!state.timers.mapsHeld) return ret(call, -EPERM);
+    t.callback = inSoftirq(state, t, callback);
     t.callbackInsn = call.insn;
-    t.program = rt.timers.program;
+    t.program = state.timers.program;
     ret(call, 0);
   };
 }
@@ -108,14 +102,14 @@ export function timerSetCallback(rt: Runtime): Helper {
  * timer to a busy CPU, which a simulation of idle CPUs never does. -EINVAL
  * for other flags, and for a timer without init or callback.
  */
-export function timerStart(rt: Runtime): Helper {
+export function timerStart(state: HelperState): Helper {
   return (call) => {
-    const { field } = timerArg(rt, call);
+    const { field } = timerArg(state, call);
     const flags = call.regs[6]!;
     if ((flags & ~(BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN)) !== 0 || call.regs[7] !== 0) return ret(call, -EINVAL);
-    const t = rt.timers.get(field);
+    const t = state.timers.get(field);
     if (t === undefined || t.callback === undefined) return ret(call, -EINVAL);
-    rt.timers.start(t, toBigUint64(call.regs[4]!, call.regs[5]!), (flags & BPF_F_TIMER_ABS) !== 0, rt.cpu);
+    state.timers.start(t, call.regs[4]!, call.regs[5]!, (flags & BPF_F_TIMER_ABS) !== 0, state.cpu);
     ret(call, 0);
   };
 }
@@ -126,13 +120,13 @@ export function timerStart(rt: Runtime): Helper {
  * -EINVAL before init; -EDEADLK from the timer's own callback, which would
  * wait for itself (the timer stays as it is).
  */
-export function timerCancel(rt: Runtime): Helper {
+export function timerCancel(state: HelperState): Helper {
   return (call) => {
-    const { field } = timerArg(rt, call);
-    const t = rt.timers.get(field);
+    const { field } = timerArg(state, call);
+    const t = state.timers.get(field);
     if (t === undefined) return ret(call, -EINVAL);
-    if (rt.timers.isRunning(t)) return ret(call, -EDEADLK);
+    if (state.timers.isRunning(t)) return ret(call, -EDEADLK);
     t.callback = undefined;
-    ret(call, rt.timers.cancel(t));
+    ret(call, state.timers.cancel(t));
   };
 }

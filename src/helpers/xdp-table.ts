@@ -5,18 +5,18 @@ import { mapFuncCompatible } from './map-compat.js';
 import type { BpfFuncProto } from './proto.js';
 import { helperName } from './proto.js';
 import { HELPER_PROTOS } from './protos.js';
-import { mapArg, type Runtime } from './runtime.js';
+import { mapArg, type HelperState } from './state.js';
 
 /**
  * The runnable helpers of one object: every simulated entry of the helper
  * table, built over the object's runtime. Calls to the rest never get here:
  * the loader refuses them.
  */
-export function xdpHelpers(rt: Runtime, programs: () => readonly InsnArray[]): HelperTable {
+export function xdpHelpers(state: HelperState, programs: () => readonly InsnArray[]): HelperTable {
   const table = new Map<number, Helper>();
   for (const proto of HELPER_PROTOS.values()) {
     if ('unsimulated' in proto.impl) continue;
-    table.set(proto.func, checkingMapArg(proto, proto.impl({ rt, programs }), rt));
+    table.set(proto.func, checkingMapArg(proto, proto.impl({ state, programs }), state));
   }
   return table;
 }
@@ -26,19 +26,25 @@ export function xdpHelpers(rt: Runtime, programs: () => readonly InsnArray[]): H
  * kernel's verifier lets it take, as check_map_func_compatibility does at
  * load. Until the verifier tracks which map each register holds, the check
  * runs with the call; its answer depends on the map type alone, so it is
- * made once per type.
+ * made once per type, and a call passing the same map as the last one
+ * checked goes straight on (the helper finds the map itself).
  */
-function checkingMapArg(proto: BpfFuncProto, helper: Helper, rt: Runtime): Helper {
+function checkingMapArg(proto: BpfFuncProto, helper: Helper, state: HelperState): Helper {
   const n = proto.args.findIndex((a) => a.type === 'ARG_CONST_MAP_PTR') + 1;
   if (n === 0) return helper;
   const passed = new Uint8Array(256);
+  let lastPassed = -1;
   return (call) => {
-    const type = mapArg(rt, call, n).spec.type;
-    if (passed[type] !== 1) {
-      if (!mapFuncCompatible(type, proto.func)) {
-        throw new RuntimeError(call.insn, `cannot pass map_type ${type} into func ${helperName(proto.func)}#${proto.func}`);
+    if (call.regs[2 * n] !== lastPassed || call.regs[2 * n + 1] !== 0) {
+      const map = mapArg(state, call, n);
+      const type = map.spec.type;
+      if (passed[type] !== 1) {
+        if (!mapFuncCompatible(type, proto.func)) {
+          throw new RuntimeError(call.insn, `cannot pass map_type ${type} into func ${helperName(proto.func)}#${proto.func}`);
+        }
+        if (type < passed.length) passed[type] = 1;
       }
-      if (type < passed.length) passed[type] = 1;
+      lastPassed = map.address;
     }
     helper(call);
   };

@@ -1,5 +1,9 @@
 // Opcode fields of the eBPF instruction set (RFC 9669), named as in linux/bpf.h and
 // linux/bpf_common.h so that code here reads like the kernel's verifier and JITs.
+// Typed here rather than generated into src/uapi, each field's values next to the
+// mask that extracts it: the installed headers lack the newest (BPF_MEMSX,
+// BPF_LOAD_ACQ) and the kernel's BTF has no #defines to add them from, so
+// test/uapi/opcodes.test.ts checks the rest against the headers instead.
 
 /** Size of one instruction slot in bytes; `lddw` takes two slots. */
 export const BPF_INSN_SIZE = 8;

@@ -6,25 +6,26 @@ import { HELPER_PROTOS } from '../helpers/protos.js';
 import type { FibTable } from '../helpers/fib-table.js';
 import { layoutSockets, LoadedSockets } from '../helpers/loaded-sockets.js';
 import type { SocketTable } from '../helpers/socket-table.js';
-import { syncookieSecret } from '../helpers/syncookie.js';
+import { SYNCOOKIE_SECRET_SIZE, syncookieSecret } from '../helpers/syncookie.js';
 import { checkCurrentTask, type CurrentTask } from '../helpers/current-task.js';
-import { bindMapIndexes } from '../helpers/runtime.js';
-import { SimClock } from '../helpers/clock.js';
+import { bindMapIndexes } from '../helpers/state.js';
+import { SimClock, toKtime, type Ktime, type Nanoseconds } from '../helpers/clock.js';
 import { BpfTimers } from '../helpers/hrtimer.js';
-import { monotonicNs } from '../helpers/time.js';
 import { decode } from '../isa/decode.js';
 import { InvalidInstructionError } from '../isa/errors.js';
 import type { InsnArray } from '../isa/instruction.js';
 import { BPF_CALL_OPCODE } from '../isa/opcodes.js';
 import { createMap, layoutMaps } from '../maps/create.js';
-import { linkObjectMaps } from '../maps/link.js';
+import { initMapSlots } from '../maps/presets.js';
 import type { BpfMap } from '../maps/map.js';
-import { BPF_MAP_TYPE_PERF_EVENT_ARRAY, type MapSpec } from '../maps/types.js';
+import { BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_XSKMAP } from '../uapi/bpf.js';
+import type { MapSpec } from '../maps/types.js';
 import { pinMap, pinPath, restorePinned } from '../maps/pin.js';
 import { xdpHelperRefusal } from '../verifier/helper-call.js';
 import { checkProgram } from '../verifier/program.js';
 import { VerifierError } from '../verifier/errors.js';
-import { compile, ExecutionContext, layoutContext, type ContextLayout, type ContextShared, type EngineName, type Executable } from '../engine/index.js';
+import { compile, ExecutionContext, type ContextShared, type EngineName, type Executable } from '../engine/index.js';
+import { claimContext, layoutContexts, type ContextPool } from '../engine/context.js';
 import { XdpProgram } from '../testrun/index.js';
 import { MAX_MEMORY, MemoryLayout, type Memory } from '../vm/memory.js';
 import { XDP_BATCH } from '../xdp/arena.js';
@@ -35,6 +36,7 @@ import { checkCoreRelocations } from './core.js';
 import { attachBtfRecords } from './btf-record.js';
 import { relocate } from './relocate.js';
 import { whereInSource } from '../elf/index.js';
+import { ShareError, unshareable, type AttachOptions, type SharedLoadOptions, type SharedObject } from './shared.js';
 
 export interface LoadOptions {
   /** File name used for libbpf's object name (global-data map names); taken from the path when loading a file. */
@@ -46,7 +48,7 @@ export interface LoadOptions {
   /** Possible CPUs (per-CPU map slots); default: the host's, as the kernel counts them. */
   cpus?: number;
   /** Where bpf_trace_printk messages go, with CPU and time (formatTraceLine makes trace_pipe lines); default: discarded. */
-  trace?: (message: string, cpu: number, ns: bigint) => void;
+  trace?: (message: string, cpu: number, ns: Readonly<Ktime>) => void;
   /** Instruction budget per run. */
   budget?: number;
   /**
@@ -87,8 +89,9 @@ export interface LoadOptions {
   current?: CurrentTask;
   /**
    * Execution contexts to lay out (see `LoadedObject.context`): one per
-   * CPU, RX queue or worker that will run programs; default 2 (each takes
-   * some 560 KB of memory). Test runs take the first one they find free.
+   * CPU, RX queue or worker that will run programs, in every thread the
+   * object is shared with; default 2 (each takes some 560 KB of memory).
+   * Test runs take the first one they find free.
    */
   contexts?: number;
   /** Frame slots of each context (its frame arena); default 64, one NAPI batch. */
@@ -110,10 +113,12 @@ const LIBBPF_PIN_BY_NAME = 1;
 /** Everything of a loaded object that its execution contexts are made from. */
 interface ObjectEngine {
   memory: Memory;
-  contexts: readonly ContextLayout[];
+  contexts: ContextPool;
   shared: ContextShared;
   insns: readonly InsnArray[];
   budget: number | undefined;
+  /** What another thread lays the same object out from (LoadedObject.share). */
+  origin: { bytes: Uint8Array; options: SharedLoadOptions };
 }
 
 /**
@@ -122,7 +127,6 @@ interface ObjectEngine {
  */
 export class LoadedObject {
   private readonly executables = new Map<string, Executable>();
-  private contextsMade = 0;
   private testContext: ExecutionContext | undefined;
 
   constructor(
@@ -140,20 +144,40 @@ export class LoadedObject {
 
   /**
    * A new execution context running as `cpu`: its own stack, xdp_md, frame
-   * slots and per-CPU map slot, over the object's maps. As many as the
-   * object was loaded with (LoadOptions.contexts); test runs use the first.
+   * slots, lock owner id and per-CPU map slot, over the object's maps. As
+   * many as the object was loaded with (LoadOptions.contexts), counted
+   * across every thread it is shared with, so no two threads ever get the
+   * same one; test runs use the first they take.
    */
   context(cpu = 0): ExecutionContext {
-    const layouts = this.engine.contexts;
-    if (this.contextsMade >= layouts.length) {
-      throw new LoadError(`all ${layouts.length} execution contexts of the object are in use (load it with more contexts)`);
+    const { memory, contexts, shared, insns, budget } = this.engine;
+    const id = claimContext(memory, contexts);
+    if (id < 0) {
+      throw new LoadError(`all ${contexts.layouts.length} execution contexts of the object are in use (load it with more contexts)`);
     }
-    const id = this.contextsMade++;
-    const { memory, shared, insns, budget } = this.engine;
-    return new ExecutionContext(id, cpu, memory, layouts[id]!, shared, () => insns, budget);
+    return new ExecutionContext(id, cpu, memory, contexts.layouts[id]!, shared, () => insns, budget);
   }
 
-  /** The context test runs (XdpProgram.run) use: the object's first. */
+  /**
+   * The object as another thread takes it up with `attachObject`: the same
+   * programs over the very same memory, so that a worker runs them on the
+   * maps this thread runs them on, each thread in contexts of its own.
+   * Refused with a ShareError when the object keeps state outside its
+   * memory (see `unshareable`).
+   */
+  share(): SharedObject {
+    const maps = [...this.maps];
+    const why = unshareable({
+      timerMaps: maps.filter(([, m]) => this.timers.noTimer(m) === undefined).map(([name]) => name),
+      socketMaps: maps.filter(([, m]) => m.spec.type === BPF_MAP_TYPE_XSKMAP).map(([name]) => name),
+      sockets: this.engine.shared.sockets !== undefined,
+    });
+    if (why !== undefined) throw new ShareError(why);
+    const { bytes, options } = this.engine.origin;
+    return { bytes, options, buffer: this.memory.buffer, frozen: maps.filter(([, m]) => m.isFrozen).map(([name]) => name) };
+  }
+
+  /** The context test runs (XdpProgram.run) use: the first this thread's object claims. */
   testRunContext(): ExecutionContext {
     return (this.testContext ??= this.context(0));
   }
@@ -207,8 +231,8 @@ export class LoadedObject {
    * From the first call on the simulation holds the clock: it moves only when
    * advanced, and an earlier `ns` leaves it where it is.
    */
-  advanceTo(ns: bigint): void {
-    this.timers.advanceTo(ns);
+  advanceTo(ns: Nanoseconds): void {
+    this.timers.advanceTo(toKtime(ns));
   }
 
   /** bpf_timers armed and not yet fired. */
@@ -243,11 +267,30 @@ export class LoadedObject {
 export function loadObject(input: Uint8Array | string, options: LoadOptions = {}): LoadedObject {
   const bytes = typeof input === 'string' ? new Uint8Array(readFileSync(input)) : input;
   const fileName = options.fileName ?? (typeof input === 'string' ? input : undefined);
+  return openAndLoad(bytes, { ...options, ...(fileName !== undefined && { fileName }) });
+}
+
+/**
+ * Takes up in this thread an object another thread loaded and shared
+ * (LoadedObject.share): lays it out again over the same memory, initialising
+ * nothing there (maps, global data and pinned contents are the loader's), so
+ * that its maps, global data and per-CPU slabs are the very ones the other
+ * thread sees, and its contexts are claimed from the same count.
+ */
+export function attachObject(shared: SharedObject, options: AttachOptions = {}): LoadedObject {
+  const loaded = openAndLoad(shared.bytes, { ...shared.options, ...options }, shared.buffer);
+  for (const name of shared.frozen) loaded.map(name).freeze();
+  return loaded;
+}
+
+/** libbpf's open then load; with `attach`, over the memory another thread built for the same object. */
+function openAndLoad(bytes: Uint8Array, options: LoadOptions, attach?: SharedArrayBuffer): LoadedObject {
+  const { fileName } = options;
   const object = parseObject(bytes, { ...(fileName !== undefined && { fileName }), strict: options.strict ?? false });
   for (const [name, value] of Object.entries(options.globals ?? {})) setGlobal(object, name, value);
   const wanted = options.select && selectProgram(object, options.select);
   try {
-    return loadOpened(object, options);
+    return loadOpened(object, bytes, options, attach);
   } catch (e) {
     if (e instanceof ProgramLoadError && wanted !== undefined && e.program !== wanted.name) {
       throw new ProgramLoadError(e.program, e.reason, wanted.name);
@@ -256,8 +299,8 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
   }
 }
 
-/** bpf_object__load proper, on an object already opened and its globals set. */
-function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
+/** bpf_object__load proper, on an object already opened (from `bytes`) and its globals set. */
+function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions, attach: SharedArrayBuffer | undefined): LoadedObject {
   const cpus = options.cpus ?? possibleCpus();
   const limit = Math.min(options.memoryLimit ?? MAX_MEMORY, MAX_MEMORY);
   const maps = object.maps.map((def) => createMap(mapSpec(def, cpus), cpus, limit));
@@ -269,45 +312,50 @@ function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
   }
   const slots = options.frameSlots ?? XDP_BATCH;
   if (!Number.isInteger(slots) || slots < 1 || slots > MAX_FRAME_SLOTS) throw new LoadError(`frame slots must be 1..${MAX_FRAME_SLOTS}, not ${slots}`);
-  const contexts = Array.from({ length: contextCount }, () => layoutContext(layout, slots));
+  const contexts = layoutContexts(layout, contextCount, slots);
   // The array index a timer callback's key points to (bpf_timer_cb keeps it on its stack).
   layout.add({ name: 'timer:key', size: 4, writable: false });
   const socketRegions = options.sockets && layoutSockets(layout, options.sockets);
-  const memory = layoutMaps(layout, maps, limit);
+  const memory = layoutMaps(layout, maps, limit, attach);
   bindMapIndexes(maps, memory);
-  object.maps.forEach((def, i) => {
-    if (def.data) maps[i]!.updateElem(new Uint8Array(4), def.data);
-  });
+  if (!attach) {
+    object.maps.forEach((def, i) => {
+      if (def.data) maps[i]!.updateElem(new Uint8Array(4), def.data);
+    });
+  }
   const pinPaths = new Map<string, string>();
   if (options.pinRoot !== undefined) {
     object.maps.forEach((def, i) => {
       if (def.pinning !== LIBBPF_PIN_BY_NAME) return;
       const path = pinPath(options.pinRoot!, def.name);
       pinPaths.set(def.name, path);
-      if (existsSync(path)) restorePinned(maps[i]!, path);
+      if (!attach && existsSync(path)) restorePinned(maps[i]!, path);
     });
   }
   // Map ids, and the `.values = { ... }` presets of prog arrays and map-in-maps, as libbpf sets them.
-  linkObjectMaps(maps, object);
+  // An attaching thread binds its map objects to its programs' ids, and leaves the slots as they are.
+  initMapSlots(maps, attach ? { programs: object.programs, maps: object.maps.map(({ name }) => ({ name, initSlots: [] })) } : object);
   // libbpf freezes read-only global data once it is filled: user space may not change it after load.
   object.maps.forEach((def, i) => {
     if (def.origin === 'data' && def.sectionName.startsWith('.rodata')) maps[i]!.freeze();
   });
   freezeGlobals(object);
-  const clock = new SimClock(options.now ?? monotonicNs);
+  // Drawn once for the object, as a boot draws it, rather than by each context on its first cookie.
+  const secret = options.syncookieSecret ?? crypto.getRandomValues(new Uint8Array(SYNCOOKIE_SECRET_SIZE));
+  const clock = new SimClock(options.now);
   const timers = new BpfTimers(clock, memory, memory.region('timer:key').start);
   attachBtfRecords(object, maps, timers);
 
   const shared: ContextShared = {
     maps,
     trace: options.trace ?? (() => {}),
-    now: () => clock.now(),
+    now: () => clock.ktimeGet(),
     clock,
     timers,
     ...(options.mtu !== undefined && { mtu: options.mtu }),
     ...(options.fib !== undefined && { fib: options.fib }),
     ...(options.sockets && socketRegions && { sockets: new LoadedSockets(options.sockets, memory, socketRegions) }),
-    ...(options.syncookieSecret !== undefined && { syncookieSecret: syncookieSecret(options.syncookieSecret) }),
+    syncookieSecret: syncookieSecret(secret),
     ...(options.current !== undefined && { current: checkCurrentTask(options.current) }),
   };
   const programInsns: InsnArray[] = [];
@@ -338,7 +386,10 @@ function loadOpened(object: ObjectFile, options: LoadOptions): LoadedObject {
     return program;
   });
   const mapsByName = new Map(object.maps.map((d, i) => [d.name, maps[i]!]));
-  const engine: ObjectEngine = { memory, contexts, shared, insns: programInsns, budget: options.budget };
+  // Everything but the per-thread options, and the secret as drawn: every thread makes the same cookies.
+  const { trace: _trace, now: _now, fib: _fib, sockets: _sockets, ...sharedOptions } = options;
+  const origin = { bytes, options: { ...sharedOptions, syncookieSecret: secret } };
+  const engine: ObjectEngine = { memory, contexts, shared, insns: programInsns, budget: options.budget, origin };
   loaded = new LoadedObject(object, mapsByName, programs, memory, timers, engine, pinPaths, unsimulated);
   return loaded;
 }

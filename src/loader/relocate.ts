@@ -5,7 +5,7 @@ import type { BpfMap } from '../maps/map.js';
 import { ProgramLoadError } from './errors.js';
 
 /**
- * Resolves a linked program's data references to addresses in the flat memory,
+ * Resolves a program's data references (its subprograms appended) to addresses in the flat memory,
  * as the kernel's resolve_pseudo_ldimm64 turns map fds into map pointers: a map
  * reference becomes the map's descriptor address, a global-data reference the
  * address of its variable, a function reference the slot where it starts. The

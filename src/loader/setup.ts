@@ -1,4 +1,4 @@
-import { shownName } from '../elf/names.js';
+import { shownName } from '../encoding/names.js';
 import { MapError } from '../maps/types.js';
 import { HexError, parseHexStrict } from '../encoding/hex.js';
 import { LoadError } from './errors.js';

@@ -1,4 +1,4 @@
-import { ENOENT } from './types.js';
+import { ENOENT } from '../uapi/errno.js';
 
 /**
  * get_next_key of every array-shaped map (arrays, fd arrays, devmap, cpumap,

@@ -2,7 +2,9 @@ import type { Region, RegionSpec } from '../vm/memory.js';
 import { nextArrayKey } from './array-keys.js';
 import { BpfMap } from './map.js';
 import { copyMapValue, copyMapValueLocked, hasSpinLock, type TimerHolder } from './record.js';
-import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, roundUp8 } from './types.js';
+import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BPF_NOEXIST } from '../uapi/bpf.js';
+import { E2BIG, EEXIST, EINVAL } from '../uapi/errno.js';
+import { roundUp8 } from './types.js';
 
 /** Per-CPU slabs start on this boundary, so two CPUs' values never share a cache line. */
 const SLAB_ALIGN = 64;

@@ -3,8 +3,9 @@ import type { Region, RegionSpec } from '../vm/memory.js';
 import { nextArrayKey } from './array-keys.js';
 import { BpfMap } from './map.js';
 import type { RedirectMap } from './redirect.js';
-import { BPF_XDP_CPUMAP, NO_REFS, programById, type ObjectRefs, type RefHolder } from './refs.js';
-import { BPF_EXIST, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, ENODEV, ENOMEM, EOVERFLOW } from './types.js';
+import { NO_REFS, programById, type ObjectRefs, type RefHolder } from './refs.js';
+import { BPF_EXIST, BPF_NOEXIST, BPF_XDP_CPUMAP } from '../uapi/bpf.js';
+import { E2BIG, EEXIST, EINVAL, ENODEV, ENOMEM, EOVERFLOW } from '../uapi/errno.js';
 
 /** sizeof(struct bpf_cpumap_val): u32 qsize, then the program (fd in, id out). */
 const VAL_SIZE = 8;
@@ -43,7 +44,7 @@ export class CpuMap extends BpfMap implements RedirectMap, RefHolder {
   private refs: ObjectRefs = NO_REFS;
   private base = 0;
 
-  linkRefs(refs: ObjectRefs): void {
+  bindRefs(refs: ObjectRefs): void {
     this.refs = refs;
   }
 

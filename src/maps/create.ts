@@ -1,4 +1,4 @@
-import { shownName } from '../elf/names.js';
+import { shownName } from '../encoding/names.js';
 import { totalmem } from 'node:os';
 import { MAX_MEMORY, type Memory, type MemoryLayout } from '../vm/memory.js';
 import { ArrayMap } from './array.js';
@@ -43,16 +43,14 @@ import {
   BPF_MAP_TYPE_RINGBUF,
   BPF_MAP_TYPE_STACK,
   BPF_MAP_TYPE_XSKMAP,
-  E2BIG,
-  EINVAL,
-  ENOMEM,
-  ENOTSUPP,
-  isU32,
-  KMALLOC_MAX_SIZE,
   MAP_TYPE_NAMES,
+} from '../uapi/bpf.js';
+import { E2BIG, EINVAL, ENOMEM, ENOTSUPP } from '../uapi/errno.js';
+import { KMALLOC_MAX_SIZE, PAGE_SIZE } from '../uapi/limits.js';
+import {
+  isU32,
   MAX_CPUS,
   MapError,
-  PAGE_SIZE,
   roundUp8,
   type MapSpec,
 } from './types.js';

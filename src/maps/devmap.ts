@@ -2,9 +2,10 @@ import type { Region, RegionSpec } from '../vm/memory.js';
 import { nextArrayKey } from './array-keys.js';
 import { HashTable } from './hashtab.js';
 import { BpfMap } from './map.js';
-import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, type RedirectMap } from './redirect.js';
-import { BPF_XDP_DEVMAP, NO_REFS, programById, type ObjectRefs, type RefHolder } from './refs.js';
-import { BPF_EXIST, BPF_NOEXIST, E2BIG, EEXIST, EINVAL, ENOENT } from './types.js';
+import type { RedirectMap } from './redirect.js';
+import { NO_REFS, programById, type ObjectRefs, type RefHolder } from './refs.js';
+import { BPF_EXIST, BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, BPF_NOEXIST, BPF_XDP_DEVMAP } from '../uapi/bpf.js';
+import { E2BIG, EEXIST, EINVAL, ENOENT } from '../uapi/errno.js';
 
 /** sizeof(struct bpf_devmap_val): u32 ifindex, then the program (fd in, id out). */
 const VAL_SIZE = 8;
@@ -33,7 +34,7 @@ abstract class DeviceMap extends BpfMap implements RedirectMap, RefHolder {
   deviceExists: (ifindex: number) => boolean = () => true;
   protected refs: ObjectRefs = NO_REFS;
 
-  linkRefs(refs: ObjectRefs): void {
+  bindRefs(refs: ObjectRefs): void {
     this.refs = refs;
   }
 

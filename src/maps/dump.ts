@@ -8,7 +8,7 @@ import {
   BPF_MAP_TYPE_LRU_PERCPU_HASH,
   BPF_MAP_TYPE_PERCPU_ARRAY,
   BPF_MAP_TYPE_PERCPU_HASH,
-} from './types.js';
+} from '../uapi/bpf.js';
 
 /** Map types whose contents are plain data worth dumping (not fds, rings or programs). */
 const DUMPABLE = new Set([

@@ -2,7 +2,8 @@ import type { Region, RegionSpec } from '../vm/memory.js';
 import { nextArrayKey } from './array-keys.js';
 import { BpfMap } from './map.js';
 import { NO_REFS, type ObjectRefs, type RefHolder } from './refs.js';
-import { BPF_ANY, E2BIG, EINVAL, ENOENT } from './types.js';
+import { BPF_ANY } from '../uapi/bpf.js';
+import { E2BIG, EINVAL, ENOENT } from '../uapi/errno.js';
 
 /**
  * The kernel's fd arrays (prog arrays, arrays of maps): `max_entries` slots
@@ -24,7 +25,7 @@ export abstract class FdArrayMap extends BpfMap implements RefHolder {
     this.base = regions[0]!.start;
   }
 
-  linkRefs(refs: ObjectRefs): void {
+  bindRefs(refs: ObjectRefs): void {
     this.refs = refs;
   }
 

@@ -8,21 +8,20 @@ import {
   BPF_F_RDONLY_PROG,
   BPF_F_WRONLY_PROG,
   BPF_NOEXIST,
-  E2BIG,
-  EEXIST,
-  EINVAL,
-  ENOENT,
-  ENOMEM,
-  roundUp8,
-  type MapSpec,
-} from './types.js';
+} from '../uapi/bpf.js';
+import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM } from '../uapi/errno.js';
+import { roundUp8, type MapSpec } from './types.js';
+
+/** Values up to this many bytes copy by words (HashMap.copyValue). */
+const WORD_COPY_MAX = 64;
 
 /**
  * BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH over a
  * HashTable in the flat memory. A full plain hash refuses new keys with
- * -E2BIG; an LRU hash evicts its least recently used element instead (one
- * common list, as the kernel's with BPF_F_NO_COMMON_LRU unset; the kernel's
- * list is approximate, ours exact, under a lock of its own). A program's
+ * -E2BIG; an LRU hash evicts an element not used lately instead (one
+ * common list, as the kernel's with BPF_F_NO_COMMON_LRU unset, under a lock
+ * of its own; as in the kernel, a use only marks the element, and eviction
+ * gives marked elements a second chance). A program's
  * update of a per-CPU value writes its own CPU's slot; a new element starts
  * zeroed elsewhere.
  *
@@ -173,13 +172,31 @@ export class HashMap extends BpfMap implements TimerHolder {
     if (this.percpu && cpu < 0) {
       for (let c = 0; c < this.cpus; c++) copyMapValue(this.u8, this.record, this.valueAt(elem, c), value + c * this.stride, size);
     } else {
-      copyMapValue(this.u8, this.record, this.valueAt(elem, Math.max(cpu, 0)), value, size);
+      this.copyValue(this.valueAt(elem, Math.max(cpu, 0)), value);
       // The kernel links a new element and frees the old one's fields; in place, that is freeing them here.
       this.record?.freeFields(this.valueAt(elem, 0));
     }
     if (!this.updatesInPlace) this.table.moveToHead(bucket, elem);
     if (this.lru) this.table.touch(elem);
     return 0;
+  }
+
+  /**
+   * copy_map_value from `src` into the value at `dst`: by int32 words when
+   * the value holds no special field, is small and whole words, and `src`
+   * is aligned and not overlapping it from below, as a program's value on
+   * its stack is; a builtin copy costs more than the words.
+   */
+  private copyValue(dst: number, src: number): void {
+    const size = this.spec.valueSize;
+    if (this.record === undefined && ((src | size) & 3) === 0 && size <= WORD_COPY_MAX && (src >= dst || src + size <= dst)) {
+      const i32 = this.memory.i32;
+      const d = dst >> 2;
+      const s = src >> 2;
+      for (let i = 0; i < size >> 2; i++) i32[d + i] = i32[s + i]!;
+      return;
+    }
+    copyMapValue(this.u8, this.record, dst, src, size);
   }
 
   private writeLocked(elem: number, value: number): void {
@@ -194,8 +211,13 @@ export class HashMap extends BpfMap implements TimerHolder {
       const mine = this.percpu ? cpu : 0;
       for (let c = 0; c < (this.percpu ? this.cpus : 1); c++) {
         const at = this.valueAt(elem, c);
-        this.u8.fill(0, at, at + this.stride);
-        if (c === mine) copyMapValue(this.u8, this.record, at, value, size);
+        if (c !== mine) {
+          this.u8.fill(0, at, at + this.stride);
+          continue;
+        }
+        // Zeroed first only where the copy leaves bytes as they were: padding past the value, or special fields.
+        if (this.record !== undefined || size !== this.stride) this.u8.fill(0, at, at + this.stride);
+        this.copyValue(at, value);
       }
       return;
     }

@@ -20,7 +20,7 @@ import { MAP_LOCK_OWNER } from './map.js';
  * a map needs no init and an attaching thread finds it as it is):
  *   header   HEADER_WORDS words: count, free list, LRU list;
  *   buckets  n_buckets x BUCKET_WORDS: chain head, lock, sequence (16 bytes, as the kernel's struct bucket);
- *   elements capacity x elemWords: chain link, hash, state, free-list link, and for an LRU its list links.
+ *   elements capacity x elemWords: chain link, hash, state, free-list link, and for an LRU its list links and reference mark.
  * Links hold element index + 1, so 0 ends a chain or list. Keys sit apart,
  * in a region programs may read (bpf_for_each_map_elem hands them a key).
  *
@@ -35,7 +35,7 @@ const FREE_HEAD = 2;
 /** Elements from here on were never used: the free list's tail, implicit so that zeroed memory is a full free list. */
 const FREE_BUMP = 3;
 const LRU_LOCK = 4;
-/** Most recently used element + 1. */
+/** Newest element on the LRU list + 1. */
 const LRU_HEAD = 5;
 const LRU_TAIL = 6;
 const HEADER_WORDS = 16;
@@ -56,6 +56,8 @@ const E_STATE = 2;
 const E_FREE_NEXT = 3;
 const E_LRU_PREV = 4;
 const E_LRU_NEXT = 5;
+/** Set by a use of the element (bpf_lru_node_set_ref), cleared when eviction passes it over. */
+const E_LRU_REF = 6;
 const ELEM_WORDS = 4;
 const LRU_ELEM_WORDS = 8;
 
@@ -126,6 +128,43 @@ export function jhash(u8: Uint8Array, key: number, length: number, initval: numb
   return c;
 }
 
+/**
+ * The same jhash over a key of whole int32 words at int32 index `w`
+ * (`length` a positive multiple of 4): the kernel's jhash2, which on a
+ * little-endian machine equals jhash over the same bytes. Reading words
+ * instead of bytes is what makes a lookup's hash cheap.
+ */
+export function jhashWords(i32: Int32Array, w: number, length: number, initval: number): number {
+  let a = (0xdeadbeef + length + initval) | 0;
+  let b = a;
+  let c = a;
+  let n = length;
+  while (n > 12) {
+    a = (a + i32[w]!) | 0;
+    b = (b + i32[w + 1]!) | 0;
+    c = (c + i32[w + 2]!) | 0;
+    a = (a - c) | 0; a ^= rol32(c, 4); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= rol32(a, 6); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= rol32(b, 8); b = (b + a) | 0;
+    a = (a - c) | 0; a ^= rol32(c, 16); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= rol32(a, 19); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= rol32(b, 4); b = (b + a) | 0;
+    n -= 12;
+    w += 3;
+  }
+  if (n >= 12) c = (c + i32[w + 2]!) | 0;
+  if (n >= 8) b = (b + i32[w + 1]!) | 0;
+  a = (a + i32[w]!) | 0;
+  c ^= b; c = (c - rol32(b, 14)) | 0;
+  a ^= c; a = (a - rol32(c, 11)) | 0;
+  b ^= a; b = (b - rol32(a, 25)) | 0;
+  c ^= b; c = (c - rol32(b, 16)) | 0;
+  a ^= c; a = (a - rol32(c, 4)) | 0;
+  b ^= a; b = (b - rol32(a, 14)) | 0;
+  c ^= b; c = (c - rol32(b, 24)) | 0;
+  return c;
+}
+
 /** roundup_pow_of_two(max_entries): the kernel's bucket count. */
 function bucketCount(capacity: number): number {
   let n = 1;
@@ -157,6 +196,8 @@ export class HashTable {
   readonly capacity: number;
   private readonly lru: boolean;
   private readonly identity: boolean;
+  /** Int32 words of a key when its size is a multiple of 4 (stored keys are 8-aligned), else 0: keys aligned like it hash and compare by words. */
+  private readonly keyWords: number;
 
   /** Bytes of the index region of a table of `capacity` elements. */
   static indexBytes(capacity: number, lru: boolean): number {
@@ -178,6 +219,7 @@ export class HashTable {
     this.keySize = spec.keySize;
     this.keyStride = spec.keyStride;
     this.identity = spec.hash === 'index';
+    this.keyWords = (spec.keySize & 3) === 0 && (spec.keyBase & 3) === 0 && (spec.keyStride & 3) === 0 ? spec.keySize >> 2 : 0;
   }
 
   /** Elements in the table now. */
@@ -191,7 +233,9 @@ export class HashTable {
 
   /** htab_map_hash with seed 0 (the kernel's with BPF_F_ZERO_SEED), or a devmap's u32 key. */
   hash(key: number): number {
-    return this.identity ? word(this.u8, key) : jhash(this.u8, key, this.keySize, 0);
+    if (this.identity) return word(this.u8, key);
+    if (this.keyWords !== 0 && (key & 3) === 0) return jhashWords(this.i32, key >> 2, this.keySize, 0);
+    return jhash(this.u8, key, this.keySize, 0);
   }
 
   private bucketOf(hash: number): number {
@@ -205,8 +249,16 @@ export class HashTable {
   private matches(elem: number, hash: number, key: number): boolean {
     const w = this.elemWord(elem);
     if (this.i32[w + E_HASH] !== hash) return false;
-    const u8 = this.u8;
     const at = this.keyBase + elem * this.keyStride;
+    const words = this.keyWords;
+    if (words !== 0 && (key & 3) === 0) {
+      const i32 = this.i32;
+      const k = key >> 2;
+      const e = at >> 2;
+      for (let i = 0; i < words; i++) if (i32[k + i] !== i32[e + i]) return false;
+      return true;
+    }
+    const u8 = this.u8;
     for (let i = 0; i < this.keySize; i++) if (u8[key + i] !== u8[at + i]) return false;
     return true;
   }
@@ -216,12 +268,12 @@ export class HashTable {
     return this.findHashed(key, this.hash(key));
   }
 
-  /** Element holding the u32 `k` in a table of 4-byte keys that hashes them as themselves, or -1. */
+  /** Element holding the u32 `k` in a table of 4-byte keys that hashes them as themselves, or -1 (as findHashed). */
   findIndex(k: number): number {
     const i32 = this.i32;
     const b = this.bucketOf(k);
     for (;;) {
-      const seq = Atomics.load(i32, b + B_SEQ);
+      const seq = i32[b + B_SEQ]!;
       let steps = 0;
       for (let e = i32[b + B_HEAD]! - 1; e >= 0 && steps <= this.capacity; e = i32[this.elemWord(e) + E_NEXT]! - 1, steps++) {
         if (i32[this.elemWord(e) + E_HASH] === k && i32[(this.keyBase + e * this.keyStride) >>> 2] === k) return e;
@@ -234,12 +286,16 @@ export class HashTable {
    * A lookup that missed retries while an unlink was under way in its
    * bucket or happened during the walk: it may have followed an element
    * that left the chain (and maybe joined another) past the one it wanted.
+   * Only a miss needs the count, so the read before the walk is a plain
+   * one (V8 keeps typed-array loads in program order, and x86 does not
+   * reorder loads); the read that decides the miss is an Atomics.load, a
+   * call that costs as much as the rest of a hit.
    */
   private findHashed(key: number, hash: number): number {
     const i32 = this.i32;
     const b = this.bucketOf(hash);
     for (;;) {
-      const seq = Atomics.load(i32, b + B_SEQ);
+      const seq = i32[b + B_SEQ]!;
       let steps = 0;
       for (let e = i32[b + B_HEAD]! - 1; e >= 0 && steps <= this.capacity; e = i32[this.elemWord(e) + E_NEXT]! - 1, steps++) {
         if (this.matches(e, hash, key)) return e;
@@ -318,6 +374,7 @@ export class HashTable {
     Atomics.store(i32, w + E_STATE, (((i32[w + E_STATE]! >>> 1) + 1) << 1) | 1);
     Atomics.store(i32, bucket + B_HEAD, elem + 1);
     if (this.lru) {
+      i32[w + E_LRU_REF] = 0;
       this.lruPushHead(elem);
       unlock(i32, this.header + LRU_LOCK);
     }
@@ -327,6 +384,14 @@ export class HashTable {
   /** Writes the key at `key` into `elem`'s key slot. */
   setKey(elem: number, key: number): void {
     const at = this.keyAddress(elem);
+    const words = this.keyWords;
+    if (words !== 0 && (key & 3) === 0) {
+      const i32 = this.i32;
+      const k = key >> 2;
+      const e = at >> 2;
+      for (let i = 0; i < words; i++) i32[e + i] = i32[k + i]!;
+      return;
+    }
     this.u8.copyWithin(at, key, key + this.keySize);
   }
 
@@ -385,40 +450,45 @@ export class HashTable {
     Atomics.store(i32, link, next);
   }
 
-  // LRU: an exact list, most recent at the head, under the LRU lock.
+  // LRU: a list of the linked elements, newest at the head, under the LRU lock, and a reference mark per element.
 
   /**
-   * Marks `elem` most recently used (a program's lookup or an update). It
-   * may have left the table since the caller found it; then nothing changes.
+   * Marks `elem` used (a program's lookup or an update), as the kernel sets
+   * the node's ref bit: no lock and no list change, so that a lookup stays
+   * as cheap as a plain hash's. Written only when not yet set, so that hot
+   * elements do not bounce their cache line between threads. An element
+   * that left the table since the caller found it gets a mark nobody reads.
    */
   touch(elem: number): void {
-    const i32 = this.i32;
-    const h = this.header;
-    // Already the most recent: nothing to move, and no lock to take on the hot path.
-    if (Atomics.load(i32, h + LRU_HEAD) === elem + 1) return;
-    lock(i32, h + LRU_LOCK, MAP_LOCK_OWNER);
-    // Linked elements are on the list and no others: both change under this lock.
-    if ((i32[this.elemWord(elem) + E_STATE]! & 1) !== 0 && i32[h + LRU_HEAD] !== elem + 1) {
-      this.lruUnlink(elem);
-      this.lruPushHead(elem);
-    }
-    unlock(i32, h + LRU_LOCK);
+    const w = this.elemWord(elem) + E_LRU_REF;
+    if (this.i32[w] === 0) this.i32[w] = 1;
   }
 
   /**
-   * Takes the least recently used element out of the table for the caller
-   * to reuse (htab_lru_map_delete_node): the caller holds no bucket lock.
-   * A bucket another thread holds is skipped for the next oldest element, so
-   * this never waits on a bucket while holding the LRU lock. -1 when nothing
-   * could be evicted after many attempts.
+   * Takes the oldest unmarked element out of the table for the caller to
+   * reuse (htab_lru_map_delete_node): the caller holds no bucket lock.
+   * Walking from the tail, a marked element gets a second chance, as the
+   * kernel's list rotation gives referenced nodes: its mark is cleared and
+   * it moves to the head (when all were marked, the next pass takes the
+   * oldest of them). A bucket another thread holds is skipped for the next
+   * element, so this never waits on a bucket while holding the LRU lock. -1
+   * when nothing could be evicted after many attempts.
    */
   evict(): number {
     const i32 = this.i32;
     const h = this.header;
     for (let attempt = 0; attempt < EVICT_ATTEMPTS; attempt++) {
       lock(i32, h + LRU_LOCK, MAP_LOCK_OWNER);
-      for (let e = i32[h + LRU_TAIL]! - 1; e >= 0; e = i32[this.elemWord(e) + E_LRU_PREV]! - 1) {
-        const bucket = this.bucketOf(i32[this.elemWord(e) + E_HASH]!);
+      for (let e = i32[h + LRU_TAIL]! - 1, prev = -1; e >= 0; e = prev) {
+        const w = this.elemWord(e);
+        prev = i32[w + E_LRU_PREV]! - 1;
+        if (i32[w + E_LRU_REF] !== 0) {
+          i32[w + E_LRU_REF] = 0;
+          this.lruUnlink(e);
+          this.lruPushHead(e);
+          continue;
+        }
+        const bucket = this.bucketOf(i32[w + E_HASH]!);
         if (!tryLock(i32, bucket + B_LOCK, MAP_LOCK_OWNER)) continue;
         this.lruUnlink(e);
         this.unlinkChain(bucket, e);
@@ -427,7 +497,7 @@ export class HashTable {
         return e;
       }
       unlock(i32, h + LRU_LOCK);
-      // Every element is in another thread's hands: one may come back to the free list.
+      // Every element was marked, or is in another thread's hands (one may come back to the free list).
       const free = this.pop();
       if (free >= 0) return free;
     }
@@ -549,7 +619,7 @@ export class HashTable {
     return n;
   }
 
-  /** Elements from most to least recently used. */
+  /** The LRU list from head to tail: newest (or last given a second chance) first. */
   lruOrder(): number[] {
     const out: number[] = [];
     const i32 = this.i32;

@@ -2,7 +2,9 @@ import { threadId } from 'node:worker_threads';
 import { lock, unlock } from '../vm/lock.js';
 import type { Region, RegionSpec } from '../vm/memory.js';
 import { BpfMap } from './map.js';
-import { BPF_EXIST, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BPF_NOEXIST, EEXIST, EINVAL, ENOENT, ENOSPC, roundUp8 } from './types.js';
+import { BPF_EXIST, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BPF_NOEXIST } from '../uapi/bpf.js';
+import { EEXIST, EINVAL, ENOENT, ENOSPC } from '../uapi/errno.js';
+import { roundUp8 } from './types.js';
 
 /** The owner id this thread writes into the trie lock. */
 const LOCK_OWNER = threadId + 1;
@@ -137,7 +139,7 @@ export class LpmTrieMap extends BpfMap {
       if ((i32[w + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) === 0) found = w;
       // Every node below is longer than the key: none can match.
       if (prefixlen === want) break;
-      node = i32[w + (prefixlen < 32 ? (word0 >>> (31 - prefixlen)) & 1 : this.keyBit(key, prefixlen))]!;
+      node = i32[w + this.keyBit(key, prefixlen, word0)]!;
     }
     return found < 0 ? 0 : this.values + i32[found + LPM_NODE_VALUE]! * this.valueSize;
   }
@@ -170,6 +172,7 @@ export class LpmTrieMap extends BpfMap {
 
   private insert(key: number, value: number, flags: number, prefixlen: number): number {
     const i32 = this.i32;
+    const word0 = this.word0(key + 4);
     let slot = this.trie + LPM_TRIE_ROOT;
     let node = 0;
     let matchlen = 0;
@@ -178,9 +181,9 @@ export class LpmTrieMap extends BpfMap {
       if (node === 0) break;
       const w = node;
       const nodeLen = i32[w + LPM_NODE_PREFIXLEN]!;
-      matchlen = this.longestPrefixMatch(node, key, prefixlen);
+      matchlen = this.longestPrefixMatch(node, key, prefixlen, word0);
       if (nodeLen !== matchlen || nodeLen === prefixlen) break;
-      slot = w + this.keyBit(key, nodeLen);
+      slot = w + this.keyBit(key, nodeLen, word0);
     }
 
     if (node === 0) {
@@ -220,7 +223,7 @@ export class LpmTrieMap extends BpfMap {
     const added = this.newNode(key, value, prefixlen);
     const im = this.allocNode();
     const iw = im;
-    const keyBit = this.keyBit(key, matchlen);
+    const keyBit = this.keyBit(key, matchlen, word0);
     i32[iw + keyBit] = added;
     i32[iw + (keyBit ^ 1)] = node;
     i32[iw + LPM_NODE_PREFIXLEN] = matchlen;
@@ -257,10 +260,9 @@ export class LpmTrieMap extends BpfMap {
 
   /** Writes the key's data bytes, as given, into the node and the value into its slot. */
   private fill(node: number, key: number, value: number, slot: number): void {
-    this.u8.copyWithin(this.dataAddress(node), key + 4, key + 4 + this.dataSize);
+    copySmall(this.u8, this.dataAddress(node), key + 4, this.dataSize);
     this.i32[node + LPM_NODE_WORD0] = this.word0(key + 4);
-    const at = this.values + slot * this.valueSize;
-    this.u8.copyWithin(at, value, value + this.spec.valueSize);
+    copySmall(this.u8, this.values + slot * this.valueSize, value, this.spec.valueSize);
   }
 
   /** trie_delete_elem. */
@@ -277,6 +279,7 @@ export class LpmTrieMap extends BpfMap {
 
   private remove(key: number, prefixlen: number): number {
     const i32 = this.i32;
+    const word0 = this.word0(key + 4);
     // trim: the slot that points at the node; trim2: the slot that points at its parent.
     let trim = this.trie + LPM_TRIE_ROOT;
     let trim2 = trim;
@@ -288,11 +291,11 @@ export class LpmTrieMap extends BpfMap {
       if (node === 0) break;
       const w = node;
       const nodeLen = i32[w + LPM_NODE_PREFIXLEN]!;
-      matchlen = this.longestPrefixMatch(node, key, prefixlen);
+      matchlen = this.longestPrefixMatch(node, key, prefixlen, word0);
       if (nodeLen !== matchlen || nodeLen === prefixlen) break;
       parent = node;
       trim2 = trim;
-      trim = w + this.keyBit(key, nodeLen);
+      trim = w + this.keyBit(key, nodeLen, word0);
     }
     if (node === 0) return -ENOENT;
     const w = node;
@@ -347,6 +350,7 @@ export class LpmTrieMap extends BpfMap {
     if (searchRoot === 0) return -ENOENT;
     const prefixlen = key === 0 ? 0 : this.view.getUint32(key, true);
     if (key !== 0 && prefixlen <= this.maxPrefixlen) {
+      const word0 = this.word0(key + 4);
       let node = searchRoot;
       let nodeLen = 0;
       let matchlen = 0;
@@ -355,9 +359,9 @@ export class LpmTrieMap extends BpfMap {
       for (let steps = this.maxPrefixlen; node !== 0 && steps >= 0; steps--) {
         const w = node;
         nodeLen = i32[w + LPM_NODE_PREFIXLEN]!;
-        matchlen = this.longestPrefixMatch(node, key, prefixlen);
+        matchlen = this.longestPrefixMatch(node, key, prefixlen, word0);
         if (nodeLen !== matchlen || nodeLen === prefixlen) break;
-        const bit = this.keyBit(key, nodeLen);
+        const bit = this.keyBit(key, nodeLen, word0);
         const right = i32[w + LPM_NODE_CHILD1]!;
         if (bit === 0 && right !== 0) {
           after = right;
@@ -414,15 +418,19 @@ export class LpmTrieMap extends BpfMap {
 
   /**
    * longest_prefix_match: how many leading bits of the node's data and the
-   * key's agree, at most the shorter of the two prefix lengths.
+   * key's agree, at most the shorter of the two prefix lengths. The first 32
+   * bits compare as one word (`word0` is the key's, as word0() gives it),
+   * the rest byte by byte.
    */
-  private longestPrefixMatch(node: number, key: number, keyLen: number): number {
+  private longestPrefixMatch(node: number, key: number, keyLen: number, word0: number): number {
     const limit = Math.min(this.i32[node + LPM_NODE_PREFIXLEN]!, keyLen);
+    const diff0 = this.i32[node + LPM_NODE_WORD0]! ^ word0;
+    if (diff0 !== 0 || limit <= 32) return Math.min(Math.clz32(diff0), limit);
     const a = this.dataAddress(node);
     const b = key + 4;
     const u8 = this.u8;
-    let len = 0;
-    for (let i = 0; len < limit; i++) {
+    let len = 32;
+    for (let i = 4; len < limit; i++) {
       const diff = u8[a + i]! ^ u8[b + i]!;
       len += Math.clz32(diff) - 24;
       if (diff !== 0) break;
@@ -430,8 +438,9 @@ export class LpmTrieMap extends BpfMap {
     return Math.min(len, limit);
   }
 
-  /** extract_bit of the key's data. */
-  private keyBit(key: number, index: number): number {
+  /** extract_bit of the key's data; the first 32 bits come from `word0`, the key's as word0() gives it. */
+  private keyBit(key: number, index: number, word0: number): number {
+    if (index < 32) return (word0 >>> (31 - index)) & 1;
     return (this.u8[key + 4 + (index >>> 3)]! >>> (7 - (index & 7))) & 1;
   }
 
@@ -484,6 +493,18 @@ export class LpmTrieMap extends BpfMap {
     i32[h + ring + ((i32[h + queue]! + i32[h + queue + 1]!) % size)] = slot;
     i32[h + queue + 1]!++;
   }
+}
+
+/** Copies up to this many bytes one by one: a builtin's call costs more. */
+const SMALL_COPY = 16;
+
+/** memmove of `n` bytes within `u8`, by hand when few and not overlapping from below. */
+function copySmall(u8: Uint8Array, dst: number, src: number, n: number): void {
+  if (n > SMALL_COPY || (src < dst && src + n > dst)) {
+    u8.copyWithin(dst, src, src + n);
+    return;
+  }
+  for (let i = 0; i < n; i++) u8[dst + i] = u8[src + i]!;
 }
 
 /** Bytes of one lpm_trie_node with `dataSize` bytes of data. */

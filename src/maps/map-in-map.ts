@@ -2,7 +2,9 @@ import { FdArrayMap } from './fd-array.js';
 import { HashMap } from './hash.js';
 import type { BpfMap } from './map.js';
 import { NO_REFS, mapById, type ObjectRefs, type RefHolder } from './refs.js';
-import { BPF_F_INNER_MAP, BPF_MAP_TYPE_ARRAY, EBADF, EINVAL, type MapSpec } from './types.js';
+import { BPF_F_INNER_MAP, BPF_MAP_TYPE_ARRAY } from '../uapi/bpf.js';
+import { EBADF, EINVAL } from '../uapi/errno.js';
+import type { MapSpec } from './types.js';
 
 /**
  * Whether `inner` may sit in a map-in-map made with `template`
@@ -62,7 +64,7 @@ export class HashOfMapsMap extends HashMap implements RefHolder {
     super(spec, cpus, false, false);
   }
 
-  linkRefs(refs: ObjectRefs): void {
+  bindRefs(refs: ObjectRefs): void {
     this.refs = refs;
   }
 

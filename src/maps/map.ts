@@ -1,7 +1,8 @@
-import { shownName } from '../elf/names.js';
+import { shownName } from '../encoding/names.js';
 import type { Memory, Region, RegionSpec } from '../vm/memory.js';
 import type { BtfRecord } from './record.js';
-import { EINVAL, ENOENT, EPERM, MapError, roundUp8, type MapSpec } from './types.js';
+import { EINVAL, ENOENT, EPERM } from '../uapi/errno.js';
+import { MapError, roundUp8, type MapSpec } from './types.js';
 
 /**
  * The owner id (src/vm/lock.ts) under which map code takes the locks it

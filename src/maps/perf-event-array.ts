@@ -2,9 +2,11 @@ import { lock, unlock } from '../vm/lock.js';
 import type { Memory, Region, RegionSpec } from '../vm/memory.js';
 import { nextArrayKey } from './array-keys.js';
 import { BpfMap, MAP_LOCK_OWNER, type MapValue } from './map.js';
-import { BPF_ANY, E2BIG, EBADF, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTSUPP, EOPNOTSUPP, MapError } from './types.js';
+import { BPF_ANY } from '../uapi/bpf.js';
+import { E2BIG, EBADF, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTSUPP, EOPNOTSUPP } from '../uapi/errno.js';
+import { PAGE_SIZE } from '../uapi/limits.js';
+import { MapError } from './types.js';
 
-const PAGE_SIZE = 4096;
 /**
  * Data pages of each perf ring: the memory is laid out before user space
  * opens its readers, so a ring is preallocated at the size libbpf's perf
@@ -35,13 +37,20 @@ const HEAD = 3;
 const TAIL = 4;
 const LOST = 5;
 const UNREPORTED = 6;
-/** Byte offset of the u64 time the event was enabled at. */
+/** Byte offset of the time the event was enabled at: seconds, then nanoseconds, as int32s (see HostTime). */
 const ENABLED_AT = 32;
 
 /** What a reader gets, in order: a BPF output sample, or how many samples were lost before the next one. */
 export type PerfRecord =
   | { kind: 'sample'; cpu: number; data: Uint8Array }
   | { kind: 'lost'; cpu: number; lost: number };
+
+/**
+ * CLOCK_MONOTONIC as process.hrtime reads it: whole seconds and nanoseconds,
+ * the same in every thread, so an event opened in one thread is timed
+ * in another; two numbers, so the difference is exact without BigInt.
+ */
+export type HostTime = readonly [seconds: number, nanoseconds: number];
 
 /**
  * One perf event of type BPF_OUTPUT with its ring buffer, as user space opens
@@ -67,8 +76,8 @@ export class PerfEventReader {
     private readonly control: number,
     /** Address of the ring's data. */
     private readonly data: number,
-    /** Clock the enabled time is read by, in this thread: process.hrtime.bigint unless the reader was opened with another here. */
-    public clock: () => bigint = process.hrtime.bigint,
+    /** Clock the enabled time is read by, in this thread: process.hrtime unless the reader was opened with another here. */
+    public clock: () => HostTime = process.hrtime,
   ) {}
 
   get cpu(): number {
@@ -94,7 +103,9 @@ export class PerfEventReader {
     i32[this.control + TAIL] = 0;
     i32[this.control + LOST] = 0;
     i32[this.control + UNREPORTED] = 0;
-    this.memory.view.setBigUint64(this.control * 4 + ENABLED_AT, this.clock(), true);
+    const [seconds, nanoseconds] = this.clock();
+    i32[this.control + (ENABLED_AT >>> 2)] = seconds;
+    i32[this.control + (ENABLED_AT >>> 2) + 1] = nanoseconds;
     Atomics.store(i32, this.control + OWNER, index + 1);
   }
 
@@ -112,8 +123,10 @@ export class PerfEventReader {
    * of its own CPU is always scheduled there (what perf_event_read_local
    * reports as enabled and running time).
    */
-  enabledNs(): bigint {
-    return this.clock() - this.memory.view.getBigUint64(this.control * 4 + ENABLED_AT, true);
+  enabledNs(): number {
+    const [seconds, nanoseconds] = this.clock();
+    const at = this.control + (ENABLED_AT >>> 2);
+    return (seconds - this.memory.i32[at]!) * 1e9 + (nanoseconds - this.memory.i32[at + 1]!);
   }
 
   /** Raw sample size as perf stores it: the data padded so that 4 + size is a multiple of 8. */
@@ -283,7 +296,7 @@ export class PerfEventArrayMap extends BpfMap {
    * MAX_RING_PAGES; the map has a ring for each possible CPU, up to
    * max_entries, and refuses a reader more (ENOSPC).
    */
-  attachReader(index: number, options: { cpu?: number; pages?: number; clock?: () => bigint } = {}): PerfEventReader {
+  attachReader(index: number, options: { cpu?: number; pages?: number; clock?: () => HostTime } = {}): PerfEventReader {
     if (!Number.isInteger(index) || index < 0 || index >= this.spec.maxEntries) {
       throw new MapError(E2BIG, `update ${this.spec.name}: index ${index} is past max_entries ${this.spec.maxEntries}`);
     }
@@ -300,7 +313,7 @@ export class PerfEventArrayMap extends BpfMap {
       unlock(i32, this.ringRegion + RING_LOCK);
       throw new MapError(ENOSPC, `${this.spec.name}: all ${this.rings.length} perf rings are attached (one per possible CPU)`);
     }
-    reader.clock = options.clock ?? process.hrtime.bigint;
+    reader.clock = options.clock ?? process.hrtime;
     reader.open(index, options.cpu ?? index, pages);
     Atomics.store(i32, this.slots + 2 * index, this.rings.indexOf(reader) + 1);
     unlock(i32, this.ringRegion + RING_LOCK);

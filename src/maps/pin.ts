@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { XdpsimError } from '../errors/index.js';
-import { shownName } from '../elf/names.js';
+import { shownName } from '../encoding/names.js';
 import { parseHexDigits } from '../encoding/hex.js';
 import { forcedFlags } from './create.js';
 import type { BpfMap, MapValue } from './map.js';
@@ -16,12 +16,9 @@ import {
   BPF_MAP_TYPE_PERCPU_ARRAY,
   BPF_MAP_TYPE_PERCPU_HASH,
   BPF_MAP_TYPE_PROG_ARRAY,
-  EINVAL,
-  isU32,
-  MapError,
-  MAX_CPUS,
-  type MapSpec,
-} from './types.js';
+} from '../uapi/bpf.js';
+import { EINVAL } from '../uapi/errno.js';
+import { isU32, MapError, MAX_CPUS, type MapSpec } from './types.js';
 
 /**
  * A pinned map, as a file: the simulator's bpffs. `bpftool map pin` keeps a map

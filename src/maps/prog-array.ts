@@ -1,6 +1,6 @@
 import { FdArrayMap } from './fd-array.js';
 import { programById } from './refs.js';
-import { EBADF } from './types.js';
+import { EBADF } from '../uapi/errno.js';
 
 /**
  * BPF_MAP_TYPE_PROG_ARRAY: the jump table of bpf_tail_call. User space stores

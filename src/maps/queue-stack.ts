@@ -1,7 +1,9 @@
 import { lock, unlock } from '../vm/lock.js';
 import type { Region, RegionSpec } from '../vm/memory.js';
 import { BpfMap, MAP_LOCK_OWNER, type MapValue } from './map.js';
-import { BPF_EXIST, BPF_NOEXIST, E2BIG, EINVAL, ENOENT, type MapSpec } from './types.js';
+import { BPF_EXIST, BPF_NOEXIST } from '../uapi/bpf.js';
+import { E2BIG, EINVAL, ENOENT } from '../uapi/errno.js';
+import type { MapSpec } from './types.js';
 
 /** Int32 words of the state region: qs->lock, then qs->head and qs->tail (slot numbers). */
 const LOCK = 0;

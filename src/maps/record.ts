@@ -8,10 +8,9 @@ import {
   BPF_MAP_TYPE_ARRAY,
   BPF_MAP_TYPE_HASH,
   BPF_MAP_TYPE_LRU_HASH,
-  EACCES,
-  EOPNOTSUPP,
-  type MapSpec,
-} from './types.js';
+} from '../uapi/bpf.js';
+import { EACCES, EOPNOTSUPP } from '../uapi/errno.js';
+import type { MapSpec } from './types.js';
 
 
 /**
@@ -45,6 +44,9 @@ export function btfRecord(fields: BtfFields, freeTimer: (field: number) => void)
   return { spinLockOff, timerOff, fieldOffs, freeFields };
 }
 
+/** The special fields of a value without a record: none (one shared list, so a copy allocates nothing). */
+const NO_FIELDS: BtfRecord['fieldOffs'] = [];
+
 /**
  * copy_map_value: copies the `size` bytes of a value from `src` to `dst` but
  * for its special fields, which belong to the element, not to what is
@@ -52,7 +54,7 @@ export function btfRecord(fields: BtfFields, freeTimer: (field: number) => void)
  */
 export function copyMapValue(u8: Uint8Array, record: BtfRecord | undefined, dst: number, src: number, size: number): void {
   let done = 0;
-  for (const [off, len] of record?.fieldOffs ?? []) {
+  for (const [off, len] of record?.fieldOffs ?? NO_FIELDS) {
     u8.copyWithin(dst + done, src + done, src + off);
     done = off + len;
   }

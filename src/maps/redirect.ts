@@ -1,9 +1,5 @@
 import type { BpfMap } from './map.js';
 
-/** Flags of bpf_redirect_map that only device maps accept. */
-export const BPF_F_BROADCAST = 1 << 3;
-export const BPF_F_EXCLUDE_INGRESS = 1 << 4;
-
 /**
  * A map bpf_redirect_map can point a packet into (devmap, devmap_hash,
  * cpumap, xskmap): the map type's own map_redirect.

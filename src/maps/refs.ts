@@ -19,16 +19,13 @@ export interface ObjectRefs {
   readonly maps: readonly BpfMap[];
 }
 
-export const BPF_XDP_DEVMAP = 33;
-export const BPF_XDP_CPUMAP = 35;
-
-/** A map that resolves ids against its object once every map and program exists. */
+/** A map that resolves ids against its object, bound to it once every map and program exists. */
 export interface RefHolder {
-  linkRefs(refs: ObjectRefs): void;
+  bindRefs(refs: ObjectRefs): void;
 }
 
 export function isRefHolder(map: BpfMap): map is BpfMap & RefHolder {
-  return typeof (map as Partial<RefHolder>).linkRefs === 'function';
+  return typeof (map as Partial<RefHolder>).bindRefs === 'function';
 }
 
 /** The map an id names, or undefined. */
@@ -41,5 +38,5 @@ export function programById(refs: ObjectRefs, id: number): ProgramRef | undefine
   return id >= 1 ? refs.programs[id - 1] : undefined;
 }
 
-/** An object with no programs and no maps: what an unlinked map resolves against. */
+/** An object with no programs and no maps: what a map resolves against until it is bound to its own. */
 export const NO_REFS: ObjectRefs = { programs: [], maps: [] };

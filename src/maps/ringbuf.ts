@@ -1,17 +1,20 @@
 import { lock, unlock } from '../vm/lock.js';
 import type { Region, RegionSpec } from '../vm/memory.js';
 import { BpfMap, MAP_LOCK_OWNER, type MapValue } from './map.js';
-import { EAGAIN, EINVAL, ENOTSUPP, MapError, PAGE_SHIFT, roundUp8 } from './types.js';
-
-export const BPF_RINGBUF_BUSY_BIT = 0x8000_0000;
-export const BPF_RINGBUF_DISCARD_BIT = 0x4000_0000;
-export const BPF_RINGBUF_HDR_SZ = 8;
-export const BPF_RB_NO_WAKEUP = 1;
-export const BPF_RB_FORCE_WAKEUP = 2;
-export const BPF_RB_AVAIL_DATA = 0;
-export const BPF_RB_RING_SIZE = 1;
-export const BPF_RB_CONS_POS = 2;
-export const BPF_RB_PROD_POS = 3;
+import {
+  BPF_RB_AVAIL_DATA,
+  BPF_RB_CONS_POS,
+  BPF_RB_FORCE_WAKEUP,
+  BPF_RB_NO_WAKEUP,
+  BPF_RB_PROD_POS,
+  BPF_RB_RING_SIZE,
+  BPF_RINGBUF_BUSY_BIT,
+  BPF_RINGBUF_DISCARD_BIT,
+  BPF_RINGBUF_HDR_SZ,
+} from '../uapi/bpf.js';
+import { EAGAIN, EINVAL, ENOTSUPP } from '../uapi/errno.js';
+import { PAGE_SHIFT } from '../uapi/limits.js';
+import { MapError, roundUp8 } from './types.js';
 
 /** RINGBUF_MAX_RECORD_SZ: UINT_MAX / 4. */
 const MAX_RECORD_SIZE = 0x3fff_ffff;

@@ -2,7 +2,9 @@ import type { Region, RegionSpec } from '../vm/memory.js';
 import { nextArrayKey } from './array-keys.js';
 import { BpfMap, type MapValue } from './map.js';
 import type { RedirectMap } from './redirect.js';
-import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, E2BIG, EBADF, EEXIST, EINVAL, ENOENT, EOPNOTSUPP, MapError } from './types.js';
+import { BPF_ANY, BPF_EXIST, BPF_NOEXIST } from '../uapi/bpf.js';
+import { E2BIG, EBADF, EEXIST, EINVAL, ENOENT, EOPNOTSUPP } from '../uapi/errno.js';
+import { MapError } from './types.js';
 
 /** An AF_XDP socket as the simulator sees one: a number standing for its fd, and the queue it is bound to. */
 export interface XskSocket {

@@ -1,4 +1,5 @@
 import { XdpsimError } from '../errors/index.js';
+import { ETH_DATA_LEN, ETH_HLEN, ETH_P_802_2, ETH_P_802_3, ETH_P_802_3_MIN, ETH_P_IP, ETH_P_IPV6 } from '../uapi/if-ether.js';
 import { decodeCooked, SLL2_HEADER_LEN, SLL_HEADER_LEN, type CookedHeader } from './cooked.js';
 import {
   LINKTYPE_ETHERNET,
@@ -25,10 +26,6 @@ export class LinkTypeError extends XdpsimError {
   }
 }
 
-const ETH_HLEN = 14;
-const ETH_P_IP = 0x0800;
-const ETH_P_IPV6 = 0x86dd;
-
 /**
  * MAC addresses given to frames whose capture kept none: the receiving NIC
  * and the peer that sent the frame. Both are locally administered unicast.
@@ -45,10 +42,6 @@ const ARPHRD_ETHER = 1;
 const ARPHRD_LOOPBACK = 772;
 const PACKET_BROADCAST = 1;
 const PACKET_MULTICAST = 2;
-// Linux ETH_P_* values below 0x0600 that are Ethernet frames without an Ethertype.
-const ETH_P_802_3 = 0x0001;
-const ETH_P_802_2 = 0x0004;
-const ETH_DATA_LEN = 1500;
 
 // Address families the LINKTYPE_NULL/LOOP registry lists: AF_INET is 2
 // everywhere; AF_INET6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (macOS).
@@ -109,7 +102,10 @@ function fromCooked(data: Uint8Array, linkType: number): Uint8Array {
   const payload = data.subarray(sll.headerLen);
   const ethernetDevice = sll.haType === ARPHRD_ETHER || sll.haType === ARPHRD_LOOPBACK;
   let type = sll.protocol;
-  if (type < 0x0600) {
+  // Below ETH_P_802_3_MIN a cooked protocol is not an Ethertype but Linux's
+  // number for a frame that has none; of those, only raw 802.3 and 802.2 LLC
+  // are Ethernet frames.
+  if (type < ETH_P_802_3_MIN) {
     if (!ethernetDevice || (type !== ETH_P_802_3 && type !== ETH_P_802_2)) {
       throw new LinkTypeError(
         linkType,

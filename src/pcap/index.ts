@@ -1,4 +1,9 @@
-// Public API of capture reading, writing and link-layer conversion.
+/**
+ * Captures: pcap and pcapng read and written, and captured packets of other
+ * link types turned into Ethernet frames. Knows nothing of BPF.
+ *
+ * May import: errors, uapi.
+ */
 export { DEFAULT_BATCH_CAPACITY, PacketBatch } from './batch.js';
 export { PcapError } from './error.js';
 export { LinkTypeError, SYNTHETIC_DST_MAC, SYNTHETIC_SRC_MAC, toEthernet } from './ethernet.js';

@@ -15,7 +15,11 @@ export class Input {
   eof: boolean;
   /** After a parser answers 'more': how many bytes from `pos` it needs to go on. */
   need = 0;
-  /** The file's length when it was opened, which tells whether it holds a record too long to take in. */
+  /**
+   * The file's length when it was opened, which tells whether it holds a
+   * record too long to take in; Infinity for a pipe, whose length is known
+   * only once it has ended (such a record is then over the limit, not cut short).
+   */
   readonly size: number;
 
   constructor(bytes: Uint8Array, end: number, eof: boolean, size: number) {

@@ -1,5 +1,8 @@
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
+import { close, constants, createReadStream, fstat as fstatCb, open, read } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import type { PacketBatch } from './batch.js';
 import { PcapError } from './error.js';
 import { Input } from './input.js';
@@ -13,10 +16,19 @@ export interface CaptureReaderOptions {
 
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 
+// Descriptors as numbers (fs/promises has only FileHandles), so that a pipe's can go to the event loop.
+const openFd = promisify(open);
+const fstat = promisify(fstatCb);
+const closeFd = promisify(close);
+const readFd = (fd: number, into: Uint8Array, offset: number, length: number, position: number): Promise<number> =>
+  new Promise((resolve, reject) => read(fd, into, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))));
+
 /**
  * Reads a capture file (what readCapture reads) batch by batch, holding at
  * most `chunkSize` bytes plus the longest record in memory: at most
- * MAX_SNAPLEN + 16 bytes in classic pcap, MAX_BLOCK_LEN in pcapng.
+ * MAX_SNAPLEN + 16 bytes in classic pcap, MAX_BLOCK_LEN in pcapng. A pipe,
+ * FIFO or socket (`/dev/stdin`, `<(...)`) is read the same way, as a stream
+ * that ends when its writer closes it.
  *
  * Damage is reported as readCapture reports it, with the same message,
  * offset and packet number: the packets before it are delivered, the read
@@ -26,39 +38,25 @@ export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 export class CaptureReader {
   private readonly parser = new CaptureParser();
   private readonly input: Input;
-  /** File offset of `input.bytes[input.end]`. */
-  private position = 0;
 
   private constructor(
-    private readonly file: FileHandle,
+    private readonly source: Source,
     private readonly chunkSize: number,
-    size: number,
   ) {
-    this.input = new Input(new Uint8Array(chunkSize), 0, false, size);
+    this.input = new Input(new Uint8Array(chunkSize), 0, false, source.size);
   }
 
   /**
-   * Opens a regular file. Pipes and devices are refused with a PcapError,
-   * without waiting for a writer: a FIFO opened for reading blocks until one
-   * comes, and one opened non-blocking fails reads with EAGAIN instead of
-   * waiting for data, which this reader does not poll for.
+   * Opens a regular file, or a pipe, FIFO, socket or terminal to read as a
+   * stream: a FIFO's first read waits for a writer, as `cat` waits.
+   * A directory is refused with a PcapError.
    */
   static async open(path: string, options: CaptureReaderOptions = {}): Promise<CaptureReader> {
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 2 ** 30) {
       throw new RangeError(`chunk size ${chunkSize} is not an integer within 1..${2 ** 30}`);
     }
-    const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      const stat = await file.stat();
-      if (!stat.isFile()) {
-        throw new PcapError(0, 1, 'file header', `${path} is not a regular file (pipes and devices are not read)`);
-      }
-      return new CaptureReader(file, chunkSize, stat.size);
-    } catch (e) {
-      await file.close();
-      throw e;
-    }
+    return new CaptureReader(await openSource(path), chunkSize);
   }
 
   /** Undefined until the first read has seen the magic number, and when it is unrecognisable. */
@@ -101,7 +99,7 @@ export class CaptureReader {
   }
 
   async close(): Promise<void> {
-    await this.file.close();
+    await this.source.close();
   }
 
   /**
@@ -119,10 +117,101 @@ export class CaptureReader {
       return false;
     }
     const length = Math.min(this.chunkSize, input.bytes.length - input.end);
-    const { bytesRead } = await this.file.read(input.bytes, input.end, length, this.position);
+    const bytesRead = await this.source.read(input.bytes, input.end, length);
     if (bytesRead === 0) input.eof = true;
     input.end += bytesRead;
-    this.position += bytesRead;
     return true;
   }
+}
+
+/** Where a reader's bytes come from, in order: up to `length` of them per read, 0 at the end. */
+interface Source {
+  read(into: Uint8Array, offset: number, length: number): Promise<number>;
+  close(): Promise<void>;
+  /** Its length in bytes, Infinity for a stream: known only once it ends. */
+  readonly size: number;
+}
+
+/**
+ * Opened without blocking, so that nothing waits before the type is known:
+ * a regular file is read at offsets. A FIFO or pipe is read on this very
+ * descriptor through the event loop, which waits for data and for the
+ * writer's end as `cat` does; opening it again to block would lose a writer
+ * that came and went in between. A device (a terminal, /dev/null) is opened
+ * again to block, as the event loop does not poll those.
+ */
+async function openSource(path: string): Promise<Source> {
+  let fd: number;
+  try {
+    fd = await openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    // A socket cannot be opened through /dev/stdin or /dev/fd/N (ENXIO), as when a parent spawned us with a socketpair: read the descriptor itself.
+    const own = ownDescriptor(path);
+    if (own !== undefined && (e as NodeJS.ErrnoException).code === 'ENXIO') return streamSource(new Socket({ fd: own, readable: true, writable: false }));
+    throw e;
+  }
+  let kept = false;
+  try {
+    const stat = await fstat(fd);
+    if (stat.isDirectory()) throw new PcapError(0, 1, 'file header', `${path} is a directory`);
+    if (stat.isFile()) {
+      kept = true;
+      return fileSource(fd, stat.size);
+    }
+    if (stat.isFIFO()) {
+      const pipe = new Socket({ fd, readable: true, writable: false });
+      kept = true;
+      return streamSource(pipe);
+    }
+  } finally {
+    if (!kept) await closeFd(fd);
+  }
+  const stream = createReadStream(path);
+  await once(stream, 'open');
+  return streamSource(stream);
+}
+
+/** The descriptor of this process that `path` names (/dev/stdin, /dev/fd/N, /proc/self/fd/N), if it names one. */
+function ownDescriptor(path: string): number | undefined {
+  if (path === '/dev/stdin') return 0;
+  const m = /^\/(?:dev|proc\/self)\/fd\/(\d{1,9})$/.exec(path);
+  return m ? Number(m[1]) : undefined;
+}
+
+function fileSource(fd: number, size: number): Source {
+  let position = 0;
+  return {
+    size,
+    async read(into, offset, length) {
+      const bytesRead = await readFd(fd, into, offset, length, position);
+      position += bytesRead;
+      return bytesRead;
+    },
+    close: () => closeFd(fd),
+  };
+}
+
+/** A stream's chunks, handed out in reads of at most the length asked; a chunk bigger than that waits for the next read. */
+function streamSource(stream: Readable): Source {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  let chunk: Uint8Array = new Uint8Array(0);
+  let at = 0;
+  return {
+    size: Infinity,
+    async read(into, offset, length) {
+      // An empty chunk is not the end: only the stream's own end is.
+      while (at === chunk.length) {
+        const next = await chunks.next();
+        if (next.done === true) return 0;
+        [chunk, at] = [next.value, 0];
+      }
+      const n = Math.min(length, chunk.length - at);
+      into.set(chunk.subarray(at, at + n), offset);
+      at += n;
+      return n;
+    },
+    close: async () => {
+      stream.destroy();
+    },
+  };
 }

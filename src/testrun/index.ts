@@ -3,7 +3,8 @@
  * with the kernel's refusals, on one execution context of the object. What
  * `xdpsim run`, the kernel comparisons and most tests use.
  *
- * May import: engine and what it imports. Imported by: loader, cli.
+ * May import: errors, uapi, isa, vm, elf, maps, xdp, helpers, verifier, engine.
+ * Imported by: loader, cli.
  */
 export { testRunRefusal, XdpProgram, type XdpResult, type XdpRunOptions } from './program.js';
 export { refusedLine, runFrame, type FrameLine } from './line.js';

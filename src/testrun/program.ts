@@ -1,9 +1,8 @@
 import type { BpfProgram } from '../elf/types.js';
 import type { ExecutionContext, Executable } from '../engine/index.js';
-import type { RedirectTarget } from '../helpers/runtime.js';
-import { BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from '../maps/refs.js';
-import { EINVAL } from '../maps/types.js';
-import { XDP_REDIRECT } from '../xdp/constants.js';
+import type { RedirectTarget } from '../helpers/state.js';
+import { BPF_XDP_CPUMAP, BPF_XDP_DEVMAP, XDP_REDIRECT } from '../uapi/bpf.js';
+import { EINVAL } from '../uapi/errno.js';
 import { FrameError } from '../xdp/frame-error.js';
 
 export interface XdpRunOptions {
@@ -40,6 +39,13 @@ export class XdpProgram {
     private readonly testContext: () => ExecutionContext,
   ) {}
 
+  /** The test-run context once made, so that a run does not ask for it again. */
+  private made: ExecutionContext | undefined;
+
+  private context(): ExecutionContext {
+    return (this.made ??= this.testContext());
+  }
+
   get name(): string {
     return this.info.name;
   }
@@ -58,9 +64,9 @@ export class XdpProgram {
     const refusal = testRunRefusal(this.info);
     if (refusal) throw refusal;
     const verdict = this.runVerdict(frame, options.ifindex ?? 1, options.queue ?? 0, options.cpu ?? 0);
-    const context = this.testContext();
+    const context = this.context();
     const result: XdpResult = { verdict, data: context.arena.output(TEST_RUN_SLOT) };
-    const redirect = context.runtime.redirect.target();
+    const redirect = context.helperState.redirect.target();
     if (verdict === XDP_REDIRECT && redirect) result.redirect = redirect;
     return result;
   }
@@ -72,17 +78,21 @@ export class XdpProgram {
    * until the next run (see `output`).
    */
   runVerdict(frame: Uint8Array, ifindex: number, queue: number, cpu: number): number {
-    const context = this.testContext();
-    // Timers due by now fire before the frame is looked at, even one the kernel would refuse.
-    context.runDueTimers();
-    context.arena.load(TEST_RUN_SLOT, frame);
+    const context = this.context();
+    try {
+      context.arena.load(TEST_RUN_SLOT, frame);
+    } catch (e) {
+      // Timers due by now fire even for a frame the kernel refuses; a run fires them itself, before the program.
+      context.runDueTimers();
+      throw e;
+    }
     context.cpu = cpu;
     return this.executable.run(context, TEST_RUN_SLOT, ifindex, queue);
   }
 
   /** The frame as the last run left it: data_meta to data_end, then fragments (a copy). */
   output(): Uint8Array {
-    return this.testContext().arena.output(TEST_RUN_SLOT);
+    return this.context().arena.output(TEST_RUN_SLOT);
   }
 }
 

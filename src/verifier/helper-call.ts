@@ -1,4 +1,4 @@
-import { BPF_FUNC_NAMES } from '../helpers/func-ids.js';
+import { BPF_FUNC_NAMES } from '../uapi/func-ids.js';
 import { helperName } from '../helpers/proto.js';
 import { HELPER_PROTOS } from '../helpers/protos.js';
 

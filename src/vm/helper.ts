@@ -1,5 +1,4 @@
 import type { InsnArray } from '../isa/instruction.js';
-import { storeBig } from './int64.js';
 import type { Memory } from './memory.js';
 
 /**
@@ -60,9 +59,4 @@ export type HelperTable = ReadonlyMap<number, Helper>;
 export function setR0(regs: Int32Array, value: number): void {
   regs[0] = value | 0;
   regs[1] = Math.floor(value / 4294967296) | 0;
-}
-
-/** Sets R0 from a 64-bit bigint (taken modulo 2^64). */
-export function setR0Big(regs: Int32Array, value: bigint): void {
-  storeBig(regs, 0, value);
 }

@@ -1,8 +1,7 @@
 // Exact 64-bit arithmetic on pairs of int32, the representation the interpreter
 // and the JIT share: a register file is an Int32Array with the low half of Rn at
-// 2n and the high half at 2n+1. BigInt is 5-30x slower on the hot path, so it is
-// used only where a pair algorithm would be long and the case is rare (64-bit
-// division with a high half set).
+// 2n and the high half at 2n+1. BigInt is 5-30x slower on the hot path, so it
+// appears only in the conversions for user space and error messages.
 
 /** High 32 bits of the unsigned 64-bit product of two uint32 values. */
 export function mulhiU32(a: number, b: number): number {
@@ -188,3 +187,55 @@ export function slt64(alo: number, ahi: number, blo: number, bhi: number): boole
   return ahi === bhi ? alo >>> 0 < blo >>> 0 : ahi < bhi;
 }
 
+
+/** out = a + b, modulo 2^64. */
+export function add64(out: Int32Array, o: number, alo: number, ahi: number, blo: number, bhi: number): void {
+  const lo = (alo >>> 0) + (blo >>> 0);
+  out[o] = lo;
+  out[o + 1] = ahi + bhi + (lo > 0xffffffff ? 1 : 0);
+}
+
+/** out = a - b, modulo 2^64. */
+export function sub64(out: Int32Array, o: number, alo: number, ahi: number, blo: number, bhi: number): void {
+  const lo = (alo >>> 0) - (blo >>> 0);
+  out[o] = lo;
+  out[o + 1] = ahi - bhi - (lo < 0 ? 1 : 0);
+}
+
+/** out = n, a safe integer (|n| < 2^53), as a signed 64-bit pair. */
+export function fromSafeInteger(out: Int32Array, o: number, n: number): void {
+  const hi = Math.floor(n / 0x1_0000_0000);
+  out[o] = n - hi * 0x1_0000_0000;
+  out[o + 1] = hi;
+}
+
+/** The signed 64-bit value of a pair as a number: exact while its magnitude is at most 2^53. */
+export function toSafeInteger(lo: number, hi: number): number {
+  return hi * 0x1_0000_0000 + (lo >>> 0);
+}
+
+const quotient = new Int32Array(2);
+
+/** Decimal digits of the unsigned 64-bit value of a pair. */
+export function u64ToString(lo: number, hi: number): string {
+  const h = hi >>> 0;
+  if (h < 0x200000) return String(h * 0x1_0000_0000 + (lo >>> 0));
+  // Past 2^53: the value is q * 10^8 + r, with q below 2^37.
+  udivmod64(quotient, 0, lo, hi, 100_000_000, 0, false);
+  const r = ((lo >>> 0) - Math.imul(quotient[0]!, 100_000_000)) >>> 0;
+  return String(toSafeInteger(quotient[0]!, quotient[1]!)) + String(r).padStart(8, '0');
+}
+
+/** Decimal digits of the signed 64-bit value of a pair, with a '-' when negative. */
+export function s64ToString(lo: number, hi: number): string {
+  if (hi >= 0) return u64ToString(lo, hi);
+  // The magnitude of a negative value, INT64_MIN's (2^63) included, is an unsigned 64-bit value.
+  const mlo = (~lo + 1) | 0;
+  return `-${u64ToString(mlo, ~hi + (mlo === 0 ? 1 : 0))}`;
+}
+
+/** Lower-case hexadecimal digits of the unsigned 64-bit value of a pair, without leading zeros. */
+export function u64ToHex(lo: number, hi: number): string {
+  if (hi === 0) return (lo >>> 0).toString(16);
+  return (hi >>> 0).toString(16) + (lo >>> 0).toString(16).padStart(8, '0');
+}

@@ -78,6 +78,8 @@ export class Interpreter implements HelperCall {
   private loops = 0;
   private tailCalls = 0;
   private pendingTail: InsnArray | undefined;
+  private packedProg: InsnArray | undefined;
+  private packedWords: Int32Array = new Int32Array(0);
   /** Helpers indexed by id: an array read is cheaper than a Map lookup on every call. */
   private readonly helperById: Array<Helper | undefined> = [];
 
@@ -187,6 +189,15 @@ export class Interpreter implements HelperCall {
     return result;
   }
 
+  /** The packed words of `prog`: those of the program run last are at hand, without the WeakMap. */
+  private wordsOf(prog: InsnArray): Int32Array {
+    if (prog !== this.packedProg) {
+      this.packedWords = packedOf(prog);
+      this.packedProg = prog;
+    }
+    return this.packedWords;
+  }
+
   /** The program being run; helpers are only called during a run. */
   private running(): InsnArray {
     if (!this.prog) throw new RuntimeError(this.insn, 'no program is running');
@@ -200,8 +211,9 @@ export class Interpreter implements HelperCall {
    * decoder's, done once at load.
    */
   private exec(startPc: number, baseDepth: number): number {
-    let words = packedOf(this.running());
-    let imms = this.running().imm;
+    const prog = this.running();
+    let words = this.wordsOf(prog);
+    let imms = prog.imm;
     const r = this.regs;
     const mem = this.memory;
     const view = mem.view;
@@ -563,7 +575,7 @@ export class Interpreter implements HelperCall {
             // bpf_tail_call: the target replaces this program in the same frame.
             this.prog = this.pendingTail;
             this.pendingTail = undefined;
-            words = packedOf(this.prog);
+            words = this.wordsOf(this.prog);
             imms = this.prog.imm;
             pc = 0;
             continue;
@@ -583,7 +595,7 @@ export class Interpreter implements HelperCall {
           const back = this.frameProgs[depth]!;
           if (back !== this.prog) {
             this.prog = back;
-            words = packedOf(back);
+            words = this.wordsOf(back);
             imms = back.imm;
           }
           continue;
@@ -593,67 +605,57 @@ export class Interpreter implements HelperCall {
           else this.loops--;
           break;
 
-        // Loads: LDX MEM zero-extends, LDX MEMSX sign-extends.
+        // Loads: LDX MEM zero-extends, LDX MEMSX sign-extends. One check for all sizes: the hot
+        // loop has room to inline only so many calls, and the memory checks are the ones that count.
         case 0x71:
-        case 0x91: {
-          const a = address(r, s, off, pc);
-          mem.check(a, 1, false, pc);
-          r[d] = op === 0x71 ? view.getUint8(a) : view.getInt8(a);
-          r[d + 1] = op === 0x71 ? 0 : r[d]! >> 31;
-          break;
-        }
+        case 0x91:
         case 0x69:
-        case 0x89: {
-          const a = address(r, s, off, pc);
-          mem.check(a, 2, false, pc);
-          r[d] = op === 0x69 ? view.getUint16(a, true) : view.getInt16(a, true);
-          r[d + 1] = op === 0x69 ? 0 : r[d]! >> 31;
-          break;
-        }
+        case 0x89:
         case 0x61:
-        case 0x81: {
-          const a = address(r, s, off, pc);
-          mem.check(a, 4, false, pc);
-          r[d] = view.getInt32(a, true);
-          r[d + 1] = op === 0x61 ? 0 : r[d]! >> 31;
-          break;
-        }
+        case 0x81:
         case 0x79: {
           const a = address(r, s, off, pc);
-          mem.check(a, 8, false, pc);
-          r[d] = view.getInt32(a, true);
-          r[d + 1] = view.getInt32(a + 4, true);
+          const size = ACCESS_BYTES[op >> 3]!;
+          mem.check(a, size, false, pc);
+          if (size === 4) {
+            r[d] = view.getInt32(a, true);
+            r[d + 1] = op === 0x61 ? 0 : r[d]! >> 31;
+          } else if (size === 1) {
+            r[d] = op === 0x71 ? view.getUint8(a) : view.getInt8(a);
+            r[d + 1] = op === 0x71 ? 0 : r[d]! >> 31;
+          } else if (size === 2) {
+            r[d] = op === 0x69 ? view.getUint16(a, true) : view.getInt16(a, true);
+            r[d + 1] = op === 0x69 ? 0 : r[d]! >> 31;
+          } else {
+            r[d] = view.getInt32(a, true);
+            r[d + 1] = view.getInt32(a + 4, true);
+          }
           break;
         }
 
         // Stores: ST takes the immediate, STX a register.
         case 0x72:
-        case 0x73: {
-          const a = address(r, d, off, pc);
-          mem.check(a, 1, true, pc);
-          view.setUint8(a, (op === 0x72 ? imm : r[s]!) & 0xff);
-          break;
-        }
+        case 0x73:
         case 0x6a:
-        case 0x6b: {
-          const a = address(r, d, off, pc);
-          mem.check(a, 2, true, pc);
-          view.setUint16(a, (op === 0x6a ? imm : r[s]!) & 0xffff, true);
-          break;
-        }
+        case 0x6b:
         case 0x62:
-        case 0x63: {
-          const a = address(r, d, off, pc);
-          mem.check(a, 4, true, pc);
-          view.setInt32(a, op === 0x62 ? imm : r[s]!, true);
-          break;
-        }
+        case 0x63:
         case 0x7a:
         case 0x7b: {
           const a = address(r, d, off, pc);
-          mem.check(a, 8, true, pc);
-          view.setInt32(a, op === 0x7a ? imm : r[s]!, true);
-          view.setInt32(a + 4, op === 0x7a ? imm >> 31 : r[s + 1]!, true);
+          const size = ACCESS_BYTES[op >> 3]!;
+          mem.check(a, size, true, pc);
+          const lo = op & 1 ? r[s]! : imm;
+          if (size === 4) {
+            view.setInt32(a, lo, true);
+          } else if (size === 1) {
+            view.setUint8(a, lo & 0xff);
+          } else if (size === 2) {
+            view.setUint16(a, lo & 0xffff, true);
+          } else {
+            view.setInt32(a, lo, true);
+            view.setInt32(a + 4, op & 1 ? r[s + 1]! : imm >> 31, true);
+          }
           break;
         }
 
@@ -681,6 +683,12 @@ export class Interpreter implements HelperCall {
   }
 }
 
+/**
+ * Bytes a load or store moves, by opcode >> 3: the size field (bits 3-4)
+ * with the class's low bits above it, which the sizes do not depend on.
+ */
+const ACCESS_BYTES = Int8Array.from({ length: 32 }, (_, i) => [4, 2, 1, 8][i & 3]!);
+
 /** R0 as a number: exact below 2^53, which covers the addresses and small results callbacks return. */
 function r0Value(r: Int32Array): number {
   return (r[1]! >>> 0) * 4294967296 + (r[0]! >>> 0);
@@ -701,11 +709,14 @@ function packedOf(prog: InsnArray): Int32Array {
 /** The address base + off, or a fault when the 64-bit sum is not a small non-negative number. */
 function address(r: Int32Array, base: number, off: number, pc: number): number {
   const addr = (r[base]! >>> 0) + off;
-  if (r[base + 1] !== 0 || addr < 0) {
-    const full = toBigUint64(r[base]!, r[base + 1]!) + BigInt(off);
-    throw new RuntimeError(pc, `invalid memory access at 0x${BigInt.asUintN(64, full).toString(16)} (unmapped)`);
-  }
+  if (r[base + 1] !== 0 || addr < 0) throw unmapped(r, base, off, pc);
   return addr;
+}
+
+/** The fault of an address past the flat memory, apart from `address` so that the hot loop inlines that small function. */
+function unmapped(r: Int32Array, base: number, off: number, pc: number): RuntimeError {
+  const full = toBigUint64(r[base]!, r[base + 1]!) + BigInt(off);
+  return new RuntimeError(pc, `invalid memory access at 0x${BigInt.asUintN(64, full).toString(16)} (unmapped)`);
 }
 
 function load(

@@ -16,12 +16,12 @@ const FRAME_GUARD = 0x8000 + 64;
  * frame's R10 (one past its top).
  */
 export function layoutStack(layout: MemoryLayout): (memory: Memory) => number[] {
-  const names: string[] = [];
+  // By region index, not name: every execution context lays out frames named stack0.., and each must get its own.
+  const frames: number[] = [];
   for (let depth = 0; depth < MAX_CALL_FRAMES; depth++) {
     layout.reserve(FRAME_GUARD);
-    names.push(`stack${depth}`);
-    layout.add({ name: names[depth]!, size: MAX_BPF_STACK, writable: true });
+    frames.push(layout.add({ name: `stack${depth}`, size: MAX_BPF_STACK, writable: true }));
   }
   layout.reserve(FRAME_GUARD);
-  return (memory) => names.map((name) => memory.region(name).end);
+  return (memory) => frames.map((i) => memory.regions[i]!.end);
 }

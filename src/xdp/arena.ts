@@ -1,8 +1,10 @@
 import type { BpfMap } from '../maps/map.js';
-import { EINVAL, ENOMEM } from '../maps/types.js';
+import { EINVAL, ENOMEM } from '../uapi/errno.js';
 import type { Memory, Region } from '../vm/memory.js';
 import { FrameError } from './frame-error.js';
-import { ETH_HLEN, MAX_SKB_FRAGS, XDP_FRAME_SIZE, XDP_MAX_LINEAR, XDP_PACKET_HEADROOM } from './constants.js';
+import { XDP_PACKET_HEADROOM } from '../uapi/bpf.js';
+import { ETH_HLEN } from '../uapi/if-ether.js';
+import { MAX_SKB_FRAGS, XDP_FRAME_SIZE, XDP_MAX_LINEAR } from './constants.js';
 
 /** The fragments of every linear frame: one shared empty list, so loading a frame allocates nothing. */
 export const NO_FRAGS: Uint8Array[] = [];
@@ -35,7 +37,10 @@ export class FrameArena {
    * kernel hands every test run a zeroed buffer.
    */
   readonly lowWater: Int32Array;
-  /** After a run ending in XDP_REDIRECT: the target bpf_redirect or bpf_redirect_map recorded. */
+  /**
+   * After a run: the target bpf_redirect or bpf_redirect_map recorded, for
+   * a verdict of XDP_REDIRECT; ifindex 0 and no map when the run recorded none.
+   */
   readonly redirectIfindex: Uint32Array;
   readonly redirectMap: Array<BpfMap | undefined>;
   readonly redirectKey: Uint32Array;

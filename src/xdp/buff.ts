@@ -1,8 +1,8 @@
 import type { Memory } from '../vm/memory.js';
-import { EACCES, EFAULT, EINVAL } from '../maps/types.js';
+import { EACCES, EFAULT, EINVAL } from '../uapi/errno.js';
+import { ETH_HLEN } from '../uapi/if-ether.js';
 import type { FrameArena } from './arena.js';
 import {
-  ETH_HLEN,
   XDP_FRAME_SIZE,
   XDP_FRAME_STRUCT,
   XDP_MD_DATA,
@@ -18,24 +18,23 @@ import {
  * `struct xdp_buff` of one execution context: the frame it is running on, a
  * slot of its frame arena, with the linear packet between headroom and
  * reserved tailroom, plus fragments for the bytes past 3520. Pointers (data,
- * data_end, data_meta) are addresses; every change is mirrored into the
- * `struct xdp_md` the program reads, and back into the arena slot when the
- * run ends. The fragments are not addressable by the program, as in the
- * kernel: only bpf_xdp_load_bytes / store_bytes reach them.
+ * data_end, data_meta) are addresses, kept in the arena slot itself, so that
+ * a run leaves them where the batch's caller reads them with nothing to copy
+ * back; every change is mirrored into the `struct xdp_md` the program reads.
+ * The fragments are not addressable by the program, as in the kernel: only
+ * bpf_xdp_load_bytes / store_bytes reach them.
  */
 export class XdpBuff {
-  hardStart = 0;
-  data = 0;
-  dataEnd = 0;
-  dataMeta = 0;
-  /** data_hard_start + frame_sz - tailroom: where the linear part must end. */
-  hardEnd = 0;
-  /** Fragment pages past the linear part; the arena's shared empty list for the common linear frame. */
-  frags: Uint8Array[];
   /** The arena slot being run. */
   private slot = 0;
   private readonly u8: Uint8Array;
-  private readonly view: DataView;
+  /**
+   * The memory as int32 words, for the `struct xdp_md` fields: the context
+   * region is 64-byte aligned and the host little-endian, as the kernel's u32s.
+   */
+  private readonly i32: Int32Array;
+  /** Int32 index of the `struct xdp_md`. */
+  private readonly ctxWord: number;
 
   constructor(
     memory: Memory,
@@ -44,35 +43,56 @@ export class XdpBuff {
     readonly ctx: number,
   ) {
     this.u8 = memory.u8;
-    this.view = memory.view;
-    this.frags = arena.frags[0]!;
+    this.i32 = memory.i32;
+    this.ctxWord = ctx >>> 2;
   }
 
   /** Makes the frame loaded in arena slot `slot` the one the program runs on, with its xdp_md. */
   attach(slot: number, ifindex: number, queue: number): void {
-    const arena = this.arena;
     this.slot = slot;
-    this.hardStart = arena.start[slot]!;
-    this.hardEnd = this.hardStart + XDP_FRAME_SIZE - XDP_TAILROOM;
-    this.data = arena.data[slot]!;
-    this.dataEnd = arena.dataEnd[slot]!;
-    this.dataMeta = arena.dataMeta[slot]!;
-    this.frags = arena.frags[slot]!;
-    const view = this.view;
-    view.setUint32(this.ctx + XDP_MD_INGRESS_IFINDEX, ifindex, true);
-    view.setUint32(this.ctx + XDP_MD_RX_QUEUE_INDEX, queue, true);
-    view.setUint32(this.ctx + XDP_MD_EGRESS_IFINDEX, 0, true);
-    this.sync();
+    const i32 = this.i32;
+    const w = this.ctxWord;
+    i32[w + (XDP_MD_INGRESS_IFINDEX >> 2)] = ifindex;
+    i32[w + (XDP_MD_RX_QUEUE_INDEX >> 2)] = queue;
+    i32[w + (XDP_MD_EGRESS_IFINDEX >> 2)] = 0;
+    const arena = this.arena;
+    this.sync(arena.data[slot]!, arena.dataEnd[slot]!, arena.dataMeta[slot]!);
   }
 
-  /** Records where the frame lies now in its arena slot, once the program is done with it. */
-  detach(): void {
+  get hardStart(): number {
+    return this.arena.start[this.slot]!;
+  }
+
+  /** data_hard_start + frame_sz - tailroom: where the linear part must end. */
+  get hardEnd(): number {
+    return this.arena.start[this.slot]! + XDP_FRAME_SIZE - XDP_TAILROOM;
+  }
+
+  get data(): number {
+    return this.arena.data[this.slot]!;
+  }
+
+  get dataEnd(): number {
+    return this.arena.dataEnd[this.slot]!;
+  }
+
+  get dataMeta(): number {
+    return this.arena.dataMeta[this.slot]!;
+  }
+
+  /** Fragment pages past the linear part; the arena's shared empty list for the common linear frame. */
+  get frags(): Uint8Array[] {
+    return this.arena.frags[this.slot]!;
+  }
+
+  /** Moves the frame's ends, in its slot and in the context the program reads. */
+  private setPointers(data: number, dataEnd: number, dataMeta: number): void {
     const arena = this.arena;
     const slot = this.slot;
-    arena.data[slot] = this.data;
-    arena.dataEnd[slot] = this.dataEnd;
-    arena.dataMeta[slot] = this.dataMeta;
-    arena.frags[slot] = this.frags;
+    arena.data[slot] = data;
+    arena.dataEnd[slot] = dataEnd;
+    arena.dataMeta[slot] = dataMeta;
+    this.sync(data, dataEnd, dataMeta);
   }
 
   /** Headroom from `address` up has been exposed: the next frame in this slot gets it zeroed. */
@@ -81,11 +101,12 @@ export class XdpBuff {
   }
 
   /** Writes data, data_end and data_meta into the context the program reads. */
-  private sync(): void {
-    const c = this.ctx;
-    this.view.setUint32(c + XDP_MD_DATA, this.data, true);
-    this.view.setUint32(c + XDP_MD_DATA_END, this.dataEnd, true);
-    this.view.setUint32(c + XDP_MD_DATA_META, this.dataMeta, true);
+  private sync(data: number, dataEnd: number, dataMeta: number): void {
+    const i32 = this.i32;
+    const w = this.ctxWord;
+    i32[w + (XDP_MD_DATA >> 2)] = data;
+    i32[w + (XDP_MD_DATA_END >> 2)] = dataEnd;
+    i32[w + (XDP_MD_DATA_META >> 2)] = dataMeta;
   }
 
   get fragsSize(): number {
@@ -104,11 +125,10 @@ export class XdpBuff {
     const metalen = this.data - this.dataMeta;
     const data = this.data + delta;
     if (data < this.hardStart + XDP_FRAME_STRUCT + metalen || data > this.dataEnd - ETH_HLEN) return -EINVAL;
-    if (metalen > 0) this.u8.copyWithin(this.dataMeta + delta, this.dataMeta, this.data);
-    this.dataMeta += delta;
-    this.data = data;
-    this.exposed(this.dataMeta);
-    this.sync();
+    const meta = this.dataMeta;
+    if (metalen > 0) this.u8.copyWithin(meta + delta, meta, this.data);
+    this.exposed(meta + delta);
+    this.setPointers(data, this.dataEnd, meta + delta);
     return 0;
   }
 
@@ -118,9 +138,8 @@ export class XdpBuff {
     const metalen = this.data - meta;
     if (meta < this.hardStart + XDP_FRAME_STRUCT || meta > this.data) return -EINVAL;
     if ((metalen & 3) !== 0 || metalen > 255) return -EACCES;
-    this.dataMeta = meta;
     this.exposed(meta);
-    this.sync();
+    this.setPointers(this.data, this.dataEnd, meta);
     return 0;
   }
 
@@ -135,8 +154,7 @@ export class XdpBuff {
     const end = this.dataEnd + delta;
     if (end > this.hardEnd || end < this.data + ETH_HLEN) return -EINVAL;
     if (delta > 0) this.u8.fill(0, this.dataEnd, end);
-    this.dataEnd = end;
-    this.sync();
+    this.setPointers(this.data, end, this.dataMeta);
     return 0;
   }
 
@@ -158,10 +176,7 @@ export class XdpBuff {
       if (cut === last.length) this.frags.pop();
       else this.frags[this.frags.length - 1] = last.subarray(0, last.length - cut);
     }
-    if (this.frags.length === 0 && shrink > 0) {
-      this.dataEnd -= shrink;
-      this.sync();
-    }
+    if (this.frags.length === 0 && shrink > 0) this.setPointers(this.data, this.dataEnd - shrink, this.dataMeta);
     return 0;
   }
 

@@ -1,17 +1,10 @@
-// XDP constants from linux/bpf.h and the kernel's buffer layout (XDP-FACTS.md §1.3).
+// XDP's sizes: the kernel's buffer layout (XDP-FACTS.md §1.3). The actions and
+// the headroom are linux/bpf.h's, in src/uapi/bpf.ts.
+import { XDP_PACKET_HEADROOM } from '../uapi/bpf.js';
+import { PAGE_SIZE } from '../uapi/limits.js';
 
-export const XDP_ABORTED = 0;
-export const XDP_DROP = 1;
-export const XDP_PASS = 2;
-export const XDP_TX = 3;
-export const XDP_REDIRECT = 4;
-
-export const XDP_ACTION_NAMES = ['ABORTED', 'DROP', 'PASS', 'TX', 'REDIRECT'] as const;
-
-/** Headroom drivers and BPF_PROG_TEST_RUN reserve before the packet. */
-export const XDP_PACKET_HEADROOM = 256;
 /** One page per frame. */
-export const XDP_FRAME_SIZE = 4096;
+export const XDP_FRAME_SIZE = PAGE_SIZE;
 /** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)): reserved at the end of the frame. */
 export const XDP_TAILROOM = 320;
 /** sizeof(struct xdp_frame): kept at the start of the headroom, never usable by adjust_head. */
@@ -20,7 +13,6 @@ export const XDP_FRAME_STRUCT = 40;
 export const XDP_MAX_LINEAR = XDP_FRAME_SIZE - XDP_PACKET_HEADROOM - XDP_TAILROOM;
 /** MAX_SKB_FRAGS: pages beyond the linear part. */
 export const MAX_SKB_FRAGS = 17;
-export const ETH_HLEN = 14;
 
 /** struct xdp_md field offsets. */
 export const XDP_MD_DATA = 0;

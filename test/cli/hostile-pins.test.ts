@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { loadObject } from '../../src/loader/load.js';
 import { createStandaloneMap } from '../../src/maps/standalone.js';
 import { openPinned, pinMap, PinError } from '../../src/maps/pin.js';
-import { BPF_MAP_TYPE_HASH, MapError } from '../../src/maps/types.js';
+import { BPF_MAP_TYPE_HASH } from '../../src/uapi/bpf.js';
+import { MapError } from '../../src/maps/types.js';
 import { runCli, XDPSIM } from '../support/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -1,15 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  BPF_F_XDP_HAS_FRAGS, ElfError, findSectionDef, freezeGlobals, getGlobal, internalMapName, parseObject,
+  ElfError, findSectionDef, freezeGlobals, getGlobal, internalMapName, parseObject,
   selectProgram, setGlobal, sourceLine,
 } from '../../src/elf/index.js';
+import { BPF_F_XDP_HAS_FRAGS, BPF_PROG_TYPE_XDP, BPF_XDP } from '../../src/uapi/bpf.js';
 import { insnAt, loadFixture } from './helpers.js';
 
-const BPF_PROG_TYPE_XDP = 6;
-const BPF_XDP = 37;
-
-describe('programs and subprogram linking (calls.bpf.c)', () => {
+describe('programs and subprogram appending (calls.bpf.c)', () => {
   const obj = loadFixture('calls');
 
   it('finds one program per function, several per section, none for .text', () => {

@@ -7,7 +7,7 @@ import { BatchFault } from '../../src/engine/index.js';
 import { applySetup, parseSetup } from '../../src/loader/setup.js';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
 import { readCapture, toEthernet } from '../../src/pcap/index.js';
-import { XDP_PASS } from '../../src/xdp/constants.js';
+import { XDP_PASS } from '../../src/uapi/bpf.js';
 
 const CONTEXTS = new URL('../fixtures/objects/contexts.bpf.o', import.meta.url).pathname;
 const example = (name: string): string => new URL(`../../examples/${name}`, import.meta.url).pathname;

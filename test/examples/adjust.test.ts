@@ -3,11 +3,9 @@
 // multi-buffer frames. Each run is xdpsim's, checked against the kernel's
 // where BPF is usable (runCompared).
 import { describe, expect, it } from 'vitest';
+import { ETH_P_8021AD, ETH_P_8021Q, ETH_P_ARP } from '../../src/uapi/if-ether.js';
 import {
   ETH_ONLY_14,
-  ETH_P_8021AD,
-  ETH_P_8021Q,
-  ETH_P_ARP,
   RUNT_13,
   be16,
   concat,
@@ -17,7 +15,8 @@ import {
   tcp4Frame,
   udp4Frame,
 } from '../oracle/packets.js';
-import { XDP_PASS, example, ran, runCompared, sayWhereKernelMissing, verdicts } from '../oracle/support.js';
+import { XDP_PASS } from '../../src/uapi/bpf.js';
+import { example, ran, runCompared, sayWhereKernelMissing, verdicts } from '../oracle/support.js';
 
 sayWhereKernelMissing();
 

@@ -3,10 +3,10 @@
 // program long enough to need gotol, against what RFC 9669 defines. Each run
 // is xdpsim's, checked against the kernel's where BPF is usable (runCompared).
 import { describe, expect, it } from 'vitest';
-import { ETH_ONLY_14, ETH_P_IP, RUNT_13, ethernet, tcp4Frame, udp4Frame } from '../oracle/packets.js';
+import { ETH_P_IP } from '../../src/uapi/if-ether.js';
+import { ETH_ONLY_14, RUNT_13, ethernet, tcp4Frame, udp4Frame } from '../oracle/packets.js';
+import { XDP_DROP, XDP_PASS } from '../../src/uapi/bpf.js';
 import {
-  XDP_DROP,
-  XDP_PASS,
   example,
   keyU32,
   mapValue,

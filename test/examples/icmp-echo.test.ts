@@ -3,14 +3,12 @@
 // scratch and checks the bytes against it. Each run is xdpsim's, checked
 // against the kernel's where BPF is usable (runCompared).
 import { describe, expect, it } from 'vitest';
+import { ETH_P_IP, ETH_P_IPV6 } from '../../src/uapi/if-ether.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../../src/uapi/in.js';
 import {
   DST4,
   DST6,
   ETH_ONLY_14,
-  ETH_P_IP,
-  ETH_P_IPV6,
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
   MAC_A,
   MAC_B,
   RUNT_13,
@@ -28,7 +26,8 @@ import {
   pattern,
   tcp4Frame,
 } from '../oracle/packets.js';
-import { XDP_PASS, XDP_TX, example, ran, runCompared, sayWhereKernelMissing, verdicts } from '../oracle/support.js';
+import { XDP_PASS, XDP_TX } from '../../src/uapi/bpf.js';
+import { example, ran, runCompared, sayWhereKernelMissing, verdicts } from '../oracle/support.js';
 
 sayWhereKernelMissing();
 

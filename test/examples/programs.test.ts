@@ -3,17 +3,12 @@
 // legacy "maps" section. Each run is xdpsim's, checked against the kernel's
 // where BPF is usable (runCompared).
 import { describe, expect, it } from 'vitest';
+import { ETH_P_8021AD, ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6 } from '../../src/uapi/if-ether.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/uapi/in.js';
 import {
   DST4,
   DST6,
   ETH_ONLY_14,
-  ETH_P_8021AD,
-  ETH_P_8021Q,
-  ETH_P_ARP,
-  ETH_P_IP,
-  ETH_P_IPV6,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
   RUNT_13,
   SRC4,
   SRC6,
@@ -27,10 +22,8 @@ import {
   udp4Frame,
   udpDatagram,
 } from '../oracle/packets.js';
+import { XDP_DROP, XDP_PASS, XDP_TX } from '../../src/uapi/bpf.js';
 import {
-  XDP_DROP,
-  XDP_PASS,
-  XDP_TX,
   example,
   keyU32,
   mapValue,

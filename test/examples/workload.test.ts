@@ -2,20 +2,12 @@
 // checked against what each C source says the program does. Each run is
 // xdpsim's, checked against the kernel's where BPF is usable (runCompared).
 import { describe, expect, it } from 'vitest';
+import { ETH_P_8021AD, ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6 } from '../../src/uapi/if-ether.js';
+import { IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../../src/uapi/in.js';
 import {
   DST4,
   DST6,
   ETH_ONLY_14,
-  ETH_P_8021AD,
-  ETH_P_8021Q,
-  ETH_P_ARP,
-  ETH_P_IP,
-  ETH_P_IPV6,
-  IPPROTO_GRE,
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
   MAC_B,
   RUNT_13,
   SRC4,
@@ -38,11 +30,8 @@ import {
   udp4Frame,
   udpDatagram,
 } from '../oracle/packets.js';
+import { XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../../src/uapi/bpf.js';
 import {
-  XDP_DROP,
-  XDP_PASS,
-  XDP_REDIRECT,
-  XDP_TX,
   cpu0,
   example,
   keyU32,

@@ -3,7 +3,8 @@
 // today), and stands where CLOCK_MONOTONIC plus the host's offsets puts it;
 // on the simulated clock, each clock is CLOCK_MONOTONIC plus its offset.
 import { describe, expect, it } from 'vitest';
-import { CLOCK_REALTIME, ClockConfigError } from '../../src/helpers/clock.js';
+import { ClockConfigError } from '../../src/helpers/clock.js';
+import { CLOCK_REALTIME } from '../../src/uapi/time.js';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
 import { runFrame } from '../../src/testrun/line.js';
 import { runInKernel } from '../oracle/kernel.js';

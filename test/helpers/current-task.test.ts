@@ -20,14 +20,13 @@ import {
 } from '../../src/helpers/current-task.js';
 import { TaskConfigError } from '../../src/helpers/current-task.js';
 import { loadObject } from '../../src/loader/load.js';
+import { EINVAL, EPERM } from '../../src/uapi/errno.js';
 import { skipBecause } from '../support/skip.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { agree, fixture } from './agreement.js';
 import { bench } from './direct.js';
 
 const OBJ = fixture('current_task');
-const EPERM = -1n;
-const EINVAL = -22n;
 
 /** The pid namespace this process is in, as `stat` gives it. */
 const ownPidNs = (() => {
@@ -72,11 +71,11 @@ describe('the current task', () => {
         1n, // one NUL, then zeros only
         0n, // comm into 4 bytes
         1n, // the first 3 bytes and a NUL, nothing written past 4
-        EINVAL, // a pidns_info of 4 bytes
+        BigInt(-EINVAL), // a pidns_info of 4 bytes
         -0x1_0000_0000n, // whose 4 bytes are cleared
-        EINVAL, // a dev past 32 bits
+        BigInt(-EINVAL), // a dev past 32 bits
         0n,
-        EINVAL, // another namespace
+        BigInt(-EINVAL), // another namespace
         0n,
         0n, // this namespace
         1n, // pid and tgid as bpf_get_current_pid_tgid gives them
@@ -91,14 +90,14 @@ describe('the current task', () => {
   it('is the idle task of the CPU by default: swapper/N, pid 0, root, the root cgroup, a kernel thread', () => {
     const b = bench();
     for (const cpu of [0, 1, 13]) {
-      b.rt.cpu = cpu;
-      expect(b.call(getCurrentPidTgid(b.rt))).toBe(0n);
-      expect(b.call(getCurrentUidGid(b.rt))).toBe(0n);
-      expect(b.call(getCgroupClassid(b.rt))).toBe(0n);
-      expect(b.call(getCurrentCgroupId(b.rt))).toBe(1n);
-      expect([0, 1, -1].map((level) => b.call(getCurrentAncestorCgroupId(b.rt), level))).toEqual([1n, 0n, 0n]);
+      b.state.cpu = cpu;
+      expect(b.call(getCurrentPidTgid(b.state))).toBe(0n);
+      expect(b.call(getCurrentUidGid(b.state))).toBe(0n);
+      expect(b.call(getCgroupClassid(b.state))).toBe(0n);
+      expect(b.call(getCurrentCgroupId(b.state))).toBe(1n);
+      expect([0, 1, -1].map((level) => b.call(getCurrentAncestorCgroupId(b.state), level))).toEqual([1n, 0n, 0n]);
       b.memory.u8.fill(0xff, b.scratch, b.scratch + 20);
-      expect(b.call(getCurrentComm(b.rt), b.scratch, 16)).toBe(0n);
+      expect(b.call(getCurrentComm(b.state), b.scratch, 16)).toBe(0n);
       const comm = `swapper/${cpu}`;
       expect(bytesAt(b, 20)).toEqual([...Buffer.from(comm), ...Array(16 - comm.length).fill(0), 0xff, 0xff, 0xff, 0xff]);
       expect(idleTask(cpu).comm).toBe(comm);
@@ -107,53 +106,53 @@ describe('the current task', () => {
 
   it('finds the idle task in the initial pid namespace, on the nsfs device stat shows', () => {
     const b = bench();
-    const ns = getNsCurrentPidTgid(b.rt);
+    const ns = getNsCurrentPidTgid(b.state);
     b.memory.u8.fill(0xff, b.scratch, b.scratch + 8);
     expect(b.call(ns, ownPidNs.dev, PROC_PID_INIT_INO, b.scratch, 8)).toBe(0n);
     expect(bytesAt(b, 8)).toEqual(Array(8).fill(0));
     b.memory.u8.fill(0xff, b.scratch, b.scratch + 8);
-    expect(b.call(ns, ownPidNs.dev, BigInt(PROC_PID_INIT_INO) | (1n << 32n), b.scratch, 8)).toBe(EINVAL);
+    expect(b.call(ns, ownPidNs.dev, BigInt(PROC_PID_INIT_INO) | (1n << 32n), b.scratch, 8)).toBe(BigInt(-EINVAL));
     expect(bytesAt(b, 8)).toEqual(Array(8).fill(0));
   });
 
   it('refuses to signal the idle task, whatever the signal: it is a kernel thread', () => {
     const b = bench();
     for (const sig of [0, 9, 64, 65, -1]) {
-      expect(b.call(sendSignal(b.rt, 'PIDTYPE_TGID'), sig)).toBe(EPERM);
-      expect(b.call(sendSignal(b.rt, 'PIDTYPE_PID'), sig)).toBe(EPERM);
+      expect(b.call(sendSignal(b.state, 'PIDTYPE_TGID'), sig)).toBe(BigInt(-EPERM));
+      expect(b.call(sendSignal(b.state, 'PIDTYPE_PID'), sig)).toBe(BigInt(-EPERM));
     }
   });
 
-  it('answers for a task the runtime describes', () => {
+  it('answers for a task the helper state describes', () => {
     const b = bench();
     const sent: Array<[number, string]> = [];
-    b.rt.current = { ...WEB_WORKER, signal: (sig, type) => sent.push([sig, type]) };
-    expect(b.call(getCurrentPidTgid(b.rt))).toBe((1200n << 32n) | 1234n);
-    expect(b.call(getCurrentUidGid(b.rt))).toBe((44n << 32n) | 33n);
-    expect(b.call(getCgroupClassid(b.rt))).toBe(0x10001n);
-    expect(b.call(getCurrentCgroupId(b.rt))).toBe(3021n);
-    expect([0, 1, 2, 3, 0x7fffffff].map((level) => b.call(getCurrentAncestorCgroupId(b.rt), level))).toEqual([1n, 57n, 3021n, 0n, 0n]);
+    b.state.current = { ...WEB_WORKER, signal: (sig, type) => sent.push([sig, type]) };
+    expect(b.call(getCurrentPidTgid(b.state))).toBe((1200n << 32n) | 1234n);
+    expect(b.call(getCurrentUidGid(b.state))).toBe((44n << 32n) | 33n);
+    expect(b.call(getCgroupClassid(b.state))).toBe(0x10001n);
+    expect(b.call(getCurrentCgroupId(b.state))).toBe(3021n);
+    expect([0, 1, 2, 3, 0x7fffffff].map((level) => b.call(getCurrentAncestorCgroupId(b.state), level))).toEqual([1n, 57n, 3021n, 0n, 0n]);
     // The level is an int: a high half is ignored, a negative low half finds nothing.
-    expect(b.call(getCurrentAncestorCgroupId(b.rt), (1n << 32n) | 1n)).toBe(57n);
+    expect(b.call(getCurrentAncestorCgroupId(b.state), (1n << 32n) | 1n)).toBe(57n);
 
     // strscpy_pad: cut to size - 1, NUL, zeros; nothing written past size.
     b.memory.u8.fill(0xff, b.scratch, b.scratch + 8);
-    expect(b.call(getCurrentComm(b.rt), b.scratch, 6)).toBe(0n);
+    expect(b.call(getCurrentComm(b.state), b.scratch, 6)).toBe(0n);
     expect(bytesAt(b, 8)).toEqual([...Buffer.from('nginx'), 0, 0xff, 0xff]);
-    expect(b.call(getCurrentComm(b.rt), b.scratch, 1)).toBe(0n);
+    expect(b.call(getCurrentComm(b.state), b.scratch, 1)).toBe(0n);
     expect(bytesAt(b, 2)).toEqual([0, 0x67]); // the 'g' of the earlier copy stays
 
-    const ns = getNsCurrentPidTgid(b.rt);
+    const ns = getNsCurrentPidTgid(b.state);
     expect(b.call(ns, 4, 0xf0000123, b.scratch, 8)).toBe(0n);
     expect(bytesAt(b, 8)).toEqual([12, 0, 0, 0, 10, 0, 0, 0]);
-    expect(b.call(ns, 5, 0xf0000123, b.scratch, 8)).toBe(EINVAL);
-    expect(b.call(ns, 4, PROC_PID_INIT_INO, b.scratch, 8)).toBe(EINVAL);
+    expect(b.call(ns, 5, 0xf0000123, b.scratch, 8)).toBe(BigInt(-EINVAL));
+    expect(b.call(ns, 4, PROC_PID_INIT_INO, b.scratch, 8)).toBe(BigInt(-EINVAL));
 
     // Signals: past 64 is -EINVAL; 0 only checks; the rest reach the task.
-    expect(b.call(sendSignal(b.rt, 'PIDTYPE_TGID'), 65)).toBe(EINVAL);
-    expect(b.call(sendSignal(b.rt, 'PIDTYPE_TGID'), 0)).toBe(0n);
-    expect(b.call(sendSignal(b.rt, 'PIDTYPE_TGID'), 15)).toBe(0n);
-    expect(b.call(sendSignal(b.rt, 'PIDTYPE_PID'), 64)).toBe(0n);
+    expect(b.call(sendSignal(b.state, 'PIDTYPE_TGID'), 65)).toBe(BigInt(-EINVAL));
+    expect(b.call(sendSignal(b.state, 'PIDTYPE_TGID'), 0)).toBe(0n);
+    expect(b.call(sendSignal(b.state, 'PIDTYPE_TGID'), 15)).toBe(0n);
+    expect(b.call(sendSignal(b.state, 'PIDTYPE_PID'), 64)).toBe(0n);
     expect(sent).toEqual([
       [15, 'PIDTYPE_TGID'],
       [64, 'PIDTYPE_PID'],
@@ -162,9 +161,9 @@ describe('the current task', () => {
 
   it('refuses to signal the global init before looking at the signal', () => {
     const b = bench();
-    b.rt.current = { ...WEB_WORKER, pid: 1, tgid: 1 };
-    expect(b.call(sendSignal(b.rt, 'PIDTYPE_TGID'), 9)).toBe(EPERM);
-    expect(b.call(sendSignal(b.rt, 'PIDTYPE_PID'), 65)).toBe(EPERM);
+    b.state.current = { ...WEB_WORKER, pid: 1, tgid: 1 };
+    expect(b.call(sendSignal(b.state, 'PIDTYPE_TGID'), 9)).toBe(BigInt(-EPERM));
+    expect(b.call(sendSignal(b.state, 'PIDTYPE_PID'), 65)).toBe(BigInt(-EPERM));
   });
 
   it('refuses a task description it cannot use, at load', () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { FibConfigError, FibTable } from '../../src/helpers/fib-table.js';
 import { fibLookup } from '../../src/helpers/fib.js';
-import * as id from '../../src/helpers/func-ids.js';
+import * as id from '../../src/uapi/func-ids.js';
 import { mapFuncCompatible } from '../../src/helpers/map-compat.js';
 import { checkMtu } from '../../src/helpers/mtu.js';
 import { probeReadKernel } from '../../src/helpers/probe-read.js';
@@ -26,7 +26,7 @@ import {
   BPF_MAP_TYPE_RINGBUF,
   BPF_MAP_TYPE_STACK,
   BPF_MAP_TYPE_XSKMAP,
-} from '../../src/maps/types.js';
+} from '../../src/uapi/bpf.js';
 import type { XskMap } from '../../src/maps/xskmap.js';
 import { RuntimeError } from '../../src/vm/errors.js';
 import { bench } from './direct.js';
@@ -50,7 +50,7 @@ describe('which maps a helper takes (check_map_func_compatibility)', () => {
 
   it('faults in the verifier\'s words', () => {
     const b = bench([spec(BPF_MAP_TYPE_ARRAY, 4, 4, 1)]);
-    const table = xdpHelpers(b.rt, () => []);
+    const table = xdpHelpers(b.state, () => []);
     const helper = (func: number) => table.get(func)!;
     expect(() => b.call(helper(id.BPF_FUNC_redirect_map), b.maps[0]!.address, 0, 0)).toThrow(RuntimeError);
     expect(() => b.call(helper(id.BPF_FUNC_redirect_map), b.maps[0]!.address, 0, 0)).toThrow('cannot pass map_type 2 into func bpf_redirect_map#51');
@@ -58,11 +58,11 @@ describe('which maps a helper takes (check_map_func_compatibility)', () => {
     expect(() => b.call(helper(id.BPF_FUNC_map_push_elem), b.maps[0]!.address, b.scratch, 0)).toThrow('bpf_map_push_elem#87');
     // The answer is per map type: an allowed type passes after a refused one, and the refused one stays refused.
     const q = bench([spec(BPF_MAP_TYPE_QUEUE, 0, 4, 2)]);
-    expect(q.call(xdpHelpers(q.rt, () => []).get(id.BPF_FUNC_map_push_elem)!, q.maps[0]!.address, q.scratch, 0)).toBe(0n);
+    expect(q.call(xdpHelpers(q.state, () => []).get(id.BPF_FUNC_map_push_elem)!, q.maps[0]!.address, q.scratch, 0)).toBe(0n);
   });
 
   it('registers the new helpers for XDP, the GPL-only ones as such', () => {
-    const table = xdpHelpers(bench().rt, () => []);
+    const table = xdpHelpers(bench().state, () => []);
     for (const h of [12, 51, 69, 87, 88, 89, 93, 94, 113, 130, 131, 132, 133, 134, 163, 165, 182, 25]) expect(table.has(h)).toBe(true);
     for (const h of [id.BPF_FUNC_fib_lookup, id.BPF_FUNC_check_mtu, id.BPF_FUNC_snprintf, id.BPF_FUNC_perf_event_output]) {
       expect(HELPER_PROTOS.get(h)!.gplOnly).toBe(true);
@@ -96,15 +96,15 @@ describe('faults where the kernel would have refused the program', () => {
   it('bpf_ringbuf_submit / discard: only a reserved, uncommitted record', () => {
     const b = bench([spec(BPF_MAP_TYPE_RINGBUF, 0, 0, 4096)]);
     const ring = b.maps[0]!.address;
-    const sample = Number(b.call(ringbufReserve(b.rt), ring, 16, 0));
+    const sample = Number(b.call(ringbufReserve(b.state), ring, 16, 0));
     expect(sample).toBeGreaterThan(0);
-    expect(() => b.call(ringbufCommit(b.rt, false), b.scratch, 0)).toThrow(/not a reserved, uncommitted ring buffer record/);
-    expect(b.call(ringbufCommit(b.rt, true), sample, 0)).toBe(0n);
-    expect(() => b.call(ringbufCommit(b.rt, false), sample, 0)).toThrow(/bpf_ringbuf_submit/);
-    expect(b.call(ringbufReserve(b.rt), ring, 2n ** 32n, 0)).toBe(0n);
-    expect(b.call(ringbufOutput(b.rt), ring, b.scratch, 8, 1n << 32n)).toBe(-22n);
-    expect(b.call(ringbufQuery(b.rt), ring, 1)).toBe(4096n);
-    expect(b.call(ringbufQuery(b.rt), ring, 1n << 32n)).toBe(0n);
+    expect(() => b.call(ringbufCommit(b.state, false), b.scratch, 0)).toThrow(/not a reserved, uncommitted ring buffer record/);
+    expect(b.call(ringbufCommit(b.state, true), sample, 0)).toBe(0n);
+    expect(() => b.call(ringbufCommit(b.state, false), sample, 0)).toThrow(/bpf_ringbuf_submit/);
+    expect(b.call(ringbufReserve(b.state), ring, 2n ** 32n, 0)).toBe(0n);
+    expect(b.call(ringbufOutput(b.state), ring, b.scratch, 8, 1n << 32n)).toBe(-22n);
+    expect(b.call(ringbufQuery(b.state), ring, 1)).toBe(4096n);
+    expect(b.call(ringbufQuery(b.state), ring, 1n << 32n)).toBe(0n);
   });
 });
 
@@ -112,8 +112,8 @@ describe('argument checks', () => {
   it('queue and stack helpers refuse 64-bit flags and zero the value on an empty pop', () => {
     const b = bench([spec(BPF_MAP_TYPE_QUEUE, 0, 4, 2), spec(BPF_MAP_TYPE_STACK, 0, 4, 2)]);
     b.memory.view.setUint32(b.scratch, 0xdeadbeef, true);
-    expect(b.call(mapPushElem(b.rt), b.maps[0]!.address, b.scratch, 1n << 33n)).toBe(-22n);
-    expect(b.call(mapTakeElem(b.rt, true), b.maps[1]!.address, b.scratch)).toBe(-2n);
+    expect(b.call(mapPushElem(b.state), b.maps[0]!.address, b.scratch, 1n << 33n)).toBe(-22n);
+    expect(b.call(mapTakeElem(b.state, true), b.maps[1]!.address, b.scratch)).toBe(-2n);
     expect(b.memory.view.getUint32(b.scratch, true)).toBe(0);
   });
 
@@ -155,23 +155,23 @@ describe('argument checks', () => {
 
   it('bpf_check_mtu on a device of the FIB', () => {
     const b = bench();
-    b.rt.fib = new FibTable().addDevice({ ifindex: 5, mac: '02:00:00:00:00:05', mtu: 9000 });
+    b.state.fib = new FibTable().addDevice({ ifindex: 5, mac: '02:00:00:00:00:05', mtu: 9000 });
     b.memory.view.setUint32(b.scratch, 0, true);
-    expect(b.call(checkMtu(b.rt), 0, 5, b.scratch, 9000 - 60 + 14, 0)).toBe(0n);
+    expect(b.call(checkMtu(b.state), 0, 5, b.scratch, 9000 - 60 + 14, 0)).toBe(0n);
     expect(b.memory.view.getUint32(b.scratch, true)).toBe(9000);
     b.memory.view.setUint32(b.scratch, 0, true);
-    expect(b.call(checkMtu(b.rt), 0, 5, b.scratch, 9000 - 60 + 15, 0)).toBe(1n);
+    expect(b.call(checkMtu(b.state), 0, 5, b.scratch, 9000 - 60 + 15, 0)).toBe(1n);
     b.memory.view.setUint32(b.scratch, 0, true);
-    expect(b.call(checkMtu(b.rt), 0, 0, b.scratch, 0, 0)).toBe(0n);
-    expect(b.memory.view.getUint32(b.scratch, true)).toBe(65536); // Runtime.mtu unset: lo's, the test-run device
+    expect(b.call(checkMtu(b.state), 0, 0, b.scratch, 0, 0)).toBe(0n);
+    expect(b.memory.view.getUint32(b.scratch, true)).toBe(65536); // HelperState.mtu unset: lo's, the test-run device
   });
 
   it('bpf_fib_lookup without a FIB knows no device, and IPv6 with no global source address fails', () => {
     const b = bench();
     const p = b.scratch;
     b.memory.u8[p] = 2;
-    expect(b.call(fibLookup(b.rt), 0, p, 64, 0)).toBe(-19n);
-    b.rt.fib = new FibTable()
+    expect(b.call(fibLookup(b.state), 0, p, 64, 0)).toBe(-19n);
+    b.state.fib = new FibTable()
       .addDevice({ ifindex: 1, mac: '02:00:00:00:00:01' })
       .addRoute({ prefix: '2001:db8::/32', ifindex: 1 })
       .addNeighbour({ ifindex: 1, address: '2001:db8::2', mac: '02:00:00:00:00:02' });
@@ -180,8 +180,8 @@ describe('argument checks', () => {
     b.memory.view.setUint32(p + 8, 1, true);
     b.memory.u8.set([0x20, 0x01, 0x0d, 0xb8], p + 32);
     b.memory.u8[p + 47] = 2;
-    expect(b.call(fibLookup(b.rt), 0, p, 64, 1 << 4)).toBe(9n);
-    expect(b.call(fibLookup(b.rt), 0, p, 64, 0)).toBe(0n);
+    expect(b.call(fibLookup(b.state), 0, p, 64, 1 << 4)).toBe(9n);
+    expect(b.call(fibLookup(b.state), 0, p, 64, 0)).toBe(0n);
   });
 
   it('a FIB refuses a malformed configuration', () => {
@@ -202,16 +202,16 @@ describe('bpf_redirect_map on an xskmap', () => {
     const b = bench([spec(BPF_MAP_TYPE_XSKMAP, 4, 4, 2)]);
     const map = b.maps[0] as XskMap;
     map.setSocket(1, { id: 42, queueId: 3 });
-    expect(b.call(redirectMap(b.rt), map.address, 1, 0)).toBe(4n);
-    expect(b.rt.redirect.target()).toEqual({ ifindex: 1, map, key: 1, flags: 0 });
+    expect(b.call(redirectMap(b.state), map.address, 1, 0)).toBe(4n);
+    expect(b.state.redirect.target()).toEqual({ ifindex: 1, map, key: 1, flags: 0 });
     b.memory.view.setUint32(b.scratch, 1, true);
     const at = map.lookup(b.scratch);
     expect(b.memory.view.getUint32(at, true)).toBe(3);
-    expect(b.call(redirectMap(b.rt), map.address, 0, 2)).toBe(2n);
+    expect(b.call(redirectMap(b.state), map.address, 0, 2)).toBe(2n);
     // The kernel keeps the earlier target's index, now without its map: an ifindex redirect.
-    expect(b.rt.redirect.target()).toEqual({ ifindex: 1, flags: 0 });
-    b.rt.redirect.clear();
-    expect(b.call(redirectMap(b.rt), map.address, 0, 2)).toBe(2n);
-    expect(b.rt.redirect.target()).toBeUndefined();
+    expect(b.state.redirect.target()).toEqual({ ifindex: 1, flags: 0 });
+    b.state.redirect.clear();
+    expect(b.call(redirectMap(b.state), map.address, 0, 2)).toBe(2n);
+    expect(b.state.redirect.target()).toBeUndefined();
   });
 });

@@ -2,12 +2,12 @@
 // memory holding a writable scratch region, a read-only one and some maps.
 import { SimClock } from '../../src/helpers/clock.js';
 import { BpfTimers } from '../../src/helpers/hrtimer.js';
-import { bindMapIndexes, RedirectInfo, type Runtime } from '../../src/helpers/runtime.js';
-import { createMap } from '../../src/maps/create.js';
+import { bindMapIndexes, RedirectInfo, type HelperState } from '../../src/helpers/state.js';
 import type { BpfMap } from '../../src/maps/map.js';
+import { createStandaloneMaps } from '../../src/maps/standalone.js';
 import type { MapSpec } from '../../src/maps/types.js';
 import type { Helper, HelperCall } from '../../src/vm/helper.js';
-import { MemoryLayout, type Memory } from '../../src/vm/memory.js';
+import type { Memory } from '../../src/vm/memory.js';
 import { FrameArena } from '../../src/xdp/arena.js';
 import { XdpBuff } from '../../src/xdp/buff.js';
 import { XDP_FRAME_SIZE, XDP_MD_SIZE } from '../../src/xdp/constants.js';
@@ -15,7 +15,7 @@ import { XDP_FRAME_SIZE, XDP_MD_SIZE } from '../../src/xdp/constants.js';
 export interface Bench {
   memory: Memory;
   maps: BpfMap[];
-  rt: Runtime;
+  state: HelperState;
   /** A writable 4 KiB region. */
   scratch: number;
   /** A read-only 256-byte region, as `.rodata` is for programs. */
@@ -27,35 +27,32 @@ export interface Bench {
 }
 
 export function bench(specs: readonly MapSpec[] = [], cpus = 2): Bench {
-  const maps = specs.map((s) => createMap(s, cpus));
-  const l = new MemoryLayout();
-  const scratchIndex = l.add({ name: 'scratch', size: 4096, writable: true });
-  const rodataIndex = l.add({ name: 'rodata', size: 256, writable: false });
-  const ctxIndex = l.add({ name: 'ctx', size: XDP_MD_SIZE, writable: false });
-  const frameIndex = l.add({ name: 'frame', size: XDP_FRAME_SIZE, writable: true });
-  const indexes = maps.map((m) => m.regions().map((r) => l.add(r)));
-  const stackIndex = l.add({ name: 'stack0', size: 512, writable: true });
-  const memory = l.build();
-  maps.forEach((m, i) => {
-    m.bind(memory, indexes[i]!.map((r) => memory.regions[r]!));
-    m.init();
+  const { maps, memory } = createStandaloneMaps(specs, cpus, {
+    before: [
+      { name: 'scratch', size: 4096, writable: true },
+      { name: 'rodata', size: 256, writable: false },
+      { name: 'ctx', size: XDP_MD_SIZE, writable: false },
+      { name: 'frame', size: XDP_FRAME_SIZE, writable: true },
+      { name: 'stack0', size: 512, writable: true },
+    ],
   });
+  const [scratch, rodata, ctx, stack] = ['scratch', 'rodata', 'ctx', 'stack0'].map((name) => memory.region(name).start) as [number, number, number, number];
   bindMapIndexes(maps, memory);
-  const arena = new FrameArena(memory, [memory.regions[frameIndex]!]);
-  const buff = new XdpBuff(memory, arena, memory.regions[ctxIndex]!.start);
+  const arena = new FrameArena(memory, [memory.region('frame')]);
+  const buff = new XdpBuff(memory, arena, ctx);
   arena.load(0, new Uint8Array(60));
   buff.attach(0, 1, 0);
   const clock = new SimClock(() => 0n);
-  const rt: Runtime = {
+  const state: HelperState = {
     maps,
     buff,
     cpu: 0,
     ifindex: 1,
     redirect: new RedirectInfo(),
     trace: () => {},
-    now: () => clock.now(),
+    now: () => clock.ktimeGet(),
     clock,
-    timers: new BpfTimers(clock, memory, memory.regions[scratchIndex]!.start),
+    timers: new BpfTimers(clock, memory, scratch),
   };
   const regs = new Int32Array(22);
   const noProgram = (): never => {
@@ -65,10 +62,10 @@ export function bench(specs: readonly MapSpec[] = [], cpus = 2): Bench {
   return {
     memory,
     maps,
-    rt,
-    scratch: memory.regions[scratchIndex]!.start,
-    rodata: memory.regions[rodataIndex]!.start,
-    stack: memory.regions[stackIndex]!.start,
+    state,
+    scratch,
+    rodata,
+    stack,
     call(helper, ...args) {
       regs.fill(0);
       args.forEach((a, i) => {

@@ -5,14 +5,13 @@
 // reads them.
 import { describe, expect, it } from 'vitest';
 import { RingBufMap } from '../../src/maps/ringbuf.js';
+import { E2BIG, EINVAL } from '../../src/uapi/errno.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { agree, fixture } from './agreement.js';
 
 skipWithoutKernel();
 
 const OP = { FROM_MEM: 0, READ: 1, WRITE: 2, DATA4: 3, DATA16: 4, RB_SUBMIT: 5, RB_DISCARD: 6, RB_DATA: 7 } as const;
-const E2BIG = -7n;
-const EINVAL = -22n;
 const PATTERN = Buffer.from(Array.from({ length: 32 }, (_, i) => 0xa0 + i));
 
 interface Args {
@@ -60,9 +59,9 @@ describe('LOCAL dynptrs (bpf_dynptr_from_mem)', () => {
     const { rows } = run([frame(OP.FROM_MEM), frame(OP.FROM_MEM, { memFlags: 1n }), frame(OP.FROM_MEM, { memFlags: 1n << 40n }), frame(OP.FROM_MEM, { size: 0 })]);
     expect(rows.map((r) => [r.result, r.result2])).toEqual([
       [0n, 0n],
-      [EINVAL, EINVAL],
-      [EINVAL, EINVAL],
-      [0n, E2BIG], // a dynptr of 0 bytes: the 4 bytes read are past its end
+      [BigInt(-EINVAL), BigInt(-EINVAL)],
+      [BigInt(-EINVAL), BigInt(-EINVAL)],
+      [0n, BigInt(-E2BIG)], // a dynptr of 0 bytes: the 4 bytes read are past its end
     ]);
     expect(rows[0]!.bytes).toBe(hex(0, 1, 2, 3) + zeros(28));
   });
@@ -78,7 +77,7 @@ describe('LOCAL dynptrs (bpf_dynptr_from_mem)', () => {
       frame(OP.READ, { off: 0, len: 4, flags: 1n }),
       frame(OP.READ, { off: 40, len: 4, flags: 1n }), // flags are checked first
     ]);
-    expect(rows.map((r) => r.result2)).toEqual([0n, 0n, E2BIG, E2BIG, E2BIG, 0n, EINVAL, EINVAL]);
+    expect(rows.map((r) => r.result2)).toEqual([0n, 0n, BigInt(-E2BIG), BigInt(-E2BIG), BigInt(-E2BIG), 0n, BigInt(-EINVAL), BigInt(-EINVAL)]);
     expect(rows[0]!.bytes).toBe(hex(4, 5, 6, 7, 8, 9, 10, 11) + zeros(24));
     expect(rows[1]!.bytes).toBe(hex(8, 9, 10, 11, 12, 13, 14, 15) + zeros(24));
   });
@@ -91,7 +90,7 @@ describe('LOCAL dynptrs (bpf_dynptr_from_mem)', () => {
       frame(OP.WRITE, { size: 16, off: 4, len: 1, flags: 1n }),
       frame(OP.WRITE, { size: 32, off: 28, len: 4 }),
     ]);
-    expect(rows.map((r) => r.result2)).toEqual([0n, E2BIG, E2BIG, EINVAL, 0n]);
+    expect(rows.map((r) => r.result2)).toEqual([0n, BigInt(-E2BIG), BigInt(-E2BIG), BigInt(-EINVAL), 0n]);
     const expected = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
     PATTERN.copy(expected, 2, 0, 3);
     PATTERN.copy(expected, 28, 0, 4);
@@ -127,7 +126,7 @@ describe('RINGBUF dynptrs', () => {
     expect(rows.map((r) => [r.result, r.result2])).toEqual([
       [0n, 0n],
       [0n, 0n],
-      [0n, E2BIG],
+      [0n, BigInt(-E2BIG)],
       [0n, 1n],
       [0n, 0n],
       [0n, 0n],
@@ -152,12 +151,12 @@ describe('RINGBUF dynptrs', () => {
       frame(OP.RB_SUBMIT, { size: 0, len: 0 }), // 8 more would fill it, and a ring keeps a byte free
     ]);
     expect(rows.map((r) => [r.result, r.result2])).toEqual([
-      [EINVAL, EINVAL],
-      [EINVAL, EINVAL],
-      [E2BIG, EINVAL],
-      [EINVAL, EINVAL],
+      [BigInt(-EINVAL), BigInt(-EINVAL)],
+      [BigInt(-EINVAL), BigInt(-EINVAL)],
+      [BigInt(-E2BIG), BigInt(-EINVAL)],
+      [BigInt(-EINVAL), BigInt(-EINVAL)],
       [0n, 0n],
-      [EINVAL, EINVAL],
+      [BigInt(-EINVAL), BigInt(-EINVAL)],
     ]);
     expect(rows.map((r) => r.prod)).toEqual([0n, 0n, 0n, 0n, 4088n, 4088n]);
     expect(rows.filter((r) => r.result !== 0n).every((r) => r.bytes === zeros(32))).toBe(true);

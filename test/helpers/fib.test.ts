@@ -13,7 +13,7 @@ import {
   BPF_FIB_LOOKUP_SKIP_NEIGH,
   BPF_FIB_LOOKUP_SRC,
   BPF_FIB_LOOKUP_TBID,
-} from '../../src/helpers/fib.js';
+} from '../../src/uapi/bpf.js';
 import { loadObject } from '../../src/loader/load.js';
 import { dumpMapsHex } from '../../src/maps/dump.js';
 import { runFrame } from '../../src/testrun/line.js';

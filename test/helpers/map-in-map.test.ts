@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseObject } from '../../src/elf/index.js';
 import { loadObject } from '../../src/loader/load.js';
-import { linkObjectMaps } from '../../src/maps/link.js';
+import { initMapSlots } from '../../src/maps/presets.js';
 import type { ProgArrayMap } from '../../src/maps/prog-array.js';
 import { concat, le32 } from '../oracle/packets.js';
 import { example, skipWithoutKernel } from '../oracle/support.js';
@@ -32,7 +32,7 @@ describe('program arrays', () => {
     // Linking by hand gives the same slots.
     const object = parseObject(new Uint8Array(readFileSync(example('xdp_tailcall'))));
     const { maps } = layout(object.maps.map((d) => spec(d.type, d.keySize, d.valueSize, d.maxEntries, d.mapFlags, d.name)));
-    linkObjectMaps(maps, object);
+    initMapSlots(maps, object);
     const handlers = maps[object.maps.findIndex((d) => d.name === 'handlers')] as ProgArrayMap;
     const names = object.programs.map((p) => p.name);
     expect([0, 1, 2].map((i) => names[handlers.programAt(i)])).toEqual(['xdp_handle_ipv4', 'xdp_handle_ipv6', undefined]);

@@ -2,6 +2,7 @@
 // (flags, index, packet length), then what a reader attached in xdpsim gets.
 import { describe, expect, it } from 'vitest';
 import { PerfBuffer, PerfEventArrayMap } from '../../src/maps/perf-event-array.js';
+import { E2BIG, EFAULT, EINVAL, ENOENT } from '../../src/uapi/errno.js';
 import { concat } from '../oracle/packets.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { agree, fixture } from './agreement.js';
@@ -38,10 +39,8 @@ describe('bpf_perf_event_output', () => {
       frame(8, CURRENT_CPU - 1n),
     ];
     const { kernel } = agree(OBJ, 'xdp_perf_output', frames);
-    const ENOENT = -2n, E2BIG = -7n, EFAULT = -14n, EINVAL = -22n;
-    expect(results(kernel.maps.rows!, frames.length)).toEqual([
-      ENOENT, ENOENT, ENOENT, E2BIG, E2BIG, ENOENT, ENOENT, EFAULT, ENOENT, EINVAL, E2BIG,
-    ]);
+    const errnos = [ENOENT, ENOENT, ENOENT, E2BIG, E2BIG, ENOENT, ENOENT, EFAULT, ENOENT, EINVAL, E2BIG];
+    expect(results(kernel.maps.rows!, frames.length)).toEqual(errnos.map((e) => BigInt(-e)));
   });
 
   it('delivers samples, padded as perf pads raw data, to a reader on the running CPU', () => {

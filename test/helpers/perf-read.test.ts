@@ -6,15 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { getBranchSnapshot } from '../../src/helpers/misc.js';
 import { loadObject } from '../../src/loader/load.js';
 import type { PerfEventArrayMap } from '../../src/maps/perf-event-array.js';
+import { E2BIG, EINVAL, ENOENT } from '../../src/uapi/errno.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { agree, fixture } from './agreement.js';
 import { bench } from './direct.js';
 
 const OBJ = fixture('perf_read');
 const CURRENT_CPU = 0xffffffffn;
-const ENOENT = -2n;
-const E2BIG = -7n;
-const EINVAL = -22n;
 
 /** A request: the flags at 16, the size (read_value) or a zero-size snapshot (0) at 14. */
 function frame(flags: bigint, size = 24): Uint8Array {
@@ -28,7 +26,7 @@ const results = (rows: Array<[string, unknown]>, n: number): bigint[] => rows.sl
 const buffers = (values: Array<[string, unknown]>, n: number): string[] => values.slice(0, n).map(([, v]) => v as string);
 
 const FLAG_FRAMES = [frame(0n), frame(CURRENT_CPU), frame(2n), frame(1n << 32n), frame(CURRENT_CPU | (1n << 40n)), frame(0xfffffffen)];
-const FLAG_RESULTS = [ENOENT, ENOENT, E2BIG, EINVAL, EINVAL, E2BIG];
+const FLAG_RESULTS = [BigInt(-ENOENT), BigInt(-ENOENT), BigInt(-E2BIG), BigInt(-EINVAL), BigInt(-EINVAL), BigInt(-E2BIG)];
 
 describe('perf event reads and branch snapshots', () => {
   describe('against the kernel', () => {
@@ -42,7 +40,7 @@ describe('perf event reads and branch snapshots', () => {
     it('bpf_perf_event_read_value: the same errnos, a size other than 24 first, the buffer zeroed to size', () => {
       const frames = [...FLAG_FRAMES, frame(0n, 16), frame(0n, 32), frame(1n << 32n, 16)];
       const { kernel } = agree(OBJ, 'xdp_perf_read_value', frames);
-      expect(results(kernel.maps.rows!, frames.length)).toEqual([...FLAG_RESULTS, EINVAL, EINVAL, EINVAL]);
+      expect(results(kernel.maps.rows!, frames.length)).toEqual([...FLAG_RESULTS, BigInt(-EINVAL), BigInt(-EINVAL), BigInt(-EINVAL)]);
       const cleared = (n: number): string => '00'.repeat(n) + 'ff'.repeat(32 - n);
       expect(buffers(kernel.maps.values!, frames.length)).toEqual([...FLAG_FRAMES.map(() => cleared(24)), cleared(16), cleared(32), cleared(16)]);
     });
@@ -50,7 +48,7 @@ describe('perf event reads and branch snapshots', () => {
     it('bpf_get_branch_snapshot: no records, -EINVAL for any flag, the buffer untouched', () => {
       const frames = [frame(0n, 32), frame(1n, 32), frame(0n, 0), frame(1n << 63n, 0)];
       const { kernel } = agree(OBJ, 'xdp_branch_snapshot', frames);
-      expect(results(kernel.maps.rows!, frames.length)).toEqual([ENOENT, EINVAL, ENOENT, EINVAL]);
+      expect(results(kernel.maps.rows!, frames.length)).toEqual([BigInt(-ENOENT), BigInt(-EINVAL), BigInt(-ENOENT), BigInt(-EINVAL)]);
       expect(buffers(kernel.maps.values!, frames.length)).toEqual(frames.map(() => '77'.repeat(32)));
     });
   });
@@ -58,10 +56,11 @@ describe('perf event reads and branch snapshots', () => {
   it('reads a BPF output event on its own CPU: counter 0, enabled and running since it was opened', () => {
     const obj = loadObject(OBJ, { cpus: 4 });
     const events = obj.map('events') as PerfEventArrayMap;
-    let ns = 1_000n;
-    events.attachReader(0, { cpu: 0, clock: () => ns });
-    events.attachReader(1, { cpu: 1, clock: () => ns });
-    ns += 123_456n;
+    // Across a second boundary, so that seconds and nanoseconds both count.
+    let now: [number, number] = [7, 999_999_000];
+    events.attachReader(0, { cpu: 0, clock: () => now });
+    events.attachReader(1, { cpu: 1, clock: () => now });
+    now = [8, 123_456 - 1_000];
     const read = obj.program({ program: 'xdp_perf_read' });
     const readValue = obj.program({ program: 'xdp_perf_read_value' });
     const row = (k: number, map: string) => Buffer.from(obj.map(map).lookupElem(Uint8Array.of(k, 0, 0, 0)) as Uint8Array);
@@ -72,7 +71,7 @@ describe('perf event reads and branch snapshots', () => {
     read.run(frame(CURRENT_CPU), { cpu: 2 }); // row 3: index 2 is past max_entries
     readValue.run(frame(0n), { cpu: 0 }); // row 4
     readValue.run(frame(0n), { cpu: 1 }); // row 5
-    expect([0, 1, 2, 3, 4, 5].map((k) => row(k, 'rows').readBigInt64LE(0))).toEqual([0n, EINVAL, 0n, E2BIG, 0n, EINVAL]);
+    expect([0, 1, 2, 3, 4, 5].map((k) => row(k, 'rows').readBigInt64LE(0))).toEqual([0n, BigInt(-EINVAL), 0n, BigInt(-E2BIG), 0n, BigInt(-EINVAL)]);
     const value = row(4, 'values');
     expect([value.readBigUInt64LE(0), value.readBigUInt64LE(8), value.readBigUInt64LE(16)]).toEqual([0n, 123_456n, 123_456n]);
     expect(value.subarray(24).toString('hex')).toBe('ff'.repeat(8));
@@ -82,8 +81,8 @@ describe('perf event reads and branch snapshots', () => {
   it('bpf_get_branch_snapshot reads the flags whole, and writes nothing', () => {
     const b = bench();
     b.memory.u8.fill(0x77, b.scratch, b.scratch + 64);
-    expect(b.call(getBranchSnapshot, b.scratch, 64, 0)).toBe(ENOENT);
-    expect(b.call(getBranchSnapshot, b.scratch, 64, 1n << 32n)).toBe(EINVAL);
+    expect(b.call(getBranchSnapshot, b.scratch, 64, 0)).toBe(BigInt(-ENOENT));
+    expect(b.call(getBranchSnapshot, b.scratch, 64, 1n << 32n)).toBe(BigInt(-EINVAL));
     expect(b.memory.u8.subarray(b.scratch, b.scratch + 64).every((x) => x === 0x77)).toBe(true);
   });
 });

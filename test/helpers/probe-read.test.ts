@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { CurrentTask } from '../../src/helpers/current-task.js';
 import { probeReadKernelStr, probeReadUser, probeReadUserStr } from '../../src/helpers/probe-read.js';
 import { loadObject } from '../../src/loader/load.js';
+import { EFAULT, ERANGE } from '../../src/uapi/errno.js';
 import { concat } from '../oracle/packets.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { agree, fixture } from './agreement.js';
@@ -13,8 +14,6 @@ import { bench } from './direct.js';
 
 const OBJ = fixture('probe_read_str');
 const FRAME = concat(new Uint8Array(14), new TextEncoder().encode('xdp-packet\0'), new Uint8Array(35));
-const EFAULT = -14n;
-const ERANGE = -34n;
 
 /**
  * BPF_PROG_TEST_RUN runs the program in the calling process, a user task:
@@ -54,29 +53,29 @@ describe('bpf_probe_read_*_str and bpf_probe_read_user', () => {
         [6n, text('hello\0')],
         [3n, text('he\0')],
         [0n, untouched(24)],
-        [ERANGE, zeroed(8)],
-        [ERANGE, zeroed(8)],
-        [EFAULT, zeroed(8)],
+        [BigInt(-ERANGE), zeroed(8)],
+        [BigInt(-ERANGE), zeroed(8)],
+        [BigInt(-EFAULT), zeroed(8)],
         [1n, text('\0')],
         [8n, text('abcdefg\0')],
         [11n, text('xdp-packet\0')],
         [13n, text('from .rodata\0')],
         // user: no user memory behind a kernel or unmapped address.
-        [EFAULT, zeroed(8)],
-        [EFAULT, zeroed(8)],
-        [EFAULT, zeroed(8)],
+        [BigInt(-EFAULT), zeroed(8)],
+        [BigInt(-EFAULT), zeroed(8)],
+        [BigInt(-EFAULT), zeroed(8)],
         [0n, untouched(24)],
-        [EFAULT, zeroed(8)],
-        [EFAULT, zeroed(8)],
+        [BigInt(-EFAULT), zeroed(8)],
+        [BigInt(-EFAULT), zeroed(8)],
         [0n, untouched(24)],
         [0n, untouched(24)],
         // Where no kernel read may start: user space, the non-canonical hole, vsyscall.
-        [ERANGE, zeroed(8)],
-        [ERANGE, zeroed(8)],
-        [ERANGE, zeroed(8)],
-        [ERANGE, zeroed(8)],
-        [ERANGE, zeroed(8)],
-        [ERANGE, untouched(24)],
+        [BigInt(-ERANGE), zeroed(8)],
+        [BigInt(-ERANGE), zeroed(8)],
+        [BigInt(-ERANGE), zeroed(8)],
+        [BigInt(-ERANGE), zeroed(8)],
+        [BigInt(-ERANGE), zeroed(8)],
+        [BigInt(-ERANGE), untouched(24)],
       ]);
     });
   });
@@ -85,24 +84,24 @@ describe('bpf_probe_read_*_str and bpf_probe_read_user', () => {
     const obj = loadObject(OBJ);
     obj.program({ program: 'xdp_probe_read_str' }).run(FRAME);
     const row = obj.map('texts').lookupElem(Uint8Array.of(16, 0, 0, 0)) as Uint8Array;
-    expect(rows([['', Buffer.from(row).toString('hex')]])).toEqual([[EFAULT, untouched(24)]]);
+    expect(rows([['', Buffer.from(row).toString('hex')]])).toEqual([[BigInt(-EFAULT), untouched(24)]]);
   });
 
   it('probe_read_user faults and zeroes for any task and any size but 0', () => {
     const b = bench();
     const dst = b.scratch;
     for (const current of [undefined, USER_PROCESS]) {
-      if (current) b.rt.current = current;
-      else delete b.rt.current;
-      const read = probeReadUser(b.rt);
+      if (current) b.state.current = current;
+      else delete b.state.current;
+      const read = probeReadUser(b.state);
       for (const [size, src] of [[8, b.rodata], [1, 0], [16, 0x7fff_0000_0000n]] as const) {
         b.memory.u8.fill(0xaa, dst, dst + 32);
-        expect(b.call(read, dst, size, src)).toBe(EFAULT);
+        expect(b.call(read, dst, size, src)).toBe(BigInt(-EFAULT));
         expect([...b.memory.u8.subarray(dst, dst + 32)]).toEqual([...Array(size).fill(0), ...Array(32 - size).fill(0xaa)]);
       }
       // 0 bytes: a user task may read them at any user address (up to TASK_SIZE_MAX), a kernel thread nowhere.
-      expect(b.call(read, dst, 0, 0x7fff_ffff_f000n)).toBe(current ? 0n : EFAULT);
-      expect(b.call(read, dst, 0, 0x7fff_ffff_f001n)).toBe(EFAULT);
+      expect(b.call(read, dst, 0, 0x7fff_ffff_f000n)).toBe(current ? 0n : BigInt(-EFAULT));
+      expect(b.call(read, dst, 0, 0x7fff_ffff_f001n)).toBe(BigInt(-EFAULT));
     }
   });
 
@@ -110,7 +109,7 @@ describe('bpf_probe_read_*_str and bpf_probe_read_user', () => {
     const b = bench();
     b.memory.u8.fill(0xaa, b.scratch, b.scratch + 16);
     expect(b.call(probeReadUserStr, b.scratch, 0, 0)).toBe(0n);
-    expect(b.call(probeReadUserStr, b.scratch, 12, b.rodata)).toBe(EFAULT);
+    expect(b.call(probeReadUserStr, b.scratch, 12, b.rodata)).toBe(BigInt(-EFAULT));
     expect([...b.memory.u8.subarray(b.scratch, b.scratch + 16)]).toEqual([...Array(12).fill(0), 0xaa, 0xaa, 0xaa, 0xaa]);
   });
 
@@ -124,7 +123,7 @@ describe('bpf_probe_read_*_str and bpf_probe_read_user', () => {
     expect(b.call(probeReadKernelStr, dst, 4, src)).toBe(4n);
     expect(Buffer.from(b.memory.u8.subarray(dst, dst + 4)).toString('latin1')).toBe('abc\0');
     b.memory.u8.fill(0xaa, dst, dst + 64);
-    expect(b.call(probeReadKernelStr, dst, 64, src)).toBe(EFAULT);
+    expect(b.call(probeReadKernelStr, dst, 64, src)).toBe(BigInt(-EFAULT));
     expect(b.memory.u8.subarray(dst, dst + 64).every((x) => x === 0)).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 // The helper table against the kernel: the ids XDP may call, which of them are
 // GPL-only and which may sleep, asked of the running kernel's verifier.
 import { describe, expect, it } from 'vitest';
-import { BPF_FUNC_NAMES } from '../../src/helpers/func-ids.js';
+import { BPF_FUNC_NAMES } from '../../src/uapi/func-ids.js';
 import { HELPER_PROTOS } from '../../src/helpers/protos.js';
 import { xdpHelpers } from '../../src/helpers/xdp-table.js';
 import { helperVerdicts } from '../oracle/kernel.js';
@@ -24,7 +24,7 @@ describe('the helper table', () => {
   });
 
   it('builds every simulated helper, and only those, and says why of the rest', () => {
-    const table = xdpHelpers(bench().rt, () => []);
+    const table = xdpHelpers(bench().state, () => []);
     for (const [id, proto] of HELPER_PROTOS) {
       if ('unsimulated' in proto.impl) {
         expect(table.has(id)).toBe(false);

@@ -3,6 +3,7 @@
 // that zero the destination.
 import { describe, expect, it } from 'vitest';
 import { QueueStackMap } from '../../src/maps/queue-stack.js';
+import { E2BIG, EINVAL, ENOENT } from '../../src/uapi/errno.js';
 import { concat, le32 } from '../oracle/packets.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { agree, fixture } from './agreement.js';
@@ -48,15 +49,14 @@ describe('queue and stack helpers', () => {
       frame(POP_S),
     ];
     const { kernel, obj } = agree(fixture('queue_stack'), 'xdp_queue_stack', frames);
-    const ENOENT = -2n, E2BIG = -7n, EINVAL = -22n;
     const z = 0;
     expect(rows(kernel.maps.rows!, frames.length)).toEqual([
-      [ENOENT, z], [ENOENT, z],
-      [0n, 1], [0n, 2], [0n, 3], [E2BIG, 4],
-      [0n, 5], [EINVAL, 6], [EINVAL, 7], [EINVAL, 8],
-      [0n, 2], [0n, 2], [0n, 3], [0n, 5], [ENOENT, z],
-      [0n, 1], [0n, 2], [0n, 3], [E2BIG, 4],
-      [0n, 5], [0n, 5], [0n, 5], [0n, 3], [0n, 2], [ENOENT, z],
+      [BigInt(-ENOENT), z], [BigInt(-ENOENT), z],
+      [0n, 1], [0n, 2], [0n, 3], [BigInt(-E2BIG), 4],
+      [0n, 5], [BigInt(-EINVAL), 6], [BigInt(-EINVAL), 7], [BigInt(-EINVAL), 8],
+      [0n, 2], [0n, 2], [0n, 3], [0n, 5], [BigInt(-ENOENT), z],
+      [0n, 1], [0n, 2], [0n, 3], [BigInt(-E2BIG), 4],
+      [0n, 5], [0n, 5], [0n, 5], [0n, 3], [0n, 2], [BigInt(-ENOENT), z],
     ]);
     expect((obj.map('fifo') as QueueStackMap).count).toBe(0);
   });

@@ -3,8 +3,7 @@
 // program's devmap lookup sees.
 import { describe, expect, it } from 'vitest';
 import { DevMap } from '../../src/maps/devmap.js';
-import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS } from '../../src/maps/redirect.js';
-import { XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../../src/xdp/constants.js';
+import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../../src/uapi/bpf.js';
 import { concat, le32 } from '../oracle/packets.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { agree, fixture } from './agreement.js';

@@ -3,7 +3,7 @@
 // up to and past a full ring; and the example that fills a 16 KiB ring.
 import { describe, expect, it } from 'vitest';
 import { RingBufMap } from '../../src/maps/ringbuf.js';
-import { XDP_PASS } from '../../src/xdp/constants.js';
+import { XDP_PASS } from '../../src/uapi/bpf.js';
 import { concat, le32, tcp4Frame, udp4Frame } from '../oracle/packets.js';
 import { example, mapValue, plain, skipWithoutKernel, u64le } from '../oracle/support.js';
 import { agree, fixture } from './agreement.js';

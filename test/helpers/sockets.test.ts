@@ -14,6 +14,7 @@ import { SocketConfigError, SocketTable, parseSocketTable, type SocketConfig, ty
 import { INITIAL_JIFFIES } from '../../src/helpers/time.js';
 import { loadObject, type LoadOptions } from '../../src/loader/load.js';
 import { runFrame } from '../../src/testrun/line.js';
+import { EINVAL, ENOENT, EPROTONOSUPPORT } from '../../src/uapi/errno.js';
 import { KernelOracleError, kernelAvailable, runInKernel } from '../oracle/kernel.js';
 import { skipBecause } from '../support/skip.js';
 import { agree, fixture, FIXTURES } from './agreement.js';
@@ -91,10 +92,6 @@ function cookieRows(maps: Record<string, Array<[string, unknown]>>, n: number): 
     return [b.readBigInt64LE(0), b.readBigInt64LE(8)];
   });
 }
-
-const ENOENT = -2n;
-const EINVAL = -22n;
-const EPROTONOSUPPORT = -93n;
 
 const tcp = (src: string, sport: number, dst: string, dport: number, more: Partial<TcpFrame> = {}) => tcpFrame({ src, sport, dst, dport, ...more });
 
@@ -284,7 +281,7 @@ describe('socket lookups against the kernel', () => {
         syn(p.L4!, { flags: TCP_SYN | TCP_FIN }),
       ];
       const { kernel: run } = agree(OBJ, 'xdp_sk_syncookie', frames, [], { sockets: new SocketTable(table()) });
-      expect(cookieRows(run.maps, frames.length)).toEqual([
+      const errnos = [
         [ENOENT, ENOENT], // no SYN flood, so no cookie; no ACK to check
         [EINVAL, ENOENT], // not a SYN; no cookie sent lately
         [EINVAL, EINVAL], // not a listener
@@ -301,7 +298,8 @@ describe('socket lookups against the kernel', () => {
         [EINVAL, EINVAL], // a UDP socket
         [EINVAL, ENOENT],
         [EINVAL, ENOENT],
-      ]);
+      ];
+      expect(cookieRows(run.maps, frames.length)).toEqual(errnos.map((row) => row.map((e) => BigInt(-e))));
     });
 
     it('a time-wait socket: bpf_skc_lookup_tcp finds it, bpf_sk_lookup_tcp finds nothing', async () => {
@@ -494,14 +492,14 @@ describe('the socket SYN cookie helpers with a filled table', () => {
       listener({ backlog: 1 }),
       { proto: 'tcp', state: 'syn-recv', local: '10.0.0.2:80', remote: '10.0.0.1:1' },
     ];
-    expect(genThenCheck({ sockets })[0]).toBe(ENOENT);
+    expect(genThenCheck({ sockets })[0]).toBe(BigInt(-ENOENT));
     sockets.push({ proto: 'tcp', state: 'syn-recv', local: '10.0.0.2:80', remote: '10.0.0.1:2' });
     expect(genThenCheck({ sockets })[0] >> 32n).toBe(1460n);
   });
 
   it('makes none with a full accept queue or syncookies off, where check is -EINVAL', () => {
-    expect(genThenCheck({ syncookies: 2, sockets: [listener({ backlog: 2, acceptQueue: 3 })] })).toEqual([ENOENT, ENOENT]);
-    expect(genThenCheck({ syncookies: 0, sockets: [listener({ synQueue: 5000 })] })).toEqual([ENOENT, EINVAL]);
+    expect(genThenCheck({ syncookies: 2, sockets: [listener({ backlog: 2, acceptQueue: 3 })] })).toEqual([BigInt(-ENOENT), BigInt(-ENOENT)]);
+    expect(genThenCheck({ syncookies: 0, sockets: [listener({ synQueue: 5000 })] })).toEqual([BigInt(-ENOENT), BigInt(-EINVAL)]);
   });
 
   it('caps the SYN’s MSS at the listener’s TCP_MAXSEG', () => {
@@ -515,7 +513,7 @@ describe('the socket SYN cookie helpers with a filled table', () => {
     const t = (71590n * 60_000n - INITIAL_JIFFIES) * 1_000_000n;
     expect(genThenCheck(table, t, t + MINUTE + 59_000_000_000n)[1]).toBe(0n);
     // Past TCP_SYNCOOKIE_VALID the listener takes no cookie at all, whatever its minute.
-    expect(genThenCheck(table, t, t + 2n * MINUTE + 1_000_000n)[1]).toBe(ENOENT);
+    expect(genThenCheck(table, t, t + 2n * MINUTE + 1_000_000n)[1]).toBe(BigInt(-ENOENT));
   });
 });
 
@@ -533,7 +531,7 @@ describe('the socket SYN cookie helpers on a fresh listener', () => {
     const [gen] = run(tcp('10.0.0.1', 40000, '10.0.0.2', 80, { seq: 5000, options: mssOption(1460) }));
     expect(gen >> 32n).toBe(1460n);
     const ack = tcp('10.0.0.1', 40000, '10.0.0.2', 80, { flags: TCP_ACK, seq: 5001, ack: Number((gen + 1n) & 0xffffffffn), options: mssOption(1460) });
-    expect(run(ack)[1]).toBe(ENOENT);
+    expect(run(ack)[1]).toBe(BigInt(-ENOENT));
   });
 });
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../scripts/make-captures.js';
 import { strtol, strtoul } from '../../src/helpers/strtol.js';
+import { EINVAL, ERANGE } from '../../src/uapi/errno.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { agree, fixture } from './agreement.js';
 import { bench } from './direct.js';
@@ -14,8 +15,6 @@ const STRTOL = 0;
 const STRTOUL = 1;
 const STR_AT = 24;
 const STR_MAX = 96;
-const EINVAL = -22n;
-const ERANGE = -34n;
 
 interface Request {
   op: typeof STRTOL | typeof STRTOUL;
@@ -52,10 +51,10 @@ const TABLE: Array<[Request['op'], string, bigint, number | undefined, bigint, b
   [STRTOL, '  -42xyz', 0n, undefined, 5n, -42n],
   [STRTOL, '\v\f\r\n\t7', 0n, undefined, 6n, 7n],
   [STRTOL, '\xa05', 0n, undefined, 2n, 5n], // 0xa0 is a blank to the kernel's ctype
-  [STRTOL, '   ', 0n, undefined, EINVAL, 0n],
-  [STRTOL, '-', 0n, undefined, EINVAL, 0n],
-  [STRTOL, '- 5', 0n, undefined, EINVAL, 0n], // no blanks after the sign
-  [STRTOL, '+5', 0n, undefined, EINVAL, 0n], // and no '+'
+  [STRTOL, '   ', 0n, undefined, BigInt(-EINVAL), 0n],
+  [STRTOL, '-', 0n, undefined, BigInt(-EINVAL), 0n],
+  [STRTOL, '- 5', 0n, undefined, BigInt(-EINVAL), 0n], // no blanks after the sign
+  [STRTOL, '+5', 0n, undefined, BigInt(-EINVAL), 0n], // and no '+'
   [STRTOL, '-0', 0n, undefined, 2n, 0n],
   // Base 0: 0x picks 16 only when a hex digit follows, a lone 0 picks 8.
   [STRTOL, '0x1f', 0n, undefined, 4n, 31n],
@@ -67,31 +66,31 @@ const TABLE: Array<[Request['op'], string, bigint, number | undefined, bigint, b
   [STRTOL, '0x-1', 0n, undefined, 1n, 0n],
   // Explicit bases; base 16 skips a 0x even with no digit after it.
   [STRTOL, '0X1F', 16n, undefined, 4n, 31n],
-  [STRTOL, '0x', 16n, undefined, EINVAL, 0n],
+  [STRTOL, '0x', 16n, undefined, BigInt(-EINVAL), 0n],
   [STRTOL, 'ff', 16n, undefined, 2n, 255n],
-  [STRTOL, 'ff', 10n, undefined, EINVAL, 0n],
+  [STRTOL, 'ff', 10n, undefined, BigInt(-EINVAL), 0n],
   [STRTOL, '777', 8n, undefined, 3n, 511n],
   [STRTOL, '778', 8n, undefined, 2n, 63n],
   // Flags: only the base bits, and only bases 0, 8, 10, 16.
-  [STRTOL, '12', 1n, undefined, EINVAL, 0n],
-  [STRTOL, '12', 3n, undefined, EINVAL, 0n],
-  [STRTOL, '12', 32n, undefined, EINVAL, 0n],
-  [STRTOL, '12', (1n << 33n) | 10n, undefined, EINVAL, 0n],
+  [STRTOL, '12', 1n, undefined, BigInt(-EINVAL), 0n],
+  [STRTOL, '12', 3n, undefined, BigInt(-EINVAL), 0n],
+  [STRTOL, '12', 32n, undefined, BigInt(-EINVAL), 0n],
+  [STRTOL, '12', (1n << 33n) | 10n, undefined, BigInt(-EINVAL), 0n],
   // The buffer need not end in a NUL; buf_len bounds it, a NUL inside ends the number.
   [STRTOL, '12', 0n, 1, 1n, 1n],
   [STRTOL, '5\x005', 0n, undefined, 1n, 5n],
   // The edges of s64 and u64.
   [STRTOL, '9223372036854775807', 0n, undefined, 19n, 9223372036854775807n],
-  [STRTOL, '9223372036854775808', 0n, undefined, ERANGE, 0n],
+  [STRTOL, '9223372036854775808', 0n, undefined, BigInt(-ERANGE), 0n],
   [STRTOL, '-9223372036854775808', 0n, undefined, 20n, -9223372036854775808n],
-  [STRTOL, '-9223372036854775809', 0n, undefined, ERANGE, 0n],
+  [STRTOL, '-9223372036854775809', 0n, undefined, BigInt(-ERANGE), 0n],
   [STRTOUL, '18446744073709551615', 0n, undefined, 20n, -1n],
-  [STRTOUL, '18446744073709551616', 0n, undefined, ERANGE, 0n],
-  [STRTOUL, '99999999999999999999999', 0n, undefined, ERANGE, 0n],
+  [STRTOUL, '18446744073709551616', 0n, undefined, BigInt(-ERANGE), 0n],
+  [STRTOUL, '99999999999999999999999', 0n, undefined, BigInt(-ERANGE), 0n],
   [STRTOUL, '0xffffffffffffffff', 0n, undefined, 18n, -1n],
-  [STRTOUL, '0x10000000000000000', 0n, undefined, ERANGE, 0n],
-  [STRTOUL, '-5', 0n, undefined, EINVAL, 0n],
-  [STRTOUL, '-0', 0n, undefined, EINVAL, 0n],
+  [STRTOUL, '0x10000000000000000', 0n, undefined, BigInt(-ERANGE), 0n],
+  [STRTOUL, '-5', 0n, undefined, BigInt(-EINVAL), 0n],
+  [STRTOUL, '-0', 0n, undefined, BigInt(-EINVAL), 0n],
   [STRTOUL, '0x1g', 0n, undefined, 3n, 1n],
   // Only 63 characters after the blanks and sign are parsed.
   [STRTOL, `${'0'.repeat(63)}1234`, 0n, undefined, 63n, 0n],
@@ -144,7 +143,7 @@ describe('bpf_strtol and bpf_strtoul', () => {
     for (const helper of [strtol(), strtoul()]) {
       b.memory.view.setBigUint64(res, 0x5a5a5a5a5a5a5a5an, true);
       b.memory.u8.set([0x31, 0x32], b.scratch);
-      expect(b.call(helper, b.scratch, 0, 0, res)).toBe(EINVAL);
+      expect(b.call(helper, b.scratch, 0, 0, res)).toBe(BigInt(-EINVAL));
       expect(b.memory.view.getBigUint64(res, true)).toBe(0n);
     }
   });

@@ -2,13 +2,11 @@
 // numbers and options, IPv4 or IPv6 by the address length, and a "mode" in
 // the last byte of the Ethernet source address, which the test programs read
 // to choose their arguments.
+import { ETH_P_IP, ETH_P_IPV6 } from '../../src/uapi/if-ether.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/uapi/in.js';
 import {
   concat,
-  ETH_P_IP,
-  ETH_P_IPV6,
   ethernet,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
   ipv4,
   ipv4Packet,
   ipv6Packet,

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 // letting go of the maps, cancels its timer; timers on CLOCK_REALTIME run on
 // CLOCK_MONOTONIC; a callback's fault names its C line.
 import { describe, expect, it } from 'vitest';
-import { CLOCK_REALTIME as REALTIME } from '../../src/helpers/clock.js';
+import { CLOCK_REALTIME as REALTIME } from '../../src/uapi/time.js';
 import { NSEC_PER_JIFFY } from '../../src/helpers/time.js';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
 import { runFrame } from '../../src/testrun/line.js';

@@ -1,6 +1,9 @@
 // Frames and readings for test/fixtures/objects/timers.bpf.c, shared by the
 // kernel agreement tests and the simulated-clock tests of bpf_timer.
 import type { LoadedObject } from '../../src/loader/load.js';
+import * as bpf from '../../src/uapi/bpf.js';
+import * as errno from '../../src/uapi/errno.js';
+import * as time from '../../src/uapi/time.js';
 
 export const OP = {
   INIT: 0,
@@ -22,16 +25,17 @@ export const HASH = 1;
 export const LRU = 2;
 export const MAP_NAMES = ['timers', 'htimers', 'lrutimers'] as const;
 
-export const CLOCK_REALTIME = 0n;
-export const CLOCK_MONOTONIC = 1n;
-export const CLOCK_BOOTTIME = 7n;
-export const BPF_F_TIMER_ABS = 1n;
-export const BPF_F_TIMER_CPU_PIN = 2n;
+// As BigInts: the fixture's arguments and results are 64-bit.
+export const CLOCK_REALTIME = BigInt(time.CLOCK_REALTIME);
+export const CLOCK_MONOTONIC = BigInt(time.CLOCK_MONOTONIC);
+export const CLOCK_BOOTTIME = BigInt(time.CLOCK_BOOTTIME);
+export const BPF_F_TIMER_ABS = BigInt(bpf.BPF_F_TIMER_ABS);
+export const BPF_F_TIMER_CPU_PIN = BigInt(bpf.BPF_F_TIMER_CPU_PIN);
 
-export const EPERM = 1n;
-export const EINVAL = 22n;
-export const EBUSY = 16n;
-export const EDEADLK = 35n;
+export const EPERM = BigInt(errno.EPERM);
+export const EINVAL = BigInt(errno.EINVAL);
+export const EBUSY = BigInt(errno.EBUSY);
+export const EDEADLK = BigInt(errno.EDEADLK);
 /** What the fixture writes when the element to act on is not in the map. */
 export const NO_ELEMENT = -2000n;
 

@@ -9,7 +9,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMap } from '../../src/maps/create.js';
-import { E2BIG, EINVAL, ENOTSUPP } from '../../src/maps/types.js';
+import { E2BIG, EINVAL, ENOTSUPP } from '../../src/uapi/errno.js';
 import { bpftoolMissing } from '../support/bpftool.js';
 import { runsHere } from '../support/skip.js';
 import { CPUS, errnoOf, spec } from './support.js';

@@ -3,7 +3,9 @@
 // is refused there with EINVAL, before any size arithmetic.
 import { describe, expect, it } from 'vitest';
 import { createMap } from '../../src/maps/create.js';
-import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, E2BIG, EINVAL, MapError, type MapSpec } from '../../src/maps/types.js';
+import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH } from '../../src/uapi/bpf.js';
+import { E2BIG, EINVAL } from '../../src/uapi/errno.js';
+import { MapError, type MapSpec } from '../../src/maps/types.js';
 import { errnoOf, spec } from './support.js';
 
 const refusal = (s: MapSpec, cpus = 2): string => {

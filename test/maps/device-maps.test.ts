@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuMap, kernelNrCpus } from '../../src/maps/cpumap.js';
 import { DevMap, DevMapHash } from '../../src/maps/devmap.js';
-import { linkObjectMaps } from '../../src/maps/link.js';
+import { initMapSlots } from '../../src/maps/presets.js';
 import { XskMap } from '../../src/maps/xskmap.js';
 import {
   BPF_EXIST,
@@ -17,6 +17,10 @@ import {
   BPF_MAP_TYPE_DEVMAP_HASH,
   BPF_MAP_TYPE_XSKMAP,
   BPF_NOEXIST,
+  BPF_XDP,
+  BPF_XDP_DEVMAP,
+} from '../../src/uapi/bpf.js';
+import {
   E2BIG,
   EBADF,
   EEXIST,
@@ -26,7 +30,7 @@ import {
   ENOMEM,
   EOPNOTSUPP,
   EOVERFLOW,
-} from '../../src/maps/types.js';
+} from '../../src/uapi/errno.js';
 import { CPUS, errnoOf, layout, spec, u32, u32s } from './support.js';
 
 const devmap = (valueSize = 8) => layout([spec(BPF_MAP_TYPE_DEVMAP, 4, valueSize, 4)]).maps[0] as DevMap;
@@ -72,11 +76,11 @@ describe('BPF_MAP_TYPE_DEVMAP', () => {
     const m = devmap();
     m.deviceExists = (ifindex) => ifindex === 1;
     expect(errnoOf(() => m.updateElem(u32(0), u32s(999, 0)))).toBe(EINVAL);
-    linkObjectMaps([m], {
+    initMapSlots([m], {
       maps: [{ name: 'm', initSlots: [] }],
       programs: [
-        { name: 'plain', sectionDef: { pattern: 'xdp', progType: 6, expectedAttachType: 37, progFlags: 0, attachTarget: undefined } },
-        { name: 'egress', sectionDef: { pattern: 'xdp/devmap', progType: 6, expectedAttachType: 33, progFlags: 0, attachTarget: undefined } },
+        { name: 'plain', sectionDef: { expectedAttachType: BPF_XDP } },
+        { name: 'egress', sectionDef: { expectedAttachType: BPF_XDP_DEVMAP } },
       ],
     });
     expect(errnoOf(() => m.updateElem(u32(0), u32s(1, 1)))).toBe(EINVAL);

@@ -2,7 +2,7 @@
 // and maps of maps, with the answers the kernel (6.18) gave to the same
 // bpf(2) calls; the ids they hold are the object's (index + 1).
 import { describe, expect, it } from 'vitest';
-import { linkObjectMaps } from '../../src/maps/link.js';
+import { initMapSlots } from '../../src/maps/presets.js';
 import { ArrayOfMapsMap, HashOfMapsMap, innerMapMatches } from '../../src/maps/map-in-map.js';
 import type { BpfMap } from '../../src/maps/map.js';
 import { PerfEventArrayMap } from '../../src/maps/perf-event-array.js';
@@ -22,19 +22,21 @@ import {
   BPF_MAP_TYPE_QUEUE,
   BPF_MAP_TYPE_RINGBUF,
   BPF_NOEXIST,
+} from '../../src/uapi/bpf.js';
+import {
   E2BIG,
   EBADF,
   EEXIST,
   EINVAL,
   ENOENT,
   ENOTSUPP,
-  type MapSpec,
-} from '../../src/maps/types.js';
+} from '../../src/uapi/errno.js';
+import type { MapSpec } from '../../src/maps/types.js';
 import { errnoOf, layout, spec, u32 } from './support.js';
 
 const program = (name: string) => ({ name, sectionDef: undefined });
 const link = (maps: BpfMap[], programs: string[] = [], initSlots: Array<Array<{ index: number; kind: 'map'; mapIndex: number } | { index: number; kind: 'prog'; programName: string }>> = []) =>
-  linkObjectMaps(maps, { programs: programs.map(program), maps: maps.map((m, i) => ({ name: m.spec.name, initSlots: initSlots[i] ?? [] })) });
+  initMapSlots(maps, { programs: programs.map(program), maps: maps.map((m, i) => ({ name: m.spec.name, initSlots: initSlots[i] ?? [] })) });
 
 describe('BPF_MAP_TYPE_PROG_ARRAY', () => {
   it('takes u32 keys and values, and no program-side access flags', () => {

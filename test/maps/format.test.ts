@@ -9,7 +9,7 @@ import { dumpMapsHex, writeMapsHex } from '../../src/maps/dump.js';
 import { fprintHex, printEntryPlain, writeMapDump, type TextOut } from '../../src/maps/format.js';
 import type { BpfMap, MapValue } from '../../src/maps/map.js';
 import { createStandaloneMap } from '../../src/maps/standalone.js';
-import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY } from '../../src/maps/types.js';
+import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY } from '../../src/uapi/bpf.js';
 import { bpftoolMissing } from '../support/bpftool.js';
 import { runsHere } from '../support/skip.js';
 import { spec, u32 } from './support.js';

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createStandaloneMap } from '../../src/maps/standalone.js';
-import { BPF_F_ZERO_SEED, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_PERCPU_HASH } from '../../src/maps/types.js';
+import { BPF_F_ZERO_SEED, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_PERCPU_HASH } from '../../src/uapi/bpf.js';
 import { hex } from '../oracle/packets.js';
 import { bpftoolMissing } from '../support/bpftool.js';
 import { runsHere } from '../support/skip.js';

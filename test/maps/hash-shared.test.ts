@@ -9,10 +9,11 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { createMap, layoutMaps } from '../../src/maps/create.js';
-import { HashMap } from '../../src/maps/hash.js';
-import { BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_PERCPU_HASH, EEXIST, ENOENT, type MapSpec } from '../../src/maps/types.js';
-import { MemoryLayout } from '../../src/vm/memory.js';
+import type { HashMap } from '../../src/maps/hash.js';
+import { createStandaloneMaps } from '../../src/maps/standalone.js';
+import { BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_PERCPU_HASH } from '../../src/uapi/bpf.js';
+import { EEXIST, ENOENT } from '../../src/uapi/errno.js';
+import type { MapSpec } from '../../src/maps/types.js';
 import { errnoOf, spec } from './support.js';
 
 const CPUS = 2;
@@ -51,10 +52,8 @@ const word = (b: Uint8Array, at = 0): number => new DataView(b.buffer, b.byteOff
 describe('hash maps shared by threads through one SharedArrayBuffer', () => {
   it('two workers and this thread hammer a HASH, an LRU_HASH and a PERCPU_HASH; the totals come out exact', async () => {
     expect(existsSync(new URL('../../dist/maps/hashtab.js', import.meta.url)), 'the workers run dist/: npm run build first').toBe(true);
-    const layout = new MemoryLayout();
-    for (let t = 0; t < THREADS; t++) layout.add({ name: `thread${t}`, size: 4096, writable: true });
-    const maps = SPECS.map((s) => createMap(s, CPUS)) as HashMap[];
-    const memory = layoutMaps(layout, maps);
+    const regions = Array.from({ length: THREADS }, (_, t) => ({ name: `thread${t}`, size: 4096, writable: true }));
+    const { maps, memory } = createStandaloneMaps(SPECS, CPUS, { before: regions });
     const [hash, lru, percpu] = maps as [HashMap, HashMap, HashMap];
     const zero = new Uint8Array(8);
     for (let k = 0; k < ROUNDS.percpuKeys; k++) percpu.updateElem(u32(k), [zero, zero]);

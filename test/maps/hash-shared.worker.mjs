@@ -4,20 +4,17 @@
 // on CPU `id - 1` would. Workers cannot load .ts, so this runs the built
 // dist/ (npm run build). It reports what it did, for the test's totals.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createMap, layoutMaps } from '../../dist/maps/create.js';
-import { MAX_MEMORY, MemoryLayout } from '../../dist/vm/memory.js';
+import { createStandaloneMaps } from '../../dist/maps/standalone.js';
 
 const BPF_NOEXIST = 1;
 const BPF_EXIST = 2;
 
 const { buffer, specs, cpus, threads, id, rounds, ranges } = workerData;
-const layout = new MemoryLayout();
-const own = Array.from({ length: threads }, (_, t) => layout.add({ name: `thread${t}`, size: 4096, writable: true }));
-const maps = specs.map((s) => createMap(s, cpus));
-const memory = layoutMaps(layout, maps, MAX_MEMORY, buffer);
+const regions = Array.from({ length: threads }, (_, t) => ({ name: `thread${t}`, size: 4096, writable: true }));
+const { maps, memory, starts: own } = createStandaloneMaps(specs, cpus, { before: regions, shared: buffer });
 const [hash, lru, percpu] = maps;
 const view = memory.view;
-const base = memory.regions[own[id]].start;
+const base = own[id];
 const cpu = id - 1;
 const key = base;
 const value = base + 8;

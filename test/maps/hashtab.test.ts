@@ -3,20 +3,20 @@
 // every element, walks that edit the table visiting each element once, an
 // exact LRU, and state that a second map object over the same buffer shares.
 import { describe, expect, it } from 'vitest';
-import { createMap, layoutMaps } from '../../src/maps/create.js';
 import { HashMap } from '../../src/maps/hash.js';
 import { jhash } from '../../src/maps/hashtab.js';
 import type { BpfMap } from '../../src/maps/map.js';
+import { createStandaloneMaps } from '../../src/maps/standalone.js';
 import {
   BPF_F_RDONLY_PROG,
   BPF_F_ZERO_SEED,
   BPF_MAP_TYPE_HASH,
   BPF_MAP_TYPE_LRU_HASH,
   BPF_MAP_TYPE_PERCPU_HASH,
-  E2BIG,
-  type MapSpec,
-} from '../../src/maps/types.js';
-import { MemoryAccessError, MemoryLayout } from '../../src/vm/memory.js';
+} from '../../src/uapi/bpf.js';
+import { E2BIG } from '../../src/uapi/errno.js';
+import type { MapSpec } from '../../src/maps/types.js';
+import { MemoryAccessError } from '../../src/vm/memory.js';
 import { CPUS, errnoOf, layout, spec, u32 } from './support.js';
 
 /** One hash map laid out alone, with a 4 KiB scratch region for program-side keys. */
@@ -191,10 +191,8 @@ describe('LRU hash', () => {
 describe('hash maps in the flat memory', () => {
   it('a second map object bound over the same buffer works on the same map, without init', () => {
     const specs = [spec(BPF_MAP_TYPE_HASH, 4, 8, 64, 0, 'h'), spec(BPF_MAP_TYPE_LRU_HASH, 4, 8, 4, 0, 'l'), spec(BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 8, 0, 'p')];
-    const a = specs.map((s) => createMap(s, CPUS));
-    const memory = layoutMaps(new MemoryLayout(), a);
-    const b = specs.map((s) => createMap(s, CPUS));
-    layoutMaps(new MemoryLayout(), b, undefined, memory.buffer);
+    const { maps: a, memory } = createStandaloneMaps(specs, CPUS);
+    const { maps: b } = createStandaloneMaps(specs, CPUS, { shared: memory.buffer });
     for (let k = 0; k < 40; k++) a[0]!.updateElem(u32(k), new Uint8Array(8).fill(k));
     for (let k = 0; k < 40; k += 2) b[0]!.deleteElem(u32(k));
     expect(keysOf(a[0]!)).toEqual(keysOf(b[0]!));

@@ -9,8 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMap } from '../../src/maps/create.js';
 import type { BpfMap, MapValue } from '../../src/maps/map.js';
 import { openPinned, PinError, pinMap } from '../../src/maps/pin.js';
-import { E2BIG, MAP_TYPE_NAMES, MapError, type MapSpec } from '../../src/maps/types.js';
-import { MemoryLayout } from '../../src/vm/memory.js';
+import { createStandaloneMaps, type StandaloneMaps } from '../../src/maps/standalone.js';
+import { MAP_TYPE_NAMES } from '../../src/uapi/bpf.js';
+import { E2BIG } from '../../src/uapi/errno.js';
+import { MapError, type MapSpec } from '../../src/maps/types.js';
 import { bpftoolMissing } from '../support/bpftool.js';
 import { errnoOf } from './support.js';
 
@@ -68,18 +70,15 @@ describe('hostile map definitions and calls', () => {
         flags: next() % 4 === 0 ? next() & 0x1fff : 0,
       };
       if (next() % 2 === 0) spec.inner = { name: 'inner', type: pick([1, 2, 3, 12, 22, 27]), keySize: 4, valueSize: pick([0, 4, 8]), maxEntries: pick(ENTRIES), flags: 0 };
-      let map: BpfMap;
+      let made: StandaloneMaps;
       try {
-        map = createMap(spec, 2, LIMIT);
+        made = createStandaloneMaps([spec], 2, { limit: LIMIT });
       } catch (e) {
         expect(e).toBeInstanceOf(MapError);
         continue;
       }
-      const layout = new MemoryLayout();
-      const indexes = map.regions().map((r) => layout.add(r));
-      const memory = layout.build();
-      expect(memory.buffer.byteLength).toBeLessThan(2 * LIMIT);
-      map.bind(memory, indexes.map((i) => memory.regions[i]!));
+      const map = made.maps[0]!;
+      expect(made.memory.buffer.byteLength).toBeLessThan(2 * LIMIT);
       created++;
       for (let k = 0; k < 20; k++) {
         const key = Uint8Array.from({ length: spec.keySize > 64 ? 4 : spec.keySize }, () => next() & 0xff);
@@ -106,11 +105,7 @@ describe('data maps with random contents', () => {
     for (let n = 0; n < 300; n++) {
       const type = pick([1, 2, 5, 6, 9, 10, 11]);
       const spec: MapSpec = { name: `d${n}`, type, keySize: type === 2 || type === 6 ? 4 : type === 11 ? pick([5, 8, 20]) : pick([1, 4, 13]), valueSize: pick([1, 8, 33, 4096]), maxEntries: pick([1, 3, 64]), flags: type === 11 ? 1 : 0 };
-      const map = createMap(spec, 2, LIMIT);
-      const layout = new MemoryLayout();
-      const indexes = map.regions().map((r) => layout.add(r));
-      const memory = layout.build();
-      map.bind(memory, indexes.map((i) => memory.regions[i]!));
+      const map = createStandaloneMaps([spec], 2, { limit: LIMIT }).maps[0]!;
       for (let k = 0; k < 40; k++) {
         const key = Uint8Array.from({ length: spec.keySize }, () => next() & 0xff);
         if (type === 11) key[0] = next() % (8 * spec.keySize - 31);

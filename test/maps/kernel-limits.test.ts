@@ -15,12 +15,10 @@ import {
   BPF_MAP_TYPE_HASH,
   BPF_MAP_TYPE_LPM_TRIE,
   BPF_MAP_TYPE_QUEUE,
-  E2BIG,
-  EINVAL,
-  ENOMEM,
   MAP_TYPE_NAMES,
-  type MapSpec,
-} from '../../src/maps/types.js';
+} from '../../src/uapi/bpf.js';
+import { E2BIG, EINVAL, ENOMEM } from '../../src/uapi/errno.js';
+import type { MapSpec } from '../../src/maps/types.js';
 import { MAX_MEMORY, MemoryLayout } from '../../src/vm/memory.js';
 import { bpftoolMissing } from '../support/bpftool.js';
 import { skipBecause } from '../support/skip.js';

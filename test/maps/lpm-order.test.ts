@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BpfMap } from '../../src/maps/map.js';
 import { createStandaloneMap } from '../../src/maps/standalone.js';
-import { BPF_F_NO_PREALLOC, BPF_MAP_TYPE_LPM_TRIE } from '../../src/maps/types.js';
+import { BPF_F_NO_PREALLOC, BPF_MAP_TYPE_LPM_TRIE } from '../../src/uapi/bpf.js';
 import { hex } from '../oracle/packets.js';
 import { lpmKey, lpmTrieProblems, postorder, prefixOf, randomPrefixes, rng } from './lpm-support.js';
 import { layout, spec, u32 } from './support.js';

@@ -6,9 +6,8 @@
 // the trie lock; lookups take none and must still find every present prefix.
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { createMap, layoutMaps } from '../../src/maps/create.js';
-import { BPF_F_NO_PREALLOC, BPF_MAP_TYPE_LPM_TRIE, BPF_NOEXIST } from '../../src/maps/types.js';
-import { MemoryLayout } from '../../src/vm/memory.js';
+import { createStandaloneMaps } from '../../src/maps/standalone.js';
+import { BPF_F_NO_PREALLOC, BPF_MAP_TYPE_LPM_TRIE, BPF_NOEXIST } from '../../src/uapi/bpf.js';
 import { hex } from '../oracle/packets.js';
 import { lpmKey, lpmTrieProblems, postorder, prefixOf, randomPrefixes, rng } from './lpm-support.js';
 import { spec, u32 } from './support.js';
@@ -53,10 +52,9 @@ describe('an LPM trie shared by threads through one SharedArrayBuffer', () => {
       }),
     );
 
-    const layout = new MemoryLayout();
-    for (let t = 0; t < THREADS; t++) layout.add({ name: `thread${t}`, size: 4096, writable: true });
-    const map = createMap(SPEC, 1);
-    const memory = layoutMaps(layout, [map]);
+    const regions = Array.from({ length: THREADS }, (_, t) => ({ name: `thread${t}`, size: 4096, writable: true }));
+    const { maps, memory } = createStandaloneMaps([SPEC], 1, { before: regions });
+    const map = maps[0]!;
     const start = new SharedArrayBuffer(4);
     const workers = [1, 2].map((id) => runWorker(memory.buffer, start, id, sets[id]!));
     await Promise.all(workers.map((w) => w.ready));

@@ -3,16 +3,13 @@
 // inserts, looks up and deletes its own prefixes while other threads change
 // the same trie. Workers cannot load .ts, so this runs the built dist/.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createMap, layoutMaps } from '../../dist/maps/create.js';
-import { MAX_MEMORY, MemoryLayout } from '../../dist/vm/memory.js';
+import { createStandaloneMaps } from '../../dist/maps/standalone.js';
 
 const { buffer, spec, threads, id, prefixes, rounds, start } = workerData;
-const layout = new MemoryLayout();
-const own = Array.from({ length: threads }, (_, t) => layout.add({ name: `thread${t}`, size: 4096, writable: true }));
-const map = createMap(spec, 1);
-const memory = layoutMaps(layout, [map], MAX_MEMORY, buffer);
+const regions = Array.from({ length: threads }, (_, t) => ({ name: `thread${t}`, size: 4096, writable: true }));
+const { maps: [map], memory, starts: own } = createStandaloneMaps([spec], 1, { before: regions, shared: buffer });
 const view = memory.view;
-const key = memory.regions[own[id]].start;
+const key = own[id];
 const value = key + 64;
 const errors = [];
 

@@ -12,11 +12,8 @@ import {
   BPF_F_WRONLY_PROG,
   BPF_MAP_TYPE_LPM_TRIE,
   BPF_NOEXIST,
-  EEXIST,
-  EINVAL,
-  ENOENT,
-  ENOSPC,
-} from '../../src/maps/types.js';
+} from '../../src/uapi/bpf.js';
+import { EEXIST, EINVAL, ENOENT, ENOSPC } from '../../src/uapi/errno.js';
 import { hex } from '../oracle/packets.js';
 import { lpmKey, lpmTrieProblems, rng } from './lpm-support.js';
 import { errnoOf, layout, spec, u32 } from './support.js';

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dumpMapsHex } from '../../src/maps/dump.js';
 import { createStandaloneMap } from '../../src/maps/standalone.js';
-import { BPF_F_NO_PREALLOC, BPF_MAP_TYPE_LPM_TRIE } from '../../src/maps/types.js';
+import { BPF_F_NO_PREALLOC, BPF_MAP_TYPE_LPM_TRIE } from '../../src/uapi/bpf.js';
 import { concat, hex } from '../oracle/packets.js';
 import { ran, skipWithoutKernel } from '../oracle/support.js';
 import type { FrameResult, MapUpdate } from '../oracle/kernel.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findSectionDef } from '../../src/elf/index.js';
-import { linkObjectMaps } from '../../src/maps/link.js';
+import { initMapSlots } from '../../src/maps/presets.js';
 import type { BpfMap } from '../../src/maps/map.js';
 import { openPinned, PinError, pinMap, pinPath, restorePinned } from '../../src/maps/pin.js';
 import { createStandaloneMap } from '../../src/maps/standalone.js';
@@ -16,8 +16,8 @@ import {
   BPF_MAP_TYPE_HASH,
   BPF_MAP_TYPE_PERCPU_ARRAY,
   BPF_MAP_TYPE_PROG_ARRAY,
-  MapError,
-} from '../../src/maps/types.js';
+} from '../../src/uapi/bpf.js';
+import { MapError } from '../../src/maps/types.js';
 import { rng } from './lpm-support.js';
 import { layout, spec, u32 } from './support.js';
 
@@ -104,7 +104,7 @@ describe('pinned maps', () => {
 
   it('keeps a prog array definition but not its slots: the programs end with the process', () => {
     const { maps } = layout([spec(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 2)]);
-    linkObjectMaps(maps, { programs: [{ name: 'p', sectionDef: undefined }], maps: [{ name: 'jumps', initSlots: [{ kind: 'prog', index: 1, programName: 'p' }] }] });
+    initMapSlots(maps, { programs: [{ name: 'p', sectionDef: undefined }], maps: [{ name: 'jumps', initSlots: [{ kind: 'prog', index: 1, programName: 'p' }] }] });
     expect([...maps[0]!.entries()]).toHaveLength(1);
     const path = join(dir, 'jumps');
     pinMap(maps[0]!, path);
@@ -116,7 +116,7 @@ describe('pinned maps', () => {
 
   it("keeps a devmap entry's device but not its program", () => {
     const { maps } = layout([spec(BPF_MAP_TYPE_DEVMAP, 4, 8, 4)]);
-    linkObjectMaps(maps, { programs: [{ name: 'egress', sectionDef: findSectionDef('xdp/devmap') }], maps: [{ name: 'd', initSlots: [] }] });
+    initMapSlots(maps, { programs: [{ name: 'egress', sectionDef: findSectionDef('xdp/devmap') }], maps: [{ name: 'd', initSlots: [] }] });
     maps[0]!.updateElem(u32(1), Uint8Array.of(5, 0, 0, 0, 1, 0, 0, 0));
     const path = join(dir, 'devmap');
     pinMap(maps[0]!, path);

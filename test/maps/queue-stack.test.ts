@@ -3,7 +3,8 @@
 // is lookup-and-delete; there are no keys to delete or walk.
 import { describe, expect, it } from 'vitest';
 import { QueueStackMap } from '../../src/maps/queue-stack.js';
-import { BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK, E2BIG, EINVAL } from '../../src/maps/types.js';
+import { BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK } from '../../src/uapi/bpf.js';
+import { E2BIG, EINVAL } from '../../src/uapi/errno.js';
 import { errnoOf, layout, spec, u32 } from './support.js';
 
 const NO_KEY = new Uint8Array(0);

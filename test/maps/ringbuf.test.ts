@@ -2,8 +2,9 @@
 // (as read from a kernel ring through mmap on 6.18), wrapping, and records
 // still being written.
 import { describe, expect, it } from 'vitest';
-import { BPF_RINGBUF_BUSY_BIT, RingBufMap } from '../../src/maps/ringbuf.js';
-import { BPF_MAP_TYPE_RINGBUF, EINVAL, ENOTSUPP } from '../../src/maps/types.js';
+import { RingBufMap } from '../../src/maps/ringbuf.js';
+import { BPF_MAP_TYPE_RINGBUF, BPF_RINGBUF_BUSY_BIT } from '../../src/uapi/bpf.js';
+import { EINVAL, ENOTSUPP } from '../../src/uapi/errno.js';
 import { errnoOf, layout, spec } from './support.js';
 
 const ring = (size: number) => {

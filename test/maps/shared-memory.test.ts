@@ -8,11 +8,11 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { spinLock, spinUnlock } from '../../src/helpers/spin-lock.js';
 import { ArrayMap } from '../../src/maps/array.js';
-import { createMap, layoutMaps } from '../../src/maps/create.js';
 import type { BpfMap } from '../../src/maps/map.js';
 import { PerfEventArrayMap } from '../../src/maps/perf-event-array.js';
 import { QueueStackMap } from '../../src/maps/queue-stack.js';
-import { BPF_RINGBUF_BUSY_BIT, RingBufMap } from '../../src/maps/ringbuf.js';
+import { RingBufMap } from '../../src/maps/ringbuf.js';
+import { createStandaloneMaps } from '../../src/maps/standalone.js';
 import {
   BPF_F_WRONLY_PROG,
   BPF_MAP_TYPE_ARRAY,
@@ -20,11 +20,12 @@ import {
   BPF_MAP_TYPE_PERF_EVENT_ARRAY,
   BPF_MAP_TYPE_QUEUE,
   BPF_MAP_TYPE_RINGBUF,
-  EINVAL,
-  type MapSpec,
-} from '../../src/maps/types.js';
+  BPF_RINGBUF_BUSY_BIT,
+} from '../../src/uapi/bpf.js';
+import { EINVAL } from '../../src/uapi/errno.js';
+import type { MapSpec } from '../../src/maps/types.js';
 import type { HelperCall } from '../../src/vm/helper.js';
-import { MemoryAccessError, MemoryLayout, type Memory } from '../../src/vm/memory.js';
+import { MemoryAccessError, type Memory } from '../../src/vm/memory.js';
 import { errnoOf, spec, u32 } from './support.js';
 
 const CPUS = 2;
@@ -41,11 +42,9 @@ const SPECS: MapSpec[] = [
 
 /** The maps of SPECS over a new memory, or over `shared`, after one 4 KiB region per thread (as the worker lays them out). */
 function attach(shared?: SharedArrayBuffer): { maps: BpfMap[]; memory: Memory; own: number[] } {
-  const layout = new MemoryLayout();
-  const own = Array.from({ length: THREADS }, (_, t) => layout.add({ name: `thread${t}`, size: 4096, writable: true }));
-  const maps = SPECS.map((s) => createMap(s, CPUS));
-  const memory = layoutMaps(layout, maps, undefined, shared);
-  return { maps, memory, own: own.map((r) => memory.regions[r]!.start) };
+  const regions = Array.from({ length: THREADS }, (_, t) => ({ name: `thread${t}`, size: 4096, writable: true }));
+  const { maps, memory, starts } = createStandaloneMaps(SPECS, CPUS, { before: regions, shared });
+  return { maps, memory, own: starts };
 }
 
 interface WorkerResult {
@@ -144,9 +143,9 @@ describe('maps shared by threads through one SharedArrayBuffer', () => {
     expect(rb.consumerPos).toBe(16);
 
     const perfSpec = spec(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2, 0, 'events');
-    const [pa, pb] = [createMap(perfSpec, CPUS), createMap(perfSpec, CPUS)] as PerfEventArrayMap[];
-    const memory = layoutMaps(new MemoryLayout(), [pa!]);
-    layoutMaps(new MemoryLayout(), [pb!], undefined, memory.buffer);
+    const perfA = createStandaloneMaps([perfSpec], CPUS);
+    const perfB = createStandaloneMaps([perfSpec], CPUS, { shared: perfA.memory.buffer });
+    const [pa, pb] = [perfA.maps[0], perfB.maps[0]] as PerfEventArrayMap[];
     const reader = pa!.attachReader(1, { cpu: 1, pages: 1 });
     const event = pb!.outputEvent(1, 1);
     if (typeof event === 'number') throw new Error(`no event: ${event}`);
@@ -202,9 +201,9 @@ describe('what programs cannot touch', () => {
     for (const name of ['map:queue:queue', 'map:queue:elements', 'map:ring:positions', 'map:ring:data:granted']) {
       expect(fault(memory, memory.region(name).start, 4, false)).toMatch(/internal, out of programs' reach/);
     }
-    const wronly = createMap(spec(BPF_MAP_TYPE_ARRAY, 4, 8, 2, BPF_F_WRONLY_PROG, 'w'), CPUS);
-    const perf = createMap(spec(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2, 0, 'events'), CPUS);
-    const m = layoutMaps(new MemoryLayout(), [wronly, perf]);
+    const wronly = spec(BPF_MAP_TYPE_ARRAY, 4, 8, 2, BPF_F_WRONLY_PROG, 'w');
+    const perf = spec(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2, 0, 'events');
+    const { memory: m } = createStandaloneMaps([wronly, perf], CPUS);
     const values = m.region('map:w:values').start;
     expect(fault(m, values, 8, true)).toBe('no fault');
     expect(fault(m, values, 8, false)).toMatch(/write-only/);

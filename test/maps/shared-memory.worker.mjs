@@ -4,22 +4,19 @@
 // load .ts, so this runs the built dist/ (npm run build).
 import { parentPort, workerData } from 'node:worker_threads';
 import { spinLock, spinUnlock } from '../../dist/helpers/spin-lock.js';
-import { createMap, layoutMaps } from '../../dist/maps/create.js';
-import { MAX_MEMORY, MemoryLayout } from '../../dist/vm/memory.js';
+import { createStandaloneMaps } from '../../dist/maps/standalone.js';
 
 const { buffer, specs, cpus, threads, id, rounds } = workerData;
-const layout = new MemoryLayout();
-const own = Array.from({ length: threads }, (_, t) => layout.add({ name: `thread${t}`, size: 4096, writable: true }));
-const maps = specs.map((s) => createMap(s, cpus));
-const memory = layoutMaps(layout, maps, MAX_MEMORY, buffer);
+const regions = Array.from({ length: threads }, (_, t) => ({ name: `thread${t}`, size: 4096, writable: true }));
+const { maps, memory, starts: own } = createStandaloneMaps(specs, cpus, { before: regions, shared: buffer });
 const [queue, ring, counter, percpu, plain] = maps;
 const view = memory.view;
-const base = memory.regions[own[id]].start;
+const base = own[id];
 const cpu = id - 1;
 const errors = [];
 
 // Both workers start each part together (a count of arrivals in thread 0's region), so that they contend.
-const arrivals = memory.regions[own[0]].start >>> 2;
+const arrivals = own[0] >>> 2;
 let part = 0;
 const together = () => {
   part++;

@@ -5,7 +5,8 @@
 // (-EINVAL), as LRU and per-CPU hashes refuse it among unknown flags. Every
 // update copies around the special fields (copy_map_value).
 import { describe, expect, it } from 'vitest';
-import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, E2BIG, EBUSY, EEXIST, EINVAL, ENOENT } from '../../src/maps/types.js';
+import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from '../../src/uapi/bpf.js';
+import { E2BIG, EBUSY, EEXIST, EINVAL, ENOENT } from '../../src/uapi/errno.js';
 import { agree, fixture } from '../helpers/agreement.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 

@@ -1,9 +1,9 @@
 // Maps laid out in one memory of their own, as the loader lays out an
 // object's, with that memory at hand for the test.
-import { createMap } from '../../src/maps/create.js';
 import type { BpfMap } from '../../src/maps/map.js';
+import { createStandaloneMaps } from '../../src/maps/standalone.js';
 import type { MapSpec } from '../../src/maps/types.js';
-import { MemoryLayout, type Memory } from '../../src/vm/memory.js';
+import type { Memory } from '../../src/vm/memory.js';
 
 export const CPUS = 2;
 
@@ -11,15 +11,10 @@ export function spec(type: number, keySize: number, valueSize: number, maxEntrie
   return { name, type, keySize, valueSize, maxEntries, flags };
 }
 
-/** Creates the maps and lays them out in one memory, plus a scratch region of 4 KiB. */
+/** Creates the maps and lays them out in one memory, after a scratch region of 4 KiB. */
 export function layout(specs: readonly MapSpec[]): { maps: BpfMap[]; memory: Memory; scratch: number } {
-  const maps = specs.map((s) => createMap(s, CPUS));
-  const l = new MemoryLayout();
-  const scratchIndex = l.add({ name: 'test-scratch', size: 4096, writable: true });
-  const indexes = maps.map((m) => m.regions().map((r) => l.add(r)));
-  const memory = l.build();
-  maps.forEach((m, i) => m.bind(memory, indexes[i]!.map((r) => memory.regions[r]!)));
-  return { maps, memory, scratch: memory.regions[scratchIndex]!.start };
+  const { maps, memory, starts } = createStandaloneMaps(specs, CPUS, { before: [{ name: 'test-scratch', size: 4096, writable: true }] });
+  return { maps, memory, scratch: starts[0]! };
 }
 
 export const u32 = (v: number): Uint8Array => {

@@ -1,17 +1,8 @@
 // Frame builders for the oracle tests: Ethernet, VLAN, IPv4, IPv6, TCP, UDP,
 // ICMP and ICMPv6, with correct lengths and checksums unless told otherwise.
 
-export const ETH_P_IP = 0x0800;
-export const ETH_P_ARP = 0x0806;
-export const ETH_P_8021Q = 0x8100;
-export const ETH_P_8021AD = 0x88a8;
-export const ETH_P_IPV6 = 0x86dd;
-
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_GRE = 47;
-export const IPPROTO_ICMPV6 = 58;
+import { ETH_P_IP } from '../../src/uapi/if-ether.js';
+import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../../src/uapi/in.js';
 
 export const MAC_A = mac('02:00:00:00:00:0a');
 export const MAC_B = mac('02:00:00:00:00:0b');

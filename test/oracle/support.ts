@@ -21,12 +21,6 @@ import {
 
 const EXAMPLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples');
 
-export const XDP_ABORTED = 0;
-export const XDP_DROP = 1;
-export const XDP_PASS = 2;
-export const XDP_TX = 3;
-export const XDP_REDIRECT = 4;
-
 export function example(name: string): string {
   return join(EXAMPLES_DIR, `${name}.o`);
 }

@@ -11,7 +11,8 @@ import { LoadError } from '../../src/loader/errors.js';
 import { loadObject } from '../../src/loader/load.js';
 import { kernelAvailable, runInKernel } from '../oracle/kernel.js';
 import { ETH_ONLY_14, RUNT_13, hex, pattern, tcp4Frame, udp4Frame } from '../oracle/packets.js';
-import { XDP_DROP, example, ran, runCompared, sayWhereKernelMissing, verdicts } from '../oracle/support.js';
+import { XDP_DROP } from '../../src/uapi/bpf.js';
+import { example, ran, runCompared, sayWhereKernelMissing, verdicts } from '../oracle/support.js';
 
 sayWhereKernelMissing();
 

@@ -13,7 +13,7 @@ export const disasmCommand: Command = {
 
 FILE is raw bytecode (8-byte little-endian instruction slots) or a BPF ELF
 object. Prints as llvm-objdump -d does for BPF: slot number, raw bytes,
-instruction. For an object, each program is printed linked (its .text
+instruction. For an object, each program is printed whole (its .text
 subprograms appended, as libbpf loads it) with function labels.
 
   --syntax conformance  print the uBPF/bpf_conformance dialect, one instruction

@@ -1,11 +1,11 @@
-import { printableName } from '../../elf/names.js';
+import { printableName } from '../../encoding/names.js';
 import { loadObject } from '../../loader/load.js';
 import { HexError, parseHexStrict } from '../../encoding/hex.js';
 import type { Btf } from '../../btf/index.js';
 import { fprintHex, printEntryPlain, writeMapDump, type MapTypeInfo } from '../../maps/format.js';
 import type { BpfMap } from '../../maps/map.js';
 import { openPinned, pinMap } from '../../maps/pin.js';
-import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, MAP_TYPE_NAMES } from '../../maps/types.js';
+import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, MAP_TYPE_NAMES } from '../../uapi/bpf.js';
 import { UsageError, type Command } from '../command.js';
 import { Output } from '../output.js';
 

@@ -1,9 +1,10 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { printableName } from '../../elf/names.js';
-import { CLOCK_REALTIME } from '../../helpers/clock.js';
-import { DEFAULT_MTU } from '../../helpers/runtime.js';
+import { printableName } from '../../encoding/names.js';
+import { ktime, ktimeSet, type Ktime } from '../../helpers/clock.js';
+import { CLOCK_REALTIME } from '../../uapi/time.js';
+import { DEFAULT_MTU } from '../../helpers/state.js';
 import { parseSocketTable, SocketConfigError } from '../../helpers/socket-table.js';
 import { SYNCOOKIE_SECRET_SIZE } from '../../helpers/syncookie.js';
 import { formatTraceLine } from '../../helpers/trace-pipe.js';
@@ -14,10 +15,10 @@ import { applySetup, parseSetup } from '../../loader/setup.js';
 import { writeMapsHex } from '../../maps/dump.js';
 import { writeMapDump } from '../../maps/format.js';
 import { PinError, pinPath } from '../../maps/pin.js';
-import { MAP_TYPE_NAMES } from '../../maps/types.js';
+import { MAP_TYPE_NAMES, XDP_ACTION_NAMES } from '../../uapi/bpf.js';
 import { RuntimeError } from '../../vm/errors.js';
+import { sub64 } from '../../vm/int64.js';
 import { CaptureReader, LINKTYPE_ETHERNET, LinkTypeError, PacketBatch, toEthernet } from '../../pcap/index.js';
-import { XDP_ACTION_NAMES } from '../../xdp/constants.js';
 import { refusedLine, testRunRefusal, type FrameLine } from '../../testrun/index.js';
 import type { ExecutionContext, Executable } from '../../engine/index.js';
 import { hex } from '../../maps/dump.js';
@@ -106,7 +107,7 @@ every map's contents as bpftool map dump prints them.`,
         sockets: parseSocketTable(await readTextFile(values.sockets, MAX_SOCKETS_FILE, 'a socket table', SocketConfigError), values.sockets),
       }),
       ...(typeof values['syncookie-secret'] === 'string' && { syncookieSecret: secretOption(values['syncookie-secret']) }),
-      ...(values.trace === true && { trace: (message: string, cpu: number, ns: bigint) => io.stderr(formatTraceLine(message, cpu, ns) + '\n') }),
+      ...(values.trace === true && { trace: (message: string, cpu: number, ns: Readonly<Ktime>) => io.stderr(formatTraceLine(message, cpu, ns) + '\n') }),
     });
     const program = obj.program(selector);
     if (typeof values.setup === 'string') {
@@ -226,17 +227,20 @@ function followCapture(obj: LoadedObject): (tsSec: number, tsNsec: number) => vo
   let started = false;
   let lastSec = -1;
   let lastNsec = -1;
+  const at = ktime();
   return (tsSec, tsNsec) => {
     if (tsSec === lastSec && tsNsec === lastNsec && obj.pendingTimers === 0) return;
     // Forgotten until the advance is done: a timer callback that faults leaves the clock short of it.
     lastSec = lastNsec = -1;
-    const realtime = BigInt(tsSec) * 1_000_000_000n + BigInt(tsNsec);
+    const realtime = ktimeSet(at, tsSec, tsNsec);
     if (!started) {
       obj.clock.hold();
       obj.clock.setRealtime(realtime);
       started = true;
     }
-    obj.advanceTo(realtime - obj.clock.offset(CLOCK_REALTIME));
+    const offset = obj.clock.offset(CLOCK_REALTIME);
+    sub64(at, 0, realtime[0]!, realtime[1]!, offset[0]!, offset[1]!);
+    obj.advanceTo(at);
     lastSec = tsSec;
     lastNsec = tsNsec;
   };

@@ -1,5 +1,5 @@
 import type { BpfMap } from '../maps/map.js';
-import type { SimClock } from './clock.js';
+import type { Ktime, SimClock } from './clock.js';
 import type { BpfTimers } from './hrtimer.js';
 import type { CurrentTask } from './current-task.js';
 import type { FibTable } from './fib-table.js';
@@ -59,10 +59,10 @@ export const DEFAULT_MTU = 65536;
  * The state the helpers act on, as one execution context sees it: the
  * object's maps (by index, see mapArg), clocks, timers and host tables, and
  * the context's own packet buffer, CPU and recorded redirect. Each execution
- * context has its own Runtime and its own helper closures over it, made once
+ * context has its own HelperState and its own helper closures over it, made once
  * when the context is; the interpreter and the JIT call the same functions.
  */
-export interface Runtime {
+export interface HelperState {
   /** The object's maps, in object order: a map's index is written into its descriptor (bindMapIndexes). */
   readonly maps: readonly BpfMap[];
   readonly buff: XdpBuff;
@@ -73,9 +73,9 @@ export interface Runtime {
    * Receives each bpf_trace_printk message (what trace_pipe shows after
    * `bpf_trace_printk: `), the CPU it ran on and the time (see formatTraceLine).
    */
-  trace: (message: string, cpu: number, ns: bigint) => void;
-  /** CLOCK_MONOTONIC in ns: the simulated clock's reading (`clock.now()`). */
-  now: () => bigint;
+  trace: (message: string, cpu: number, ns: Readonly<Ktime>) => void;
+  /** CLOCK_MONOTONIC in ns: the simulated clock's reading (`clock.ktimeGet()`). */
+  now: () => Readonly<Ktime>;
   /** The simulated clocks; bpf_ktime_get_tai_ns and bpf_timer_* read the ones besides CLOCK_MONOTONIC. */
   clock: SimClock;
   /** The bpf_timers in the object's maps, and the queue that fires them as simulated time passes. */
@@ -136,9 +136,9 @@ export function bindMapIndexes(maps: readonly BpfMap[], memory: Memory): void {
   });
 }
 
-export function mapArg(rt: Runtime, call: HelperCall, n: number): BpfMap {
+export function mapArg(state: HelperState, call: HelperCall, n: number): BpfMap {
   const at = ptrArg(call, n);
-  const map = (at & 63) === 0 ? rt.maps[(call.memory.i32[(at >>> 2) + MAP_INDEX_WORD] ?? 0) - 1] : undefined;
+  const map = (at & 63) === 0 ? state.maps[(call.memory.i32[(at >>> 2) + MAP_INDEX_WORD] ?? 0) - 1] : undefined;
   if (map === undefined || map.address !== at) throw new RuntimeError(call.insn, `R${n} is not a map pointer`);
   return map;
 }

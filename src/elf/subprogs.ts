@@ -5,7 +5,7 @@ import { BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE } from '../isa/opcodes.js'
 import { BPF_INSN_SZ, InsnView } from './insn.js';
 import type { BpfProgram, CoreRelo, FuncInfo, InsnRelocation, LineInfo } from './types.js';
 
-type Linked = Pick<BpfProgram, 'insns' | 'relocations' | 'subprograms' | 'funcInfo' | 'lineInfo' | 'coreRelos'>;
+type ProgramCode = Pick<BpfProgram, 'insns' | 'relocations' | 'subprograms' | 'funcInfo' | 'lineInfo' | 'coreRelos'>;
 
 const count = (f: BpfFunc): number => f.insns.length / BPF_INSN_SZ;
 
@@ -22,10 +22,10 @@ function checkLength(main: BpfFunc, total: number): void {
 }
 /**
  * Every program gets its own copy of the subprograms it uses, so a crafted
- * file with many programs sharing a long call chain could make the linked
- * output grow with the square of the file size; cap the whole object.
+ * file with many programs sharing a long call chain could make their
+ * code grow with the square of the file size; cap the whole object.
  */
-const OBJECT_LINK_LIMIT_INSNS = 8 * BPF_COMPLEXITY_LIMIT_INSNS;
+const OBJECT_CODE_LIMIT_INSNS = 8 * BPF_COMPLEXITY_LIMIT_INSNS;
 
 /** .BTF.ext records per section, sorted by instruction, so each function finds its records by binary search. */
 interface SortedExt {
@@ -34,23 +34,23 @@ interface SortedExt {
   coreRelos: BtfExtSections<BtfExtCoreRelo>;
 }
 
-/** Links every entry program of the object (see linkProgram), within the object-wide size limit. */
-export function linkPrograms(funcs: readonly BpfFunc[], textIndex: number | undefined, ext: BtfExt | undefined): Map<BpfFunc, Linked> {
+/** Appends to every entry program of the object the subprograms it uses (see relocateCode), within the object-wide size limit. */
+export function appendSubprogs(funcs: readonly BpfFunc[], textIndex: number | undefined, ext: BtfExt | undefined): Map<BpfFunc, ProgramCode> {
   const sorted: SortedExt = {
     funcInfo: sortRecords(ext?.funcInfo),
     lineInfo: sortRecords(ext?.lineInfo),
     coreRelos: sortRecords(ext?.coreRelos),
   };
-  const out = new Map<BpfFunc, Linked>();
+  const out = new Map<BpfFunc, ProgramCode>();
   let total = 0;
   for (const f of funcs) {
     if (f.isSubprog) continue;
-    const linked = linkProgram(f, funcs, textIndex, sorted);
-    total += linked.insns.length / BPF_INSN_SZ;
-    if (total > OBJECT_LINK_LIMIT_INSNS) {
-      throw new ElfError(`linking the object's programs yields more than ${OBJECT_LINK_LIMIT_INSNS} instructions`);
+    const code = relocateCode(f, funcs, textIndex, sorted);
+    total += code.insns.length / BPF_INSN_SZ;
+    if (total > OBJECT_CODE_LIMIT_INSNS) {
+      throw new ElfError(`appending subprograms to the object's programs yields more than ${OBJECT_CODE_LIMIT_INSNS} instructions`);
     }
-    out.set(f, linked);
+    out.set(f, code);
   }
   return out;
 }
@@ -69,7 +69,7 @@ function sortRecords<R extends { insnOff: number }>(sections: BtfExtSections<R> 
  * new layout. An explicit stack replaces libbpf's recursion so a long call
  * chain in a crafted file cannot exhaust the JavaScript stack.
  */
-function linkProgram(main: BpfFunc, funcs: readonly BpfFunc[], textIndex: number | undefined, ext: SortedExt): Linked {
+function relocateCode(main: BpfFunc, funcs: readonly BpfFunc[], textIndex: number | undefined, ext: SortedExt): ProgramCode {
   const base = new Map<BpfFunc, number>([[main, 0]]);
   const order: BpfFunc[] = [main];
   let total = count(main);
@@ -159,7 +159,7 @@ function applyDataRelos(view: InsnView, order: BpfFunc[], base: Map<BpfFunc, num
           break;
         case 'call':
         case 'subprog_addr':
-          // Already resolved by the linking pass.
+          // Already resolved by relocateCode.
           break;
       }
     }
@@ -169,7 +169,7 @@ function applyDataRelos(view: InsnView, order: BpfFunc[], base: Map<BpfFunc, num
 
 /**
  * Moves .BTF.ext records from "byte offset in the ELF section" to "instruction
- * index in the linked program", keeping each function's records with it
+ * index in the program", keeping each function's records with it
  * (libbpf's adjust_prog_btf_ext_info).
  */
 function remap<R extends { insnOff: number }, T>(

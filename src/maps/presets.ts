@@ -1,12 +1,18 @@
-import type { BpfProgram, MapInitSlot } from '../elf/types.js';
 import type { BpfMap } from './map.js';
 import { isRefHolder, type ObjectRefs } from './refs.js';
 import { MapError } from './types.js';
 
-/** What linking needs from a parsed object: its programs, and each map's preset slots. */
-export interface LinkableObject {
-  programs: readonly Pick<BpfProgram, 'name' | 'sectionDef'>[];
-  maps: readonly { name: string; initSlots: readonly MapInitSlot[] }[];
+/** A slot preset in `.values = { [i] = &x }`: the map or the program it holds. */
+export type PresetSlot = { index: number; kind: 'map'; mapIndex: number } | { index: number; kind: 'prog'; programName: string };
+
+/**
+ * What filling the presets needs from an object: its programs with the
+ * attach type each expects, and each map's preset slots. A parsed object
+ * (elf's ObjectFile) is one as it is.
+ */
+export interface PresetObject {
+  programs: readonly { name: string; sectionDef: { expectedAttachType: number } | undefined }[];
+  maps: readonly { name: string; initSlots: readonly PresetSlot[] }[];
 }
 
 const u32 = (v: number): Uint8Array => {
@@ -23,12 +29,12 @@ const u32 = (v: number): Uint8Array => {
  * init_prog_array_slots do. `maps` is parallel to `object.maps`; program
  * indices are those of `object.programs`.
  */
-export function linkObjectMaps(maps: readonly BpfMap[], object: LinkableObject): ObjectRefs {
+export function initMapSlots(maps: readonly BpfMap[], object: PresetObject): ObjectRefs {
   const refs: ObjectRefs = {
     maps,
     programs: object.programs.map((p) => ({ name: p.name, expectedAttachType: p.sectionDef?.expectedAttachType ?? 0 })),
   };
-  for (const map of maps) if (isRefHolder(map)) map.linkRefs(refs);
+  for (const map of maps) if (isRefHolder(map)) map.bindRefs(refs);
   object.maps.forEach((def, i) => {
     const map = maps[i]!;
     for (const slot of def.initSlots) {
