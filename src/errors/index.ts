@@ -4,7 +4,7 @@
  * refuse. Anything else that escapes (a TypeError, a RangeError) is a bug in
  * xdpsim, and the CLI reports it as one, with its stack.
  *
- * Imports nothing, so every folder under src/ may import it.
+ * May import: nothing, so that every folder under src/ may import it.
  */
 
 /**
@@ -29,6 +29,7 @@
  * - `SOCKET_CONFIG`: a simulated socket table (or SYN cookie secret) that cannot be used
  * - `CLOCK_CONFIG`: a setting of the simulated clocks that cannot be used
  * - `TASK_CONFIG`: a description of the current task that cannot be used
+ * - `NIC_CONFIG`: a virtual NIC, its queues or its RSS settings that cannot be used
  */
 export type XdpsimErrorCode =
   | 'USAGE'
@@ -47,7 +48,8 @@ export type XdpsimErrorCode =
   | 'FIB_CONFIG'
   | 'SOCKET_CONFIG'
   | 'CLOCK_CONFIG'
-  | 'TASK_CONFIG';
+  | 'TASK_CONFIG'
+  | 'NIC_CONFIG';
 
 /** An input xdpsim refuses; `message` is one line that says what and where. */
 export abstract class XdpsimError extends Error {
