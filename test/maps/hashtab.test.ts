@@ -1,7 +1,7 @@
 // The hash table under every hashed map, kept in the flat memory: the
 // kernel's bucket and chain order, a free list that always accounts for
 // every element, walks that edit the table visiting each element once, an
-// exact LRU, and state that a second map object over the same buffer shares.
+// LRU, and state that a second map object over the same buffer shares.
 import { describe, expect, it } from 'vitest';
 import { HashMap } from '../../src/maps/hash.js';
 import { jhash } from '../../src/maps/hashtab.js';
