@@ -30,6 +30,7 @@
  * - `CLOCK_CONFIG`: a setting of the simulated clocks that cannot be used
  * - `TASK_CONFIG`: a description of the current task that cannot be used
  * - `NIC_CONFIG`: a virtual NIC, its queues or its RSS settings that cannot be used
+ * - `XDP_ATTACH`: an XDP attach, replace or detach the kernel would refuse, with its errno and extack message
  */
 export type XdpsimErrorCode =
   | 'USAGE'
@@ -49,7 +50,8 @@ export type XdpsimErrorCode =
   | 'SOCKET_CONFIG'
   | 'CLOCK_CONFIG'
   | 'TASK_CONFIG'
-  | 'NIC_CONFIG';
+  | 'NIC_CONFIG'
+  | 'XDP_ATTACH';
 
 /** An input xdpsim refuses; `message` is one line that says what and where. */
 export abstract class XdpsimError extends Error {

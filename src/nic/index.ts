@@ -1,6 +1,11 @@
 /**
- * The virtual NICs frames arrive on: receive-side scaling (rss.ts), which
- * files each frame on an RX queue as the hardware's Toeplitz hash does.
+ * The virtual NICs frames arrive on, as a library the CLI and the control
+ * plane drive: devices and the namespace that holds them (device.ts,
+ * topology.ts); receive-side scaling (rss.ts), which
+ * files each frame on an RX queue as the hardware's Toeplitz hash does;
+ * per-queue counters (counters.ts); the XDP programs attached to a device in
+ * generic, native and offload mode and the kernel's rules for changing them
+ * (attach.ts).
  *
  * May import: errors, uapi.
  */
