@@ -84,7 +84,8 @@ export abstract class BpfMap {
     return [
       // The descriptor's first word counts the binds, which hand out scratch slots.
       { name: `map:${name}`, size: 64, writable: false },
-      { name: `map:${name}:scratch`, size: this.scratchSlotSize() * this.scratchSlots(), writable: true },
+      // User space's copies of keys and values: internal, so no program reaches another thread's copy.
+      { name: `map:${name}:scratch`, size: this.scratchSlotSize() * this.scratchSlots(), writable: false, readable: false },
       ...this.storage(),
     ];
   }

@@ -186,8 +186,15 @@ export class PerfEventReader {
   put(pos: number, src: Uint8Array, from: number, length: number): number {
     const at = pos & this.mask();
     const first = Math.min(length, this.capacity - at);
-    this.memory.u8.set(src.subarray(from, from + first), this.data + at);
-    if (first < length) this.memory.u8.set(src.subarray(from + first, from + length), this.data);
+    const u8 = this.memory.u8;
+    // From the flat memory itself (a program's sample): copyWithin, which makes no view per sample.
+    if (src === u8) {
+      u8.copyWithin(this.data + at, from, from + first);
+      if (first < length) u8.copyWithin(this.data, from + first, from + length);
+    } else {
+      u8.set(src.subarray(from, from + first), this.data + at);
+      if (first < length) u8.set(src.subarray(from + first, from + length), this.data);
+    }
     return (pos + length) | 0;
   }
 

@@ -198,7 +198,7 @@ describe('what programs cannot touch', () => {
 
   it('internal regions: queue slots and state, ring positions, perf rings; a write-only array cannot be read', () => {
     const { memory } = attach();
-    for (const name of ['map:queue:queue', 'map:queue:elements', 'map:ring:positions', 'map:ring:data:granted']) {
+    for (const name of ['map:queue:queue', 'map:queue:elements', 'map:ring:positions', 'map:ring:data:granted', 'map:queue:scratch', 'map:counter:scratch', 'map:plain:scratch']) {
       expect(fault(memory, memory.region(name).start, 4, false)).toMatch(/internal, out of programs' reach/);
     }
     const wronly = spec(BPF_MAP_TYPE_ARRAY, 4, 8, 2, BPF_F_WRONLY_PROG, 'w');
