@@ -174,7 +174,7 @@ export class LoadedObject {
     });
     if (why !== undefined) throw new ShareError(why);
     const { bytes, options } = this.engine.origin;
-    return { bytes, options, buffer: this.memory.buffer, frozen: maps.filter(([, m]) => m.isFrozen).map(([name]) => name) };
+    return { bytes, options, buffer: this.memory.buffer };
   }
 
   /** The context test runs (XdpProgram.run) use: the first this thread's object claims. */
@@ -279,7 +279,6 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
  */
 export function attachObject(shared: SharedObject, options: AttachOptions = {}): LoadedObject {
   const loaded = openAndLoad(shared.bytes, { ...shared.options, ...options }, shared.buffer);
-  for (const name of shared.frozen) loaded.map(name).freeze();
   return loaded;
 }
 

@@ -26,13 +26,8 @@ export interface SharedObject {
   readonly bytes: Uint8Array;
   /** As it was loaded, `globals` (`--set`) and the SYN cookie secret included, so every thread's programs are the same. */
   readonly options: SharedLoadOptions;
+  /** The object's memory: maps (their frozen marks included), global data, contexts. */
   readonly buffer: SharedArrayBuffer;
-  /**
-   * Maps frozen (bpf_map_freeze) when the object was shared: a map object
-   * keeps that state itself, so the attaching thread freezes them too. A map
-   * frozen afterwards is frozen only in the thread that froze it.
-   */
-  readonly frozen: readonly string[];
 }
 
 /**

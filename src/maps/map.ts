@@ -21,6 +21,9 @@ export const MAP_LOCK_OWNER = 0x3fff_ffff;
  */
 const MAX_SCRATCH_SLOTS = 9;
 
+/** Word of the map's descriptor that marks it frozen (word 0 counts binds; the helpers' MAP_INDEX_WORD holds its index). */
+const FROZEN_WORD = 1;
+
 /** Scratch slots start on this boundary, so two threads' slots share no cache line. */
 const SCRATCH_ALIGN = 64;
 
@@ -157,17 +160,16 @@ export abstract class BpfMap {
    * programs keep their access. libbpf freezes `.rodata` once loaded.
    */
   freeze(): void {
-    this.frozen = true;
+    Atomics.store(this.memory.i32, (this.address >>> 2) + FROZEN_WORD, 1);
   }
 
+  /** Frozen in any thread: the mark lives in the map's descriptor, as the kernel keeps it on the map. */
   get isFrozen(): boolean {
-    return this.frozen;
+    return Atomics.load(this.memory.i32, (this.address >>> 2) + FROZEN_WORD) === 1;
   }
-
-  private frozen = false;
 
   updateElem(key: Uint8Array, value: MapValue, flags = 0): void {
-    if (this.frozen) throw new MapError(EPERM, `update ${shownName(this.spec.name)}: map is frozen`);
+    if (this.isFrozen) throw new MapError(EPERM, `update ${shownName(this.spec.name)}: map is frozen`);
     const k = this.putKey(key);
     const v = k + roundUp8(this.spec.keySize) * 2;
     if (this.perCpu) {
@@ -184,7 +186,7 @@ export abstract class BpfMap {
   }
 
   deleteElem(key: Uint8Array): void {
-    if (this.frozen) throw new MapError(EPERM, `delete ${shownName(this.spec.name)}: map is frozen`);
+    if (this.isFrozen) throw new MapError(EPERM, `delete ${shownName(this.spec.name)}: map is frozen`);
     const err = this.delete(this.putKey(key));
     if (err < 0) throw new MapError(-err, `delete ${shownName(this.spec.name)}`);
   }

@@ -227,6 +227,9 @@ describe('an attached object', () => {
     expect(obj.map('flows').lookupElem(u32(1))).toBeUndefined();
     // Frozen maps stay frozen: .rodata, as libbpf freezes it, and one user space froze.
     for (const name of ['workers.rodata', 'per_cpu']) expect(() => other.map(name).updateElem(u32(0), new Uint8Array(other.map(name).userValueSize))).toThrow(MapError);
+    // A freeze after sharing reaches the other thread too: the mark is the map's, in the shared memory.
+    obj.map('totals').freeze();
+    expect(() => other.map('totals').updateElem(u32(0), new Uint8Array(16))).toThrow('map is frozen');
     expect(other.pinPaths).toEqual(obj.pinPaths);
   });
 
