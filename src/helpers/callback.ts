@@ -10,7 +10,7 @@ import {
   BPF_MAP_TYPE_PERCPU_HASH,
 } from '../uapi/bpf.js';
 import { E2BIG, EINVAL } from '../uapi/errno.js';
-import { mapArg, ptrArg, ret, u32Arg, type HelperState } from './state.js';
+import { mapArg, ptrArg, type HelperState } from './state.js';
 
 
 /** Map types bpf_for_each_map_elem iterates (the kernel's map_for_each_callback implementations). */
@@ -29,19 +29,19 @@ const ITERABLE = new Set([
  * Returns the number of calls made; flags must be 0 (-EINVAL) and nr_loops at
  * most 1 << 23 (-E2BIG).
  */
-export const loop: Helper = (call) => {
-  const n = u32Arg(call, 1);
-  const fn = ptrArg(call, 2);
-  const ctx = ptrArg(call, 3);
-  if (u32Arg(call, 4) !== 0 || call.regs[9] !== 0) return ret(call, -EINVAL);
-  if (n > BPF_MAX_LOOPS) return ret(call, -E2BIG);
+export const loop: Helper = (call, r1, r2, r3, r4, _r5, _h1, h2, h3, h4) => {
+  const n = r1 >>> 0;
+  const fn = ptrArg(call, 2, r2, h2);
+  const ctx = ptrArg(call, 3, r3, h3);
+  if (r4 !== 0 || h4 !== 0) return -EINVAL;
+  if (n > BPF_MAX_LOOPS) return -E2BIG;
   let i = 0;
   while (i < n) {
     const stop = call.invoke(fn, i, ctx) !== 0;
     i++;
     if (stop) break;
   }
-  ret(call, i);
+  return i;
 };
 
 /**
@@ -57,11 +57,11 @@ export function forEachMapElem(state: HelperState): Helper {
   let mapAddress = 0;
   let ctx = 0;
   const visit = (key: number, value: number): boolean => caller!.invoke(fn, mapAddress, key, value, ctx) !== 0;
-  return (call) => {
-    const map = mapArg(state, call, 1);
-    const callback = ptrArg(call, 2);
-    const callbackCtx = ptrArg(call, 3);
-    if (u32Arg(call, 4) !== 0 || call.regs[9] !== 0) return ret(call, -EINVAL);
+  return (call, r1, r2, r3, r4, _r5, h1, h2, h3, h4) => {
+    const map = mapArg(state, call, 1, r1, h1);
+    const callback = ptrArg(call, 2, r2, h2);
+    const callbackCtx = ptrArg(call, 3, r3, h3);
+    if (r4 !== 0 || h4 !== 0) return -EINVAL;
     if (!ITERABLE.has(map.spec.type)) throw new RuntimeError(call.insn, `bpf_for_each_map_elem cannot iterate map '${map.spec.name}'`);
     const outerCaller = caller;
     const outerFn = fn;
@@ -72,7 +72,7 @@ export function forEachMapElem(state: HelperState): Helper {
     mapAddress = map.address;
     ctx = callbackCtx;
     try {
-      ret(call, map.forEachElem(state.cpu, visit));
+      return map.forEachElem(state.cpu, visit);
     } finally {
       caller = outerCaller;
       fn = outerFn;

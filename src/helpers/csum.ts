@@ -1,5 +1,5 @@
 import type { Helper } from '../vm/helper.js';
-import { u32Arg, ptrArg } from './state.js';
+import { ptrArg } from './state.js';
 
 const TWO32 = 4294967296;
 
@@ -42,12 +42,12 @@ const csumSub = (a: number, b: number): number => csumAdd(a, ~b >>> 0);
  * since 6.13 return it on every architecture; with both sizes 0, the folded
  * seed. Any sizes are taken, not only multiples of 4 (checked against 6.18).
  */
-export const csumDiff: Helper = (call) => {
-  const fromSize = u32Arg(call, 2);
-  const toSize = u32Arg(call, 4);
-  const seed = call.regs[10]! >>> 0;
-  const from = fromSize > 0 ? ptrArg(call, 1) : 0;
-  const to = toSize > 0 ? ptrArg(call, 3) : 0;
+export const csumDiff: Helper = (call, r1, r2, r3, r4, r5, h1, _h2, h3) => {
+  const fromSize = r2 >>> 0;
+  const toSize = r4 >>> 0;
+  const seed = r5 >>> 0;
+  const from = fromSize > 0 ? ptrArg(call, 1, r1, h1) : 0;
+  const to = toSize > 0 ? ptrArg(call, 3, r3, h3) : 0;
   if (fromSize > 0) call.memory.check(from, fromSize, false, call.insn);
   if (toSize > 0) call.memory.check(to, toSize, false, call.insn);
   const u8 = call.memory.u8;
@@ -58,6 +58,5 @@ export const csumDiff: Helper = (call) => {
   else if (toSize === 0) result = ~csumPartial(u8, from, fromSize, ~seed >>> 0) >>> 0;
   else if (fromSize === 0) result = csumPartial(u8, to, toSize, seed);
   else result = csumSub(csumPartial(u8, to, toSize, seed), csumPartial(u8, from, fromSize, 0));
-  call.regs[0] = from32to16(result);
-  call.regs[1] = 0;
+  return from32to16(result);
 };

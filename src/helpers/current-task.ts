@@ -11,8 +11,8 @@
 import { statSync } from 'node:fs';
 import { XdpsimError } from '../errors/index.js';
 import { EINVAL, EPERM } from '../uapi/errno.js';
-import { setR0, type Helper } from '../vm/helper.js';
-import { ptrArg, ret, s32Arg, u32Arg, type HelperState } from './state.js';
+import type { Helper } from '../vm/helper.js';
+import { ptrArg, type HelperState } from './state.js';
 
 /** TASK_COMM_LEN: task->comm holds at most 15 bytes and a NUL. */
 export const TASK_COMM_LEN = 16;
@@ -136,47 +136,44 @@ export function currentTask(state: HelperState): CurrentTask {
 /** bpf_get_current_pid_tgid: tgid << 32 | pid. */
 export const getCurrentPidTgid = (state: HelperState): Helper => (call) => {
   const task = currentTask(state);
-  call.regs[0] = task.pid;
-  call.regs[1] = task.tgid;
+  return call.setR0Pair(task.pid, task.tgid);
 };
 
 /** bpf_get_current_uid_gid: gid << 32 | uid. */
 export const getCurrentUidGid = (state: HelperState): Helper => (call) => {
   const task = currentTask(state);
-  call.regs[0] = task.uid;
-  call.regs[1] = task.gid;
+  return call.setR0Pair(task.uid, task.gid);
 };
 
 /**
  * bpf_get_current_comm(buf, size): the name as strscpy_pad copies it, cut
  * to size - 1 bytes, a NUL, and zeros to the end of the buffer; always 0.
  */
-export const getCurrentComm = (state: HelperState): Helper => (call) => {
-  const size = u32Arg(call, 2);
-  const buf = ptrArg(call, 1);
+export const getCurrentComm = (state: HelperState): Helper => (call, r1, r2, _r3, _r4, _r5, h1) => {
+  const size = r2 >>> 0;
+  const buf = ptrArg(call, 1, r1, h1);
   call.memory.check(buf, size, true, call.insn);
   const comm = currentTask(state).comm;
   const n = Math.min(comm.length, size - 1);
   const u8 = call.memory.u8;
   for (let i = 0; i < n; i++) u8[buf + i] = comm.charCodeAt(i);
   u8.fill(0, buf + Math.max(n, 0), buf + size);
-  ret(call, 0);
+  return 0;
 };
 
 /** bpf_get_cgroup_classid, the form without a socket buffer: the net_cls classid of `current`'s cgroup. */
-export const getCgroupClassid = (state: HelperState): Helper => (call) => setR0(call.regs, currentTask(state).classid);
+export const getCgroupClassid = (state: HelperState): Helper => () => currentTask(state).classid;
 
 /** bpf_get_current_cgroup_id: the id of `current`'s cgroup in the v2 hierarchy. */
-export const getCurrentCgroupId = (state: HelperState): Helper => (call) => {
+export const getCurrentCgroupId = (state: HelperState): Helper => () => {
   const cgroups = currentTask(state).cgroups;
-  setR0(call.regs, cgroups[cgroups.length - 1]!);
+  return cgroups[cgroups.length - 1]!;
 };
 
 /** bpf_get_current_ancestor_cgroup_id(level): the ancestor at that level (0 the root), or 0 below 0 or past the task's own. */
-export const getCurrentAncestorCgroupId = (state: HelperState): Helper => (call) => {
-  const level = s32Arg(call, 1);
+export const getCurrentAncestorCgroupId = (state: HelperState): Helper => (_call, level) => {
   const cgroups = currentTask(state).cgroups;
-  setR0(call.regs, level >= 0 && level < cgroups.length ? cgroups[level]! : 0);
+  return level >= 0 && level < cgroups.length ? cgroups[level]! : 0;
 };
 
 /**
@@ -185,20 +182,19 @@ export const getCurrentAncestorCgroupId = (state: HelperState): Helper => (call)
  * other than 8, a dev past 32 bits or another namespace are -EINVAL, and the
  * buffer is then zeroed.
  */
-export const getNsCurrentPidTgid = (state: HelperState): Helper => (call) => {
-  const size = u32Arg(call, 4);
-  const nsdata = ptrArg(call, 3);
+export const getNsCurrentPidTgid = (state: HelperState): Helper => (call, r1, r2, r3, r4, _r5, h1, h2, h3) => {
+  const size = r4 >>> 0;
+  const nsdata = ptrArg(call, 3, r3, h3);
   call.memory.check(nsdata, size, true, call.insn);
   const ns = currentTask(state).pidNs;
-  const r = call.regs;
   // ino is compared whole (ino_t is 64 bits); a namespace's inode is a u32.
-  if (size !== PIDNS_INFO_SIZE || r[3] !== 0 || r[2]! >>> 0 !== ns.dev || r[5] !== 0 || r[4]! >>> 0 !== ns.ino) {
+  if (size !== PIDNS_INFO_SIZE || h1 !== 0 || r1 >>> 0 !== ns.dev || h2 !== 0 || r2 >>> 0 !== ns.ino) {
     call.memory.u8.fill(0, nsdata, nsdata + size);
-    return ret(call, -EINVAL);
+    return -EINVAL;
   }
   call.memory.view.setUint32(nsdata, ns.pid, true);
   call.memory.view.setUint32(nsdata + 4, ns.tgid, true);
-  ret(call, 0);
+  return 0;
 };
 
 /**
@@ -210,12 +206,12 @@ export const getNsCurrentPidTgid = (state: HelperState): Helper => (call) => {
  * second call does not find it busy. Signal 0 only checks.
  */
 export function sendSignal(state: HelperState, type: 'PIDTYPE_TGID' | 'PIDTYPE_PID'): Helper {
-  return (call) => {
-    const sig = u32Arg(call, 1);
+  return (_call, r1) => {
+    const sig = r1 >>> 0;
     const task = currentTask(state);
-    if (task.kthread || task.tgid === 1) return ret(call, -EPERM);
-    if (sig > NSIG) return ret(call, -EINVAL);
+    if (task.kthread || task.tgid === 1) return -EPERM;
+    if (sig > NSIG) return -EINVAL;
     if (sig !== 0) task.signal?.(sig, type);
-    ret(call, 0);
+    return 0;
   };
 }

@@ -2,9 +2,9 @@ import type { RingBufMap } from '../maps/ringbuf.js';
 import { BPF_DYNPTR_TYPE_LOCAL, BPF_DYNPTR_TYPE_RINGBUF } from '../uapi/bpf.js';
 import { E2BIG, EINVAL } from '../uapi/errno.js';
 import { RuntimeError } from '../vm/errors.js';
-import { setR0, type Helper, type HelperCall } from '../vm/helper.js';
+import type { Helper, HelperCall } from '../vm/helper.js';
 import { ringOf, sampleRings } from './ringbuf.js';
-import { ptrArg, ret, u32Arg, type HelperState } from './state.js';
+import { ptrArg, type HelperState } from './state.js';
 
 /** sizeof(struct bpf_dynptr). */
 const BPF_DYNPTR_SIZE = 16;
@@ -29,8 +29,8 @@ const typeOf = (sizeWord: number): number => (sizeWord & ~DYNPTR_RDONLY_BIT) >>>
  * checks it at load (process_dynptr_func), in its words: on the stack and
  * 8-aligned.
  */
-function dynptrSlot(call: HelperCall, n: number): number {
-  const at = ptrArg(call, n);
+function dynptrSlot(call: HelperCall, n: number, lo: number, hi: number): number {
+  const at = ptrArg(call, n, lo, hi);
   const region = call.memory.find(at, BPF_DYNPTR_SIZE);
   const stack = region < 0 ? undefined : call.memory.regions[region]!;
   if (stack === undefined || !stack.name.startsWith('stack')) {
@@ -44,8 +44,8 @@ function dynptrSlot(call: HelperCall, n: number): number {
  * The slot of a dynptr the helper makes: it must not hold a ring buffer
  * record not yet submitted or discarded, whose reference would be lost.
  */
-function uninitDynptr(call: HelperCall, n: number, rings: RingOfSample): number {
-  const at = dynptrSlot(call, n);
+function uninitDynptr(call: HelperCall, n: number, lo: number, hi: number, rings: RingOfSample): number {
+  const at = dynptrSlot(call, n, lo, hi);
   const view = call.memory.view;
   const data = view.getUint32(at + DATA, true);
   if (typeOf(view.getUint32(at + SIZE, true)) === BPF_DYNPTR_TYPE_RINGBUF && rings(data)?.isReserved(data) === true) {
@@ -58,8 +58,8 @@ function uninitDynptr(call: HelperCall, n: number, rings: RingOfSample): number 
  * The slot of a dynptr the helper uses: it must hold one (or be NULL, as a
  * failed constructor leaves it), of the ring buffer kind when `ringbuf`.
  */
-function initDynptrArg(call: HelperCall, n: number, ringbuf = false): number {
-  const at = dynptrSlot(call, n);
+function initDynptrArg(call: HelperCall, n: number, lo: number, hi: number, ringbuf = false): number {
+  const at = dynptrSlot(call, n, lo, hi);
   const view = call.memory.view;
   const data = view.getUint32(at + DATA, true);
   const sizeWord = view.getUint32(at + SIZE, true);
@@ -87,7 +87,7 @@ function setNull(call: HelperCall, at: number): void {
 }
 
 /** A u64 flags argument: non-zero in either half. */
-const flagsSet = (call: HelperCall, n: number): boolean => (call.regs[2 * n]! | call.regs[2 * n + 1]!) !== 0;
+const flagsSet = (lo: number, hi: number): boolean => (lo | hi) !== 0;
 
 /**
  * bpf_dynptr_check_off_len: whether `len` bytes at `offset` lie within the
@@ -106,20 +106,20 @@ function within(view: DataView, at: number, offset: number, len: number): number
  */
 export function dynptrFromMem(state: HelperState): Helper {
   const rings = sampleRings(state);
-  return (call) => {
-    const at = uninitDynptr(call, 4, rings);
-    const data = ptrArg(call, 1);
-    const size = u32Arg(call, 2);
+  return (call, r1, r2, r3, r4, _r5, h1, _h2, h3, h4) => {
+    const at = uninitDynptr(call, 4, r4, h4, rings);
+    const data = ptrArg(call, 1, r1, h1);
+    const size = r2 >>> 0;
     if (size > 0) call.memory.check(data, size, true, call.insn);
     let err = 0;
     if (size > DYNPTR_MAX_SIZE) err = -E2BIG;
-    else if (flagsSet(call, 3)) err = -EINVAL;
+    else if (flagsSet(r3, h3)) err = -EINVAL;
     if (err !== 0) {
       setNull(call, at);
-      return ret(call, err);
+      return err;
     }
     initDynptr(call.memory.view, at, data, BPF_DYNPTR_TYPE_LOCAL, size);
-    ret(call, 0);
+    return 0;
   };
 }
 
@@ -128,18 +128,18 @@ export function dynptrFromMem(state: HelperState): Helper {
  * dynptr from `offset` to `dst`; -EINVAL for a NULL dynptr or any flag,
  * -E2BIG when the bytes are not all within it.
  */
-export const dynptrRead: Helper = (call) => {
-  const dst = ptrArg(call, 1);
-  const len = u32Arg(call, 2);
-  const at = initDynptrArg(call, 3);
+export const dynptrRead: Helper = (call, r1, r2, r3, r4, r5, h1, _h2, h3, _h4, h5) => {
+  const dst = ptrArg(call, 1, r1, h1);
+  const len = r2 >>> 0;
+  const at = initDynptrArg(call, 3, r3, h3);
   if (len > 0) call.memory.check(dst, len, true, call.insn);
   const view = call.memory.view;
-  if (view.getUint32(at + DATA, true) === 0 || flagsSet(call, 5)) return ret(call, -EINVAL);
-  const src = within(view, at, u32Arg(call, 4), len);
-  if (src < 0) return ret(call, -E2BIG);
+  if (view.getUint32(at + DATA, true) === 0 || flagsSet(r5, h5)) return -EINVAL;
+  const src = within(view, at, r4 >>> 0, len);
+  if (src < 0) return -E2BIG;
   call.memory.check(src, len, false, call.insn);
   call.memory.u8.copyWithin(dst, src, src + len);
-  ret(call, 0);
+  return 0;
 };
 
 /**
@@ -148,19 +148,19 @@ export const dynptrRead: Helper = (call) => {
  * they do not fit, then -EINVAL for any flag (flags mean something to skb
  * dynptrs only).
  */
-export const dynptrWrite: Helper = (call) => {
-  const at = initDynptrArg(call, 1);
-  const src = ptrArg(call, 3);
-  const len = u32Arg(call, 4);
+export const dynptrWrite: Helper = (call, r1, r2, r3, r4, r5, h1, _h2, h3, _h4, h5) => {
+  const at = initDynptrArg(call, 1, r1, h1);
+  const src = ptrArg(call, 3, r3, h3);
+  const len = r4 >>> 0;
   if (len > 0) call.memory.check(src, len, false, call.insn);
   const view = call.memory.view;
-  if (view.getUint32(at + DATA, true) === 0 || view.getUint32(at + SIZE, true) & DYNPTR_RDONLY_BIT) return ret(call, -EINVAL);
-  const dst = within(view, at, u32Arg(call, 2), len);
-  if (dst < 0) return ret(call, -E2BIG);
-  if (flagsSet(call, 5)) return ret(call, -EINVAL);
+  if (view.getUint32(at + DATA, true) === 0 || view.getUint32(at + SIZE, true) & DYNPTR_RDONLY_BIT) return -EINVAL;
+  const dst = within(view, at, r2 >>> 0, len);
+  if (dst < 0) return -E2BIG;
+  if (flagsSet(r5, h5)) return -EINVAL;
   call.memory.check(dst, len, true, call.insn);
   call.memory.u8.copyWithin(dst, src, src + len);
-  ret(call, 0);
+  return 0;
 };
 
 /**
@@ -168,12 +168,12 @@ export const dynptrWrite: Helper = (call) => {
  * in the dynptr, for the program to use in place; NULL for a NULL or
  * read-only dynptr and when the bytes are not all within it.
  */
-export const dynptrData: Helper = (call) => {
-  const at = initDynptrArg(call, 1);
+export const dynptrData: Helper = (call, r1, r2, r3, _r4, _r5, h1) => {
+  const at = initDynptrArg(call, 1, r1, h1);
   const view = call.memory.view;
-  const address = within(view, at, u32Arg(call, 2), u32Arg(call, 3));
+  const address = within(view, at, r2 >>> 0, r3 >>> 0);
   const usable = view.getUint32(at + DATA, true) !== 0 && (view.getUint32(at + SIZE, true) & DYNPTR_RDONLY_BIT) === 0;
-  setR0(call.regs, usable && address >= 0 ? address : 0);
+  return usable && address >= 0 ? address : 0;
 };
 
 /**
@@ -184,21 +184,21 @@ export const dynptrData: Helper = (call) => {
  */
 export function ringbufReserveDynptr(state: HelperState): Helper {
   const rings = sampleRings(state);
-  return (call) => {
-    const ring = ringOf(state, call);
-    const at = uninitDynptr(call, 4, rings);
-    const size = u32Arg(call, 2);
+  return (call, r1, r2, r3, r4, _r5, h1, _h2, h3, h4) => {
+    const ring = ringOf(state, call, r1, h1);
+    const at = uninitDynptr(call, 4, r4, h4, rings);
+    const size = r2 >>> 0;
     let err = 0;
     let sample = 0;
-    if (flagsSet(call, 3)) err = -EINVAL;
+    if (flagsSet(r3, h3)) err = -EINVAL;
     else if (size > DYNPTR_MAX_SIZE) err = -E2BIG;
     else if ((sample = ring.reserve(size)) === 0) err = -EINVAL;
     if (err !== 0) {
       setNull(call, at);
-      return ret(call, err);
+      return err;
     }
     initDynptr(call.memory.view, at, sample, BPF_DYNPTR_TYPE_RINGBUF, size);
-    ret(call, 0);
+    return 0;
   };
 }
 
@@ -209,15 +209,15 @@ export function ringbufReserveDynptr(state: HelperState): Helper {
  */
 export function ringbufCommitDynptr(state: HelperState, discard: boolean): Helper {
   const rings = sampleRings(state);
-  return (call) => {
-    const at = initDynptrArg(call, 1, true);
+  return (call, r1, _r2, _r3, _r4, _r5, h1) => {
+    const at = initDynptrArg(call, 1, r1, h1, true);
     const sample = call.memory.view.getUint32(at + DATA, true);
-    if (sample === 0) return ret(call, 0);
+    if (sample === 0) return 0;
     if (rings(sample)?.commit(sample, discard) !== true) {
       const name = discard ? 'bpf_ringbuf_discard_dynptr' : 'bpf_ringbuf_submit_dynptr';
       throw new RuntimeError(call.insn, `${name}: the dynptr's record was submitted or discarded already`);
     }
     setNull(call, at);
-    ret(call, 0);
+    return 0;
   };
 }

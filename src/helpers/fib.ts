@@ -19,7 +19,7 @@ import { EAFNOSUPPORT, EINVAL, ENODEV } from '../uapi/errno.js';
 import { RT_TABLE_MAIN } from '../uapi/rtnetlink.js';
 import type { Helper } from '../vm/helper.js';
 import { AF_INET, AF_INET6, type Device, type FibTable, type Route } from './fib-table.js';
-import { ptrArg, ret, s32Arg, u32Arg, type HelperState } from './state.js';
+import { ptrArg, type HelperState } from './state.js';
 
 const FLAGS = BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT | BPF_FIB_LOOKUP_SKIP_NEIGH | BPF_FIB_LOOKUP_TBID |
   BPF_FIB_LOOKUP_SRC | BPF_FIB_LOOKUP_MARK;
@@ -169,26 +169,23 @@ function preferredSource(route: Route, dev: Device, length: number): Uint8Array 
  * for bad arguments.
  */
 export function fibLookup(state: HelperState): Helper {
-  return (call) => {
-    const plen = s32Arg(call, 3);
-    const flags = u32Arg(call, 4);
+  return (call, _r1, r2, r3, r4, _r5, _h1, h2) => {
+    const plen = r3;
+    const flags = r4 >>> 0;
     if (plen < SIZE || flags & ~FLAGS) {
-      ret(call, -EINVAL);
-      return;
+      return -EINVAL;
     }
-    const at = ptrArg(call, 2);
+    const at = ptrArg(call, 2, r2, h2);
     call.memory.check(at, SIZE, true, call.insn);
     const p: Params = { u8: call.memory.u8, view: call.memory.view, at };
     const fib = state.fib;
     switch (p.u8[at + FAMILY]) {
       case AF_INET:
-        ret(call, fib ? lookupV4(fib, p, flags) : -ENODEV);
-        return;
+        return fib ? lookupV4(fib, p, flags) : -ENODEV;
       case AF_INET6:
-        ret(call, fib ? lookupV6(fib, p, flags) : ipv6WithoutFib(p));
-        return;
+        return fib ? lookupV6(fib, p, flags) : ipv6WithoutFib(p);
       default:
-        ret(call, -EAFNOSUPPORT);
+        return -EAFNOSUPPORT;
     }
   };
 }

@@ -1,36 +1,35 @@
 import type { Helper } from '../vm/helper.js';
-import { mapArg, ptrArg, arg, ret, u32Arg, type HelperState } from './state.js';
+import { mapArg, ptrArg, type HelperState } from './state.js';
 
 /** bpf_map_lookup_elem(map, key): the value's address, or NULL. */
 export function mapLookupElem(state: HelperState): Helper {
-  return (call) => {
-    const map = mapArg(state, call, 1);
-    const key = ptrArg(call, 2);
+  return (call, r1, r2, _r3, _r4, _r5, h1, h2) => {
+    const map = mapArg(state, call, 1, r1, h1);
+    const key = ptrArg(call, 2, r2, h2);
     call.memory.check(key, map.spec.keySize, false, call.insn);
-    call.regs[0] = map.lookup(key, state.cpu);
-    call.regs[1] = 0;
+    return map.lookup(key, state.cpu);
   };
 }
 
 /** bpf_map_update_elem(map, key, value, flags): 0 or a negative errno. */
 export function mapUpdateElem(state: HelperState): Helper {
-  return (call) => {
-    const map = mapArg(state, call, 1);
-    const key = ptrArg(call, 2);
-    const value = ptrArg(call, 3);
+  return (call, r1, r2, r3, r4, _r5, h1, h2, h3) => {
+    const map = mapArg(state, call, 1, r1, h1);
+    const key = ptrArg(call, 2, r2, h2);
+    const value = ptrArg(call, 3, r3, h3);
     call.memory.check(key, map.spec.keySize, false, call.insn);
     call.memory.check(value, map.spec.valueSize, false, call.insn);
-    ret(call, map.update(key, value, arg(call, 4), state.cpu));
+    return map.update(key, value, r4, state.cpu);
   };
 }
 
 /** bpf_map_delete_elem(map, key): 0 or a negative errno. */
 export function mapDeleteElem(state: HelperState): Helper {
-  return (call) => {
-    const map = mapArg(state, call, 1);
-    const key = ptrArg(call, 2);
+  return (call, r1, r2, _r3, _r4, _r5, h1, h2) => {
+    const map = mapArg(state, call, 1, r1, h1);
+    const key = ptrArg(call, 2, r2, h2);
     call.memory.check(key, map.spec.keySize, false, call.insn);
-    ret(call, map.delete(key));
+    return map.delete(key);
   };
 }
 
@@ -41,12 +40,11 @@ export function mapDeleteElem(state: HelperState): Helper {
  * it as a use, as a lookup on its own CPU.
  */
 export function mapLookupPercpuElem(state: HelperState): Helper {
-  return (call) => {
-    const map = mapArg(state, call, 1);
-    const key = ptrArg(call, 2);
+  return (call, r1, r2, r3, _r4, _r5, h1, h2) => {
+    const map = mapArg(state, call, 1, r1, h1);
+    const key = ptrArg(call, 2, r2, h2);
     call.memory.check(key, map.spec.keySize, false, call.insn);
-    const cpu = u32Arg(call, 3);
-    call.regs[0] = cpu < map.cpus ? map.lookup(key, cpu) : 0;
-    call.regs[1] = 0;
+    const cpu = r3 >>> 0;
+    return cpu < map.cpus ? map.lookup(key, cpu) : 0;
   };
 }

@@ -2,7 +2,7 @@ import { BPF_MTU_CHK_RET_FRAG_NEEDED, BPF_MTU_CHK_RET_SUCCESS } from '../uapi/bp
 import { EINVAL, ENODEV } from '../uapi/errno.js';
 import { ETH_HLEN } from '../uapi/if-ether.js';
 import type { Helper } from '../vm/helper.js';
-import { DEFAULT_MTU, ptrArg, ret, s32Arg, u32Arg, type HelperState } from './state.js';
+import { DEFAULT_MTU, ptrArg, type HelperState } from './state.js';
 
 /**
  * bpf_check_mtu(ctx, ifindex, mtu_len, len_diff, flags), XDP flavour: whether
@@ -15,25 +15,23 @@ import { DEFAULT_MTU, ptrArg, ret, s32Arg, u32Arg, type HelperState } from './st
  * arguments are refused.
  */
 export function checkMtu(state: HelperState): Helper {
-  return (call) => {
-    const ifindex = u32Arg(call, 2);
-    const mtuLen = ptrArg(call, 3);
+  return (call, _r1, r2, r3, r4, r5, _h1, _h2, h3, _h4, h5) => {
+    const ifindex = r2 >>> 0;
+    const mtuLen = ptrArg(call, 3, r3, h3);
     call.memory.check(mtuLen, 4, true, call.insn);
-    if ((call.regs[10]! | call.regs[11]!) !== 0) {
-      ret(call, -EINVAL);
-      return;
+    if ((r5 | h5) !== 0) {
+      return -EINVAL;
     }
     const own = ifindex === 0 || (ifindex === state.ifindex && !state.fib?.device(ifindex));
     const mtu = own ? (state.mtu ?? DEFAULT_MTU) : state.fib?.device(ifindex)?.mtu;
     if (mtu === undefined) {
-      ret(call, -ENODEV);
-      return;
+      return -ENODEV;
     }
     const view = call.memory.view;
     const given = view.getUint32(mtuLen, true);
     let len = given !== 0 ? (given + ETH_HLEN) | 0 : state.buff.dataEnd - state.buff.data;
-    len = (len + s32Arg(call, 4)) | 0;
+    len = (len + r4) | 0;
     view.setUint32(mtuLen, mtu, true);
-    ret(call, len > mtu + ETH_HLEN ? BPF_MTU_CHK_RET_FRAG_NEEDED : BPF_MTU_CHK_RET_SUCCESS);
+    return len > mtu + ETH_HLEN ? BPF_MTU_CHK_RET_FRAG_NEEDED : BPF_MTU_CHK_RET_SUCCESS;
   };
 }

@@ -4,7 +4,7 @@ import { EFAULT, EINVAL } from '../uapi/errno.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
 import type { XdpBuff } from '../xdp/buff.js';
-import { mapArg, ptrArg, ret, u32Arg, type HelperState } from './state.js';
+import { mapArg, ptrArg, type HelperState } from './state.js';
 
 /** BPF_F_CTXLEN_MASK, as it sits in the high 32 bits of the flags (the helper reads them as a word of their own). */
 const CTXLEN_MASK_HIGH = BPF_F_CTXLEN_MASK / 2 ** 32;
@@ -30,8 +30,8 @@ function copyPacket(buff: XdpBuff, u8: Uint8Array, len: number, event: PerfEvent
 }
 
 /** Argument `n`: a perf event array (the verifier's check_map_func_compatibility makes sure). */
-function perfEventArray(state: HelperState, call: HelperCall, n: number): PerfEventArrayMap {
-  const map = mapArg(state, call, n);
+function perfEventArray(state: HelperState, call: HelperCall, n: number, lo: number, hi: number): PerfEventArrayMap {
+  const map = mapArg(state, call, n, lo, hi);
   if (!(map instanceof PerfEventArrayMap)) throw new RuntimeError(call.insn, `map '${map.spec.name}' is not a perf event array`);
   return map;
 }
@@ -45,29 +45,27 @@ function perfEventArray(state: HelperState, call: HelperCall, n: number): PerfEv
  * an event of another CPU, -EOPNOTSUPP; a full ring, -ENOSPC.
  */
 export function perfEventOutput(state: HelperState): Helper {
-  return (call) => {
-    const map = perfEventArray(state, call, 2);
-    const index = call.regs[6]! >>> 0;
-    const high = call.regs[7]! >>> 0;
+  return (call, _r1, r2, r3, r4, r5, _h1, h2, h3, h4, h5) => {
+    const map = perfEventArray(state, call, 2, r2, h2);
+    const index = r3 >>> 0;
+    const high = h3 >>> 0;
     if (high & ~CTXLEN_MASK_HIGH) {
-      ret(call, -EINVAL);
-      return;
+      return -EINVAL;
     }
     const packetLen = high & CTXLEN_MASK_HIGH;
     if (packetLen > state.buff.buffLen) {
-      ret(call, -EFAULT);
-      return;
+      return -EFAULT;
     }
-    if (call.regs[11] !== 0) throw new RuntimeError(call.insn, 'R5 (size) is not a bounded size');
-    const size = call.regs[10]! >>> 0;
-    const data = size > 0 ? ptrArg(call, 4) : 0;
+    if (h5 !== 0) throw new RuntimeError(call.insn, 'R5 (size) is not a bounded size');
+    const size = r5 >>> 0;
+    const data = size > 0 ? ptrArg(call, 4, r4, h4) : 0;
     if (size > 0) call.memory.check(data, size, false, call.insn);
     const event = map.outputEvent(index === BPF_F_CURRENT_CPU ? state.cpu : index, state.cpu);
-    if (typeof event === 'number') return ret(call, event);
+    if (typeof event === 'number') return event;
     const start = event.beginSample(size + packetLen);
-    if (start < 0) return ret(call, start);
+    if (start < 0) return start;
     event.endSample(copyPacket(state.buff, call.memory.u8, packetLen, event, event.put(start, call.memory.u8, data, size)));
-    ret(call, 0);
+    return 0;
   };
 }
 
@@ -78,10 +76,10 @@ export function perfEventOutput(state: HelperState): Helper {
  * perf_event_read_local's rule for a per-CPU event: it can only be read on
  * its own CPU (-EINVAL).
  */
-function eventToRead(state: HelperState, call: HelperCall): PerfEventReader | number {
-  const map = perfEventArray(state, call, 1);
-  if (call.regs[5] !== 0) return -EINVAL;
-  const index = call.regs[4]! >>> 0;
+function eventToRead(state: HelperState, call: HelperCall, r1: number, r2: number, h1: number, h2: number): PerfEventReader | number {
+  const map = perfEventArray(state, call, 1, r1, h1);
+  if (h2 !== 0) return -EINVAL;
+  const index = r2 >>> 0;
   const event = map.eventAt(index === BPF_F_CURRENT_CPU ? state.cpu : index);
   if (typeof event === 'number') return event;
   return event.cpu === state.cpu ? event : -EINVAL;
@@ -93,9 +91,9 @@ function eventToRead(state: HelperState, call: HelperCall): PerfEventReader | nu
  * an error). The events xdpsim stores are BPF output events, and samples
  * written to one leave its counter alone: 0.
  */
-export const perfEventRead = (state: HelperState): Helper => (call) => {
-  const event = eventToRead(state, call);
-  ret(call, typeof event === 'number' ? event : 0);
+export const perfEventRead = (state: HelperState): Helper => (call, r1, r2, _r3, _r4, _r5, h1, h2) => {
+  const event = eventToRead(state, call, r1, r2, h1, h2);
+  return typeof event === 'number' ? event : 0;
 };
 
 /**
@@ -104,14 +102,14 @@ export const perfEventRead = (state: HelperState): Helper => (call) => {
  * than 24 is -EINVAL before the flags are looked at; on any error the size
  * bytes of buf are zeroed.
  */
-export const perfEventReadValue = (state: HelperState): Helper => (call) => {
-  const size = u32Arg(call, 4);
-  const buf = ptrArg(call, 3);
+export const perfEventReadValue = (state: HelperState): Helper => (call, r1, r2, r3, r4, _r5, h1, h2, h3) => {
+  const size = r4 >>> 0;
+  const buf = ptrArg(call, 3, r3, h3);
   call.memory.check(buf, size, true, call.insn);
-  const event = size === PERF_EVENT_VALUE_SIZE ? eventToRead(state, call) : -EINVAL;
+  const event = size === PERF_EVENT_VALUE_SIZE ? eventToRead(state, call, r1, r2, h1, h2) : -EINVAL;
   if (typeof event === 'number') {
     call.memory.u8.fill(0, buf, buf + size);
-    return ret(call, event);
+    return event;
   }
   const time = event.enabledNs();
   call.memory.u8.fill(0, buf, buf + 8);
@@ -122,5 +120,5 @@ export const perfEventReadValue = (state: HelperState): Helper => (call) => {
   view.setInt32(buf + 12, hi, true);
   view.setInt32(buf + 16, lo, true);
   view.setInt32(buf + 20, hi, true);
-  ret(call, 0);
+  return 0;
 };

@@ -1,7 +1,7 @@
 import type { Helper, HelperCall } from '../vm/helper.js';
 import { EINVAL } from '../uapi/errno.js';
 import { countConversions, formatPrintf, memoryArg, readCString, u64Arg, type FormatArg } from './format.js';
-import { u32Arg, ptrArg, ret, type HelperState } from './state.js';
+import { ptrArg, type HelperState } from './state.js';
 
 /** MAX_BPRINTF_BUF: the kernel truncates formatted output to this many bytes. */
 const MAX_BPRINTF_BUF = 1024;
@@ -27,24 +27,23 @@ function emit(state: HelperState, call: HelperCall, fmtAddr: number, fmtSize: nu
 
 /** bpf_trace_printk(fmt, fmt_size, arg1, arg2, arg3). */
 export function tracePrintk(state: HelperState): Helper {
-  return (call) => {
-    const args = [3, 4, 5].map((n) => memoryArg(call.memory, call.regs[2 * n]!, call.regs[2 * n + 1]!));
-    ret(call, emit(state, call, ptrArg(call, 1), u32Arg(call, 2), args.slice(0, MAX_TRACE_PRINTK_VARARGS)));
+  return (call, r1, r2, r3, r4, r5, h1, _h2, h3, h4, h5) => {
+    const args = [memoryArg(call.memory, r3, h3), memoryArg(call.memory, r4, h4), memoryArg(call.memory, r5, h5)];
+    return emit(state, call, ptrArg(call, 1, r1, h1), r2 >>> 0, args.slice(0, MAX_TRACE_PRINTK_VARARGS));
   };
 }
 
 /** bpf_trace_vprintk(fmt, fmt_size, data, data_len): arguments as an array of u64, at most 12. */
 export function traceVprintk(state: HelperState): Helper {
-  return (call) => {
-    const dataLen = u32Arg(call, 4);
+  return (call, r1, r2, r3, r4, _r5, h1, _h2, h3) => {
+    const dataLen = r4 >>> 0;
     if (dataLen % 8 !== 0 || dataLen > 12 * 8 || dataLen < 0) {
-      ret(call, -EINVAL);
-      return;
+      return -EINVAL;
     }
-    const data = dataLen > 0 ? ptrArg(call, 3) : 0;
+    const data = dataLen > 0 ? ptrArg(call, 3, r3, h3) : 0;
     if (dataLen > 0) call.memory.check(data, dataLen, false, call.insn);
     const args: FormatArg[] = [];
     for (let i = 0; i < dataLen; i += 8) args.push(u64Arg(call, data + i));
-    ret(call, emit(state, call, ptrArg(call, 1), u32Arg(call, 2), args));
+    return emit(state, call, ptrArg(call, 1, r1, h1), r2 >>> 0, args);
   };
 }

@@ -2,7 +2,7 @@ import { EFAULT, ERANGE } from '../uapi/errno.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
 import { GUARD_SIZE } from '../vm/memory.js';
 import { currentTask } from './current-task.js';
-import { ptrArg, ret, u32Arg, type HelperState } from './state.js';
+import { ptrArg, type HelperState } from './state.js';
 
 // "Kernel memory" is this memory: the regions of the flat memory stand for
 // kernel addresses, and the NULL page below them for user space. A 64-bit
@@ -30,16 +30,16 @@ function kernelAddressError(lo: number, hi: number): number {
 }
 
 /** The destination (R1), checked writable for `size` bytes; 0 when nothing is to be written. */
-function destination(call: HelperCall, size: number): number {
-  const dst = size > 0 ? ptrArg(call, 1) : 0;
+function destination(call: HelperCall, size: number, lo: number, hi: number): number {
+  const dst = size > 0 ? ptrArg(call, 1, lo, hi) : 0;
   if (size > 0) call.memory.check(dst, size, true, call.insn);
   return dst;
 }
 
 /** The helpers' failure: the destination zeroed, the errno returned. */
-function fail(call: HelperCall, dst: number, size: number, err: number): void {
+function fail(call: HelperCall, dst: number, size: number, err: number): number {
   call.memory.u8.fill(0, dst, dst + size);
-  ret(call, err);
+  return err;
 }
 
 /**
@@ -48,16 +48,16 @@ function fail(call: HelperCall, dst: number, size: number, err: number): void {
  * kernel's: -ERANGE where a kernel read may not start (checked even for 0
  * bytes), -EFAULT for an unmapped address.
  */
-export const probeReadKernel: Helper = (call) => {
-  const size = u32Arg(call, 2);
-  const dst = destination(call, size);
-  const lo = call.regs[6]! >>> 0;
-  const hi = call.regs[7]! >>> 0;
+export const probeReadKernel: Helper = (call, r1, r2, r3, _r4, _r5, h1, _h2, h3) => {
+  const size = r2 >>> 0;
+  const dst = destination(call, size, r1, h1);
+  const lo = r3 >>> 0;
+  const hi = h3 >>> 0;
   const err = kernelAddressError(lo, hi);
   if (err < 0) return fail(call, dst, size, err);
   if (size > 0 && (hi !== 0 || call.memory.find(lo, size) < 0)) return fail(call, dst, size, -EFAULT);
   call.memory.u8.copyWithin(dst, lo, lo + size);
-  ret(call, 0);
+  return 0;
 };
 
 /**
@@ -69,12 +69,12 @@ export const probeReadKernel: Helper = (call) => {
  * region before its NUL faults there: -EFAULT, and on any error the whole
  * destination is zeroed.
  */
-export const probeReadKernelStr: Helper = (call) => {
-  const size = u32Arg(call, 2);
-  if (size === 0) return ret(call, 0);
-  const dst = destination(call, size);
-  const lo = call.regs[6]! >>> 0;
-  const hi = call.regs[7]! >>> 0;
+export const probeReadKernelStr: Helper = (call, r1, r2, r3, _r4, _r5, h1, _h2, h3) => {
+  const size = r2 >>> 0;
+  if (size === 0) return 0;
+  const dst = destination(call, size, r1, h1);
+  const lo = r3 >>> 0;
+  const hi = h3 >>> 0;
   const err = kernelAddressError(lo, hi);
   if (err < 0) return fail(call, dst, size, err);
   const region = hi === 0 ? call.memory.find(lo, 1) : -1;
@@ -83,11 +83,11 @@ export const probeReadKernelStr: Helper = (call) => {
   for (let i = 0; i < readable; i++) {
     const c = u8[lo + i]!;
     u8[dst + i] = c;
-    if (c === 0) return ret(call, i + 1);
+    if (c === 0) return i + 1;
   }
   if (readable < size) return fail(call, dst, size, -EFAULT);
   u8[dst + size - 1] = 0;
-  ret(call, size);
+  return size;
 };
 
 /**
@@ -99,14 +99,14 @@ export const probeReadKernelStr: Helper = (call) => {
  * succeed, as they do in the kernel; anything else would read memory that
  * is not there.
  */
-export const probeReadUser = (state: HelperState): Helper => (call) => {
-  const size = u32Arg(call, 2);
-  const dst = destination(call, size);
-  const lo = call.regs[6]! >>> 0;
-  const hi = call.regs[7]! >>> 0;
+export const probeReadUser = (state: HelperState): Helper => (call, r1, r2, r3, _r4, _r5, h1, _h2, h3) => {
+  const size = r2 >>> 0;
+  const dst = destination(call, size, r1, h1);
+  const lo = r3 >>> 0;
+  const hi = h3 >>> 0;
   const userAddress = hi < USER_PTR_MAX_HIGH || (hi === USER_PTR_MAX_HIGH && lo <= USER_PTR_MAX_LOW);
-  if (size === 0 && !currentTask(state).kthread && userAddress) return ret(call, 0);
-  fail(call, dst, size, -EFAULT);
+  if (size === 0 && !currentTask(state).kthread && userAddress) return 0;
+  return fail(call, dst, size, -EFAULT);
 };
 
 /**
@@ -116,8 +116,8 @@ export const probeReadUser = (state: HelperState): Helper => (call) => {
  * idle task reads through whichever process's page tables the CPU kept
  * loaded, so what it finds there is that process's, or nothing.)
  */
-export const probeReadUserStr: Helper = (call) => {
-  const size = u32Arg(call, 2);
-  if (size === 0) return ret(call, 0);
-  fail(call, destination(call, size), size, -EFAULT);
+export const probeReadUserStr: Helper = (call, r1, r2, _r3, _r4, _r5, h1) => {
+  const size = r2 >>> 0;
+  if (size === 0) return 0;
+  return fail(call, destination(call, size, r1, h1), size, -EFAULT);
 };

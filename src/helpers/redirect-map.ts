@@ -2,7 +2,7 @@ import { isRedirectMap } from '../maps/redirect.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper } from '../vm/helper.js';
 import { BPF_F_BROADCAST, XDP_ABORTED, XDP_REDIRECT } from '../uapi/bpf.js';
-import { mapArg, ret, u32Arg, type HelperState } from './state.js';
+import { mapArg, type HelperState } from './state.js';
 
 /** The actions a miss may return: the low two bits of the flags. */
 const ACTION_MASK = 3;
@@ -18,22 +18,20 @@ const ACTION_MASK = 3;
  * helper returns XDP_REDIRECT.
  */
 export function redirectMap(state: HelperState): Helper {
-  return (call) => {
-    const map = mapArg(state, call, 1);
+  return (call, r1, r2, r3, _r4, _r5, h1, _h2, h3) => {
+    const map = mapArg(state, call, 1, r1, h1);
     if (!isRedirectMap(map)) throw new RuntimeError(call.insn, `map '${map.spec.name}' cannot be redirected into`);
-    const key = u32Arg(call, 2);
-    const flags = u32Arg(call, 3);
-    if (call.regs[7] !== 0 || flags & ~(ACTION_MASK | map.redirectFlags)) {
-      ret(call, XDP_ABORTED);
-      return;
+    const key = r2 >>> 0;
+    const flags = r3 >>> 0;
+    if (h3 !== 0 || flags & ~(ACTION_MASK | map.redirectFlags)) {
+      return XDP_ABORTED;
     }
     const broadcast = (flags & BPF_F_BROADCAST) !== 0;
     if (!broadcast && !map.hasRedirectTarget(key)) {
       const info = state.redirect;
       info.map = undefined;
       info.key = info.flags = 0;
-      ret(call, flags & ACTION_MASK);
-      return;
+      return flags & ACTION_MASK;
     }
     const info = state.redirect;
     info.set = true;
@@ -41,6 +39,6 @@ export function redirectMap(state: HelperState): Helper {
     info.map = map;
     info.key = key;
     info.flags = broadcast ? flags : 0;
-    ret(call, XDP_REDIRECT);
+    return XDP_REDIRECT;
   };
 }

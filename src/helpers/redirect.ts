@@ -1,6 +1,6 @@
 import type { Helper } from '../vm/helper.js';
 import { XDP_ABORTED, XDP_REDIRECT } from '../uapi/bpf.js';
-import { arg, ret, type HelperState } from './state.js';
+import type { HelperState } from './state.js';
 
 /**
  * bpf_redirect(ifindex, flags), XDP flavour: any flag makes it return
@@ -8,17 +8,16 @@ import { arg, ret, type HelperState } from './state.js';
  * returns (xdp_do_redirect), and the helper returns XDP_REDIRECT.
  */
 export function redirect(state: HelperState): Helper {
-  return (call) => {
-    const flags = arg(call, 2);
-    if (flags !== 0 || call.regs[5] !== 0) {
-      ret(call, XDP_ABORTED);
-      return;
+  return (_call, r1, r2, _r3, _r4, _r5, _h1, h2) => {
+    const flags = r2;
+    if (flags !== 0 || h2 !== 0) {
+      return XDP_ABORTED;
     }
     const info = state.redirect;
     info.set = true;
-    info.ifindex = arg(call, 1) >>> 0;
+    info.ifindex = r1 >>> 0;
     info.map = undefined;
     info.key = info.flags = 0;
-    ret(call, XDP_REDIRECT);
+    return XDP_REDIRECT;
   };
 }

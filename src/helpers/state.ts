@@ -97,29 +97,10 @@ export interface HelperState {
   current?: CurrentTask;
 }
 
-/** Argument `n` (1-5) as a 32-bit number; pointers are addresses below 2^31. */
-export function arg(call: HelperCall, n: number): number {
-  return call.regs[2 * n]!;
-}
-
-/** Argument `n` as an address: a fault when its high half is set. */
-export function ptrArg(call: HelperCall, n: number): number {
-  if (call.regs[2 * n + 1] !== 0) throw new RuntimeError(call.insn, `R${n} is not a valid pointer`);
-  return call.regs[2 * n]!;
-}
-
-/**
- * Argument `n` for an `int` parameter: the low 32 bits, signed. The kernel's
- * prototypes take `int` / `u32` for offsets, deltas and sizes, so the compiler
- * may leave anything in the high half (it often sets the value with a 32-bit mov).
- */
-export function s32Arg(call: HelperCall, n: number): number {
-  return call.regs[2 * n]!;
-}
-
-/** Argument `n` for a `u32` parameter. */
-export function u32Arg(call: HelperCall, n: number): number {
-  return call.regs[2 * n]! >>> 0;
+/** Argument `n` (its halves `lo`, `hi`) as an address: a fault when its high half is set. */
+export function ptrArg(call: HelperCall, n: number, lo: number, hi: number): number {
+  if (hi !== 0) throw new RuntimeError(call.insn, `R${n} is not a valid pointer`);
+  return lo;
 }
 
 /**
@@ -136,15 +117,9 @@ export function bindMapIndexes(maps: readonly BpfMap[], memory: Memory): void {
   });
 }
 
-export function mapArg(state: HelperState, call: HelperCall, n: number): BpfMap {
-  const at = ptrArg(call, n);
+export function mapArg(state: HelperState, call: HelperCall, n: number, lo: number, hi: number): BpfMap {
+  const at = ptrArg(call, n, lo, hi);
   const map = (at & 63) === 0 ? state.maps[(call.memory.i32[(at >>> 2) + MAP_INDEX_WORD] ?? 0) - 1] : undefined;
   if (map === undefined || map.address !== at) throw new RuntimeError(call.insn, `R${n} is not a map pointer`);
   return map;
-}
-
-/** Sets R0 to a signed 32-bit result (0 or -errno), sign-extended as the kernel's `long`. */
-export function ret(call: HelperCall, value: number): void {
-  call.regs[0] = value | 0;
-  call.regs[1] = value < 0 ? -1 : 0;
 }

@@ -1,6 +1,6 @@
 import { RuntimeError } from '../vm/errors.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
-import { ptrArg, ret, u32Arg } from './state.js';
+import { ptrArg } from './state.js';
 
 /**
  * The end (address of the NUL) of the constant string at `addr`, which the
@@ -19,11 +19,11 @@ export function constStringEnd(call: HelperCall, addr: number, arg: number): num
  * bpf_strncmp(s1, s1_sz, s2): the kernel's strncmp over at most s1_sz bytes,
  * comparing unsigned bytes and stopping at a NUL; -1, 0 or 1.
  */
-export const strncmp: Helper = (call) => {
-  const size = u32Arg(call, 2);
-  const s1 = ptrArg(call, 1);
+export const strncmp: Helper = (call, r1, r2, r3, _r4, _r5, h1, _h2, h3) => {
+  const size = r2 >>> 0;
+  const s1 = ptrArg(call, 1, r1, h1);
   call.memory.check(s1, size, false, call.insn);
-  const s2 = ptrArg(call, 3);
+  const s2 = ptrArg(call, 3, r3, h3);
   constStringEnd(call, s2, 3);
   const u8 = call.memory.u8;
   let result = 0;
@@ -36,5 +36,5 @@ export const strncmp: Helper = (call) => {
     }
     if (a === 0) break;
   }
-  ret(call, result);
+  return result;
 };

@@ -3,7 +3,7 @@
 // Values are kept as two 32-bit halves so that a call allocates nothing.
 import { EINVAL, ERANGE } from '../uapi/errno.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
-import { ptrArg, ret, u32Arg } from './state.js';
+import { ptrArg } from './state.js';
 
 /** The base sits in these bits of the flags; any other bit set is -EINVAL. */
 const BPF_STRTOX_BASE_MASK = 0x1f;
@@ -83,17 +83,17 @@ function parse(u8: Uint8Array, buf: number, len: number, flagsLo: number, flagsH
 }
 
 /** Reads R1-R4 and parses; *res is zeroed first, as both helpers do before anything can fail. */
-function parseCall(call: HelperCall, out: Uint32Array): number {
-  const len = u32Arg(call, 2);
-  const buf = ptrArg(call, 1);
+function parseCall(call: HelperCall, out: Uint32Array, r1: number, r2: number, r3: number, r4: number, h1: number, h3: number, h4: number): number {
+  const len = r2 >>> 0;
+  const buf = ptrArg(call, 1, r1, h1);
   call.memory.check(buf, len, false, call.insn);
-  store(call, 0, 0);
-  return parse(call.memory.u8, buf, len, call.regs[6]!, call.regs[7]!, out);
+  store(call, r4, h4, 0, 0);
+  return parse(call.memory.u8, buf, len, r3, h3, out);
 }
 
-/** Writes *res (R4), an aligned s64 / u64. */
-function store(call: HelperCall, lo: number, hi: number): void {
-  const res = ptrArg(call, 4);
+/** Writes *res (R4, its halves `r4`, `h4`), an aligned s64 / u64. */
+function store(call: HelperCall, r4: number, h4: number, lo: number, hi: number): void {
+  const res = ptrArg(call, 4, r4, h4);
   call.memory.check(res, 8, true, call.insn);
   call.memory.view.setUint32(res, lo, true);
   call.memory.view.setUint32(res + 4, hi, true);
@@ -109,21 +109,21 @@ function store(call: HelperCall, lo: number, hi: number): void {
  */
 export function strtol(): Helper {
   const out = new Uint32Array(3);
-  return (call) => {
-    const consumed = parseCall(call, out);
-    if (consumed < 0) return ret(call, consumed);
+  return (call, r1, r2, r3, r4, _r5, h1, _h2, h3, h4) => {
+    const consumed = parseCall(call, out, r1, r2, r3, r4, h1, h3, h4);
+    if (consumed < 0) return consumed;
     let lo = out[0]!;
     let hi = out[1]!;
     if (out[2] === 1) {
       // -2^63 is the one magnitude past 2^63 - 1 that fits.
-      if (hi > SIGN_BIT || (hi === SIGN_BIT && lo > 0)) return ret(call, -ERANGE);
+      if (hi > SIGN_BIT || (hi === SIGN_BIT && lo > 0)) return -ERANGE;
       hi = (TWO_32 - hi - (lo === 0 ? 0 : 1)) % TWO_32;
       lo = (TWO_32 - lo) % TWO_32;
     } else if (hi >= SIGN_BIT) {
-      return ret(call, -ERANGE);
+      return -ERANGE;
     }
-    store(call, lo, hi);
-    ret(call, consumed);
+    store(call, r4, h4, lo, hi);
+    return consumed;
   };
 }
 
@@ -133,11 +133,11 @@ export function strtol(): Helper {
  */
 export function strtoul(): Helper {
   const out = new Uint32Array(3);
-  return (call) => {
-    const consumed = parseCall(call, out);
-    if (consumed < 0) return ret(call, consumed);
-    if (out[2] === 1) return ret(call, -EINVAL);
-    store(call, out[0]!, out[1]!);
-    ret(call, consumed);
+  return (call, r1, r2, r3, r4, _r5, h1, _h2, h3, h4) => {
+    const consumed = parseCall(call, out, r1, r2, r3, r4, h1, h3, h4);
+    if (consumed < 0) return consumed;
+    if (out[2] === 1) return -EINVAL;
+    store(call, r4, h4, out[0]!, out[1]!);
+    return consumed;
   };
 }

@@ -4,8 +4,8 @@
  * listening socket, as SYN proxies in XDP use them.
  */
 import { EACCES, EINVAL } from '../uapi/errno.js';
-import type { Helper, HelperCall } from '../vm/helper.js';
-import { ptrArg, ret, u32Arg, type HelperState } from './state.js';
+import type { Helper } from '../vm/helper.js';
+import { ptrArg, type HelperState } from './state.js';
 import {
   cookieCheck,
   cookieInitSequence,
@@ -33,10 +33,9 @@ export function secretOf(state: HelperState): SyncookieSecret {
   return (state.syncookieSecret ??= syncookieSecret());
 }
 
-/** Sets R0 to the gen helpers' result: the cookie in the low 32 bits, the MSS it encodes above. */
-export function retCookie(call: HelperCall, cookie: number, mss: number): void {
-  call.regs[0] = cookie | 0;
-  call.regs[1] = mss;
+/** The gen helpers' result: the cookie in the low 32 bits, the MSS it encodes above (below 2^16, so exact). */
+export function cookieResult(cookie: number, mss: number): number {
+  return mss * 4294967296 + (cookie >>> 0);
 }
 
 /**
@@ -46,27 +45,27 @@ export function retCookie(call: HelperCall, cookie: number, mss: number): void {
  * family's table.
  */
 export function tcpRawGenSyncookie(state: HelperState, family: CookieFamily, iphSize: number, defaultMss: number): Helper {
-  return (call) => {
+  return (call, r1, r2, r3, _r4, _r5, h1, h2) => {
     const memory = call.memory;
-    const iph = ptrArg(call, 1);
+    const iph = ptrArg(call, 1, r1, h1);
     memory.check(iph, iphSize, false, call.insn);
-    const thLen = u32Arg(call, 3);
-    const th = thLen > 0 ? ptrArg(call, 2) : 0;
+    const thLen = r3 >>> 0;
+    const th = thLen > 0 ? ptrArg(call, 2, r2, h2) : 0;
     if (thLen > 0) memory.check(th, thLen, false, call.insn);
-    if (!thLenMatchesDoff(memory.u8, th, thLen)) return ret(call, -EINVAL);
+    if (!thLenMatchesDoff(memory.u8, th, thLen)) return -EINVAL;
     const mssind = mssIndex(family, tcpParseMssOption(memory.u8, th, 0) || defaultMss);
-    retCookie(call, cookieInitSequence(family, secretOf(state), memory.u8, iph, th, mssind, tcpCookieTime(state.now())), family.msstab[mssind]!);
+    return cookieResult(cookieInitSequence(family, secretOf(state), memory.u8, iph, th, mssind, tcpCookieTime(state.now())), family.msstab[mssind]!);
   };
 }
 
 /** bpf_tcp_raw_check_syncookie_*(iph, th): 0 when the ACK's cookie is valid, else -EACCES. */
 export function tcpRawCheckSyncookie(state: HelperState, family: CookieFamily, iphSize: number): Helper {
-  return (call) => {
+  return (call, r1, r2, _r3, _r4, _r5, h1, h2) => {
     const memory = call.memory;
-    const iph = ptrArg(call, 1);
-    const th = ptrArg(call, 2);
+    const iph = ptrArg(call, 1, r1, h1);
+    const th = ptrArg(call, 2, r2, h2);
     memory.check(iph, iphSize, false, call.insn);
     memory.check(th, TCPHDR_SIZE, false, call.insn);
-    ret(call, cookieCheck(family, secretOf(state), memory.u8, iph, th, tcpCookieTime(state.now())) > 0 ? 0 : -EACCES);
+    return cookieCheck(family, secretOf(state), memory.u8, iph, th, tcpCookieTime(state.now())) > 0 ? 0 : -EACCES;
   };
 }

@@ -11,7 +11,7 @@ import { IPPROTO_TCP } from '../uapi/in.js';
 import type { Helper, HelperCall } from '../vm/helper.js';
 import { AF_INET6 } from './fib-table.js';
 import type { LoadedSockets } from './loaded-sockets.js';
-import { ptrArg, ret, u32Arg, type HelperState } from './state.js';
+import { ptrArg, type HelperState } from './state.js';
 import { heldSocket } from './sk-lookup.js';
 import { TCP_LISTEN, type Sock } from './socket-table.js';
 import {
@@ -28,7 +28,7 @@ import {
   tcpParseMssOption,
   type CookieFamily,
 } from './syncookie.js';
-import { retCookie, secretOf, TCPHDR_SIZE, thLenMatchesDoff } from './syncookie-raw.js';
+import { cookieResult, secretOf, TCPHDR_SIZE, thLenMatchesDoff } from './syncookie-raw.js';
 import { HZ, jiffiesAt } from './time.js';
 
 const IPHDR_SIZE = 20;
@@ -72,12 +72,13 @@ interface Headers {
 const headers = (): Headers => ({ iph: 0, iphLen: 0, th: 0, thLen: 0 });
 
 /** The socket of a call (R1), with its headers read into `h` and checked readable, as the verifier would. */
-function args(state: HelperState, call: HelperCall, helper: string, h: Headers): Sock {
-  const sk = heldSocket(state, call, 1, helper);
-  h.iphLen = u32Arg(call, 3);
-  h.thLen = u32Arg(call, 5);
-  h.iph = ptrArg(call, 2);
-  h.th = ptrArg(call, 4);
+function args(state: HelperState, call: HelperCall, helper: string, h: Headers,
+              r1: number, r2: number, r3: number, r4: number, r5: number, h1: number, h2: number, h4: number): Sock {
+  const sk = heldSocket(state, call, 1, r1, h1, helper);
+  h.iphLen = r3 >>> 0;
+  h.thLen = r5 >>> 0;
+  h.iph = ptrArg(call, 2, r2, h2);
+  h.th = ptrArg(call, 4, r4, h4);
   call.memory.check(h.iph, h.iphLen, false, call.insn);
   call.memory.check(h.th, h.thLen, false, call.insn);
   return sk;
@@ -108,26 +109,26 @@ const isListener = (sk: Sock): boolean => sk.protocol === IPPROTO_TCP && sk.stat
  */
 export function tcpGenSyncookie(state: HelperState): Helper {
   const h = headers();
-  return (call) => {
-    const sk = args(state, call, 'bpf_tcp_gen_syncookie', h);
+  return (call, r1, r2, r3, r4, r5, h1, h2, _h3, h4) => {
+    const sk = args(state, call, 'bpf_tcp_gen_syncookie', h, r1, r2, r3, r4, r5, h1, h2, h4);
     const u8 = call.memory.u8;
-    if (!thLenMatchesDoff(u8, h.th, h.thLen)) return ret(call, -EINVAL);
-    if (!isListener(sk)) return ret(call, -EINVAL);
+    if (!thLenMatchesDoff(u8, h.th, h.thLen)) return -EINVAL;
+    if (!isListener(sk)) return -EINVAL;
     const syncookies = sk.netns.syncookies;
-    if (syncookies === 0) return ret(call, -ENOENT);
+    if (syncookies === 0) return -ENOENT;
     const flags = u8[h.th + 13]!;
-    if (!(flags & TCP_SYN) || flags & (TCP_ACK | TCP_FIN | TCP_RST)) return ret(call, -EINVAL);
-    if (h.iphLen < IPHDR_SIZE) return ret(call, -EINVAL);
+    if (!(flags & TCP_SYN) || flags & (TCP_ACK | TCP_FIN | TCP_RST)) return -EINVAL;
+    if (h.iphLen < IPHDR_SIZE) return -EINVAL;
     const family = familyFor(u8, sk, h);
-    if (typeof family === 'number') return ret(call, family);
+    if (typeof family === 'number') return family;
     // tcp_get_syncookie_mss: a listener sends cookies when its SYN queue
     // overflows, or always with syncookies 2, but not with its accept queue full.
-    if ((syncookies !== 2 && sk.synQueue <= sk.backlog) || sk.acceptQueue > sk.backlog) return ret(call, -ENOENT);
+    if ((syncookies !== 2 && sk.synQueue <= sk.backlog) || sk.acceptQueue > sk.backlog) return -ENOENT;
     const mss = tcpParseMssOption(u8, h.th, sk.userMss) || (family === COOKIE_V4 ? TCP_MSS_DEFAULT : IPV6_MSS_DEFAULT);
     const mssind = mssIndex(family, mss);
     const cookie = cookieInitSequence(family, secretOf(state), u8, h.iph, h.th, mssind, tcpCookieTime(state.now()));
     synqOverflow(state.sockets!, sk, jiffies32(state));
-    retCookie(call, cookie, family.msstab[mssind]!);
+    return cookieResult(cookie, family.msstab[mssind]!);
   };
 }
 
@@ -139,16 +140,16 @@ export function tcpGenSyncookie(state: HelperState): Helper {
  */
 export function tcpCheckSyncookie(state: HelperState): Helper {
   const h = headers();
-  return (call) => {
-    const sk = args(state, call, 'bpf_tcp_check_syncookie', h);
+  return (call, r1, r2, r3, r4, r5, h1, h2, _h3, h4) => {
+    const sk = args(state, call, 'bpf_tcp_check_syncookie', h, r1, r2, r3, r4, r5, h1, h2, h4);
     const u8 = call.memory.u8;
-    if (h.thLen < TCPHDR_SIZE || !isListener(sk) || sk.netns.syncookies === 0) return ret(call, -EINVAL);
+    if (h.thLen < TCPHDR_SIZE || !isListener(sk) || sk.netns.syncookies === 0) return -EINVAL;
     const flags = u8[h.th + 13]!;
-    if (!(flags & TCP_ACK) || flags & (TCP_RST | TCP_SYN)) return ret(call, -ENOENT);
-    if (h.iphLen < IPHDR_SIZE) return ret(call, -EINVAL);
-    if (synqNoRecentOverflow(state.sockets!, sk, jiffies32(state))) return ret(call, -ENOENT);
+    if (!(flags & TCP_ACK) || flags & (TCP_RST | TCP_SYN)) return -ENOENT;
+    if (h.iphLen < IPHDR_SIZE) return -EINVAL;
+    if (synqNoRecentOverflow(state.sockets!, sk, jiffies32(state))) return -ENOENT;
     const family = familyFor(u8, sk, h);
-    if (typeof family === 'number') return ret(call, family);
-    ret(call, cookieCheck(family, secretOf(state), u8, h.iph, h.th, tcpCookieTime(state.now())) > 0 ? 0 : -ENOENT);
+    if (typeof family === 'number') return family;
+    return cookieCheck(family, secretOf(state), u8, h.iph, h.th, tcpCookieTime(state.now())) > 0 ? 0 : -ENOENT;
   };
 }

@@ -1,5 +1,5 @@
 import type { Helper } from '../vm/helper.js';
-import { fromSafeInteger, sdivmod64, toSafeInteger } from '../vm/int64.js';
+import { sdivmod64, toSafeInteger } from '../vm/int64.js';
 import { CLOCK_TAI } from '../uapi/time.js';
 import { hostMonotonic, ktime, toKtime, type Ktime, type Nanoseconds, type SimClock } from './clock.js';
 
@@ -14,8 +14,7 @@ const hostNow = (): Ktime => hostMonotonic(host);
 export function ktimeGetNs(now: () => Readonly<Ktime> = hostNow): Helper {
   return (call) => {
     const t = now();
-    call.regs[0] = t[0]!;
-    call.regs[1] = t[1]!;
+    return call.setR0Pair(t[0]!, t[1]!);
   };
 }
 
@@ -53,7 +52,7 @@ export function jiffiesAt(ns: Nanoseconds): number | bigint {
 
 /** bpf_jiffies64. */
 export function jiffies64(now: () => Readonly<Ktime> = hostNow): Helper {
-  return (call) => fromSafeInteger(call.regs, 0, jiffiesAt(now()));
+  return () => jiffiesAt(now());
 }
 
 /**

@@ -6,7 +6,7 @@ import { RuntimeError } from '../vm/errors.js';
 import type { BpfCallback, Helper, HelperCall } from '../vm/helper.js';
 import type { Memory } from '../vm/memory.js';
 import type { BpfHrtimer, TimerMap } from './hrtimer.js';
-import { mapArg, ptrArg, ret, type HelperState } from './state.js';
+import { mapArg, ptrArg, type HelperState } from './state.js';
 
 interface TimerArg {
   field: number;
@@ -21,9 +21,9 @@ interface TimerArg {
  * map), in its words: xdpsim's verifier does not yet track which map a
  * pointer is into, so the check is made at the call.
  */
-function timerArg(state: HelperState, call: HelperCall, initMap?: BpfMap): TimerArg {
+function timerArg(state: HelperState, call: HelperCall, r1: number, h1: number, initMap?: BpfMap): TimerArg {
   const timers = state.timers;
-  const field = ptrArg(call, 1);
+  const field = ptrArg(call, 1, r1, h1);
   const found = timers.holder(field);
   if (found === undefined) {
     // R1 points into a map without timers: the verifier names that map.
@@ -70,28 +70,28 @@ function inSoftirq(state: HelperState, t: BpfHrtimer, callback: BpfCallback): Bp
  * context only, where XDP never runs.
  */
 export function timerInit(state: HelperState): Helper {
-  return (call) => {
-    const { field, map, value } = timerArg(state, call, mapArg(state, call, 2));
-    const clock = call.regs[6]! >>> 0;
-    if (call.regs[7] !== 0 || clock >= MAX_CLOCKS || (clock !== CLOCK_MONOTONIC && clock !== CLOCK_REALTIME && clock !== CLOCK_BOOTTIME)) {
-      return ret(call, -EINVAL);
+  return (call, r1, r2, r3, _r4, _r5, h1, h2, h3) => {
+    const { field, map, value } = timerArg(state, call, r1, h1, mapArg(state, call, 2, r2, h2));
+    const clock = r3 >>> 0;
+    if (h3 !== 0 || clock >= MAX_CLOCKS || (clock !== CLOCK_MONOTONIC && clock !== CLOCK_REALTIME && clock !== CLOCK_BOOTTIME)) {
+      return -EINVAL;
     }
-    ret(call, state.timers.init(field, map, value, clock));
+    return state.timers.init(field, map, value, clock);
   };
 }
 
 /** bpf_timer_set_callback(timer, callback_fn): -EINVAL before init, -EPERM once user space holds the map no more. */
 export function timerSetCallback(state: HelperState): Helper {
-  return (call) => {
-    const { field } = timerArg(state, call);
-    const callback = call.callback(ptrArg(call, 2));
+  return (call, r1, r2, _r3, _r4, _r5, h1, h2) => {
+    const { field } = timerArg(state, call, r1, h1);
+    const callback = call.callback(ptrArg(call, 2, r2, h2));
     const t = state.timers.get(field);
-    if (t === undefined) return ret(call, -EINVAL);
-    if (!state.timers.mapsHeld) return ret(call, -EPERM);
+    if (t === undefined) return -EINVAL;
+    if (!state.timers.mapsHeld) return -EPERM;
     t.callback = inSoftirq(state, t, callback);
     t.callbackInsn = call.insn;
     t.program = state.timers.program;
-    ret(call, 0);
+    return 0;
   };
 }
 
@@ -103,14 +103,14 @@ export function timerSetCallback(state: HelperState): Helper {
  * for other flags, and for a timer without init or callback.
  */
 export function timerStart(state: HelperState): Helper {
-  return (call) => {
-    const { field } = timerArg(state, call);
-    const flags = call.regs[6]!;
-    if ((flags & ~(BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN)) !== 0 || call.regs[7] !== 0) return ret(call, -EINVAL);
+  return (call, r1, r2, r3, _r4, _r5, h1, h2, h3) => {
+    const { field } = timerArg(state, call, r1, h1);
+    const flags = r3;
+    if ((flags & ~(BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN)) !== 0 || h3 !== 0) return -EINVAL;
     const t = state.timers.get(field);
-    if (t === undefined || t.callback === undefined) return ret(call, -EINVAL);
-    state.timers.start(t, call.regs[4]!, call.regs[5]!, (flags & BPF_F_TIMER_ABS) !== 0, state.cpu);
-    ret(call, 0);
+    if (t === undefined || t.callback === undefined) return -EINVAL;
+    state.timers.start(t, r2, h2, (flags & BPF_F_TIMER_ABS) !== 0, state.cpu);
+    return 0;
   };
 }
 
@@ -121,12 +121,12 @@ export function timerStart(state: HelperState): Helper {
  * wait for itself (the timer stays as it is).
  */
 export function timerCancel(state: HelperState): Helper {
-  return (call) => {
-    const { field } = timerArg(state, call);
+  return (call, r1, _r2, _r3, _r4, _r5, h1) => {
+    const { field } = timerArg(state, call, r1, h1);
     const t = state.timers.get(field);
-    if (t === undefined) return ret(call, -EINVAL);
-    if (state.timers.isRunning(t)) return ret(call, -EDEADLK);
+    if (t === undefined) return -EINVAL;
+    if (state.timers.isRunning(t)) return -EDEADLK;
     t.callback = undefined;
-    ret(call, state.timers.cancel(t));
+    return state.timers.cancel(t);
   };
 }

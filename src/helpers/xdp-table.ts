@@ -34,9 +34,11 @@ function checkingMapArg(proto: BpfFuncProto, helper: Helper, state: HelperState)
   if (n === 0) return helper;
   const passed = new Uint8Array(256);
   let lastPassed = -1;
-  return (call) => {
-    if (call.regs[2 * n] !== lastPassed || call.regs[2 * n + 1] !== 0) {
-      const map = mapArg(state, call, n);
+  return (call, r1, r2, r3, r4, r5, h1, h2, h3, h4, h5) => {
+    const lo = n === 1 ? r1 : n === 2 ? r2 : n === 3 ? r3 : n === 4 ? r4 : r5;
+    const hi = n === 1 ? h1 : n === 2 ? h2 : n === 3 ? h3 : n === 4 ? h4 : h5;
+    if (lo !== lastPassed || hi !== 0) {
+      const map = mapArg(state, call, n, lo, hi);
       const type = map.spec.type;
       if (passed[type] !== 1) {
         if (!mapFuncCompatible(type, proto.func)) {
@@ -46,6 +48,6 @@ function checkingMapArg(proto: BpfFuncProto, helper: Helper, state: HelperState)
       }
       lastPassed = map.address;
     }
-    helper(call);
+    return helper(call, r1, r2, r3, r4, r5, h1, h2, h3, h4, h5);
   };
 }

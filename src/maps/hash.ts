@@ -18,10 +18,11 @@ const WORD_COPY_MAX = 64;
 /**
  * BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH over a
  * HashTable in the flat memory. A full plain hash refuses new keys with
- * -E2BIG; an LRU hash evicts an element not used lately instead (one
- * common list, as the kernel's with BPF_F_NO_COMMON_LRU unset, under a lock
- * of its own; as in the kernel, a use only marks the element, and eviction
- * gives marked elements a second chance). A program's
+ * -E2BIG; an LRU hash evicts an element not used lately instead, by the
+ * kernel's common LRU (HashTable.lruPop; BPF_F_NO_COMMON_LRU unset), where a
+ * use only marks the element. As htab_lru_map_update_elem, an LRU update
+ * takes a free element first, evicting if there is none, even when the key
+ * is present or the flags then refuse it. A program's
  * update of a per-CPU value writes its own CPU's slot; a new element starts
  * zeroed elsewhere.
  *
@@ -68,7 +69,7 @@ export class HashMap extends BpfMap implements TimerHolder {
   storage(): RegionSpec[] {
     const { name, maxEntries, keySize, flags } = this.spec;
     return [
-      { name: `map:${name}:htab`, size: HashTable.indexBytes(maxEntries, this.lru), writable: false, readable: false },
+      { name: `map:${name}:htab`, size: HashTable.indexBytes(maxEntries, this.lru, this.cpus), writable: false, readable: false },
       { name: `map:${name}:keys`, size: maxEntries * roundUp8(keySize), writable: false },
       {
         name: `map:${name}:values`,
@@ -89,6 +90,7 @@ export class HashMap extends BpfMap implements TimerHolder {
       capacity: maxEntries,
       lru: this.lru,
       hash: 'jhash',
+      cpus: this.cpus,
     });
     this.values = regions[2]!.start;
   }
@@ -121,6 +123,7 @@ export class HashMap extends BpfMap implements TimerHolder {
     if (locked && !hasSpinLock(this.record)) return -EINVAL;
     const table = this.table;
     const hash = table.hash(key);
+    if (this.lru) return this.updateLru(key, hash, value, mode, cpu);
     if (locked) {
       // As the kernel: an existing element is found without the bucket lock and written under its own spin lock.
       const elem = table.find(key);
@@ -154,12 +157,52 @@ export class HashMap extends BpfMap implements TimerHolder {
         return 0;
       }
       table.unlockBucket(bucket);
-      if (!this.lru) return -E2BIG;
-      // prealloc_lru_pop: evicting takes bucket locks, so it happens with none held; then look again.
-      fresh = table.evict();
+      return -E2BIG;
+    }
+  }
+
+  /**
+   * htab_lru_map_update_elem and htab_lru_percpu_map_update_elem: the new
+   * element is taken (prealloc_lru_pop, which may evict and so runs with no
+   * bucket lock held) before the key is looked for; a per-CPU update with
+   * BPF_EXIST takes none. A plain LRU links the new element and gives the
+   * old one back, the new one marked used; a per-CPU one writes the old
+   * element in place and marks it. An element taken and not linked goes
+   * back to the free lists.
+   */
+  private updateLru(key: number, hash: number, value: number, mode: number, cpu: number): number {
+    const table = this.table;
+    let fresh = -1;
+    if (!this.percpu || mode !== BPF_EXIST) {
+      fresh = table.lruPop(hash, cpu);
       if (fresh < 0) return -ENOMEM;
       this.record?.freeFields(this.valueAt(fresh, 0));
+      table.setKey(fresh, key);
+      if (!this.percpu) this.initValue(fresh, value, cpu);
     }
+    const bucket = table.lockBucket(hash);
+    const old = table.findLocked(bucket, key, hash);
+    let err = 0;
+    if (old >= 0 && mode === BPF_NOEXIST) err = -EEXIST;
+    else if (old < 0 && mode === BPF_EXIST) err = -ENOENT;
+    else if (this.percpu && old >= 0) {
+      this.updateExisting(bucket, old, value, false, cpu);
+    } else {
+      if (this.percpu) this.initValue(fresh, value, cpu);
+      table.link(bucket, fresh, hash);
+      if (old >= 0) {
+        table.touch(fresh);
+        table.remove(bucket, old);
+      }
+    }
+    table.unlockBucket(bucket);
+    if (err !== 0 || (this.percpu && old >= 0)) {
+      if (fresh >= 0) table.lruPushFree(fresh);
+    } else if (old >= 0) {
+      this.record?.freeFields(this.valueAt(old, 0));
+      table.lruPushFree(old);
+    }
+    return err;
   }
 
   /** The update of an element found in `bucket`, whose lock the caller holds. */
@@ -236,7 +279,8 @@ export class HashMap extends BpfMap implements TimerHolder {
     table.remove(bucket, elem);
     table.unlockBucket(bucket);
     this.record?.freeFields(this.valueAt(elem, 0));
-    table.push(elem);
+    if (this.lru) table.lruPushFree(elem);
+    else table.push(elem);
     return 0;
   }
 

@@ -1,4 +1,4 @@
-import { lock, tryLock, unlock } from '../vm/lock.js';
+import { lock, unlock } from '../vm/lock.js';
 import type { Memory } from '../vm/memory.js';
 import { MAP_LOCK_OWNER } from './map.js';
 
@@ -18,14 +18,19 @@ import { MAP_LOCK_OWNER } from './map.js';
  *
  * Memory, one internal region of int32 words (all zero is an empty table, so
  * a map needs no init and an attaching thread finds it as it is):
- *   header   HEADER_WORDS words: count, free list, LRU list;
+ *   header   HEADER_WORDS words: count, free list, and for an LRU its global lists;
+ *   locals   for an LRU, cpus x LOCAL_WORDS: each CPU's local free and pending lists;
  *   buckets  n_buckets x BUCKET_WORDS: chain head, lock, sequence (16 bytes, as the kernel's struct bucket);
- *   elements capacity x elemWords: chain link, hash, state, free-list link, and for an LRU its list links and reference mark.
+ *   elements capacity x elemWords: chain link, hash, state, free-list link, and for an LRU its list node.
  * Links hold element index + 1, so 0 ends a chain or list. Keys sit apart,
  * in a region programs may read (bpf_for_each_map_elem hands them a key).
  *
- * Lock order: a bucket's lock, then the LRU lock; the free-list lock is taken
- * alone. Eviction, which holds the LRU lock first, only tries bucket locks.
+ * The LRU is the kernel's common LRU (kernel/bpf/bpf_lru_list.c): elements
+ * move between a global free list, active and inactive lists under the LRU
+ * lock, and per-CPU local free and pending lists under a lock per CPU. An
+ * element leaves the LRU lists only through them, never under a bucket lock,
+ * so the lock order is: a CPU's local lock, the LRU lock, a bucket's lock;
+ * the plain free-list lock is taken alone.
  */
 
 const COUNT = 0;
@@ -35,10 +40,24 @@ const FREE_HEAD = 2;
 /** Elements from here on were never used: the free list's tail, implicit so that zeroed memory is a full free list. */
 const FREE_BUMP = 3;
 const LRU_LOCK = 4;
-/** Newest element on the LRU list + 1. */
-const LRU_HEAD = 5;
-const LRU_TAIL = 6;
+const ACTIVE_HEAD = 5;
+const ACTIVE_TAIL = 6;
+const INACTIVE_HEAD = 7;
+const INACTIVE_TAIL = 8;
+const ACTIVE_COUNT = 9;
+const INACTIVE_COUNT = 10;
+/** The kernel's next_inactive_rotation: element + 1, or 0 for the inactive list's head. */
+const NEXT_ROTATION = 11;
 const HEADER_WORDS = 16;
+
+const L_LOCK = 0;
+/** Local free list, popped and pushed at its head. */
+const L_FREE = 1;
+const L_PENDING_HEAD = 2;
+const L_PENDING_TAIL = 3;
+/** (next_steal - cpu) mod cpus, so that zero is the kernel's initial next_steal, the CPU itself. */
+const L_STEAL = 4;
+const LOCAL_WORDS = 8;
 
 const B_HEAD = 0;
 const B_LOCK = 1;
@@ -54,15 +73,27 @@ const E_HASH = 1;
  */
 const E_STATE = 2;
 const E_FREE_NEXT = 3;
+/** An LRU element's list node: the free lists link by E_LRU_NEXT alone. */
+const E_LRU_NEXT = 3;
 const E_LRU_PREV = 4;
-const E_LRU_NEXT = 5;
-/** Set by a use of the element (bpf_lru_node_set_ref), cleared when eviction passes it over. */
-const E_LRU_REF = 6;
+/** Set by a use of the element (bpf_lru_node_set_ref), cleared when the element moves between lists. */
+const E_LRU_REF = 5;
+const E_LRU_TYPE = 6;
+/** The CPU whose pending list holds the element. */
+const E_LRU_CPU = 7;
 const ELEM_WORDS = 4;
 const LRU_ELEM_WORDS = 8;
 
-/** Attempts to evict before an LRU update gives up with -ENOMEM, as prealloc_lru_pop may fail. */
-const EVICT_ATTEMPTS = 1 << 20;
+/** The list an LRU element is on (enum bpf_lru_list_type); zero is the global free list, where zeroed memory puts every element. */
+const T_FREE = 0;
+const T_ACTIVE = 1;
+const T_INACTIVE = 2;
+const T_LOCAL_FREE = 3;
+const T_LOCAL_PENDING = 4;
+
+/** LOCAL_FREE_TARGET, the most a CPU takes to its local free list at once, and LOCAL_NR_SCANS, the most a rotation or a shrink looks at. */
+const LOCAL_FREE_TARGET = 128;
+const LOCAL_NR_SCANS = LOCAL_FREE_TARGET;
 
 /** How a table hashes its keys: the kernel's jhash, or a u32 key as itself (devmap hash, dev_map_index_hash). */
 export type KeyHash = 'jhash' | 'index';
@@ -78,6 +109,8 @@ export interface HashTableSpec {
   capacity: number;
   lru: boolean;
   hash: KeyHash;
+  /** Possible CPUs, each with local LRU lists (an LRU only; 1 if absent). */
+  cpus?: number;
 }
 
 const rol32 = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
@@ -200,9 +233,16 @@ export class HashTable {
   private readonly keyWords: number;
 
   /** Bytes of the index region of a table of `capacity` elements. */
-  static indexBytes(capacity: number, lru: boolean): number {
-    return (HEADER_WORDS + bucketCount(capacity) * BUCKET_WORDS + capacity * (lru ? LRU_ELEM_WORDS : ELEM_WORDS)) * 4;
+  static indexBytes(capacity: number, lru: boolean, cpus = 1): number {
+    const locals = lru ? cpus * LOCAL_WORDS : 0;
+    return (HEADER_WORDS + locals + bucketCount(capacity) * BUCKET_WORDS + capacity * (lru ? LRU_ELEM_WORDS : ELEM_WORDS)) * 4;
   }
+
+  /** Word index of CPU 0's local lists. */
+  private readonly locals: number;
+  private readonly cpus: number;
+  /** The kernel's target_free: what a CPU takes to its local free list at once, half its share of the elements. */
+  private readonly targetFree: number;
 
   constructor(memory: Memory, spec: HashTableSpec) {
     this.i32 = memory.i32;
@@ -211,7 +251,10 @@ export class HashTable {
     this.nBuckets = bucketCount(spec.capacity);
     this.mask = this.nBuckets - 1;
     this.header = spec.index >>> 2;
-    this.buckets = this.header + HEADER_WORDS;
+    this.cpus = spec.lru ? Math.max(1, spec.cpus ?? 1) : 0;
+    this.locals = this.header + HEADER_WORDS;
+    this.buckets = this.locals + this.cpus * LOCAL_WORDS;
+    this.targetFree = Math.min(LOCAL_FREE_TARGET, Math.max(1, Math.floor(Math.floor(spec.capacity / Math.max(1, this.cpus)) / 2)));
     this.elems = this.buckets + this.nBuckets * BUCKET_WORDS;
     this.lru = spec.lru;
     this.elemWords = spec.lru ? LRU_ELEM_WORDS : ELEM_WORDS;
@@ -362,22 +405,15 @@ export class HashTable {
   /**
    * Links `elem`, which the caller owns and whose key it has written, at the
    * head of `bucket` (locked by the caller): concurrent lookups find it once
-   * the head points at it. For an LRU, it becomes the most recently used.
+   * the head points at it. An LRU element stays on the list `lruPop` put it on.
    */
   link(bucket: number, elem: number, hash: number): void {
     const i32 = this.i32;
     const w = this.elemWord(elem);
     i32[w + E_HASH] = hash;
     i32[w + E_NEXT] = i32[bucket + B_HEAD]!;
-    // An LRU element is on the list exactly while it is linked: both change under the LRU lock.
-    if (this.lru) lock(i32, this.header + LRU_LOCK, MAP_LOCK_OWNER);
     Atomics.store(i32, w + E_STATE, (((i32[w + E_STATE]! >>> 1) + 1) << 1) | 1);
     Atomics.store(i32, bucket + B_HEAD, elem + 1);
-    if (this.lru) {
-      i32[w + E_LRU_REF] = 0;
-      this.lruPushHead(elem);
-      unlock(i32, this.header + LRU_LOCK);
-    }
     Atomics.add(i32, this.header + COUNT, 1);
   }
 
@@ -401,20 +437,13 @@ export class HashTable {
   }
 
   /**
-   * Unlinks `elem` from `bucket` (locked by the caller) and from the LRU
-   * list; the caller then owns it, to `push` or reuse. Its own chain link
-   * stays, so a lookup standing on it goes on along the chain.
+   * Unlinks `elem` from `bucket` (locked by the caller); the caller then owns
+   * it, to give back (`push`, or `lruPushFree` once the bucket is unlocked)
+   * or reuse. Its own chain link stays, so a lookup standing on it goes on
+   * along the chain.
    */
   remove(bucket: number, elem: number): void {
-    if (!this.lru) {
-      this.unlinkChain(bucket, elem);
-      return;
-    }
-    const i32 = this.i32;
-    lock(i32, this.header + LRU_LOCK, MAP_LOCK_OWNER);
-    this.lruUnlink(elem);
     this.unlinkChain(bucket, elem);
-    unlock(i32, this.header + LRU_LOCK);
   }
 
   /**
@@ -450,7 +479,7 @@ export class HashTable {
     Atomics.store(i32, link, next);
   }
 
-  // LRU: a list of the linked elements, newest at the head, under the LRU lock, and a reference mark per element.
+  // LRU: the kernel's common LRU lists (bpf_lru_list.c), and a reference mark per element.
 
   /**
    * Marks `elem` used (a program's lookup or an update), as the kernel sets
@@ -465,67 +494,300 @@ export class HashTable {
   }
 
   /**
-   * Takes the oldest unmarked element out of the table for the caller to
-   * reuse (htab_lru_map_delete_node): the caller holds no bucket lock.
-   * Walking from the tail, a marked element gets a second chance, as the
-   * kernel's list rotation gives referenced nodes: its mark is cleared and
-   * it moves to the head (when all were marked, the next pass takes the
-   * oldest of them). A bucket another thread holds is skipped for the next
-   * element, so this never waits on a bucket while holding the LRU lock. -1
-   * when nothing could be evicted after many attempts.
+   * An element for an update to fill and link (bpf_lru_pop_free), put on
+   * `cpu`'s pending list with `hash`; the caller holds no bucket lock, for
+   * getting one may evict. From the CPU's local free list, refilled from
+   * the global lists when empty; failing that, taken from a CPU's local
+   * free or pending list, round robin from the last CPU stolen from. -1
+   * when there is none.
    */
-  evict(): number {
+  lruPop(hash: number, cpu: number): number {
     const i32 = this.i32;
-    const h = this.header;
-    for (let attempt = 0; attempt < EVICT_ATTEMPTS; attempt++) {
-      lock(i32, h + LRU_LOCK, MAP_LOCK_OWNER);
-      for (let e = i32[h + LRU_TAIL]! - 1, prev = -1; e >= 0; e = prev) {
-        const w = this.elemWord(e);
-        prev = i32[w + E_LRU_PREV]! - 1;
-        if (i32[w + E_LRU_REF] !== 0) {
-          i32[w + E_LRU_REF] = 0;
-          this.lruUnlink(e);
-          this.lruPushHead(e);
-          continue;
-        }
-        const bucket = this.bucketOf(i32[w + E_HASH]!);
-        if (!tryLock(i32, bucket + B_LOCK, MAP_LOCK_OWNER)) continue;
-        this.lruUnlink(e);
-        this.unlinkChain(bucket, e);
-        unlock(i32, h + LRU_LOCK);
-        unlock(i32, bucket + B_LOCK);
-        return e;
+    const n = this.cpus;
+    const own = cpu < 0 ? 0 : cpu % n;
+    const loc = this.locals + own * LOCAL_WORDS;
+    lock(i32, loc + L_LOCK, MAP_LOCK_OWNER);
+    let e = this.localPopFree(loc);
+    if (e < 0) {
+      this.popFreeToLocal(loc);
+      e = this.localPopFree(loc);
+    }
+    if (e >= 0) this.addPending(loc, own, e, hash);
+    unlock(i32, loc + L_LOCK);
+    if (e >= 0) return e;
+    const first = (own + i32[loc + L_STEAL]!) % n;
+    let steal = first;
+    do {
+      const other = this.locals + steal * LOCAL_WORDS;
+      lock(i32, other + L_LOCK, MAP_LOCK_OWNER);
+      e = this.localPopFree(other);
+      if (e < 0) e = this.localPopPending(other);
+      unlock(i32, other + L_LOCK);
+      steal = (steal + 1) % n;
+    } while (e < 0 && steal !== first);
+    i32[loc + L_STEAL] = (steal - own + n) % n;
+    if (e >= 0) {
+      lock(i32, loc + L_LOCK, MAP_LOCK_OWNER);
+      this.addPending(loc, own, e, hash);
+      unlock(i32, loc + L_LOCK);
+    }
+    return e;
+  }
+
+  /**
+   * Gives back an element the caller owns, unlinked from its bucket and the
+   * bucket unlocked (bpf_lru_push_free): to its CPU's local free list while
+   * it is still pending there, else to the global free list.
+   */
+  lruPushFree(elem: number): void {
+    const i32 = this.i32;
+    const w = this.elemWord(elem);
+    if (i32[w + E_LRU_TYPE] === T_LOCAL_PENDING) {
+      const loc = this.locals + i32[w + E_LRU_CPU]! * LOCAL_WORDS;
+      lock(i32, loc + L_LOCK, MAP_LOCK_OWNER);
+      if (i32[w + E_LRU_TYPE] === T_LOCAL_PENDING) {
+        this.listUnlink(loc + L_PENDING_HEAD, elem);
+        this.pushLocalFree(loc, elem);
+        unlock(i32, loc + L_LOCK);
+        return;
       }
-      unlock(i32, h + LRU_LOCK);
-      // Every element was marked, or is in another thread's hands (one may come back to the free list).
-      const free = this.pop();
-      if (free >= 0) return free;
+      unlock(i32, loc + L_LOCK);
+    }
+    const h = this.header;
+    lock(i32, h + LRU_LOCK, MAP_LOCK_OWNER);
+    this.detach(elem);
+    i32[w + E_LRU_TYPE] = T_FREE;
+    i32[w + E_LRU_REF] = 0;
+    i32[w + E_LRU_NEXT] = i32[h + FREE_HEAD]!;
+    i32[h + FREE_HEAD] = elem + 1;
+    unlock(i32, h + LRU_LOCK);
+  }
+
+  /**
+   * htab_lru_map_delete_node: takes `elem` out of its bucket if it is still
+   * linked there. The bucket lock is taken under the LRU locks, which no
+   * holder of a bucket lock ever waits for.
+   */
+  private deleteNode(elem: number): boolean {
+    const i32 = this.i32;
+    const w = this.elemWord(elem);
+    const bucket = this.bucketOf(i32[w + E_HASH]!);
+    lock(i32, bucket + B_LOCK, MAP_LOCK_OWNER);
+    const linked = (i32[w + E_STATE]! & 1) !== 0;
+    if (linked) this.unlinkChain(bucket, elem);
+    unlock(i32, bucket + B_LOCK);
+    return linked;
+  }
+
+  private localPopFree(loc: number): number {
+    const i32 = this.i32;
+    const e = i32[loc + L_FREE]! - 1;
+    if (e >= 0) i32[loc + L_FREE] = i32[this.elemWord(e) + E_LRU_NEXT]!;
+    return e;
+  }
+
+  private pushLocalFree(loc: number, elem: number): void {
+    const i32 = this.i32;
+    const w = this.elemWord(elem);
+    i32[w + E_LRU_TYPE] = T_LOCAL_FREE;
+    i32[w + E_LRU_REF] = 0;
+    i32[w + E_LRU_NEXT] = i32[loc + L_FREE]!;
+    i32[loc + L_FREE] = elem + 1;
+  }
+
+  private addPending(loc: number, cpu: number, elem: number, hash: number): void {
+    const i32 = this.i32;
+    const w = this.elemWord(elem);
+    i32[w + E_HASH] = hash;
+    i32[w + E_LRU_CPU] = cpu;
+    i32[w + E_LRU_TYPE] = T_LOCAL_PENDING;
+    i32[w + E_LRU_REF] = 0;
+    this.listPushHead(loc + L_PENDING_HEAD, elem);
+  }
+
+  /** The oldest pending element still in its bucket, unmarked ones first, taken out of the table and the list. */
+  private localPopPending(loc: number): number {
+    const i32 = this.i32;
+    for (let force = 0; force < 2; force++) {
+      for (let e = i32[loc + L_PENDING_TAIL]! - 1; e >= 0; e = i32[this.elemWord(e) + E_LRU_PREV]! - 1) {
+        if ((force === 1 || i32[this.elemWord(e) + E_LRU_REF] === 0) && this.deleteNode(e)) {
+          this.listUnlink(loc + L_PENDING_HEAD, e);
+          return e;
+        }
+      }
     }
     return -1;
   }
 
-  private lruPushHead(elem: number): void {
+  /**
+   * Refills a CPU's local free list (its lock held) with target_free
+   * elements: its pending ones join the global lists first, the lists
+   * rotate, and what the global free list lacks is shrunk from them.
+   */
+  private popFreeToLocal(loc: number): void {
+    const i32 = this.i32;
+    const h = this.header;
+    lock(i32, h + LRU_LOCK, MAP_LOCK_OWNER);
+    this.flush(loc);
+    if (i32[h + INACTIVE_COUNT]! < i32[h + ACTIVE_COUNT]!) this.rotateActive();
+    this.rotateInactive();
+    let nfree = 0;
+    while (nfree < this.targetFree) {
+      let e = i32[h + FREE_HEAD]! - 1;
+      if (e >= 0) i32[h + FREE_HEAD] = i32[this.elemWord(e) + E_LRU_NEXT]!;
+      else if (i32[h + FREE_BUMP]! < this.capacity) {
+        e = i32[h + FREE_BUMP]!;
+        i32[h + FREE_BUMP] = e + 1;
+      } else break;
+      this.pushLocalFree(loc, e);
+      nfree++;
+    }
+    if (nfree < this.targetFree) this.shrink(this.targetFree - nfree, loc);
+    unlock(i32, h + LRU_LOCK);
+  }
+
+  /** Moves the pending list, oldest first, to the heads of the active list (marked) or the inactive one. */
+  private flush(loc: number): void {
+    const i32 = this.i32;
+    const h = this.header;
+    for (let e = i32[loc + L_PENDING_TAIL]! - 1; e >= 0; ) {
+      const w = this.elemWord(e);
+      const prev = i32[w + E_LRU_PREV]! - 1;
+      const type = i32[w + E_LRU_REF] !== 0 ? T_ACTIVE : T_INACTIVE;
+      i32[w + E_LRU_TYPE] = type;
+      i32[w + E_LRU_REF] = 0;
+      i32[h + (type === T_ACTIVE ? ACTIVE_COUNT : INACTIVE_COUNT)]!++;
+      this.listPushHead(h + (type === T_ACTIVE ? ACTIVE_HEAD : INACTIVE_HEAD), e);
+      e = prev;
+    }
+    i32[loc + L_PENDING_HEAD] = 0;
+    i32[loc + L_PENDING_TAIL] = 0;
+  }
+
+  /** Takes `elem` off the active or inactive list it is on, keeping the rotation point on the inactive list. */
+  private detach(elem: number): void {
     const i32 = this.i32;
     const h = this.header;
     const w = this.elemWord(elem);
-    const head = i32[h + LRU_HEAD]!;
-    i32[w + E_LRU_PREV] = 0;
-    i32[w + E_LRU_NEXT] = head;
-    if (head !== 0) i32[this.elemWord(head - 1) + E_LRU_PREV] = elem + 1;
-    else i32[h + LRU_TAIL] = elem + 1;
-    Atomics.store(i32, h + LRU_HEAD, elem + 1);
+    const type = i32[w + E_LRU_TYPE]!;
+    if (type !== T_ACTIVE && type !== T_INACTIVE) return;
+    if (i32[h + NEXT_ROTATION] === elem + 1) i32[h + NEXT_ROTATION] = i32[w + E_LRU_PREV]!;
+    i32[h + (type === T_ACTIVE ? ACTIVE_COUNT : INACTIVE_COUNT)]!--;
+    this.listUnlink(h + (type === T_ACTIVE ? ACTIVE_HEAD : INACTIVE_HEAD), elem);
   }
 
-  private lruUnlink(elem: number): void {
+  /** __bpf_lru_node_move: to the head of the active or inactive list, mark cleared. */
+  private move(elem: number, type: number): void {
     const i32 = this.i32;
     const h = this.header;
+    const w = this.elemWord(elem);
+    this.detach(elem);
+    i32[w + E_LRU_TYPE] = type;
+    i32[w + E_LRU_REF] = 0;
+    i32[h + (type === T_ACTIVE ? ACTIVE_COUNT : INACTIVE_COUNT)]!++;
+    this.listPushHead(h + (type === T_ACTIVE ? ACTIVE_HEAD : INACTIVE_HEAD), elem);
+  }
+
+  /** From the active list's tail, at most nr_scans elements: marked ones back to its head, the others to the inactive list's. */
+  private rotateActive(): void {
+    const i32 = this.i32;
+    const h = this.header;
+    const first = i32[h + ACTIVE_HEAD]! - 1;
+    for (let e = i32[h + ACTIVE_TAIL]! - 1, i = 0; e >= 0; ) {
+      const w = this.elemWord(e);
+      const prev = i32[w + E_LRU_PREV]! - 1;
+      this.move(e, i32[w + E_LRU_REF] !== 0 ? T_ACTIVE : T_INACTIVE);
+      if (++i === LOCAL_NR_SCANS || e === first) break;
+      e = prev;
+    }
+  }
+
+  /**
+   * From the rotation point backwards round the inactive list, at most
+   * nr_scans elements: marked ones go to the active list, the others stay;
+   * the rotation point is left where the scan stopped.
+   */
+  private rotateInactive(): void {
+    const i32 = this.i32;
+    const h = this.header;
+    if (i32[h + INACTIVE_HEAD] === 0) return;
+    const at = i32[h + NEXT_ROTATION]!;
+    let last = at === 0 ? i32[h + INACTIVE_HEAD]! : i32[this.elemWord(at - 1) + E_LRU_NEXT]!;
+    if (last === 0) last = i32[h + INACTIVE_HEAD]!;
+    let cur = at;
+    let next = 0;
+    for (let i = 0, heads = 0; i < LOCAL_NR_SCANS; ) {
+      if (cur === 0) {
+        // Past the list's head to its tail; twice only if the list emptied under the scan.
+        if (++heads > 2) break;
+        cur = i32[h + INACTIVE_TAIL]!;
+        continue;
+      }
+      const e = cur - 1;
+      const w = this.elemWord(e);
+      next = i32[w + E_LRU_PREV]!;
+      if (i32[w + E_LRU_REF] !== 0) this.move(e, T_ACTIVE);
+      if (cur === last) break;
+      cur = next;
+      i++;
+    }
+    i32[h + NEXT_ROTATION] = next;
+  }
+
+  /**
+   * Frees up to `want` elements to the local free list at `loc`: unmarked
+   * ones from the inactive list's tail (marked ones go to the active list),
+   * at most nr_scans looked at; if none, one taken whatever its mark from
+   * the tail of the inactive list, or of the active one when that is empty.
+   */
+  private shrink(want: number, loc: number): void {
+    const i32 = this.i32;
+    const h = this.header;
+    let shrunk = 0;
+    for (let e = i32[h + INACTIVE_TAIL]! - 1, i = 0; e >= 0; ) {
+      const w = this.elemWord(e);
+      const prev = i32[w + E_LRU_PREV]! - 1;
+      if (i32[w + E_LRU_REF] !== 0) this.move(e, T_ACTIVE);
+      else if (this.deleteNode(e)) {
+        this.detach(e);
+        this.pushLocalFree(loc, e);
+        if (++shrunk === want) break;
+      }
+      if (++i === LOCAL_NR_SCANS) break;
+      e = prev;
+    }
+    if (shrunk > 0) return;
+    const tail = i32[h + INACTIVE_HEAD] !== 0 ? INACTIVE_TAIL : ACTIVE_TAIL;
+    for (let e = i32[h + tail]! - 1; e >= 0; e = i32[this.elemWord(e) + E_LRU_PREV]! - 1) {
+      if (this.deleteNode(e)) {
+        this.detach(e);
+        this.pushLocalFree(loc, e);
+        return;
+      }
+    }
+  }
+
+  /** Links `elem` at the head of the list whose head word is `head` (its tail word next to it). */
+  private listPushHead(head: number, elem: number): void {
+    const i32 = this.i32;
+    const w = this.elemWord(elem);
+    const first = i32[head]!;
+    i32[w + E_LRU_PREV] = 0;
+    i32[w + E_LRU_NEXT] = first;
+    if (first !== 0) i32[this.elemWord(first - 1) + E_LRU_PREV] = elem + 1;
+    else i32[head + 1] = elem + 1;
+    i32[head] = elem + 1;
+  }
+
+  private listUnlink(head: number, elem: number): void {
+    const i32 = this.i32;
     const w = this.elemWord(elem);
     const prev = i32[w + E_LRU_PREV]!;
     const next = i32[w + E_LRU_NEXT]!;
     if (prev !== 0) i32[this.elemWord(prev - 1) + E_LRU_NEXT] = next;
-    else Atomics.store(i32, h + LRU_HEAD, next);
+    else i32[head] = next;
     if (next !== 0) i32[this.elemWord(next - 1) + E_LRU_PREV] = prev;
-    else i32[h + LRU_TAIL] = prev;
+    else i32[head + 1] = prev;
   }
 
   // Iteration.
@@ -610,20 +872,34 @@ export class HashTable {
 
   // For tests and diagnostics: what the free list holds, and the LRU order.
 
-  /** Elements on the free list, the never-used ones included. */
+  /** Elements on the free lists (an LRU's local ones too), the never-used ones included. */
   freeCount(): number {
     const i32 = this.i32;
     const h = this.header;
+    const link = this.lru ? E_LRU_NEXT : E_FREE_NEXT;
     let n = this.capacity - i32[h + FREE_BUMP]!;
-    for (let e = i32[h + FREE_HEAD]! - 1; e >= 0 && n <= this.capacity; e = i32[this.elemWord(e) + E_FREE_NEXT]! - 1) n++;
+    const heads = [h + FREE_HEAD];
+    for (let c = 0; c < this.cpus; c++) heads.push(this.locals + c * LOCAL_WORDS + L_FREE);
+    for (const head of heads) {
+      for (let e = i32[head]! - 1; e >= 0 && n <= this.capacity; e = i32[this.elemWord(e) + link]! - 1) n++;
+    }
     return n;
   }
 
-  /** The LRU list from head to tail: newest (or last given a second chance) first. */
+  /**
+   * An LRU's elements in use, those eviction takes last first: each CPU's
+   * pending list, then the active list, then the inactive one, each from
+   * its head (the tail of the inactive list goes first).
+   */
   lruOrder(): number[] {
     const out: number[] = [];
     const i32 = this.i32;
-    for (let e = i32[this.header + LRU_HEAD]! - 1; e >= 0 && out.length <= this.capacity; e = i32[this.elemWord(e) + E_LRU_NEXT]! - 1) out.push(e);
+    const heads: number[] = [];
+    for (let c = 0; c < this.cpus; c++) heads.push(this.locals + c * LOCAL_WORDS + L_PENDING_HEAD);
+    heads.push(this.header + ACTIVE_HEAD, this.header + INACTIVE_HEAD);
+    for (const head of heads) {
+      for (let e = i32[head]! - 1; e >= 0 && out.length <= this.capacity; e = i32[this.elemWord(e) + E_LRU_NEXT]! - 1) out.push(e);
+    }
     return out;
   }
 }

@@ -56,6 +56,8 @@ export abstract class BpfMap {
   protected u8!: Uint8Array;
   /** Address of this map object's scratch slot: room for two keys, then a user value. */
   private scratch = 0;
+  /** Address of this map object's two keys for bpf_for_each_map_elem's walk. */
+  private walkKeys = 0;
   /** Address of the map's descriptor region: what `lddw r1, map` yields. */
   address = 0;
   /**
@@ -79,7 +81,7 @@ export abstract class BpfMap {
     return this.perCpu ? roundUp8(this.spec.valueSize) * this.cpus : this.spec.valueSize;
   }
 
-  /** Storage this map needs besides its descriptor and scratch regions. */
+  /** Storage this map needs besides its descriptor, scratch and walk-key regions. */
   abstract storage(): RegionSpec[];
 
   regions(): RegionSpec[] {
@@ -89,6 +91,9 @@ export abstract class BpfMap {
       { name: `map:${name}`, size: 64, writable: false },
       // User space's copies of keys and values: internal, so no program reaches another thread's copy.
       { name: `map:${name}:scratch`, size: this.scratchSlotSize() * this.scratchSlots(), writable: false, readable: false },
+      // The keys bpf_for_each_map_elem hands its callback (two per thread): programs may read them, as the
+      // kernel's verifier lets a callback read its key, and write none.
+      { name: `map:${name}:walk-keys`, size: roundUp8(this.spec.keySize) * 2 * this.scratchSlots(), writable: false },
       ...this.storage(),
     ];
   }
@@ -109,7 +114,8 @@ export abstract class BpfMap {
     this.address = regions[0]!.start;
     const slot = Atomics.add(memory.i32, this.address >>> 2, 1) % this.scratchSlots();
     this.scratch = regions[1]!.start + slot * this.scratchSlotSize();
-    this.bindStorage(regions.slice(2));
+    this.walkKeys = regions[2]!.start + slot * roundUp8(this.spec.keySize) * 2;
+    this.bindStorage(regions.slice(3));
   }
 
   /** Where this thread's user-space calls stage a value (after two keys), for maps that copy values out themselves. */
@@ -202,17 +208,16 @@ export abstract class BpfMap {
 
   /**
    * Visits each element for bpf_for_each_map_elem: `visit(key, value)` gets a
-   * key address (a copy in the scratch region, as the kernel passes a copy of
-   * an array index) and the value's address on `cpu`; returning true stops.
+   * key address (a copy in a region programs may read, as the kernel passes a
+   * copy of an array index) and the value's address on `cpu`; returning true stops.
    * Returns how many elements were visited. This walk follows get_next_key,
    * which suits maps whose elements cannot be deleted (arrays: index order);
    * maps that can lose the current key under the callback walk their storage
    * instead.
    */
   forEachElem(cpu: number, visit: (key: number, value: number) => boolean): number {
-    const ks = roundUp8(this.spec.keySize);
-    const cur = this.scratch + ks;
-    const next = this.scratch;
+    const cur = this.walkKeys + roundUp8(this.spec.keySize);
+    const next = this.walkKeys;
     let visited = 0;
     for (let err = this.nextKey(0, next); err === 0 && visited <= this.spec.maxEntries; err = this.nextKey(cur, next)) {
       this.u8.copyWithin(cur, next, next + this.spec.keySize);

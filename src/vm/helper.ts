@@ -2,13 +2,13 @@ import type { InsnArray } from '../isa/instruction.js';
 import type { Memory } from './memory.js';
 
 /**
- * What a helper sees when a program calls it: the register file (arguments in
- * R1-R5, result into R0, as int32 pairs: low half of Rn at 2n, high at 2n+1),
- * the memory, and the calling instruction for error messages. The interpreter
- * and the JIT hand helpers this same object, so a helper is written once.
+ * What a helper sees when a program calls it besides its arguments: the
+ * memory, the calling instruction for error messages, the lock held, and the
+ * ways back into the program. The interpreter and the JIT hand helpers this
+ * same object, so a helper is written once; neither keeps a register file
+ * for it.
  */
 export interface HelperCall {
-  readonly regs: Int32Array;
   readonly memory: Memory;
   /** Index of the `call` instruction being executed. */
   insn: number;
@@ -40,6 +40,12 @@ export interface HelperCall {
    * callback from the timer softirq.
    */
   callback(func: number): BpfCallback;
+  /**
+   * Sets R0 to the 64-bit value with int32 halves `lo` and `hi`, for a result
+   * that may not fit in a number exactly; returns R0_PAIR, which the helper
+   * returns.
+   */
+  setR0Pair(lo: number, hi: number): number;
 }
 
 /**
@@ -49,14 +55,23 @@ export interface HelperCall {
  */
 export type BpfCallback = (args: readonly number[]) => number;
 
-/** A helper function; it must set R0 (both halves). */
-export type Helper = (call: HelperCall) => void;
+/**
+ * A helper: R1-R5 as numbers, R0 returned. rN is the low 32 bits of register N
+ * as an int32 (what pointers, int/u32 arguments and most flags need); hN its
+ * high 32 bits, for the few 64-bit arguments. The result is R0, exact for
+ * integers in [-2^53, 2^53] (addresses, errnos, u32, small u64); a helper
+ * whose result can be wider sets both halves with `call.setR0Pair(lo, hi)`
+ * and returns R0_PAIR. Passing numbers lets the JIT keep registers in locals.
+ */
+export type Helper = (call: HelperCall, r1: number, r2: number, r3: number, r4: number, r5: number,
+                      h1: number, h2: number, h3: number, h4: number, h5: number) => number;
+
+/**
+ * What a helper returns after `call.setR0Pair`: NaN, the one number no
+ * integer result can be, told apart with a single `v !== v`. Returned with
+ * no pair set, it leaves R0 as it was, which only bpf_tail_call does.
+ */
+export const R0_PAIR = NaN;
 
 /** Helpers by id, as `BPF_FUNC_*` numbers them in linux/bpf.h. */
 export type HelperTable = ReadonlyMap<number, Helper>;
-
-/** Sets R0 from an unsigned or signed number that fits in 53 bits. */
-export function setR0(regs: Int32Array, value: number): void {
-  regs[0] = value | 0;
-  regs[1] = Math.floor(value / 4294967296) | 0;
-}

@@ -20,7 +20,7 @@ import {
 import { RuntimeError } from './errors.js';
 import { lock, unlock } from './lock.js';
 import { BPF_MAX_LOOPS, DEFAULT_INSN_BUDGET, MAX_TAIL_CALL_CNT } from './limits.js';
-import type { BpfCallback, Helper, HelperCall, HelperTable } from './helper.js';
+import { R0_PAIR, type BpfCallback, type Helper, type HelperCall, type HelperTable } from './helper.js';
 import {
   arsh64,
   bswap16,
@@ -158,6 +158,12 @@ export class Interpreter implements HelperCall {
     this.tailCalls++;
     this.pendingTail = target;
     return true;
+  }
+
+  setR0Pair(lo: number, hi: number): number {
+    this.regs[0] = lo;
+    this.regs[1] = hi;
+    return R0_PAIR;
   }
 
   invoke(func: number, r1: number, r2: number, r3 = 0, r4 = 0, r5 = 0): number {
@@ -569,7 +575,12 @@ export class Interpreter implements HelperCall {
           this.insn = pc;
           this.depth = depth;
           this.left = left;
-          helper(this);
+          const v = helper(this, r[2]!, r[4]!, r[6]!, r[8]!, r[10]!, r[3]!, r[5]!, r[7]!, r[9]!, r[11]!);
+          // R0_PAIR (NaN) means setR0Pair has written both halves already.
+          if (v === v) {
+            r[0] = v | 0;
+            r[1] = Math.floor(v / 4294967296) | 0;
+          }
           left = this.left;
           if (this.pendingTail) {
             // bpf_tail_call: the target replaces this program in the same frame.

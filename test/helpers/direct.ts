@@ -6,7 +6,7 @@ import { bindMapIndexes, RedirectInfo, type HelperState } from '../../src/helper
 import type { BpfMap } from '../../src/maps/map.js';
 import { createStandaloneMaps } from '../../src/maps/standalone.js';
 import type { MapSpec } from '../../src/maps/types.js';
-import type { Helper, HelperCall } from '../../src/vm/helper.js';
+import { R0_PAIR, type Helper, type HelperCall } from '../../src/vm/helper.js';
 import type { Memory } from '../../src/vm/memory.js';
 import { FrameArena } from '../../src/xdp/arena.js';
 import { XdpBuff } from '../../src/xdp/buff.js';
@@ -54,11 +54,24 @@ export function bench(specs: readonly MapSpec[] = [], cpus = 2): Bench {
     clock,
     timers: new BpfTimers(clock, memory, scratch),
   };
-  const regs = new Int32Array(22);
   const noProgram = (): never => {
     throw new Error('no program runs: callbacks and tail calls are not available to a helper called directly');
   };
-  const hc: HelperCall = { regs, memory, insn: 7, lockOwner: 1, heldLock: 0, invoke: noProgram, tailCall: noProgram, callback: noProgram };
+  const r0 = new Int32Array(2);
+  const hc: HelperCall = {
+    memory,
+    insn: 7,
+    lockOwner: 1,
+    heldLock: 0,
+    invoke: noProgram,
+    tailCall: noProgram,
+    callback: noProgram,
+    setR0Pair(lo, hi) {
+      r0[0] = lo;
+      r0[1] = hi;
+      return R0_PAIR;
+    },
+  };
   return {
     memory,
     maps,
@@ -67,14 +80,20 @@ export function bench(specs: readonly MapSpec[] = [], cpus = 2): Bench {
     rodata,
     stack,
     call(helper, ...args) {
-      regs.fill(0);
+      const lo = [0, 0, 0, 0, 0];
+      const hi = [0, 0, 0, 0, 0];
       args.forEach((a, i) => {
         const v = BigInt.asUintN(64, BigInt(a));
-        regs[2 * (i + 1)] = Number(BigInt.asIntN(32, v));
-        regs[2 * (i + 1) + 1] = Number(BigInt.asIntN(32, v >> 32n));
+        lo[i] = Number(BigInt.asIntN(32, v));
+        hi[i] = Number(BigInt.asIntN(32, v >> 32n));
       });
-      helper(hc);
-      return (BigInt(regs[1]!) << 32n) | BigInt(regs[0]! >>> 0);
+      const v = helper(hc, lo[0]!, lo[1]!, lo[2]!, lo[3]!, lo[4]!, hi[0]!, hi[1]!, hi[2]!, hi[3]!, hi[4]!);
+      // R0 as the interpreter writes it.
+      if (v === v) {
+        r0[0] = v | 0;
+        r0[1] = Math.floor(v / 4294967296) | 0;
+      }
+      return (BigInt(r0[1]!) << 32n) | BigInt(r0[0]! >>> 0);
     },
   };
 }

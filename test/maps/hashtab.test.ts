@@ -152,7 +152,7 @@ describe('HashTable', () => {
 });
 
 describe('LRU hash', () => {
-  it('keeps exactly the most recently used keys under churn', () => {
+  it('keeps the used keys and only recent ones under churn, every element accounted for', () => {
     const { map, key } = hashMap(spec(BPF_MAP_TYPE_LRU_HASH, 4, 8, 1000));
     /** A program's lookup, which is what marks an element used (a syscall lookup does not). */
     const use = (k: number): number => map.lookup(key(k), 0);
@@ -164,11 +164,14 @@ describe('LRU hash', () => {
       if (k % 100 === 0) for (const h of hot) expect(use(h)).not.toBe(0);
     }
     const keys = keysOf(map);
-    expect(keys).toHaveLength(1000);
-    const expected = new Set([...hot, ...Array.from({ length: 997 }, (_, i) => 1_200_000 - 997 + i)]);
-    expect(new Set(keys)).toEqual(expected);
-    expect(map.index.lruOrder()).toHaveLength(1000);
-    expect(map.index.freeCount()).toBe(0);
+    for (const h of hot) expect(keys).toContain(h);
+    // As the kernel's LRU, a CPU keeps a batch of free elements of its own (up to half its share of the
+    // map), so the map holds fewer than max_entries keys: the latest ones, and none older than 1,000 inserts.
+    expect(keys.length).toBeGreaterThan(500);
+    expect(keys.length).toBeLessThanOrEqual(1000);
+    for (const k of keys) if (!hot.includes(k)) expect(k).toBeGreaterThanOrEqual(1_200_000 - 1000);
+    expect(map.index.count + map.index.freeCount()).toBe(1000);
+    expect(map.index.lruOrder()).toHaveLength(keys.length);
   });
 
   it('evicts the least recently used: a syscall lookup is no use, a program lookup and an update are', () => {

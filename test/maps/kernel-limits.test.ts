@@ -90,7 +90,7 @@ describe('what the kernel creates but xdpsim cannot hold', () => {
   it('refuses the map that takes the memory of an object past it, allocating nothing', () => {
     const maps = ['first', 'second'].map((name) => createMap({ ...spec(BPF_MAP_TYPE_ARRAY, 4, 4096, 300_000), name }, CPUS));
     expect(() => layoutMaps(new MemoryLayout(), maps)).toThrow(
-      /^map 'second' \(array\): its 1228812544 bytes take the memory to 2457629184 bytes, more than the 2147483647 bytes xdpsim can address, .*: ENOMEM$/,
+      /^map 'second' \(array\): its 1228812608 bytes take the memory to 2457629312 bytes, more than the 2147483647 bytes xdpsim can address, .*: ENOMEM$/,
     );
   });
 

@@ -68,7 +68,7 @@ function helperCall(memory: Memory, lockOwner: number): HelperCall {
   const noProgram = (): never => {
     throw new Error('no program runs');
   };
-  return { regs: new Int32Array(22), memory, insn: 3, lockOwner, heldLock: 0, invoke: noProgram, tailCall: noProgram, callback: noProgram };
+  return { memory, insn: 3, lockOwner, heldLock: 0, invoke: noProgram, tailCall: noProgram, callback: noProgram, setR0Pair: noProgram };
 }
 
 describe('maps shared by threads through one SharedArrayBuffer', () => {
@@ -201,6 +201,10 @@ describe('what programs cannot touch', () => {
     for (const name of ['map:queue:queue', 'map:queue:elements', 'map:ring:positions', 'map:ring:data:granted', 'map:queue:scratch', 'map:counter:scratch', 'map:plain:scratch']) {
       expect(fault(memory, memory.region(name).start, 4, false)).toMatch(/internal, out of programs' reach/);
     }
+    // The keys a for_each callback gets: a program reads them and writes none.
+    const walkKeys = memory.region('map:counter:walk-keys').start;
+    expect(fault(memory, walkKeys, 4, false)).toBe('no fault');
+    expect(fault(memory, walkKeys, 4, true)).not.toBe('no fault');
     const wronly = spec(BPF_MAP_TYPE_ARRAY, 4, 8, 2, BPF_F_WRONLY_PROG, 'w');
     const perf = spec(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2, 0, 'events');
     const { memory: m } = createStandaloneMaps([wronly, perf], CPUS);
@@ -238,8 +242,7 @@ describe('bpf_spin_lock owners', () => {
     const one = helperCall(memory, 1);
     const two = helperCall(memory, 2);
     const call = (c: HelperCall, f: typeof spinLock): void => {
-      c.regs[2] = lockAt;
-      f(c);
+      f(c, lockAt, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     };
     call(one, spinLock);
     expect(() => call(one, spinLock)).toThrow(/already held \(deadlock\)/);

@@ -59,20 +59,17 @@ for (let seq = 0; seq < rounds.ring; seq++) {
 }
 
 // Spin lock: a counter beside the lock, incremented without atomics under bpf_spin_lock.
-const regs = new Int32Array(22);
 const noProgram = () => {
   throw new Error('no program');
 };
-const call = { regs, memory, insn: 0, lockOwner: id + 1, heldLock: 0, invoke: noProgram, tailCall: noProgram, callback: noProgram };
+const call = { memory, insn: 0, lockOwner: id + 1, heldLock: 0, invoke: noProgram, tailCall: noProgram, callback: noProgram, setR0Pair: noProgram };
 together();
 view.setUint32(base + 16, 0, true);
 const lockAt = counter.lookup(base + 16, 0);
 for (let i = 0; i < rounds.lock; i++) {
-  regs[2] = lockAt;
-  spinLock(call);
+  spinLock(call, lockAt, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   view.setUint32(lockAt + 8, view.getUint32(lockAt + 8, true) + 1, true);
-  regs[2] = lockAt;
-  spinUnlock(call);
+  spinUnlock(call, lockAt, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 // Per-CPU array: this thread is CPU `cpu`, and counts in its own slots only.
