@@ -12,7 +12,6 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   isa: ['errors', 'uapi'],
   btf: ['errors', 'uapi'],
   pcap: ['errors', 'uapi'],
-  nic: ['errors', 'uapi'],
   vm: ['errors', 'uapi', 'isa'],
   elf: ['errors', 'uapi', 'isa', 'btf'],
   maps: ['errors', 'uapi', 'encoding', 'btf', 'vm'],
@@ -22,6 +21,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   engine: ['errors', 'uapi', 'isa', 'vm', 'elf', 'maps', 'xdp', 'helpers', 'verifier'],
   testrun: ['errors', 'uapi', 'isa', 'vm', 'elf', 'maps', 'xdp', 'helpers', 'verifier', 'engine'],
   loader: ['errors', 'uapi', 'encoding', 'isa', 'btf', 'vm', 'elf', 'maps', 'xdp', 'helpers', 'verifier', 'engine', 'testrun'],
+  nic: ['errors', 'uapi', 'vm', 'maps', 'xdp', 'engine'],
   cli: ['errors', 'uapi', 'encoding', 'isa', 'btf', 'pcap', 'vm', 'elf', 'maps', 'xdp', 'helpers', 'engine', 'testrun', 'loader'],
 };
 

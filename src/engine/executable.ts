@@ -19,10 +19,11 @@ export interface Executable {
   readonly program: BpfProgram;
   /**
    * Runs the frame in arena slot `slot` as received on `ifindex`, RX queue
-   * `queue`; returns R0 as the kernel reads it (the raw u32, not clamped to
-   * an action). A program fault throws a RuntimeError naming the C line.
+   * `queue` (and, for a devmap entry's program, about to leave by
+   * `egressIfindex`); returns R0 as the kernel reads it (the raw u32, not
+   * clamped to an action). A program fault throws a RuntimeError naming the C line.
    */
-  run(context: ExecutionContext, slot: number, ifindex: number, queue: number): number;
+  run(context: ExecutionContext, slot: number, ifindex: number, queue: number, egressIfindex?: number): number;
   /**
    * Runs slots `first` .. `first + count - 1` in order, as a driver's NAPI
    * poll runs a batch of up to 64 frames, writing each R0 into `verdicts`

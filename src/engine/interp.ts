@@ -17,12 +17,12 @@ export class InterpretedProgram implements Executable {
     private readonly insns: InsnArray,
   ) {}
 
-  run(context: ExecutionContext, slot: number, ifindex: number, queue: number): number {
+  run(context: ExecutionContext, slot: number, ifindex: number, queue: number, egressIfindex = 0): number {
     const state = context.helperState;
     context.runDueTimers();
     // Callbacks this run gives bpf_timer_set_callback are this program's functions, named by its C lines.
     state.timers.program = this.program;
-    context.buff.attach(slot, ifindex, queue);
+    context.buff.attach(slot, ifindex, queue, egressIfindex);
     state.ifindex = ifindex;
     const info = state.redirect;
     if (info.set) info.clear();

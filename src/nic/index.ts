@@ -5,7 +5,11 @@
  * files each frame on an RX queue as the hardware's Toeplitz hash does;
  * per-queue counters (counters.ts); the XDP programs attached to a device in
  * generic, native and offload mode and the kernel's rules for changing them
- * (attach.ts).
+ * (attach.ts); the native-mode receive path of an RX queue, polled as a
+ * driver's NAPI poll, acting on every verdict as veth does (rx.ts), fed
+ * through the device's RSS (receive.ts), with the
+ * sinks frames leave by and the events it reports (sinks.ts) and the xdp:*
+ * tracepoint lines (trace.ts).
  *
- * May import: errors, uapi.
+ * May import: errors, uapi, vm, maps, xdp, engine.
  */

@@ -47,14 +47,18 @@ export class XdpBuff {
     this.ctxWord = ctx >>> 2;
   }
 
-  /** Makes the frame loaded in arena slot `slot` the one the program runs on, with its xdp_md. */
-  attach(slot: number, ifindex: number, queue: number): void {
+  /**
+   * Makes the frame loaded in arena slot `slot` the one the program runs on,
+   * with its xdp_md; `egressIfindex` is the device a devmap entry's program
+   * runs for, 0 on receive.
+   */
+  attach(slot: number, ifindex: number, queue: number, egressIfindex = 0): void {
     this.slot = slot;
     const i32 = this.i32;
     const w = this.ctxWord;
     i32[w + (XDP_MD_INGRESS_IFINDEX >> 2)] = ifindex;
     i32[w + (XDP_MD_RX_QUEUE_INDEX >> 2)] = queue;
-    i32[w + (XDP_MD_EGRESS_IFINDEX >> 2)] = 0;
+    i32[w + (XDP_MD_EGRESS_IFINDEX >> 2)] = egressIfindex;
     const arena = this.arena;
     this.sync(arena.data[slot]!, arena.dataEnd[slot]!, arena.dataMeta[slot]!);
   }

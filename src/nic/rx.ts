@@ -1,0 +1,561 @@
+import { BatchFault, type ExecutionContext, type Executable } from '../engine/index.js';
+import { RuntimeError } from '../vm/errors.js';
+import { CpuMap } from '../maps/cpumap.js';
+import { DevMap, DevMapHash, type DevmapEntry } from '../maps/devmap.js';
+import type { BpfMap } from '../maps/map.js';
+import { XskMap } from '../maps/xskmap.js';
+import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, BPF_F_XDP_HAS_FRAGS, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../uapi/bpf.js';
+import { EINVAL, EMSGSIZE, ENETDOWN, ENXIO, EOPNOTSUPP } from '../uapi/errno.js';
+import { ETH_HLEN } from '../uapi/if-ether.js';
+import { FrameError } from '../xdp/frame-error.js';
+import { XDP_BATCH } from '../xdp/arena.js';
+import { RX, RX_STRIDE, TX, TX_STRIDE } from './counters.js';
+import type { VirtualNic } from './device.js';
+import type { NicEvents, XdpSinks } from './sinks.js';
+import { DISCARD_SINKS } from './sinks.js';
+import { NicConfigError } from './errors.js';
+import type { Topology } from './topology.js';
+import {
+  REDIRECT_IFINDEX_MAP_ID,
+  xdpBulkTx,
+  xdpCpumapEnqueue,
+  xdpCpumapKthread,
+  xdpDevmapXmit,
+  xdpException,
+  xdpRedirect,
+} from './trace.js';
+
+/** VLAN_HLEN: one 802.1Q tag, which a device's frames may carry beyond its MTU and hard header. */
+const VLAN_HLEN = 4;
+
+/** Frames as a capture reader hands them out (a PacketBatch is one): frame i is `bytes[offset[i], offset[i] + capLen[i])`. */
+export interface FrameBatch {
+  readonly bytes: Uint8Array;
+  readonly offset: ArrayLike<number>;
+  readonly capLen: ArrayLike<number>;
+}
+
+export interface RxQueueOptions {
+  device: VirtualNic;
+  queue: number;
+  /** The namespace bpf_redirect(ifindex) and device map entries resolve in. */
+  topology: Topology;
+  /** The native-mode program, and the context (one CPU's) it runs in; the context's arena holds the poll's frames. */
+  executable: Executable;
+  context: ExecutionContext;
+  /** The program's id, for trace lines. */
+  progId: number;
+  /** Map ids, for trace lines (see objectMapIds). */
+  mapIds: ReadonlyMap<BpfMap, number>;
+  /**
+   * The program a devmap or cpumap entry names by id, compiled to run in the
+   * same context (LoadedObject.compile of programs[id - 1]); without it such
+   * entries are refused as not simulated.
+   */
+  entryProgram?: (programId: number) => Executable | undefined;
+  sinks?: XdpSinks;
+  events?: NicEvents;
+  /**
+   * Whether a device takes XDP frames (ndo_xdp_xmit, and XDP_TX on itself):
+   * a veth only does when its peer runs an XDP program; default, every device.
+   */
+  xdpReceiver?: (dev: VirtualNic) => boolean;
+}
+
+/** The ids a loaded object's maps have: their index in declaration order plus one, as its devmap entries name programs. */
+export function objectMapIds(maps: Iterable<BpfMap>): ReadonlyMap<BpfMap, number> {
+  const ids = new Map<BpfMap, number>();
+  for (const map of maps) ids.set(map, ids.size + 1);
+  return ids;
+}
+
+/**
+ * One RX queue of a virtual NIC running an XDP program in native mode, polled
+ * as a driver's NAPI poll is: a batch of up to 64 frames is counted, loaded
+ * into the context's frame slots and run with one runBatch, then each verdict
+ * is acted on as veth acts on it (XDP-FACTS 1.7) and counted in the device's
+ * per-queue counters; XDP_TX and redirected frames are queued and flushed at
+ * the end of the poll, as xdp_do_flush does. Everything is preallocated: a
+ * poll allocates nothing per frame but on error paths and for broadcasts
+ * and device map entries (DevMap.deviceAt returns an object).
+ *
+ * Not simulated yet, and refused visibly (the frame dropped as a failed
+ * redirect, with an exception event): device and CPU map entries that carry
+ * a program when no entryProgram is given, and XDP_REDIRECT returned by a
+ * cpumap entry's program.
+ */
+export class RxQueue {
+  readonly device: VirtualNic;
+  readonly queue: number;
+  private readonly topology: Topology;
+  private readonly executable: Executable;
+  private readonly context: ExecutionContext;
+  private readonly progId: number;
+  private readonly mapIds: ReadonlyMap<BpfMap, number>;
+  private readonly sinks: XdpSinks;
+  private readonly events: NicEvents;
+  private readonly xdpReceiver: (dev: VirtualNic) => boolean;
+  private readonly entryProgram: ((programId: number) => Executable | undefined) | undefined;
+  /** The arena slot past the poll's frames, where devmap and cpumap programs run on copies of them. */
+  private readonly egressSlot: number;
+  /** Whether the program takes frames past the MTU (BPF_F_XDP_HAS_FRAGS). */
+  private readonly frags: boolean;
+  /** The memory the context's frames lie in. */
+  private readonly u8: Uint8Array;
+  private readonly verdicts: Uint32Array;
+  /** XDP_TX frames of this poll, by slot. */
+  private readonly txSlots: Int32Array;
+  private txCount = 0;
+  /** Redirected frames of this poll, by slot, target device and devmap entry program (a broadcast queues a slot once per device). */
+  private redirectSlots: Int32Array;
+  private redirectPrograms: Int32Array;
+  private redirectTargets: Array<VirtualNic | undefined>;
+  private redirectCount = 0;
+  /** Frames redirected into a cpumap this poll: slot, target CPU, the entry's queue size and program, and the map's id. */
+  private readonly cpuSlots: Int32Array;
+  private readonly cpuTargets: Int32Array;
+  private readonly cpuQsizes: Int32Array;
+  private readonly cpuPrograms: Int32Array;
+  private readonly cpuMapIds: Int32Array;
+  private cpuCount = 0;
+  /** Marks the redirect queue entries a flush has sent. */
+  private redirectSent: Uint8Array;
+
+  constructor(options: RxQueueOptions) {
+    this.device = options.device;
+    this.queue = options.queue;
+    this.topology = options.topology;
+    this.executable = options.executable;
+    this.context = options.context;
+    this.progId = options.progId;
+    this.mapIds = options.mapIds;
+    this.sinks = options.sinks ?? DISCARD_SINKS;
+    this.events = options.events ?? {};
+    this.xdpReceiver = options.xdpReceiver ?? (() => true);
+    this.entryProgram = options.entryProgram;
+    this.frags = ((options.executable.program.sectionDef?.progFlags ?? 0) & BPF_F_XDP_HAS_FRAGS) !== 0;
+    this.u8 = options.context.memory.u8;
+    if (options.context.arena.slots < 2) throw new NicConfigError(`an RX queue needs a context with 2 frame slots or more, not ${options.context.arena.slots}`);
+    const slots = Math.min(XDP_BATCH, options.context.arena.slots - 1);
+    this.egressSlot = slots;
+    this.verdicts = new Uint32Array(slots);
+    this.txSlots = new Int32Array(slots);
+    this.redirectSlots = new Int32Array(slots);
+    this.redirectPrograms = new Int32Array(slots);
+    this.cpuSlots = new Int32Array(slots);
+    this.cpuTargets = new Int32Array(slots);
+    this.cpuQsizes = new Int32Array(slots);
+    this.cpuPrograms = new Int32Array(slots);
+    this.cpuMapIds = new Int32Array(slots);
+    this.redirectTargets = new Array<VirtualNic | undefined>(slots).fill(undefined);
+    this.redirectSent = new Uint8Array(slots);
+  }
+
+  /** Frames one poll takes at most: NAPI's 64, or fewer when the context has fewer than 65 slots (one is where devmap and cpumap programs run). */
+  get budget(): number {
+    return this.verdicts.length;
+  }
+
+  /**
+   * Receives frames `which[0 .. count)` of `batch` on this queue, runs them
+   * and acts on every verdict; the counters and sinks have seen all of them
+   * when it returns.
+   */
+  poll(batch: FrameBatch, which: ArrayLike<number>, count: number): void {
+    if (count > this.verdicts.length) throw new RangeError(`a poll takes at most ${this.verdicts.length} frames, not ${count}`);
+    const dev = this.device;
+    const rx = dev.counters.rx;
+    const base = this.queue * RX_STRIDE;
+    const bytes = batch.bytes;
+    const maxLength = dev.mtu + ETH_HLEN + VLAN_HLEN;
+    let loaded = 0;
+    for (let i = 0; i < count; i++) {
+      const at = which[i]!;
+      const length = batch.capLen[at]!;
+      rx[base + RX.packets]! += 1;
+      rx[base + RX.bytes]! += length;
+      if (length < ETH_HLEN || (!this.frags && length > maxLength)) {
+        rx[base + RX.length_errors]! += 1;
+        continue;
+      }
+      if (!this.load(loaded, bytes, batch.offset[at]!, length)) {
+        rx[base + RX.length_errors]! += 1;
+        continue;
+      }
+      // skb->len, as veth counts xdp_bytes: the Ethernet header is already pulled.
+      rx[base + RX.xdp_packets]! += 1;
+      rx[base + RX.xdp_bytes]! += length - ETH_HLEN;
+      loaded++;
+    }
+    this.run(loaded);
+    for (let slot = 0; slot < loaded; slot++) this.act(slot, this.verdicts[slot]!);
+    this.flush();
+  }
+
+  /** Loads a frame into `slot`; false when it needs more fragments than a frame may have. */
+  private load(slot: number, bytes: Uint8Array, offset: number, length: number): boolean {
+    try {
+      this.context.arena.load(slot, bytes, offset, length);
+      return true;
+    } catch (e) {
+      if (e instanceof FrameError) return false;
+      throw e;
+    }
+  }
+
+  /** Runs slots 0 .. count - 1; a faulting frame is counted as aborted and the batch runs on after it. */
+  private run(count: number): void {
+    const dev = this.device;
+    let first = 0;
+    while (first < count) {
+      try {
+        this.executable.runBatch(this.context, first, count - first, dev.ifindex, this.queue, this.verdicts);
+        return;
+      } catch (e) {
+        if (!(e instanceof BatchFault)) throw e;
+        this.verdicts[e.slot] = XDP_ABORTED;
+        this.events.exception?.(dev, this.queue, `program fault on ${dev.name} RX queue ${this.queue}: ${e.message}`);
+        first = e.slot + 1;
+      }
+    }
+  }
+
+  private act(slot: number, verdict: number): void {
+    const rx = this.device.counters.rx;
+    const base = this.queue * RX_STRIDE;
+    const arena = this.context.arena;
+    switch (verdict) {
+      case XDP_PASS:
+        this.sinks.pass(this.device, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+        return;
+      case XDP_TX:
+        this.txSlots[this.txCount++] = slot;
+        return;
+      case XDP_REDIRECT: {
+        const err = this.redirect(slot);
+        if (err === 0) {
+          rx[base + RX.xdp_redirect]! += 1;
+        } else {
+          rx[base + RX.drops]! += 1;
+          this.sinks.drop(this.device, this.queue, XDP_REDIRECT, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+        }
+        return;
+      }
+      case XDP_DROP:
+        rx[base + RX.xdp_drops]! += 1;
+        this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+        return;
+      default:
+        // XDP_ABORTED, and any action past XDP_REDIRECT: bpf_warn_invalid_xdp_action, then handled as aborted.
+        rx[base + RX.xdp_drops]! += 1;
+        rx[base + RX.xdp_aborted]! += 1;
+        this.events.trace?.('xdp:xdp_exception', xdpException(this.progId, verdict, this.device.ifindex));
+        this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+    }
+  }
+
+  /** xdp_do_redirect: queues the frame in `slot` for its target(s); 0, or the negative errno it fails with. */
+  private redirect(slot: number): number {
+    const arena = this.context.arena;
+    const map = arena.redirectMap[slot];
+    const length = arena.dataEnd[slot]! - arena.data[slot]!;
+    if (map === undefined) {
+      const ifindex = arena.redirectIfindex[slot]!;
+      const target = this.topology.byIfindex(ifindex);
+      const err = target === undefined ? -EINVAL : this.forwardable(target, length);
+      if (err === 0) this.queueRedirect(slot, target!, 0);
+      return this.traceRedirect(ifindex, err, REDIRECT_IFINDEX_MAP_ID, 0);
+    }
+    const key = arena.redirectKey[slot]!;
+    const mapId = this.mapIds.get(map) ?? 0;
+    if (map instanceof DevMap || map instanceof DevMapHash) {
+      if (arena.redirectFlags[slot]! & BPF_F_BROADCAST) return this.broadcast(slot, map, key, mapId, length);
+      const entry = map.deviceAt(key);
+      if (entry !== undefined && entry.programId !== 0 && this.entryProgram === undefined) {
+        return this.unsimulated(`a devmap entry's program (map '${map.spec.name}', key ${key})`, entry.ifindex, mapId, key);
+      }
+      const target = entry === undefined ? undefined : this.topology.byIfindex(entry.ifindex);
+      const err = target === undefined ? -EINVAL : this.forwardable(target, length);
+      if (err === 0) this.queueRedirect(slot, target!, entry!.programId);
+      return this.traceRedirect(entry?.ifindex ?? 0, err, mapId, key);
+    }
+    if (map instanceof XskMap) return this.traceRedirect(0, this.toSocket(slot, map, key), mapId, key);
+    if (map instanceof CpuMap) {
+      const entry = map.entryAt(key);
+      if (entry === undefined) return this.traceRedirect(0, -EINVAL, mapId, key);
+      if (entry.programId !== 0 && this.entryProgram === undefined) {
+        return this.unsimulated(`a cpumap entry's program (map '${map.spec.name}', CPU ${key})`, 0, mapId, key);
+      }
+      const i = this.cpuCount++;
+      this.cpuSlots[i] = slot;
+      this.cpuTargets[i] = key;
+      this.cpuQsizes[i] = entry.qsize;
+      this.cpuPrograms[i] = entry.programId;
+      this.cpuMapIds[i] = mapId;
+      return this.traceRedirect(0, 0, mapId, key);
+    }
+    return this.unsimulated(`redirect into map '${map.spec.name}'`, 0, mapId, key);
+  }
+
+  /**
+   * dev_map_enqueue_multi: a copy to every entry's device that can take the
+   * frame (an entry that cannot is skipped, not an error), but the ingress
+   * device with BPF_F_EXCLUDE_INGRESS.
+   */
+  private broadcast(slot: number, map: DevMap | DevMapHash, key: number, mapId: number, length: number): number {
+    const excludeIngress = (this.context.arena.redirectFlags[slot]! & BPF_F_EXCLUDE_INGRESS) !== 0;
+    const entries: DevmapEntry[] = [];
+    if (map instanceof DevMap) {
+      for (let i = 0; i < map.spec.maxEntries; i++) {
+        const entry = map.deviceAt(i);
+        if (entry !== undefined) entries.push(entry);
+      }
+    } else {
+      for (const [k] of map.entries()) {
+        const entry = map.deviceAt(new DataView(k.buffer, k.byteOffset).getUint32(0, true));
+        if (entry !== undefined) entries.push(entry);
+      }
+    }
+    if (this.entryProgram === undefined && entries.some((e) => e.programId !== 0)) {
+      return this.unsimulated(`a devmap entry's program (map '${map.spec.name}', broadcast)`, 0, mapId, key);
+    }
+    for (const entry of entries) {
+      if (excludeIngress && entry.ifindex === this.device.ifindex) continue;
+      const target = this.topology.byIfindex(entry.ifindex);
+      if (target !== undefined && this.forwardable(target, length) === 0) this.queueRedirect(slot, target, entry.programId);
+    }
+    return this.traceRedirect(0, 0, mapId, key);
+  }
+
+  /**
+   * xsk_rcv: the frame is copied into the AF_XDP socket's RX ring at once (the
+   * sink stands for the ring; the flush only wakes the socket up), provided
+   * the socket is bound to this queue; else -EINVAL. The xskmap records a
+   * socket's queue but not its device: a socket is taken to be bound to the
+   * device whose program redirects to it.
+   */
+  private toSocket(slot: number, map: XskMap, key: number): number {
+    const socket = map.socketAt(key);
+    if (socket === undefined || socket.queueId !== this.queue) return -EINVAL;
+    const arena = this.context.arena;
+    this.sinks.xsk(this.device, this.queue, socket.id, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+    return 0;
+  }
+
+  /** The checks of __xdp_enqueue: the device takes XDP frames (-EOPNOTSUPP), is up (-ENETDOWN), and the frame fits (-EMSGSIZE). */
+  private forwardable(target: VirtualNic, length: number): number {
+    if (!this.xdpReceiver(target)) return -EOPNOTSUPP;
+    if (!target.up) return -ENETDOWN;
+    if (length > target.mtu + ETH_HLEN + VLAN_HLEN) return -EMSGSIZE;
+    return 0;
+  }
+
+  /** A redirect target the simulator does not model yet: it fails as a redirect error, and says why. */
+  private unsimulated(what: string, toIfindex: number, mapId: number, key: number): number {
+    this.events.exception?.(this.device, this.queue, `${what} is not simulated yet: frame dropped`);
+    return this.traceRedirect(toIfindex, -EOPNOTSUPP, mapId, key);
+  }
+
+  private traceRedirect(toIfindex: number, err: number, mapId: number, mapIndex: number): number {
+    if (this.events.trace !== undefined) {
+      const line = xdpRedirect(this.progId, this.device.ifindex, toIfindex, err, mapId, mapIndex);
+      this.events.trace(err === 0 ? 'xdp:xdp_redirect' : 'xdp:xdp_redirect_err', line);
+    }
+    return err;
+  }
+
+  private queueRedirect(slot: number, target: VirtualNic, programId: number): void {
+    if (this.redirectCount === this.redirectSlots.length) {
+      // Only broadcasts queue more than one entry per frame; grow for them.
+      const n = this.redirectSlots.length * 2;
+      const slots = new Int32Array(n);
+      slots.set(this.redirectSlots);
+      this.redirectSlots = slots;
+      const programs = new Int32Array(n);
+      programs.set(this.redirectPrograms);
+      this.redirectPrograms = programs;
+      this.redirectSent = new Uint8Array(n);
+      this.redirectTargets.length = n;
+      this.redirectTargets.fill(undefined, n / 2);
+    }
+    this.redirectSlots[this.redirectCount] = slot;
+    this.redirectPrograms[this.redirectCount] = programId;
+    this.redirectTargets[this.redirectCount] = target;
+    this.redirectCount++;
+  }
+
+  /** xdp_do_flush: the XDP_TX frames out of this device, then each target device's redirected frames, in the order they were first queued. */
+  private flush(): void {
+    if (this.txCount > 0) this.flushTx();
+    if (this.redirectCount > 0) this.flushRedirects();
+    if (this.cpuCount > 0) this.flushCpumap();
+  }
+
+  /** XDP_TX leaves by the TX queue paired with this RX queue; a device that cannot send them counts them all as xdp_tx_errors. */
+  private flushTx(): void {
+    const dev = this.device;
+    const n = this.txCount;
+    this.txCount = 0;
+    const err = !this.xdpReceiver(dev) ? -ENXIO : !dev.up ? -ENETDOWN : 0;
+    const rx = dev.counters.rx;
+    const base = this.queue * RX_STRIDE;
+    const arena = this.context.arena;
+    if (err !== 0) {
+      rx[base + RX.xdp_tx_errors]! += n;
+      for (let i = 0; i < n; i++) {
+        const slot = this.txSlots[i]!;
+        this.sinks.drop(dev, this.queue, XDP_TX, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+      }
+    } else {
+      const txQueue = this.queue % dev.txQueues;
+      const tx = dev.counters.tx;
+      const txBase = txQueue * TX_STRIDE;
+      rx[base + RX.xdp_tx]! += n;
+      for (let i = 0; i < n; i++) {
+        const slot = this.txSlots[i]!;
+        const start = arena.data[slot]!;
+        const end = arena.dataEnd[slot]!;
+        tx[txBase + TX.packets]! += 1;
+        tx[txBase + TX.bytes]! += end - start;
+        this.sinks.tx(dev, txQueue, this.u8, start, end);
+      }
+    }
+    this.events.trace?.('xdp:xdp_bulk_tx', xdpBulkTx(dev.ifindex, err === 0 ? n : 0, err === 0 ? 0 : n, err));
+  }
+
+  /** Each target's frames go out of its TX queue chosen by this CPU, as veth_xdp_xmit picks one. */
+  private flushRedirects(): void {
+    const n = this.redirectCount;
+    this.redirectCount = 0;
+    const sent = this.redirectSent;
+    sent.fill(0, 0, n);
+    const arena = this.context.arena;
+    for (let i = 0; i < n; i++) {
+      if (sent[i] !== 0) continue;
+      const target = this.redirectTargets[i]!;
+      const txQueue = this.context.cpu % target.txQueues;
+      const tx = target.counters.tx;
+      const txBase = txQueue * TX_STRIDE;
+      let frames = 0;
+      let sentFrames = 0;
+      for (let j = i; j < n; j++) {
+        if (sent[j] !== 0 || this.redirectTargets[j] !== target) continue;
+        sent[j] = 1;
+        frames++;
+        let slot = this.redirectSlots[j]!;
+        const programId = this.redirectPrograms[j]!;
+        if (programId !== 0) {
+          slot = this.runEntryProgram(slot, programId, target.ifindex, this.context.cpu);
+          if (slot < 0) continue;
+        }
+        const start = arena.data[slot]!;
+        const end = arena.dataEnd[slot]!;
+        tx[txBase + TX.xdp_xmit]! += 1;
+        tx[txBase + TX.packets]! += 1;
+        tx[txBase + TX.bytes]! += end - start;
+        this.sinks.redirect(this.device, target, txQueue, this.u8, start, end);
+        sentFrames++;
+      }
+      this.events.trace?.('xdp:xdp_devmap_xmit', xdpDevmapXmit(this.device.ifindex, target.ifindex, sentFrames, frames - sentFrames, 0));
+    }
+    this.redirectTargets.fill(undefined, 0, n);
+  }
+
+  /**
+   * The cpumap's flush and its kthreads: each target CPU's frames go into its
+   * ring of `qsize` (those past it are dropped), then the CPU's kthread runs
+   * the entry's program on each, if any, as on that CPU, and hands what
+   * passes to the host stack (the pass sink) of the device they came in on.
+   * The kthreads run here, at the end of the poll, one CPU after the other.
+   */
+  private flushCpumap(): void {
+    const n = this.cpuCount;
+    this.cpuCount = 0;
+    const sent = this.redirectSent;
+    sent.fill(0, 0, n);
+    const arena = this.context.arena;
+    const dev = this.device;
+    for (let i = 0; i < n; i++) {
+      if (sent[i] !== 0) continue;
+      const cpu = this.cpuTargets[i]!;
+      const mapId = this.cpuMapIds[i]!;
+      let queued = 0;
+      let drops = 0;
+      let passed = 0;
+      let dropped = 0;
+      for (let j = i; j < n; j++) {
+        if (sent[j] !== 0 || this.cpuTargets[j] !== cpu || this.cpuMapIds[j] !== mapId) continue;
+        sent[j] = 1;
+        let slot = this.cpuSlots[j]!;
+        if (queued >= this.cpuQsizes[j]!) {
+          drops++;
+          this.sinks.drop(dev, this.queue, XDP_REDIRECT, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+          continue;
+        }
+        queued++;
+        const programId = this.cpuPrograms[j]!;
+        if (programId !== 0) {
+          slot = this.runEntryProgram(slot, programId, 0, cpu);
+          if (slot < 0) {
+            dropped++;
+            continue;
+          }
+          passed++;
+        }
+        this.sinks.pass(dev, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+      }
+      if (this.events.trace !== undefined) {
+        this.events.trace('xdp:xdp_cpumap_enqueue', xdpCpumapEnqueue(this.context.cpu, mapId, queued + drops, drops, cpu));
+        this.events.trace('xdp:xdp_cpumap_kthread', xdpCpumapKthread(cpu, mapId, queued, passed, dropped));
+      }
+    }
+  }
+
+  /**
+   * dev_map_bpf_prog_run and cpu_map_bpf_prog_run_xdp: a devmap entry's
+   * program runs on the frame about to leave by device `egressIfindex`, a
+   * cpumap entry's (egressIfindex 0) on CPU `cpu`'s kthread; both as received
+   * on this device with rx_queue_index 0 (the kernel's xdp_frame keeps no
+   * queue). It runs on a copy in the egress slot, so each device of a
+   * broadcast sees the frame as the ingress program left it. Returns the slot
+   * to go on from, or -1 when the program did not pass the frame: XDP_DROP,
+   * or an exception for anything else (the devmap takes XDP_TX and
+   * XDP_REDIRECT for invalid; a cpumap program's XDP_REDIRECT is not
+   * simulated yet).
+   */
+  private runEntryProgram(slot: number, programId: number, egressIfindex: number, cpu: number): number {
+    const arena = this.context.arena;
+    const egress = this.egressSlot;
+    const meta = arena.dataMeta[slot]!;
+    arena.load(egress, this.u8, meta, arena.dataEnd[slot]! - meta);
+    arena.data[egress] = arena.dataMeta[egress]! + (arena.data[slot]! - meta);
+    const executable = this.entryProgram?.(programId);
+    const where = egressIfindex !== 0 ? `devmap entry program for ifindex ${egressIfindex}` : `cpumap entry program for CPU ${cpu}`;
+    let action: number;
+    if (executable === undefined) {
+      this.events.exception?.(this.device, this.queue, `${where}: id ${programId} is not a program of the object: frame dropped`);
+      action = XDP_ABORTED;
+    } else {
+      const ownCpu = this.context.cpu;
+      this.context.cpu = cpu;
+      try {
+        action = executable.run(this.context, egress, this.device.ifindex, 0, egressIfindex);
+      } catch (e) {
+        if (!(e instanceof RuntimeError)) throw e;
+        this.events.exception?.(this.device, this.queue, `${where}: program fault: ${e.message}`);
+        action = XDP_ABORTED;
+      } finally {
+        this.context.cpu = ownCpu;
+      }
+    }
+    if (action === XDP_PASS) return egress;
+    if (action === XDP_REDIRECT && egressIfindex === 0) {
+      this.events.exception?.(this.device, this.queue, `${where}: XDP_REDIRECT from a cpumap program is not simulated yet: frame dropped`);
+    } else if (action !== XDP_DROP) {
+      // The exception names the device the devmap program sends by, or for a cpumap program the one the frame came in on.
+      this.events.trace?.('xdp:xdp_exception', xdpException(programId, action, egressIfindex !== 0 ? egressIfindex : this.device.ifindex));
+    }
+    this.sinks.drop(this.device, this.queue, action, this.u8, arena.data[egress]!, arena.dataEnd[egress]!);
+    return -1;
+  }
+}
