@@ -2,6 +2,7 @@ import type { BpfProgram } from '../elf/types.js';
 import { whereInSource } from '../elf/index.js';
 import type { InsnArray } from '../isa/instruction.js';
 import type { HelperState } from '../helpers/state.js';
+import { XDP_ABORTED } from '../uapi/bpf.js';
 import { RuntimeError } from '../vm/errors.js';
 import type { Interpreter } from '../vm/interpreter.js';
 import type { ExecutionContext } from './context.js';
@@ -26,6 +27,12 @@ export class InterpretedProgram implements Executable {
     state.ifindex = ifindex;
     const info = state.redirect;
     if (info.set) info.clear();
+    // The slot forgets its last frame's target before this run, so a run that faults leaves none behind.
+    const arena = context.arena;
+    if (arena.redirectIfindex[slot] !== 0 || arena.redirectMap[slot] !== undefined) {
+      arena.redirectIfindex[slot] = 0;
+      arena.redirectMap[slot] = undefined;
+    }
     const vm = context.interpreter;
     const regs = vm.regs;
     regs[2] = context.ctxAddress;
@@ -37,15 +44,11 @@ export class InterpretedProgram implements Executable {
       throw this.fault(vm, state, e);
     }
     if (vm.heldLock !== 0 || state.sockets !== undefined) this.checkExit(vm, state);
-    const arena = context.arena;
     if (info.set) {
       arena.redirectIfindex[slot] = info.ifindex;
       arena.redirectMap[slot] = info.map;
       arena.redirectKey[slot] = info.key;
       arena.redirectFlags[slot] = info.flags;
-    } else if (arena.redirectIfindex[slot] !== 0 || arena.redirectMap[slot] !== undefined) {
-      arena.redirectIfindex[slot] = 0;
-      arena.redirectMap[slot] = undefined;
     }
     return verdict;
   }
@@ -73,6 +76,8 @@ export class InterpretedProgram implements Executable {
       try {
         verdicts[slot] = this.run(context, slot, ifindex, queue);
       } catch (e) {
+        // A faulting frame reads as XDP_ABORTED, not as whatever its slot's last frame returned.
+        verdicts[slot] = XDP_ABORTED;
         if (e instanceof RuntimeError) throw new BatchFault(slot, e);
         throw e;
       }

@@ -309,7 +309,21 @@ export class HashMap extends BpfMap implements TimerHolder {
    * does not restart the walk. Visiting is not a use: LRU order stays.
    */
   override forEachElem(cpu: number, visit: (key: number, value: number) => boolean): number {
-    const table = this.table;
-    return table.walk((elem) => visit(table.keyAddress(elem), this.valueAt(elem, cpu)));
+    // The walk's callback is made once per map object, not per call: bpf_for_each_map_elem allocates
+    // nothing. A callback may walk the same map again, so the outer walk's state comes back after.
+    const outerVisit = this.walkVisit;
+    const outerCpu = this.walkCpu;
+    this.walkVisit = visit;
+    this.walkCpu = cpu;
+    try {
+      return this.table.walk(this.visitElem);
+    } finally {
+      this.walkVisit = outerVisit;
+      this.walkCpu = outerCpu;
+    }
   }
+
+  private walkVisit: ((key: number, value: number) => boolean) | undefined;
+  private walkCpu = 0;
+  private readonly visitElem = (elem: number): boolean => this.walkVisit!(this.table.keyAddress(elem), this.valueAt(elem, this.walkCpu));
 }

@@ -7,7 +7,7 @@ import { BatchFault } from '../../src/engine/index.js';
 import { applySetup, parseSetup } from '../../src/loader/setup.js';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
 import { readCapture, toEthernet } from '../../src/pcap/index.js';
-import { XDP_PASS } from '../../src/uapi/bpf.js';
+import { XDP_ABORTED, XDP_PASS } from '../../src/uapi/bpf.js';
 
 const CONTEXTS = new URL('../fixtures/objects/contexts.bpf.o', import.meta.url).pathname;
 const example = (name: string): string => new URL(`../../examples/${name}`, import.meta.url).pathname;
@@ -123,7 +123,8 @@ describe('a fault in a batch', () => {
     expect(fault).toBeInstanceOf(BatchFault);
     expect((fault as BatchFault).slot).toBe(2);
     expect((fault as BatchFault).message).toMatch(/^insn \d+: invalid read of 4 bytes at 0x00000010 \(NULL page\) \(null_deref\.bpf\.c:\d+: /);
-    expect([...verdicts]).toEqual([XDP_PASS, XDP_PASS, 99, 99]);
+    // The faulting slot reads XDP_ABORTED; the slots after it have not run.
+    expect([...verdicts]).toEqual([XDP_PASS, XDP_PASS, XDP_ABORTED, 99]);
     // The context is whole again: the next batch runs.
     exe.runBatch(c, 3, 1, 1, 0, verdicts);
     expect(verdicts[3]).toBe(XDP_PASS);

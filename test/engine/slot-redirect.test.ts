@@ -30,4 +30,19 @@ describe('the redirect recorded per slot', () => {
     // The other slot keeps its own.
     expect([arena.redirectIfindex[1], arena.redirectMap[1]]).toEqual([1, ports]);
   });
+
+  it('is cleared by a run in the slot that faults, and the faulting frame reads as aborted', () => {
+    // A budget of 3 instructions stops the program before it gets anywhere.
+    const obj = loadObject(REDIRECT, { budget: 3 });
+    const exe = obj.compile(obj.program({ section: 'xdp' }));
+    const context = obj.context(0);
+    const arena = context.arena;
+    arena.load(0, PACKET);
+    // What the slot's previous frame recorded.
+    arena.redirectIfindex[0] = 7;
+    arena.redirectMap[0] = obj.map('egress_ports');
+    const verdicts = new Uint32Array(1).fill(99);
+    expect(() => exe.runBatch(context, 0, 1, 1, 0, verdicts)).toThrow(/budget|instructions/);
+    expect([arena.redirectIfindex[0], arena.redirectMap[0], verdicts[0]]).toEqual([0, undefined, 0]);
+  });
 });
