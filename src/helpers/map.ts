@@ -1,3 +1,4 @@
+import { EINVAL } from '../uapi/errno.js';
 import type { Helper } from '../vm/helper.js';
 import { mapArg, ptrArg, type HelperState } from './state.js';
 
@@ -13,12 +14,15 @@ export function mapLookupElem(state: HelperState): Helper {
 
 /** bpf_map_update_elem(map, key, value, flags): 0 or a negative errno. */
 export function mapUpdateElem(state: HelperState): Helper {
-  return (call, r1, r2, r3, r4, _r5, h1, h2, h3) => {
+  return (call, r1, r2, r3, r4, _r5, h1, h2, h3, h4) => {
     const map = mapArg(state, call, 1, r1, h1);
     const key = ptrArg(call, 2, r2, h2);
     const value = ptrArg(call, 3, r3, h3);
     call.memory.check(key, map.spec.keySize, false, call.insn);
     call.memory.check(value, map.spec.valueSize, false, call.insn);
+    // Flags are a u64: every map type's update refuses anything past BPF_EXIST | BPF_F_LOCK first, so a
+    // bit in the high half or bit 31 is -EINVAL before the map looks at anything else.
+    if (h4 !== 0 || r4 < 0) return -EINVAL;
     return map.update(key, value, r4, state.cpu);
   };
 }

@@ -92,6 +92,9 @@ export class HashMap extends BpfMap implements TimerHolder {
       hash: 'jhash',
       cpus: this.cpus,
     });
+    // An element the LRU evicts loses its special fields then (its timer is cancelled), as
+    // htab_lru_map_delete_node frees them, not when it is taken again.
+    if (this.lru) this.table.onEvict = (elem) => this.record?.freeFields(this.valueAt(elem, 0));
     this.values = regions[2]!.start;
   }
 

@@ -243,6 +243,8 @@ export class HashTable {
   private readonly cpus: number;
   /** The kernel's target_free: what a CPU takes to its local free list at once, half its share of the elements. */
   private readonly targetFree: number;
+  /** Called with each element the LRU evicts, once it is out of its bucket (its owner frees its fields). */
+  onEvict: ((elem: number) => void) | undefined = undefined;
 
   constructor(memory: Memory, spec: HashTableSpec) {
     this.i32 = memory.i32;
@@ -576,6 +578,7 @@ export class HashTable {
     const linked = (i32[w + E_STATE]! & 1) !== 0;
     if (linked) this.unlinkChain(bucket, elem);
     unlock(i32, bucket + B_LOCK);
+    if (linked) this.onEvict?.(elem);
     return linked;
   }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FibConfigError, FibTable } from '../../src/helpers/fib-table.js';
 import { fibLookup } from '../../src/helpers/fib.js';
 import * as id from '../../src/uapi/func-ids.js';
+import { EINVAL } from '../../src/uapi/errno.js';
 import { mapFuncCompatible } from '../../src/helpers/map-compat.js';
 import { checkMtu } from '../../src/helpers/mtu.js';
 import { probeReadKernel } from '../../src/helpers/probe-read.js';
@@ -46,6 +47,18 @@ describe('which maps a helper takes (check_map_func_compatibility)', () => {
     expect(mapFuncCompatible(BPF_MAP_TYPE_HASH, id.BPF_FUNC_map_push_elem)).toBe(false);
     expect(mapFuncCompatible(BPF_MAP_TYPE_QUEUE, id.BPF_FUNC_map_lookup_elem)).toBe(false);
     expect(mapFuncCompatible(BPF_MAP_TYPE_RINGBUF, id.BPF_FUNC_ringbuf_query)).toBe(true);
+  });
+
+  it('bpf_map_update_elem reads its flags as a u64: a high bit or bit 31 is -EINVAL, as every map type refuses them first', () => {
+    const b = bench([spec(BPF_MAP_TYPE_ARRAY, 4, 4, 2), spec(BPF_MAP_TYPE_HASH, 4, 4, 2)]);
+    const update = xdpHelpers(b.state, () => []).get(id.BPF_FUNC_map_update_elem)!;
+    b.memory.view.setUint32(b.scratch, 1, true);
+    for (const map of b.maps) {
+      for (const flags of [1n << 32n, 0x8000_0000n, 0xffff_ffff_0000_0000n]) {
+        expect(b.call(update, map.address, b.scratch, b.scratch + 8, flags)).toBe(BigInt(-EINVAL));
+      }
+      expect(b.call(update, map.address, b.scratch, b.scratch + 8, 0)).toBe(0n);
+    }
   });
 
   it('faults in the verifier\'s words', () => {

@@ -66,4 +66,20 @@ describe('LRU hash: reference marks and second chances', () => {
       expect(map.index.count + map.index.freeCount()).toBe(3);
     });
   }
+
+  it('frees the special fields (a timer) of every element an eviction takes out, when it takes it out', () => {
+    // 512 entries on 2 CPUs: a CPU refills its free list 128 elements at a time, so one insert past
+    // the top evicts many; each must lose its timer then, as htab_lru_map_delete_node frees its fields.
+    const { map } = lru(BPF_MAP_TYPE_LRU_HASH, 512);
+    const freed = new Set<number>();
+    map.record = { spinLockOff: -1, timerOff: 0, fieldOffs: [[0, 16]], freeFields: (value) => freed.add(value) };
+    for (let k = 0; k < 512; k++) map.updateElem(u32(k), value8);
+    freed.clear();
+    map.updateElem(u32(512), value8);
+    const gone = 513 - map.index.count;
+    expect(gone).toBeGreaterThan(1);
+    // Every element no longer in the map had its fields freed (the one the new key took, too).
+    expect(freed.size).toBeGreaterThanOrEqual(gone);
+  });
 });
+
