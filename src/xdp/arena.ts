@@ -9,6 +9,9 @@ import { MAX_SKB_FRAGS, XDP_FRAME_SIZE, XDP_MAX_LINEAR } from './constants.js';
 /** The fragments of every linear frame: one shared empty list, so loading a frame allocates nothing. */
 export const NO_FRAGS: Uint8Array[] = [];
 
+/** Frames up to this many linear bytes are copied into a slot word by word (see load). */
+const WORD_COPY_MAX = 192;
+
 /** Frames one batch runs at most, as NAPI's budget (and one arena's slots by default). */
 export const XDP_BATCH = 64;
 
@@ -46,10 +49,12 @@ export class FrameArena {
   readonly redirectKey: Uint32Array;
   readonly redirectFlags: Uint32Array;
   private readonly u8: Uint8Array;
+  private readonly view: DataView;
 
   constructor(memory: Memory, slots: readonly Region[]) {
     const n = slots.length;
     this.u8 = memory.u8;
+    this.view = memory.view;
     this.start = Int32Array.from(slots, (r) => r.start);
     this.dataMeta = new Int32Array(n);
     this.data = new Int32Array(n);
@@ -90,9 +95,12 @@ export class FrameArena {
     this.dataMeta[slot] = data;
     this.data[slot] = data;
     this.dataEnd[slot] = data + linear;
-    // A whole array copies as it is; a part through a Buffer over its memory, made once per
-    // source, since a view per frame would cost as much as the copy.
+    // A whole array copies as it is. A part of a larger one (a frame in a capture's buffer): a small
+    // frame word by word through a DataView over the source, which beats any native copy into shared
+    // memory for a few hundred bytes (80 bytes: 36 ns against 76); a larger one through a Buffer over
+    // the source. Both views are made once per source, since a view per frame costs as much as the copy.
     if (offset === 0 && linear === bytes.length) this.u8.set(bytes, data);
+    else if (linear <= WORD_COPY_MAX) this.copyWords(bytes, offset, data, linear);
     else this.sourceOf(bytes).copy(this.u8, data, offset, offset + linear);
     if (fragBytes === 0) {
       if (this.frags[slot]!.length > 0) this.frags[slot] = NO_FRAGS;
@@ -104,6 +112,26 @@ export class FrameArena {
     }
     this.frags[slot] = frags;
   }
+
+  /** Copies `length` bytes of `bytes` from `offset` to `to` in the flat memory, four at a time. */
+  private copyWords(bytes: Uint8Array, offset: number, to: number, length: number): void {
+    const from = this.sourceView(bytes);
+    const into = this.view;
+    let k = 0;
+    for (; k + 4 <= length; k += 4) into.setInt32(to + k, from.getInt32(offset + k, true), true);
+    const u8 = this.u8;
+    for (; k < length; k++) u8[to + k] = bytes[offset + k]!;
+  }
+
+  /** A DataView over the same bytes as `bytes`, kept while frames keep coming from them. */
+  private sourceView(bytes: Uint8Array): DataView {
+    const view = this.sourceDataView;
+    if (view.buffer === bytes.buffer && view.byteOffset === bytes.byteOffset && view.byteLength === bytes.length) return view;
+    this.sourceDataView = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    return this.sourceDataView;
+  }
+
+  private sourceDataView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /** A Buffer over the same bytes as `bytes`, kept while frames keep coming from them. */
   private sourceOf(bytes: Uint8Array): Buffer {
