@@ -78,6 +78,18 @@ export class CpuMap extends BpfMap implements RedirectMap, RefHolder {
     return { qsize: this.memory.view.getUint32(at, true), programId: this.memory.view.getUint32(at + 4, true) };
   }
 
+  /** The queue size of the entry for `cpu`, 0 when there is none (an entry's qsize is never 0): no object per frame. */
+  qsizeAt(cpu: number): number {
+    const at = this.slot(cpu >>> 0);
+    return at === 0 ? 0 : this.memory.view.getUint32(at, true);
+  }
+
+  /** The id of the program of the entry for `cpu`, 0 when it has none (or there is no entry). */
+  programIdAt(cpu: number): number {
+    const at = this.slot(cpu >>> 0);
+    return at === 0 ? 0 : this.memory.view.getUint32(at + 4, true);
+  }
+
   hasRedirectTarget(key: number): boolean {
     return this.slot(key >>> 0) !== 0;
   }

@@ -74,6 +74,18 @@ abstract class DeviceMap extends BpfMap implements RedirectMap, RefHolder {
     return this.entryAt(this.entryFor(key));
   }
 
+  /** The ifindex of the entry at `key`, 0 when there is none: a redirect's target without an object per frame. */
+  ifindexAt(key: number): number {
+    const at = this.entryFor(key);
+    return at === 0 ? 0 : this.memory.view.getUint32(at, true);
+  }
+
+  /** The id of the program of the entry at `key`, 0 when it has none (or there is no entry). */
+  programIdAt(key: number): number {
+    const at = this.entryFor(key);
+    return at === 0 ? 0 : this.memory.view.getUint32(at + 4, true);
+  }
+
   hasRedirectTarget(key: number): boolean {
     return this.entryFor(key) !== 0;
   }

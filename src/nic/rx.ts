@@ -76,8 +76,7 @@ export function objectMapIds(maps: Iterable<BpfMap>): ReadonlyMap<BpfMap, number
  * is acted on as veth acts on it (XDP-FACTS 1.7) and counted in the device's
  * per-queue counters; XDP_TX and redirected frames are queued and flushed at
  * the end of the poll, as xdp_do_flush does. Everything is preallocated: a
- * poll allocates nothing per frame but on error paths and for broadcasts
- * and device map entries (DevMap.deviceAt returns an object).
+ * poll allocates nothing per frame but on error paths and for broadcasts.
  *
  * Not simulated yet, and refused visibly (the frame dropped as a failed
  * redirect, with an exception event): device and CPU map entries that carry
@@ -270,27 +269,29 @@ export class RxQueue {
     const mapId = this.mapIds.get(map) ?? 0;
     if (map instanceof DevMap || map instanceof DevMapHash) {
       if (arena.redirectFlags[slot]! & BPF_F_BROADCAST) return this.broadcast(slot, map, key, mapId, length);
-      const entry = map.deviceAt(key);
-      if (entry !== undefined && entry.programId !== 0 && this.entryProgram === undefined) {
-        return this.unsimulated(`a devmap entry's program (map '${map.spec.name}', key ${key})`, entry.ifindex, mapId, key);
+      const ifindex = map.ifindexAt(key);
+      const programId = map.programIdAt(key);
+      if (programId !== 0 && this.entryProgram === undefined) {
+        return this.unsimulated(`a devmap entry's program (map '${map.spec.name}', key ${key})`, ifindex, mapId, key);
       }
-      const target = entry === undefined ? undefined : this.topology.byIfindex(entry.ifindex);
+      const target = ifindex === 0 ? undefined : this.topology.byIfindex(ifindex);
       const err = target === undefined ? -EINVAL : this.forwardable(target, length);
-      if (err === 0) this.queueRedirect(slot, target!, entry!.programId);
-      return this.traceRedirect(entry?.ifindex ?? 0, err, mapId, key);
+      if (err === 0) this.queueRedirect(slot, target!, programId);
+      return this.traceRedirect(ifindex, err, mapId, key);
     }
     if (map instanceof XskMap) return this.traceRedirect(0, this.toSocket(slot, map, key), mapId, key);
     if (map instanceof CpuMap) {
-      const entry = map.entryAt(key);
-      if (entry === undefined) return this.traceRedirect(0, -EINVAL, mapId, key);
-      if (entry.programId !== 0 && this.entryProgram === undefined) {
+      const qsize = map.qsizeAt(key);
+      if (qsize === 0) return this.traceRedirect(0, -EINVAL, mapId, key);
+      const programId = map.programIdAt(key);
+      if (programId !== 0 && this.entryProgram === undefined) {
         return this.unsimulated(`a cpumap entry's program (map '${map.spec.name}', CPU ${key})`, 0, mapId, key);
       }
       const i = this.cpuCount++;
       this.cpuSlots[i] = slot;
       this.cpuTargets[i] = key;
-      this.cpuQsizes[i] = entry.qsize;
-      this.cpuPrograms[i] = entry.programId;
+      this.cpuQsizes[i] = qsize;
+      this.cpuPrograms[i] = programId;
       this.cpuMapIds[i] = mapId;
       return this.traceRedirect(0, 0, mapId, key);
     }
