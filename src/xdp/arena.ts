@@ -123,24 +123,30 @@ export class FrameArena {
     for (; k < length; k++) u8[to + k] = bytes[offset + k]!;
   }
 
-  /** A DataView over the same bytes as `bytes`, kept while frames keep coming from them. */
+  /**
+   * A DataView over the same bytes as `bytes`, kept while frames keep coming
+   * from that array (compared by identity: a view's buffer and offsets are
+   * getters that cost more than a small copy).
+   */
   private sourceView(bytes: Uint8Array): DataView {
-    const view = this.sourceDataView;
-    if (view.buffer === bytes.buffer && view.byteOffset === bytes.byteOffset && view.byteLength === bytes.length) return view;
+    if (bytes === this.viewedSource) return this.sourceDataView;
+    this.viewedSource = bytes;
     this.sourceDataView = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     return this.sourceDataView;
   }
 
+  private viewedSource: Uint8Array | undefined = undefined;
   private sourceDataView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
-  /** A Buffer over the same bytes as `bytes`, kept while frames keep coming from them. */
+  /** A Buffer over the same bytes as `bytes`, kept while frames keep coming from that array (see sourceView). */
   private sourceOf(bytes: Uint8Array): Buffer {
-    const source = this.source;
-    if (source.buffer === bytes.buffer && source.byteOffset === bytes.byteOffset && source.length === bytes.length) return source;
+    if (bytes === this.bufferedSource) return this.source;
+    this.bufferedSource = bytes;
     this.source = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     return this.source;
   }
 
+  private bufferedSource: Uint8Array | undefined = undefined;
   private source: Buffer = Buffer.alloc(0);
 
   /** Bytes of the frame in `slot` from data_meta to data_end, then its fragments. */
