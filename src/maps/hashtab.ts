@@ -151,14 +151,7 @@ export function jhash(u8: Uint8Array, key: number, length: number, initval: numb
     else if (i >= 4) b = (b + byte) | 0;
     else a = (a + byte) | 0;
   }
-  c ^= b; c = (c - rol32(b, 14)) | 0;
-  a ^= c; a = (a - rol32(c, 11)) | 0;
-  b ^= a; b = (b - rol32(a, 25)) | 0;
-  c ^= b; c = (c - rol32(b, 16)) | 0;
-  a ^= c; a = (a - rol32(c, 4)) | 0;
-  b ^= a; b = (b - rol32(a, 14)) | 0;
-  c ^= b; c = (c - rol32(b, 24)) | 0;
-  return c;
+  return jhashFinal(a, b, c);
 }
 
 /**
@@ -188,6 +181,11 @@ export function jhashWords(i32: Int32Array, w: number, length: number, initval: 
   if (n >= 12) c = (c + i32[w + 2]!) | 0;
   if (n >= 8) b = (b + i32[w + 1]!) | 0;
   a = (a + i32[w]!) | 0;
+  return jhashFinal(a, b, c);
+}
+
+/** __jhash_final: the last mix of a, b and c, shared by both forms of jhash (V8 inlines it). */
+function jhashFinal(a: number, b: number, c: number): number {
   c ^= b; c = (c - rol32(b, 14)) | 0;
   a ^= c; a = (a - rol32(c, 11)) | 0;
   b ^= a; b = (b - rol32(a, 25)) | 0;

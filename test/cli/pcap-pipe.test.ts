@@ -2,12 +2,11 @@
 // parent process (a socket), a shell pipe into /dev/stdin, process
 // substitution and a FIFO. Each must run exactly what the file runs, and a
 // capture cut short must end with the error the truncated file ends with.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { XDPSIM } from '../support/cli.js';
+import { runProcess as run, XDPSIM } from '../support/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIREWALL = join(ROOT, 'examples/xdp_firewall.o');
@@ -15,26 +14,6 @@ const SETUP = join(ROOT, 'examples/xdp_firewall.setup');
 const DEMO = join(ROOT, 'captures/demo.pcap');
 const work = mkdtempSync(join(tmpdir(), 'xdpsim-pcap-pipe-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `command` with `args` (the CLI itself, or a shell around it), `stdin` written to its standard input. */
-function run(command: string, args: string[], stdin?: Uint8Array): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 const xdpsimArgs = (pcap: string): string[] => [XDPSIM, 'run', FIREWALL, '--sec', 'xdp', '--setup', SETUP, '--jsonl', '-', '--pcap', pcap];
 /** The shell command that runs xdpsim on `pcap`, its arguments quoted as the shell's positional parameters. */

@@ -11,8 +11,13 @@ export interface CliResult {
 
 /** Runs the built CLI as a separate process, as a user or the conformance runner would. */
 export function runCli(args: string[], stdin = ''): Promise<CliResult> {
+  return runProcess(process.execPath, [XDPSIM, ...args], stdin);
+}
+
+/** Runs `command` with `args` (the CLI, or a shell around it), `stdin` written to its standard input. */
+export function runProcess(command: string, args: string[], stdin: string | Uint8Array = ''): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [XDPSIM, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -22,7 +27,6 @@ export function runCli(args: string[], stdin = ''): Promise<CliResult> {
     child.stdin.end(stdin);
   });
 }
-
 /** Runs `tasks` with at most `limit` in flight. */
 export async function pool<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
