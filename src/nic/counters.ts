@@ -39,7 +39,35 @@ export const TX_QUEUE_STATS = [
   'xdp_xmit_errors',
 ] as const;
 
+/**
+ * What each RX queue's program returned, whatever the mode and whatever
+ * became of the frame after: xdpsim's own count (no driver keeps one for
+ * every action, and generic mode moves no driver counter at all), which
+ * summaries and the kernel comparison read. `invalid` counts returns past
+ * XDP_REDIRECT, which the datapath handles as XDP_ABORTED; `aborted` counts
+ * XDP_ABORTED itself and program faults.
+ */
+export const VERDICT_STATS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'invalid'] as const;
+
+/**
+ * An offloading NIC's own statistics of its BPF program, as nfp lists them
+ * in `ethtool -S` (bpf_pass is XDP_PASS, app1 XDP_DROP, app2 XDP_TX, app3
+ * XDP_ABORTED and anything else), packets and bytes.
+ */
+export const OFFLOAD_STATS = [
+  'bpf_pass_pkts',
+  'bpf_pass_bytes',
+  'bpf_app1_pkts',
+  'bpf_app1_bytes',
+  'bpf_app2_pkts',
+  'bpf_app2_bytes',
+  'bpf_app3_pkts',
+  'bpf_app3_bytes',
+] as const;
+
 export type RxQueueStat = (typeof RX_QUEUE_STATS)[number];
+export type VerdictStat = (typeof VERDICT_STATS)[number];
+export type OffloadStat = (typeof OFFLOAD_STATS)[number];
 export type TxQueueStat = (typeof TX_QUEUE_STATS)[number];
 
 /** Index of each statistic within its queue's block, for the hot path (`rx[queue * RX_STRIDE + RX.xdp_drops]++`). */
@@ -47,14 +75,22 @@ export const RX = Object.freeze(Object.fromEntries(RX_QUEUE_STATS.map((s, i) => 
 export const TX = Object.freeze(Object.fromEntries(TX_QUEUE_STATS.map((s, i) => [s, i]))) as Readonly<Record<TxQueueStat, number>>;
 export const RX_STRIDE = RX_QUEUE_STATS.length;
 export const TX_STRIDE = TX_QUEUE_STATS.length;
+/** `verdicts[queue * VERDICT_STRIDE + action]` for XDP_ABORTED (0) to XDP_REDIRECT (4); VERDICT_INVALID past them. */
+export const VERDICT_STRIDE = VERDICT_STATS.length;
+export const VERDICT_INVALID = 5;
+export const OFFLOAD = Object.freeze(Object.fromEntries(OFFLOAD_STATS.map((s, i) => [s, i]))) as Readonly<Record<OffloadStat, number>>;
 
 /** One queue's counters as JSON reports them: `{"queue": 0, "rx_packets": ..., "xdp_drops": ...}`. */
 export type RxQueueSnapshot = { queue: number } & Record<`rx_${'packets' | 'bytes'}`, number> & Record<Exclude<RxQueueStat, 'packets' | 'bytes'>, number>;
 export type TxQueueSnapshot = { queue: number } & Record<`tx_${'packets' | 'bytes'}`, number> & Record<Exclude<TxQueueStat, 'packets' | 'bytes'>, number>;
 
+export type VerdictSnapshot = { queue: number } & Record<VerdictStat, number>;
+
 export interface CountersSnapshot {
   rx: RxQueueSnapshot[];
   tx: TxQueueSnapshot[];
+  verdicts: VerdictSnapshot[];
+  offload: Record<OffloadStat, number>;
 }
 
 /**
@@ -64,6 +100,10 @@ export interface CountersSnapshot {
 export class NicCounters {
   readonly rx: Float64Array;
   readonly tx: Float64Array;
+  /** Per RX queue, what the program returned (VERDICT_STATS). */
+  readonly verdicts: Float64Array;
+  /** The device's offloaded program's statistics (OFFLOAD_STATS). */
+  readonly offload: Float64Array;
 
   constructor(
     readonly rxQueues: number,
@@ -72,9 +112,13 @@ export class NicCounters {
     shared?: SharedArrayBuffer,
   ) {
     const rxLength = rxQueues * RX_STRIDE;
-    const buffer = shared ?? new SharedArrayBuffer((rxLength + txQueues * TX_STRIDE) * 8);
+    const txLength = txQueues * TX_STRIDE;
+    const verdictLength = rxQueues * VERDICT_STRIDE;
+    const buffer = shared ?? new SharedArrayBuffer((rxLength + txLength + verdictLength + OFFLOAD_STATS.length) * 8);
     this.rx = new Float64Array(buffer, 0, rxLength);
-    this.tx = new Float64Array(buffer, rxLength * 8, txQueues * TX_STRIDE);
+    this.tx = new Float64Array(buffer, rxLength * 8, txLength);
+    this.verdicts = new Float64Array(buffer, (rxLength + txLength) * 8, verdictLength);
+    this.offload = new Float64Array(buffer, (rxLength + txLength + verdictLength) * 8, OFFLOAD_STATS.length);
   }
 
   get buffer(): SharedArrayBuffer {
@@ -102,9 +146,19 @@ export class NicCounters {
     return n;
   }
 
+  /** Frames whose program returned `stat`, over every RX queue. */
+  verdictTotal(stat: VerdictStat): number {
+    const v = VERDICT_STATS.indexOf(stat);
+    let n = 0;
+    for (let q = 0; q < this.rxQueues; q++) n += this.verdicts[q * VERDICT_STRIDE + v]!;
+    return n;
+  }
+
   reset(): void {
     this.rx.fill(0);
     this.tx.fill(0);
+    this.verdicts.fill(0);
+    this.offload.fill(0);
   }
 
   snapshot(): CountersSnapshot {
@@ -118,12 +172,20 @@ export class NicCounters {
       for (const stat of TX_QUEUE_STATS) row[stat === 'packets' || stat === 'bytes' ? `tx_${stat}` : stat] = this.txStat(queue, stat);
       return row as TxQueueSnapshot;
     });
-    return { rx, tx };
+    const verdicts = Array.from({ length: this.rxQueues }, (_, queue) => {
+      const row: Record<string, number> = { queue };
+      VERDICT_STATS.forEach((stat, i) => (row[stat] = this.verdicts[queue * VERDICT_STRIDE + i]!));
+      return row as VerdictSnapshot;
+    });
+    const offload = Object.fromEntries(OFFLOAD_STATS.map((stat, i) => [stat, this.offload[i]!])) as Record<OffloadStat, number>;
+    return { rx, tx, verdicts, offload };
   }
 
   /**
    * The counters as `ethtool -S DEV` lists them: device totals first
-   * (rx_packets, rx_bytes, tx_packets, tx_bytes), then every queue's.
+   * (rx_packets, rx_bytes, tx_packets, tx_bytes), then every queue's, then
+   * an offloaded program's statistics when it counted any. The verdict
+   * counts are xdpsim's own, not the driver's, and are not listed.
    */
   ethtoolListing(): string {
     const lines = ['NIC statistics:'];
@@ -136,6 +198,7 @@ export class NicCounters {
     line('tx_bytes', this.txTotal('bytes'));
     for (let q = 0; q < this.rxQueues; q++) for (const stat of RX_QUEUE_STATS) line(`rx_queue_${q}_${stat}`, this.rxStat(q, stat));
     for (let q = 0; q < this.txQueues; q++) for (const stat of TX_QUEUE_STATS) line(`tx_queue_${q}_${stat}`, this.txStat(q, stat));
+    if (this.offload.some((n) => n !== 0)) OFFLOAD_STATS.forEach((stat, i) => line(stat, this.offload[i]!));
     return lines.join('\n') + '\n';
   }
 }

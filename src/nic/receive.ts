@@ -1,6 +1,6 @@
 import type { VirtualNic } from './device.js';
 import { NicConfigError } from './errors.js';
-import type { FrameBatch, RxQueue } from './rx.js';
+import type { FrameBatch, RxPath } from './rx.js';
 
 /**
  * Frames arriving at a device from the wire: its RSS files each on an RX
@@ -16,7 +16,7 @@ export class NicReceiver {
   /** `queues[q]` is RX queue q of `device`, one for each. */
   constructor(
     readonly device: VirtualNic,
-    readonly queues: readonly RxQueue[],
+    readonly queues: readonly RxPath[],
   ) {
     if (queues.length !== device.rxQueues || queues.some((rx, q) => rx.device !== device || rx.queue !== q)) {
       throw new NicConfigError(`${device.name}: a receiver needs RX queues 0..${device.rxQueues - 1} of the device, in order`);
@@ -25,14 +25,14 @@ export class NicReceiver {
     this.counts = new Int32Array(queues.length);
   }
 
-  /** Receives frames 0 .. count - 1 of `batch`; every queue has run and acted on its frames when it returns. */
-  receive(batch: FrameBatch, count: number): void {
+  /** Receives frames `start .. end - 1` of `batch`; every queue has run and acted on its frames when it returns. */
+  receive(batch: FrameBatch, start: number, end: number): void {
     const rss = this.device.rss;
     const bytes = batch.bytes;
     const counts = this.counts;
-    for (let i = 0; i < count; i++) {
-      const start = batch.offset[i]!;
-      const q = rss.queue(bytes, start, start + batch.capLen[i]!);
+    for (let i = start; i < end; i++) {
+      const at = batch.offset[i]!;
+      const q = rss.queue(bytes, at, at + batch.capLen[i]!);
       const picks = this.picks[q]!;
       picks[counts[q]!] = i;
       if (++counts[q]! === picks.length) {

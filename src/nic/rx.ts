@@ -9,7 +9,7 @@ import { EINVAL, EMSGSIZE, ENETDOWN, ENXIO, EOPNOTSUPP } from '../uapi/errno.js'
 import { ETH_HLEN } from '../uapi/if-ether.js';
 import { FrameError } from '../xdp/frame-error.js';
 import { XDP_BATCH } from '../xdp/arena.js';
-import { RX, RX_STRIDE, TX, TX_STRIDE } from './counters.js';
+import { RX, RX_STRIDE, TX, TX_STRIDE, VERDICT_INVALID, VERDICT_STRIDE } from './counters.js';
 import type { VirtualNic } from './device.js';
 import type { NicEvents, XdpSinks } from './sinks.js';
 import { DISCARD_SINKS } from './sinks.js';
@@ -33,6 +33,19 @@ export interface FrameBatch {
   readonly bytes: Uint8Array;
   readonly offset: ArrayLike<number>;
   readonly capLen: ArrayLike<number>;
+}
+
+/**
+ * One RX queue's receive path, whatever the mode: what a NicReceiver polls.
+ * A poll takes at most `budget` frames and has run and acted on every one
+ * of them (counters, sinks, events) when it returns.
+ */
+export interface RxPath {
+  readonly device: VirtualNic;
+  readonly queue: number;
+  readonly budget: number;
+  /** Receives frames `which[0 .. count)` of `batch`. */
+  poll(batch: FrameBatch, which: ArrayLike<number>, count: number): void;
 }
 
 export interface RxQueueOptions {
@@ -83,7 +96,7 @@ export function objectMapIds(maps: Iterable<BpfMap>): ReadonlyMap<BpfMap, number
  * a program when no entryProgram is given, and XDP_REDIRECT returned by a
  * cpumap entry's program.
  */
-export class RxQueue {
+export class RxQueue implements RxPath {
   readonly device: VirtualNic;
   readonly queue: number;
   private readonly topology: Topology;
@@ -102,6 +115,8 @@ export class RxQueue {
   /** The memory the context's frames lie in. */
   private readonly u8: Uint8Array;
   private readonly verdicts: Uint32Array;
+  /** Per slot, the index in the polled batch of the frame loaded there (the sinks' `frame`). */
+  private readonly slotFrame: Int32Array;
   /** XDP_TX frames of this poll, by slot. */
   private readonly txSlots: Int32Array;
   private txCount = 0;
@@ -138,6 +153,7 @@ export class RxQueue {
     const slots = Math.min(XDP_BATCH, options.context.arena.slots - 1);
     this.egressSlot = slots;
     this.verdicts = new Uint32Array(slots);
+    this.slotFrame = new Int32Array(slots + 1);
     this.txSlots = new Int32Array(slots);
     this.redirectSlots = new Int32Array(slots);
     this.redirectPrograms = new Int32Array(slots);
@@ -184,10 +200,17 @@ export class RxQueue {
       // skb->len, as veth counts xdp_bytes: the Ethernet header is already pulled.
       rx[base + RX.xdp_packets]! += 1;
       rx[base + RX.xdp_bytes]! += length - ETH_HLEN;
+      this.slotFrame[loaded] = at;
       loaded++;
     }
     this.run(loaded);
-    for (let slot = 0; slot < loaded; slot++) this.act(slot, this.verdicts[slot]!);
+    const counts = dev.counters.verdicts;
+    const verdictBase = this.queue * VERDICT_STRIDE;
+    for (let slot = 0; slot < loaded; slot++) {
+      const verdict = this.verdicts[slot]!;
+      counts[verdictBase + (verdict <= XDP_REDIRECT ? verdict : VERDICT_INVALID)]! += 1;
+      this.act(slot, verdict);
+    }
     this.flush();
   }
 
@@ -225,7 +248,7 @@ export class RxQueue {
     const arena = this.context.arena;
     switch (verdict) {
       case XDP_PASS:
-        this.sinks.pass(this.device, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+        this.sinks.pass(this.device, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
         return;
       case XDP_TX:
         this.txSlots[this.txCount++] = slot;
@@ -236,20 +259,20 @@ export class RxQueue {
           rx[base + RX.xdp_redirect]! += 1;
         } else {
           rx[base + RX.drops]! += 1;
-          this.sinks.drop(this.device, this.queue, XDP_REDIRECT, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+          this.sinks.drop(this.device, this.queue, XDP_REDIRECT, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
         }
         return;
       }
       case XDP_DROP:
         rx[base + RX.xdp_drops]! += 1;
-        this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+        this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
         return;
       default:
         // XDP_ABORTED, and any action past XDP_REDIRECT: bpf_warn_invalid_xdp_action, then handled as aborted.
         rx[base + RX.xdp_drops]! += 1;
         rx[base + RX.xdp_aborted]! += 1;
         this.events.trace?.('xdp:xdp_exception', xdpException(this.progId, verdict, this.device.ifindex));
-        this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+        this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
     }
   }
 
@@ -339,7 +362,7 @@ export class RxQueue {
     const socket = map.socketAt(key);
     if (socket === undefined || socket.queueId !== this.queue) return -EINVAL;
     const arena = this.context.arena;
-    this.sinks.xsk(this.device, this.queue, socket.id, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+    this.sinks.xsk(this.device, this.queue, socket.id, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
     return 0;
   }
 
@@ -405,7 +428,7 @@ export class RxQueue {
       rx[base + RX.xdp_tx_errors]! += n;
       for (let i = 0; i < n; i++) {
         const slot = this.txSlots[i]!;
-        this.sinks.drop(dev, this.queue, XDP_TX, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+        this.sinks.drop(dev, this.queue, XDP_TX, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
       }
     } else {
       const txQueue = this.queue % dev.txQueues;
@@ -418,7 +441,7 @@ export class RxQueue {
         const end = arena.dataEnd[slot]!;
         tx[txBase + TX.packets]! += 1;
         tx[txBase + TX.bytes]! += end - start;
-        this.sinks.tx(dev, txQueue, this.u8, start, end);
+        this.sinks.tx(dev, txQueue, this.u8, start, end, this.slotFrame[slot]!);
       }
     }
     this.events.trace?.('xdp:xdp_bulk_tx', xdpBulkTx(dev.ifindex, err === 0 ? n : 0, err === 0 ? 0 : n, err));
@@ -454,7 +477,7 @@ export class RxQueue {
         tx[txBase + TX.xdp_xmit]! += 1;
         tx[txBase + TX.packets]! += 1;
         tx[txBase + TX.bytes]! += end - start;
-        this.sinks.redirect(this.device, target, txQueue, this.u8, start, end);
+        this.sinks.redirect(this.device, target, txQueue, this.u8, start, end, this.slotFrame[slot]!);
         sentFrames++;
       }
       this.events.trace?.('xdp:xdp_devmap_xmit', xdpDevmapXmit(this.device.ifindex, target.ifindex, sentFrames, frames - sentFrames, 0));
@@ -490,7 +513,7 @@ export class RxQueue {
         let slot = this.cpuSlots[j]!;
         if (queued >= this.cpuQsizes[j]!) {
           drops++;
-          this.sinks.drop(dev, this.queue, XDP_REDIRECT, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+          this.sinks.drop(dev, this.queue, XDP_REDIRECT, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
           continue;
         }
         queued++;
@@ -503,7 +526,7 @@ export class RxQueue {
           }
           passed++;
         }
-        this.sinks.pass(dev, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!);
+        this.sinks.pass(dev, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
       }
       if (this.events.trace !== undefined) {
         this.events.trace('xdp:xdp_cpumap_enqueue', xdpCpumapEnqueue(this.context.cpu, mapId, queued + drops, drops, cpu));
@@ -530,6 +553,7 @@ export class RxQueue {
     const meta = arena.dataMeta[slot]!;
     arena.load(egress, this.u8, meta, arena.dataEnd[slot]! - meta);
     arena.data[egress] = arena.dataMeta[egress]! + (arena.data[slot]! - meta);
+    this.slotFrame[egress] = this.slotFrame[slot]!;
     const executable = this.entryProgram?.(programId);
     const where = egressIfindex !== 0 ? `devmap entry program for ifindex ${egressIfindex}` : `cpumap entry program for CPU ${cpu}`;
     let action: number;
@@ -556,7 +580,7 @@ export class RxQueue {
       // The exception names the device the devmap program sends by, or for a cpumap program the one the frame came in on.
       this.events.trace?.('xdp:xdp_exception', xdpException(programId, action, egressIfindex !== 0 ? egressIfindex : this.device.ifindex));
     }
-    this.sinks.drop(this.device, this.queue, action, this.u8, arena.data[egress]!, arena.dataEnd[egress]!);
+    this.sinks.drop(this.device, this.queue, action, this.u8, arena.data[egress]!, arena.dataEnd[egress]!, this.slotFrame[egress]!);
     return -1;
   }
 }

@@ -5,14 +5,15 @@ import type { XdpTracepoint } from './trace.js';
  * Where the receive path hands each frame once its verdict is acted on. A
  * frame is given as `bytes[start, end)`: a view of the memory it was run in,
  * valid only during the call (the next poll loads other frames there), so a
- * sink that keeps a frame copies it. The caller decides what a sink does:
- * count, write a capture, or nothing.
+ * sink that keeps a frame copies it. `frame` is the index, in the batch the
+ * poll was given, of the received frame it came from (for its timestamp).
+ * The caller decides what a sink does: count, write a capture, or nothing.
  */
 export interface XdpSinks {
   /** XDP_PASS: the frame goes up the host stack of `dev` (data to data_end; metadata is not part of the packet). */
-  pass(dev: VirtualNic, queue: number, bytes: Uint8Array, start: number, end: number): void;
+  pass(dev: VirtualNic, queue: number, bytes: Uint8Array, start: number, end: number, frame: number): void;
   /** XDP_TX: the frame leaves `dev` on the wire, out of TX queue `txQueue`. */
-  tx(dev: VirtualNic, txQueue: number, bytes: Uint8Array, start: number, end: number): void;
+  tx(dev: VirtualNic, txQueue: number, bytes: Uint8Array, start: number, end: number, frame: number): void;
   /**
    * A frame freed on RX queue `queue` of `dev`: `verdict` is XDP_DROP,
    * XDP_ABORTED (a program fault too), any invalid action, XDP_TX for one
@@ -20,11 +21,11 @@ export interface XdpSinks {
    * (a full cpumap ring too); or what a devmap or cpumap entry's program
    * returned when it did not pass the frame.
    */
-  drop(dev: VirtualNic, queue: number, verdict: number, bytes: Uint8Array, start: number, end: number): void;
+  drop(dev: VirtualNic, queue: number, verdict: number, bytes: Uint8Array, start: number, end: number, frame: number): void;
   /** XDP_REDIRECT: the frame received on `from` leaves `to` on the wire, out of TX queue `txQueue`. */
-  redirect(from: VirtualNic, to: VirtualNic, txQueue: number, bytes: Uint8Array, start: number, end: number): void;
+  redirect(from: VirtualNic, to: VirtualNic, txQueue: number, bytes: Uint8Array, start: number, end: number, frame: number): void;
   /** XDP_REDIRECT into an xskmap: the frame goes to the RX ring of AF_XDP socket `socket` (its xskmap id), bound to `queue` of `dev`. */
-  xsk(dev: VirtualNic, queue: number, socket: number, bytes: Uint8Array, start: number, end: number): void;
+  xsk(dev: VirtualNic, queue: number, socket: number, bytes: Uint8Array, start: number, end: number, frame: number): void;
 }
 
 /** Sinks that let every frame go: for runs that only count. */

@@ -173,7 +173,7 @@ describe('RxQueue: the firewall over the demo capture on a 4-queue NIC', () => {
     const receiver = new NicReceiver(r.eth0, rxs);
     for (let first = 0; first < frames.length; first += 64) {
       const part = frames.slice(first, first + 64);
-      receiver.receive(frameBatch(part), part.length);
+      receiver.receive(frameBatch(part), 0, part.length);
     }
 
     const c = r.eth0.counters;
