@@ -9,6 +9,8 @@ export interface Io {
   stdin: () => Promise<Buffer>;
   /** Resolves once standard output has taken what it was given, so a long output waits for a slow reader instead of piling up. */
   drain: () => Promise<void>;
+  /** Standard error is a terminal a person watches (progress bars go there); false or absent otherwise. */
+  stderrIsTTY?: boolean;
 }
 
 export interface Command {

@@ -4,5 +4,5 @@
  * loaded only when it runs. The top of the tree: nothing under src/ imports
  * it.
  *
- * May import: errors, uapi, encoding, isa, btf, pcap, vm, elf, maps, xdp, helpers, engine, testrun, loader.
+ * May import: errors, uapi, encoding, isa, btf, pcap, vm, elf, maps, xdp, helpers, engine, testrun, loader, nic, replay.
  */

@@ -8,6 +8,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   asm: { summary: 'assemble eBPF assembly into bytecode', load: async () => (await import('./commands/asm.js')).asmCommand },
   disasm: { summary: 'disassemble raw eBPF bytecode or an object', load: async () => (await import('./commands/disasm.js')).disasmCommand },
   run: { summary: 'run every packet of a capture through an XDP program', load: async () => (await import('./commands/run.js')).runCommand },
+  replay: {
+    summary: 'replay captures through an XDP program on a virtual multi-queue NIC',
+    load: async () => (await import('./commands/replay.js')).replayCommand,
+  },
   map: { summary: 'show, dump, look up and change maps (bpftool map grammar)', load: async () => (await import('./commands/map.js')).mapCommand },
   plugin: {
     summary: 'run one program for the bpf_conformance runner',
@@ -52,6 +56,7 @@ export const processIo: Io = {
     if (!stdoutClosed) process.stdout.write(t);
   },
   stderr: (t) => process.stderr.write(t),
+  stderrIsTTY: process.stderr.isTTY === true,
   stdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

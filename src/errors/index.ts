@@ -31,6 +31,7 @@
  * - `TASK_CONFIG`: a description of the current task that cannot be used
  * - `NIC_CONFIG`: a virtual NIC, its queues or its RSS settings that cannot be used
  * - `XDP_ATTACH`: an XDP attach, replace or detach the kernel would refuse, with its errno and extack message
+ * - `REPLAY`: a replay's settings (speed, loops, outputs, topology) that cannot be used
  */
 export type XdpsimErrorCode =
   | 'USAGE'
@@ -51,7 +52,8 @@ export type XdpsimErrorCode =
   | 'CLOCK_CONFIG'
   | 'TASK_CONFIG'
   | 'NIC_CONFIG'
-  | 'XDP_ATTACH';
+  | 'XDP_ATTACH'
+  | 'REPLAY';
 
 /** An input xdpsim refuses; `message` is one line that says what and where. */
 export abstract class XdpsimError extends Error {

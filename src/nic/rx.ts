@@ -1,11 +1,7 @@
 import { BatchFault, type ExecutionContext, type Executable } from '../engine/index.js';
-import { RuntimeError } from '../vm/errors.js';
-import { CpuMap } from '../maps/cpumap.js';
-import { DevMap, DevMapHash, type DevmapEntry } from '../maps/devmap.js';
 import type { BpfMap } from '../maps/map.js';
-import { XskMap } from '../maps/xskmap.js';
-import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, BPF_F_XDP_HAS_FRAGS, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../uapi/bpf.js';
-import { EINVAL, EMSGSIZE, ENETDOWN, ENXIO, EOPNOTSUPP } from '../uapi/errno.js';
+import { BPF_F_XDP_HAS_FRAGS, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../uapi/bpf.js';
+import { ENETDOWN, ENXIO, EOPNOTSUPP } from '../uapi/errno.js';
 import { ETH_HLEN } from '../uapi/if-ether.js';
 import { FrameError } from '../xdp/frame-error.js';
 import { XDP_BATCH } from '../xdp/arena.js';
@@ -15,18 +11,8 @@ import type { NicEvents, XdpSinks } from './sinks.js';
 import { DISCARD_SINKS } from './sinks.js';
 import { NicConfigError } from './errors.js';
 import type { Topology } from './topology.js';
-import {
-  REDIRECT_IFINDEX_MAP_ID,
-  xdpBulkTx,
-  xdpCpumapEnqueue,
-  xdpCpumapKthread,
-  xdpDevmapXmit,
-  xdpException,
-  xdpRedirect,
-} from './trace.js';
-
-/** VLAN_HLEN: one 802.1Q tag, which a device's frames may carry beyond its MTU and hard header. */
-const VLAN_HLEN = 4;
+import { CpumapRings, driverRefuses, REDIRECT_BROADCAST, REDIRECT_CPU, REDIRECT_DEVICE, REDIRECT_XSK, Redirects, xdpOkFwdDev } from './redirect.js';
+import { xdpBulkTx, xdpDevmapXmit, xdpException } from './trace.js';
 
 /** Frames as a capture reader hands them out (a PacketBatch is one): frame i is `bytes[offset[i], offset[i] + capLen[i])`. */
 export interface FrameBatch {
@@ -99,15 +85,13 @@ export function objectMapIds(maps: Iterable<BpfMap>): ReadonlyMap<BpfMap, number
 export class RxQueue implements RxPath {
   readonly device: VirtualNic;
   readonly queue: number;
-  private readonly topology: Topology;
   private readonly executable: Executable;
   private readonly context: ExecutionContext;
   private readonly progId: number;
-  private readonly mapIds: ReadonlyMap<BpfMap, number>;
   private readonly sinks: XdpSinks;
   private readonly events: NicEvents;
   private readonly xdpReceiver: (dev: VirtualNic) => boolean;
-  private readonly entryProgram: ((programId: number) => Executable | undefined) | undefined;
+  private readonly redirects: Redirects;
   /** The arena slot past the poll's frames, where devmap and cpumap programs run on copies of them. */
   private readonly egressSlot: number;
   /** Whether the program takes frames past the MTU (BPF_F_XDP_HAS_FRAGS). */
@@ -125,28 +109,23 @@ export class RxQueue implements RxPath {
   private redirectPrograms: Int32Array;
   private redirectTargets: Array<VirtualNic | undefined>;
   private redirectCount = 0;
-  /** Frames redirected into a cpumap this poll: slot, target CPU, the entry's queue size and program, and the map's id. */
-  private readonly cpuSlots: Int32Array;
-  private readonly cpuTargets: Int32Array;
-  private readonly cpuQsizes: Int32Array;
-  private readonly cpuPrograms: Int32Array;
-  private readonly cpuMapIds: Int32Array;
-  private cpuCount = 0;
+  /** Frames redirected into a cpumap this poll. */
+  private readonly cpumap: CpumapRings;
+  /** runEntryProgram, bound once for the cpumap's flush. */
+  private readonly runOnCpu: (slot: number, programId: number, cpu: number) => number;
   /** Marks the redirect queue entries a flush has sent. */
   private redirectSent: Uint8Array;
 
   constructor(options: RxQueueOptions) {
     this.device = options.device;
     this.queue = options.queue;
-    this.topology = options.topology;
     this.executable = options.executable;
     this.context = options.context;
     this.progId = options.progId;
-    this.mapIds = options.mapIds;
     this.sinks = options.sinks ?? DISCARD_SINKS;
     this.events = options.events ?? {};
     this.xdpReceiver = options.xdpReceiver ?? (() => true);
-    this.entryProgram = options.entryProgram;
+    this.redirects = new Redirects({ ...options, entryProgram: options.entryProgram, events: this.events });
     this.frags = ((options.executable.program.sectionDef?.progFlags ?? 0) & BPF_F_XDP_HAS_FRAGS) !== 0;
     this.u8 = options.context.memory.u8;
     if (options.context.arena.slots < 2) throw new NicConfigError(`an RX queue needs a context with 2 frame slots or more, not ${options.context.arena.slots}`);
@@ -157,11 +136,8 @@ export class RxQueue implements RxPath {
     this.txSlots = new Int32Array(slots);
     this.redirectSlots = new Int32Array(slots);
     this.redirectPrograms = new Int32Array(slots);
-    this.cpuSlots = new Int32Array(slots);
-    this.cpuTargets = new Int32Array(slots);
-    this.cpuQsizes = new Int32Array(slots);
-    this.cpuPrograms = new Int32Array(slots);
-    this.cpuMapIds = new Int32Array(slots);
+    this.cpumap = new CpumapRings(slots, this.device, this.queue, this.context, this.slotFrame, this.sinks, this.events);
+    this.runOnCpu = (slot, programId, cpu) => this.runEntryProgram(slot, programId, 0, cpu);
     this.redirectTargets = new Array<VirtualNic | undefined>(slots).fill(undefined);
     this.redirectSent = new Uint8Array(slots);
   }
@@ -182,14 +158,14 @@ export class RxQueue implements RxPath {
     const rx = dev.counters.rx;
     const base = this.queue * RX_STRIDE;
     const bytes = batch.bytes;
-    const maxLength = dev.mtu + ETH_HLEN + VLAN_HLEN;
+    const frags = this.frags;
     let loaded = 0;
     for (let i = 0; i < count; i++) {
       const at = which[i]!;
       const length = batch.capLen[at]!;
       rx[base + RX.packets]! += 1;
       rx[base + RX.bytes]! += length;
-      if (length < ETH_HLEN || (!this.frags && length > maxLength)) {
+      if (driverRefuses(dev, length, frags)) {
         rx[base + RX.length_errors]! += 1;
         continue;
       }
@@ -278,114 +254,39 @@ export class RxQueue implements RxPath {
 
   /** xdp_do_redirect: queues the frame in `slot` for its target(s); 0, or the negative errno it fails with. */
   private redirect(slot: number): number {
-    const arena = this.context.arena;
-    const map = arena.redirectMap[slot];
-    const length = arena.dataEnd[slot]! - arena.data[slot]!;
-    if (map === undefined) {
-      const ifindex = arena.redirectIfindex[slot]!;
-      const target = this.topology.byIfindex(ifindex);
-      const err = target === undefined ? -EINVAL : this.forwardable(target, length);
-      if (err === 0) this.queueRedirect(slot, target!, 0);
-      return this.traceRedirect(ifindex, err, REDIRECT_IFINDEX_MAP_ID, 0);
-    }
-    const key = arena.redirectKey[slot]!;
-    const mapId = this.mapIds.get(map) ?? 0;
-    if (map instanceof DevMap || map instanceof DevMapHash) {
-      if (arena.redirectFlags[slot]! & BPF_F_BROADCAST) return this.broadcast(slot, map, key, mapId, length);
-      const ifindex = map.ifindexAt(key);
-      const programId = map.programIdAt(key);
-      if (programId !== 0 && this.entryProgram === undefined) {
-        return this.unsimulated(`a devmap entry's program (map '${map.spec.name}', key ${key})`, ifindex, mapId, key);
+    const r = this.redirects;
+    let err = r.resolve(slot);
+    if (err === 0) {
+      const arena = this.context.arena;
+      const length = arena.dataEnd[slot]! - arena.data[slot]!;
+      switch (r.kind) {
+        case REDIRECT_DEVICE:
+          err = this.forwardable(r.target!, length);
+          if (err === 0) this.queueRedirect(slot, r.target!, r.programId);
+          break;
+        case REDIRECT_BROADCAST:
+          // dev_map_enqueue_multi: a device that cannot take the frame is skipped, not an error.
+          for (let i = 0; i < r.broadcastTargets.length; i++) {
+            const target = r.broadcastTargets[i]!;
+            if (this.forwardable(target, length) === 0) this.queueRedirect(slot, target, r.broadcastPrograms[i]!);
+          }
+          break;
+        case REDIRECT_XSK:
+          // xsk_rcv copies the frame into the socket's RX ring at once (the sink stands for the ring; the flush only wakes the socket up).
+          this.sinks.xsk(this.device, this.queue, r.socket, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+          break;
+        case REDIRECT_CPU:
+          this.cpumap.enqueue(slot, r.mapIndex, r.qsize, r.programId, r.mapId);
+          break;
       }
-      const target = ifindex === 0 ? undefined : this.topology.byIfindex(ifindex);
-      const err = target === undefined ? -EINVAL : this.forwardable(target, length);
-      if (err === 0) this.queueRedirect(slot, target!, programId);
-      return this.traceRedirect(ifindex, err, mapId, key);
     }
-    if (map instanceof XskMap) return this.traceRedirect(0, this.toSocket(slot, map, key), mapId, key);
-    if (map instanceof CpuMap) {
-      const qsize = map.qsizeAt(key);
-      if (qsize === 0) return this.traceRedirect(0, -EINVAL, mapId, key);
-      const programId = map.programIdAt(key);
-      if (programId !== 0 && this.entryProgram === undefined) {
-        return this.unsimulated(`a cpumap entry's program (map '${map.spec.name}', CPU ${key})`, 0, mapId, key);
-      }
-      const i = this.cpuCount++;
-      this.cpuSlots[i] = slot;
-      this.cpuTargets[i] = key;
-      this.cpuQsizes[i] = qsize;
-      this.cpuPrograms[i] = programId;
-      this.cpuMapIds[i] = mapId;
-      return this.traceRedirect(0, 0, mapId, key);
-    }
-    return this.unsimulated(`redirect into map '${map.spec.name}'`, 0, mapId, key);
+    return r.trace(err);
   }
 
-  /**
-   * dev_map_enqueue_multi: a copy to every entry's device that can take the
-   * frame (an entry that cannot is skipped, not an error), but the ingress
-   * device with BPF_F_EXCLUDE_INGRESS.
-   */
-  private broadcast(slot: number, map: DevMap | DevMapHash, key: number, mapId: number, length: number): number {
-    const excludeIngress = (this.context.arena.redirectFlags[slot]! & BPF_F_EXCLUDE_INGRESS) !== 0;
-    const entries: DevmapEntry[] = [];
-    if (map instanceof DevMap) {
-      for (let i = 0; i < map.spec.maxEntries; i++) {
-        const entry = map.deviceAt(i);
-        if (entry !== undefined) entries.push(entry);
-      }
-    } else {
-      for (const [k] of map.entries()) {
-        const entry = map.deviceAt(new DataView(k.buffer, k.byteOffset).getUint32(0, true));
-        if (entry !== undefined) entries.push(entry);
-      }
-    }
-    if (this.entryProgram === undefined && entries.some((e) => e.programId !== 0)) {
-      return this.unsimulated(`a devmap entry's program (map '${map.spec.name}', broadcast)`, 0, mapId, key);
-    }
-    for (const entry of entries) {
-      if (excludeIngress && entry.ifindex === this.device.ifindex) continue;
-      const target = this.topology.byIfindex(entry.ifindex);
-      if (target !== undefined && this.forwardable(target, length) === 0) this.queueRedirect(slot, target, entry.programId);
-    }
-    return this.traceRedirect(0, 0, mapId, key);
-  }
-
-  /**
-   * xsk_rcv: the frame is copied into the AF_XDP socket's RX ring at once (the
-   * sink stands for the ring; the flush only wakes the socket up), provided
-   * the socket is bound to this queue; else -EINVAL. The xskmap records a
-   * socket's queue but not its device: a socket is taken to be bound to the
-   * device whose program redirects to it.
-   */
-  private toSocket(slot: number, map: XskMap, key: number): number {
-    const socket = map.socketAt(key);
-    if (socket === undefined || socket.queueId !== this.queue) return -EINVAL;
-    const arena = this.context.arena;
-    this.sinks.xsk(this.device, this.queue, socket.id, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
-    return 0;
-  }
-
-  /** The checks of __xdp_enqueue: the device takes XDP frames (-EOPNOTSUPP), is up (-ENETDOWN), and the frame fits (-EMSGSIZE). */
+  /** The checks of __xdp_enqueue: the device takes XDP frames (-EOPNOTSUPP), then xdp_ok_fwd_dev. */
   private forwardable(target: VirtualNic, length: number): number {
     if (!this.xdpReceiver(target)) return -EOPNOTSUPP;
-    if (!target.up) return -ENETDOWN;
-    if (length > target.mtu + ETH_HLEN + VLAN_HLEN) return -EMSGSIZE;
-    return 0;
-  }
-
-  /** A redirect target the simulator does not model yet: it fails as a redirect error, and says why. */
-  private unsimulated(what: string, toIfindex: number, mapId: number, key: number): number {
-    this.events.exception?.(this.device, this.queue, `${what} is not simulated yet: frame dropped`);
-    return this.traceRedirect(toIfindex, -EOPNOTSUPP, mapId, key);
-  }
-
-  private traceRedirect(toIfindex: number, err: number, mapId: number, mapIndex: number): number {
-    if (this.events.trace !== undefined) {
-      const line = xdpRedirect(this.progId, this.device.ifindex, toIfindex, err, mapId, mapIndex);
-      this.events.trace(err === 0 ? 'xdp:xdp_redirect' : 'xdp:xdp_redirect_err', line);
-    }
-    return err;
+    return xdpOkFwdDev(target, length);
   }
 
   private queueRedirect(slot: number, target: VirtualNic, programId: number): void {
@@ -412,7 +313,7 @@ export class RxQueue implements RxPath {
   private flush(): void {
     if (this.txCount > 0) this.flushTx();
     if (this.redirectCount > 0) this.flushRedirects();
-    if (this.cpuCount > 0) this.flushCpumap();
+    if (this.cpumap.pending > 0) this.cpumap.flush(true, this.runOnCpu);
   }
 
   /** XDP_TX leaves by the TX queue paired with this RX queue; a device that cannot send them counts them all as xdp_tx_errors. */
@@ -486,56 +387,6 @@ export class RxQueue implements RxPath {
   }
 
   /**
-   * The cpumap's flush and its kthreads: each target CPU's frames go into its
-   * ring of `qsize` (those past it are dropped), then the CPU's kthread runs
-   * the entry's program on each, if any, as on that CPU, and hands what
-   * passes to the host stack (the pass sink) of the device they came in on.
-   * The kthreads run here, at the end of the poll, one CPU after the other.
-   */
-  private flushCpumap(): void {
-    const n = this.cpuCount;
-    this.cpuCount = 0;
-    const sent = this.redirectSent;
-    sent.fill(0, 0, n);
-    const arena = this.context.arena;
-    const dev = this.device;
-    for (let i = 0; i < n; i++) {
-      if (sent[i] !== 0) continue;
-      const cpu = this.cpuTargets[i]!;
-      const mapId = this.cpuMapIds[i]!;
-      let queued = 0;
-      let drops = 0;
-      let passed = 0;
-      let dropped = 0;
-      for (let j = i; j < n; j++) {
-        if (sent[j] !== 0 || this.cpuTargets[j] !== cpu || this.cpuMapIds[j] !== mapId) continue;
-        sent[j] = 1;
-        let slot = this.cpuSlots[j]!;
-        if (queued >= this.cpuQsizes[j]!) {
-          drops++;
-          this.sinks.drop(dev, this.queue, XDP_REDIRECT, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
-          continue;
-        }
-        queued++;
-        const programId = this.cpuPrograms[j]!;
-        if (programId !== 0) {
-          slot = this.runEntryProgram(slot, programId, 0, cpu);
-          if (slot < 0) {
-            dropped++;
-            continue;
-          }
-          passed++;
-        }
-        this.sinks.pass(dev, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
-      }
-      if (this.events.trace !== undefined) {
-        this.events.trace('xdp:xdp_cpumap_enqueue', xdpCpumapEnqueue(this.context.cpu, mapId, queued + drops, drops, cpu));
-        this.events.trace('xdp:xdp_cpumap_kthread', xdpCpumapKthread(cpu, mapId, queued, passed, dropped));
-      }
-    }
-  }
-
-  /**
    * dev_map_bpf_prog_run and cpu_map_bpf_prog_run_xdp: a devmap entry's
    * program runs on the frame about to leave by device `egressIfindex`, a
    * cpumap entry's (egressIfindex 0) on CPU `cpu`'s kthread; both as received
@@ -554,32 +405,8 @@ export class RxQueue implements RxPath {
     arena.load(egress, this.u8, meta, arena.dataEnd[slot]! - meta);
     arena.data[egress] = arena.dataMeta[egress]! + (arena.data[slot]! - meta);
     this.slotFrame[egress] = this.slotFrame[slot]!;
-    const executable = this.entryProgram?.(programId);
-    const where = egressIfindex !== 0 ? `devmap entry program for ifindex ${egressIfindex}` : `cpumap entry program for CPU ${cpu}`;
-    let action: number;
-    if (executable === undefined) {
-      this.events.exception?.(this.device, this.queue, `${where}: id ${programId} is not a program of the object: frame dropped`);
-      action = XDP_ABORTED;
-    } else {
-      const ownCpu = this.context.cpu;
-      this.context.cpu = cpu;
-      try {
-        action = executable.run(this.context, egress, this.device.ifindex, 0, egressIfindex);
-      } catch (e) {
-        if (!(e instanceof RuntimeError)) throw e;
-        this.events.exception?.(this.device, this.queue, `${where}: program fault: ${e.message}`);
-        action = XDP_ABORTED;
-      } finally {
-        this.context.cpu = ownCpu;
-      }
-    }
+    const action = this.redirects.runEntry(egress, programId, egressIfindex, cpu, 0);
     if (action === XDP_PASS) return egress;
-    if (action === XDP_REDIRECT && egressIfindex === 0) {
-      this.events.exception?.(this.device, this.queue, `${where}: XDP_REDIRECT from a cpumap program is not simulated yet: frame dropped`);
-    } else if (action !== XDP_DROP) {
-      // The exception names the device the devmap program sends by, or for a cpumap program the one the frame came in on.
-      this.events.trace?.('xdp:xdp_exception', xdpException(programId, action, egressIfindex !== 0 ? egressIfindex : this.device.ifindex));
-    }
     this.sinks.drop(this.device, this.queue, action, this.u8, arena.data[egress]!, arena.dataEnd[egress]!, this.slotFrame[egress]!);
     return -1;
   }

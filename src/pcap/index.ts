@@ -22,4 +22,5 @@ export { MAX_SNAPLEN, type Capture, type CapturedPacket, type CaptureFormat, typ
 export { MAX_BLOCK_LEN } from './pcapng.js';
 export { readCapture } from './read.js';
 export { CaptureReader, DEFAULT_CHUNK_SIZE, type CaptureReaderOptions } from './reader.js';
+export { PcapFileWriter } from './file-writer.js';
 export { PcapWriter, writePcap, type PcapRecord, type PcapWriterOptions } from './write.js';

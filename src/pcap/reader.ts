@@ -82,6 +82,16 @@ export class CaptureReader {
     return this.parser.state.packets;
   }
 
+  /** File offset of the next byte to parse: how far the reading has come (for progress). */
+  get position(): number {
+    return this.input.base + this.input.pos;
+  }
+
+  /** The file's length in bytes, Infinity for a pipe or other stream. */
+  get size(): number {
+    return this.source.size;
+  }
+
   /**
    * Fills `batch` with the next packets, up to its capacity; returns how
    * many (fewer than the capacity when the buffer must move to go on), 0

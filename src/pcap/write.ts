@@ -21,8 +21,8 @@ export interface PcapWriterOptions {
   snapLen?: number;
 }
 
-const FILE_HEADER_LEN = 24;
-const RECORD_HEADER_LEN = 16;
+export const FILE_HEADER_LEN = 24;
+export const RECORD_HEADER_LEN = 16;
 
 /**
  * Builds a classic pcap file (little-endian, version 2.4) record by record,
@@ -48,12 +48,7 @@ export class PcapWriter {
     }
     this.buf = new Uint8Array(64 * 1024);
     this.view = new DataView(this.buf.buffer);
-    this.view.setUint32(0, this.nanosecond ? PCAP_MAGIC_NSEC : PCAP_MAGIC_USEC, true);
-    this.view.setUint16(4, 2, true);
-    this.view.setUint16(6, 4, true);
-    // thiszone and sigfigs (offsets 8 and 12) stay 0, as every modern writer leaves them.
-    this.view.setUint32(16, this.snapLen, true);
-    this.view.setUint32(20, linkType, true);
+    writeFileHeader(this.view, linkType, this.nanosecond, this.snapLen);
   }
 
   get packetCount(): number {
@@ -94,8 +89,18 @@ export class PcapWriter {
   }
 }
 
+/** The 24-byte file header of a little-endian pcap 2.4 file, at the start of `view`. */
+export function writeFileHeader(view: DataView, linkType: number, nanosecond: boolean, snapLen: number): void {
+  view.setUint32(0, nanosecond ? PCAP_MAGIC_NSEC : PCAP_MAGIC_USEC, true);
+  view.setUint16(4, 2, true);
+  view.setUint16(6, 4, true);
+  // thiszone and sigfigs (offsets 8 and 12) stay 0, as every modern writer leaves them.
+  view.setUint32(16, snapLen, true);
+  view.setUint32(20, linkType, true);
+}
+
 /** Why a record cannot go into a classic pcap file, or undefined when it can. */
-function recordProblem(capLen: number, tsSec: number, tsNsec: number, origLen: number, snapLen: number): string | undefined {
+export function recordProblem(capLen: number, tsSec: number, tsNsec: number, origLen: number, snapLen: number): string | undefined {
   if (!Number.isInteger(tsSec) || tsSec < 0 || tsSec > 0xffffffff) {
     return `timestamp seconds ${tsSec} do not fit an unsigned 32-bit field`;
   }

@@ -41,6 +41,13 @@ export class FrameArena {
    */
   readonly lowWater: Int32Array;
   /**
+   * frame_sz of each slot's frame: data_hard_start + frame_sz - 320 is where
+   * adjust_tail may grow the linear part to. A page for a driver's buffer;
+   * less for the socket buffer generic XDP runs on, whose size follows the
+   * packet's.
+   */
+  readonly frameSize: Int32Array;
+  /**
    * After a run: the target bpf_redirect or bpf_redirect_map recorded, for
    * a verdict of XDP_REDIRECT; ifindex 0 and no map when the run recorded none.
    */
@@ -61,6 +68,7 @@ export class FrameArena {
     this.dataEnd = new Int32Array(n);
     this.frags = Array.from({ length: n }, () => NO_FRAGS);
     this.lowWater = Int32Array.from(slots, (r) => r.start + XDP_PACKET_HEADROOM);
+    this.frameSize = new Int32Array(n).fill(XDP_FRAME_SIZE);
     this.redirectIfindex = new Uint32Array(n);
     this.redirectMap = new Array<BpfMap | undefined>(n).fill(undefined);
     this.redirectKey = new Uint32Array(n);
@@ -75,9 +83,10 @@ export class FrameArena {
    * Copies `length` bytes of `bytes` from `offset` into `slot` as
    * BPF_PROG_TEST_RUN lays a frame out: at least 14 bytes, the first 3520
    * linear after 256 bytes of headroom, the rest in up to 17 page-sized
-   * fragments. Allocates nothing for a linear frame.
+   * fragments. Allocates nothing for a linear frame. `frameSize` is the
+   * frame's frame_sz, at most a page (the slot's size).
    */
-  load(slot: number, bytes: Uint8Array, offset = 0, length = bytes.length - offset): void {
+  load(slot: number, bytes: Uint8Array, offset = 0, length = bytes.length - offset, frameSize = XDP_FRAME_SIZE): void {
     if (length < ETH_HLEN) {
       throw new FrameError(EINVAL, `frame of ${length} bytes is shorter than an Ethernet header (${ETH_HLEN})`);
     }
@@ -95,6 +104,7 @@ export class FrameArena {
     this.dataMeta[slot] = data;
     this.data[slot] = data;
     this.dataEnd[slot] = data + linear;
+    this.frameSize[slot] = frameSize;
     // A whole array copies as it is. A part of a larger one (a frame in a capture's buffer): a small
     // frame word by word through a DataView over the source, which beats any native copy into shared
     // memory for a few hundred bytes (80 bytes: 36 ns against 76); a larger one through a Buffer over

@@ -69,7 +69,7 @@ export class XdpBuff {
 
   /** data_hard_start + frame_sz - tailroom: where the linear part must end. */
   get hardEnd(): number {
-    return this.arena.start[this.slot]! + XDP_FRAME_SIZE - XDP_TAILROOM;
+    return this.arena.start[this.slot]! + this.arena.frameSize[this.slot]! - XDP_TAILROOM;
   }
 
   get data(): number {

@@ -1,9 +1,5 @@
-import { constants as bufferConstants } from 'node:buffer';
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { printableName } from '../../encoding/names.js';
-import { ktime, ktimeSet, type Ktime } from '../../helpers/clock.js';
-import { CLOCK_REALTIME } from '../../uapi/time.js';
+import type { Ktime } from '../../helpers/clock.js';
 import { DEFAULT_MTU } from '../../helpers/state.js';
 import { parseSocketTable, SocketConfigError } from '../../helpers/socket-table.js';
 import { SYNCOOKIE_SECRET_SIZE } from '../../helpers/syncookie.js';
@@ -17,7 +13,7 @@ import { writeMapDump } from '../../maps/format.js';
 import { PinError, pinPath } from '../../maps/pin.js';
 import { MAP_TYPE_NAMES, XDP_ACTION_NAMES } from '../../uapi/bpf.js';
 import { RuntimeError } from '../../vm/errors.js';
-import { sub64 } from '../../vm/int64.js';
+import { followCapture } from '../../replay/capture-clock.js';
 import { CaptureReader, LINKTYPE_ETHERNET, LinkTypeError, PacketBatch, toEthernet } from '../../pcap/index.js';
 import { refusedLine, testRunRefusal, type FrameLine } from '../../testrun/index.js';
 import type { ExecutionContext, Executable } from '../../engine/index.js';
@@ -25,6 +21,7 @@ import { hex } from '../../maps/dump.js';
 import { XDP_BATCH } from '../../xdp/arena.js';
 import type { FrameError } from '../../xdp/frame-error.js';
 import { engineOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { integerOption, MAX_SETUP_FILE, MAX_SOCKETS_FILE, parseGlobals, readTextFile } from '../options.js';
 import { ENGINES } from '../../engine/index.js';
 import { Output } from '../output.js';
 
@@ -166,84 +163,10 @@ every map's contents as bpftool map dump prints them.`,
   },
 };
 
-/** The largest --sockets file: some 700,000 sockets, whose parse takes many times the text's size. */
-const MAX_SOCKETS_FILE = 64 * 1024 * 1024;
-/** The largest --setup file: one string of text, as long as the runtime's strings may be (a large map's updates are long). */
-const MAX_SETUP_FILE = bufferConstants.MAX_STRING_LENGTH;
-
-/**
- * The text of the file at `path`, refused as `what` with an `Err` naming it
- * and its size when it is over `limit` bytes: read whole, a file past the
- * runtime's longest string fails inside the read, as no input error.
- */
-async function readTextFile(path: string, limit: number, what: string, Err: new (message: string) => Error): Promise<string> {
-  // Non-blocking, so that a FIFO or a device is refused below instead of waiting forever for a writer.
-  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const stat = await file.stat();
-    if (!stat.isFile()) throw new Err(`${path}: ${what} must be a regular file`);
-    const { size } = stat;
-    if (size > limit) throw new Err(`${path}: ${size} bytes is too big for ${what} (at most ${limit})`);
-    return await file.readFile('utf8');
-  } finally {
-    await file.close();
-  }
-}
-
-function integerOption(text: string | boolean | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (typeof text !== 'string' || !/^\d+$/.test(text) || n > 0xffffffff) throw new UsageError(`--${name} takes an unsigned 32-bit integer`);
-  return n;
-}
-
 function secretOption(text: string): Uint8Array {
   const bytes = /^(?:0x)?[0-9a-fA-F]*$/.test(text) && text.length % 2 === 0 ? parseHexStrict(text) : undefined;
   if (bytes?.length !== SYNCOOKIE_SECRET_SIZE) throw new UsageError(`--syncookie-secret takes ${SYNCOOKIE_SECRET_SIZE} bytes as ${2 * SYNCOOKIE_SECRET_SIZE} hex digits`);
   return bytes;
-}
-
-function parseGlobals(sets: string[] | undefined): Record<string, bigint> {
-  // No prototype: `--set __proto__=1` names a variable like any other.
-  const globals = Object.create(null) as Record<string, bigint>;
-  for (const s of sets ?? []) {
-    const m = /^([A-Za-z_]\w*)=(-?(?:0x[0-9a-fA-F]+|\d+))$/.exec(s);
-    if (!m) throw new UsageError(`--set takes VAR=INTEGER, got ${JSON.stringify(s)}`);
-    globals[m[1]!] = m[2]!.startsWith('-') ? -BigInt(m[2]!.slice(1)) : BigInt(m[2]!);
-  }
-  return globals;
-}
-
-/**
- * Simulated time follows the capture, whose timestamps are the capturing
- * machine's CLOCK_REALTIME: the first packet's sets CLOCK_REALTIME (and TAI
- * with it; CLOCK_MONOTONIC keeps the host's reading of that moment), and
- * before each packet simulated time advances to its timestamp, firing the
- * bpf_timers due by then. A packet stamped before the one ahead of it runs at
- * the later time: clocks do not go back. Packets that share a timestamp
- * share one advance.
- */
-function followCapture(obj: LoadedObject): (tsSec: number, tsNsec: number) => void {
-  let started = false;
-  let lastSec = -1;
-  let lastNsec = -1;
-  const at = ktime();
-  return (tsSec, tsNsec) => {
-    if (tsSec === lastSec && tsNsec === lastNsec && obj.pendingTimers === 0) return;
-    // Forgotten until the advance is done: a timer callback that faults leaves the clock short of it.
-    lastSec = lastNsec = -1;
-    const realtime = ktimeSet(at, tsSec, tsNsec);
-    if (!started) {
-      obj.clock.hold();
-      obj.clock.setRealtime(realtime);
-      started = true;
-    }
-    const offset = obj.clock.offset(CLOCK_REALTIME);
-    sub64(at, 0, realtime[0]!, realtime[1]!, offset[0]!, offset[1]!);
-    obj.advanceTo(at);
-    lastSec = tsSec;
-    lastNsec = tsNsec;
-  };
 }
 
 /**

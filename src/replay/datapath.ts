@@ -1,0 +1,104 @@
+import type { EngineName } from '../engine/index.js';
+import type { LoadedObject } from '../loader/load.js';
+import { programTag } from '../loader/tag.js';
+import { XDP_MODE_DRV, XDP_MODE_HW, XDP_MODE_SKB, XdpAttachment, netdevsimDriver, type XdpMode, type XdpProg } from '../nic/attach.js';
+import type { VirtualNic } from '../nic/device.js';
+import { objectMapIds, RxQueue, type RxPath } from '../nic/rx.js';
+import type { NicEvents, XdpSinks } from '../nic/sinks.js';
+import type { Topology } from '../nic/topology.js';
+import type { XdpProgram } from '../testrun/program.js';
+import { BPF_F_XDP_HAS_FRAGS, BPF_XDP } from '../uapi/bpf.js';
+import { XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE, XDP_FLAGS_SKB_MODE } from '../uapi/if-link.js';
+
+/** The attach modes by the names `xdpsim replay --mode` takes. */
+export const MODE_NAMES = ['native', 'generic', 'offload'] as const;
+export type ModeName = (typeof MODE_NAMES)[number];
+
+const MODE: Readonly<Record<ModeName, { mode: XdpMode; flags: number }>> = {
+  native: { mode: XDP_MODE_DRV, flags: XDP_FLAGS_DRV_MODE },
+  generic: { mode: XDP_MODE_SKB, flags: XDP_FLAGS_SKB_MODE },
+  offload: { mode: XDP_MODE_HW, flags: XDP_FLAGS_HW_MODE },
+};
+
+/** The program of a loaded object as the attach rules see it: its id is its place in the object plus one, as devmap entries name programs. */
+export function xdpProg(obj: LoadedObject, program: XdpProgram, device: VirtualNic, mode: ModeName): XdpProg {
+  const def = program.info.sectionDef;
+  const offloaded = mode === 'offload';
+  return {
+    id: obj.programs.indexOf(program) + 1,
+    name: program.name,
+    tag: programTag(program.info),
+    jited: false,
+    expectedAttachType: def?.expectedAttachType ?? BPF_XDP,
+    frags: ((def?.progFlags ?? 0) & BPF_F_XDP_HAS_FRAGS) !== 0,
+    // An offloaded program is loaded for its device (prog_ifindex), as `ip link set ... xdpoffload` loads it.
+    ifindex: offloaded ? device.ifindex : 0,
+    offloaded,
+  };
+}
+
+/**
+ * Attaches `program` to `device` in `mode` as `ip link set dev D xdp{drv,generic,offload} obj ...`
+ * does, through the kernel's checks (an XdpAttachError with its extack when
+ * refused). The device's driver is netdevsim's, the kernel's own simulated
+ * NIC, which takes programs in all three modes.
+ */
+export function attachXdp(obj: LoadedObject, program: XdpProgram, device: VirtualNic, mode: ModeName): XdpAttachment {
+  const attachment = new XdpAttachment(device.ifindex, netdevsimDriver(device));
+  attachment.changeXdp(xdpProg(obj, program, device, mode), MODE[mode].flags);
+  return attachment;
+}
+
+export interface DatapathOptions {
+  obj: LoadedObject;
+  program: XdpProgram;
+  engine?: EngineName;
+  topology: Topology;
+  device: VirtualNic;
+  mode: ModeName;
+  /** The RX queues this thread polls; each gets an execution context of its own, running as the CPU of the queue's number. */
+  queues: readonly number[];
+  sinks?: XdpSinks;
+  events?: NicEvents;
+  xdpReceiver?: (dev: VirtualNic) => boolean;
+}
+
+/**
+ * The receive path of each RX queue this thread polls, with the program
+ * attached in the mode asked: `paths[q]` for q in `queues`, undefined for
+ * the others. The object must have been loaded with a context per queue of
+ * every thread (and one for test runs) and 65 frame slots per context.
+ */
+export function rxPaths(o: DatapathOptions): Array<RxPath | undefined> {
+  const paths = new Array<RxPath | undefined>(o.device.rxQueues).fill(undefined);
+  const progId = o.obj.programs.indexOf(o.program) + 1;
+  const mapIds = objectMapIds(o.obj.maps.values());
+  const executable = o.obj.compile(o.program, o.engine);
+  const entryProgram = (id: number) => {
+    const p = o.obj.programs[id - 1];
+    return p === undefined ? undefined : o.obj.compile(p, o.engine);
+  };
+  for (const queue of o.queues) {
+    const context = o.obj.context(queue);
+    switch (o.mode) {
+      case 'native':
+        paths[queue] = new RxQueue({
+          device: o.device,
+          queue,
+          topology: o.topology,
+          executable,
+          context,
+          progId,
+          mapIds,
+          entryProgram,
+          ...(o.sinks !== undefined && { sinks: o.sinks }),
+          ...(o.events !== undefined && { events: o.events }),
+          ...(o.xdpReceiver !== undefined && { xdpReceiver: o.xdpReceiver }),
+        });
+        break;
+      default:
+        throw new Error(`mode ${o.mode} is not wired yet`);
+    }
+  }
+  return paths;
+}

@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { VirtualNic } from '../nic/device.js';
+import type { XdpSinks } from '../nic/sinks.js';
+import { PcapError, PcapFileWriter } from '../pcap/index.js';
+import { XDP_DROP, XDP_REDIRECT, XDP_TX } from '../uapi/bpf.js';
+import type { FrameChunk } from './chunk.js';
+
+/**
+ * A replay's output captures, one pcap per fate, each frame as it left (the
+ * program's changes included) with the timestamp of the frame it was
+ * received as:
+ * - `pass.pcap`: frames handed to the host stack (XDP_PASS, and what a
+ *   cpumap passed on);
+ * - `tx.pcap`: XDP_TX frames sent back out;
+ * - `drop.pcap`: XDP_DROP, and frames freed because their XDP_TX or
+ *   redirect failed, or that a devmap or cpumap entry's program dropped;
+ * - `aborted.pcap`: XDP_ABORTED, program faults and invalid actions;
+ * - `redirect-DEV.pcap`: frames redirected out of device DEV;
+ * - `xsk-Q.pcap`: frames redirected into the AF_XDP socket of RX queue Q.
+ * The first four are written even when empty, so a reader finds them.
+ */
+export class ReplayOutputs implements XdpSinks {
+  private readonly files = new Map<string, PcapFileWriter>();
+  private readonly passFile: PcapFileWriter;
+  private readonly txFile: PcapFileWriter;
+  private readonly dropFile: PcapFileWriter;
+  private readonly abortedFile: PcapFileWriter;
+  private chunk: FrameChunk | undefined;
+  /** Frames no capture could hold (a timestamp outside what pcap writes), and the first reason. */
+  unwritable = 0;
+  firstProblem: string | undefined;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.passFile = this.file('pass.pcap');
+    this.txFile = this.file('tx.pcap');
+    this.dropFile = this.file('drop.pcap');
+    this.abortedFile = this.file('aborted.pcap');
+  }
+
+  /** The chunk whose frames are being run: where timestamps come from. */
+  use(chunk: FrameChunk): void {
+    this.chunk = chunk;
+  }
+
+  pass(_dev: VirtualNic, _queue: number, bytes: Uint8Array, start: number, end: number, frame: number): void {
+    this.write(this.passFile, bytes, start, end, frame);
+  }
+
+  tx(_dev: VirtualNic, _txQueue: number, bytes: Uint8Array, start: number, end: number, frame: number): void {
+    this.write(this.txFile, bytes, start, end, frame);
+  }
+
+  drop(_dev: VirtualNic, _queue: number, verdict: number, bytes: Uint8Array, start: number, end: number, frame: number): void {
+    const dropped = verdict === XDP_DROP || verdict === XDP_TX || verdict === XDP_REDIRECT;
+    this.write(dropped ? this.dropFile : this.abortedFile, bytes, start, end, frame);
+  }
+
+  redirect(_from: VirtualNic, to: VirtualNic, _txQueue: number, bytes: Uint8Array, start: number, end: number, frame: number): void {
+    this.write(this.file(`redirect-${to.name}.pcap`), bytes, start, end, frame);
+  }
+
+  xsk(_dev: VirtualNic, queue: number, _socket: number, bytes: Uint8Array, start: number, end: number, frame: number): void {
+    this.write(this.file(`xsk-${queue}.pcap`), bytes, start, end, frame);
+  }
+
+  /** Frames written to each file, by file name. */
+  counts(): Record<string, number> {
+    return Object.fromEntries([...this.files].map(([name, w]) => [name, w.packetCount]));
+  }
+
+  /** Paths of the files written, by file name. */
+  paths(): Record<string, string> {
+    return Object.fromEntries([...this.files].map(([name, w]) => [name, w.path]));
+  }
+
+  close(): void {
+    for (const w of this.files.values()) w.close();
+  }
+
+  /** Device names are checked by validDeviceName (no '/'), so a file name made of one stays in `dir`. */
+  private file(name: string): PcapFileWriter {
+    let w = this.files.get(name);
+    if (w === undefined) {
+      w = new PcapFileWriter(join(this.dir, name));
+      this.files.set(name, w);
+    }
+    return w;
+  }
+
+  private write(file: PcapFileWriter, bytes: Uint8Array, start: number, end: number, frame: number): void {
+    const chunk = this.chunk!;
+    try {
+      // A frame the capture cut short stays as much longer on the wire as it was.
+      const cut = chunk.origLen[frame]! - chunk.capLen[frame]!;
+      file.append(bytes, start, end, chunk.tsSec[frame]!, chunk.tsNsec[frame]!, end - start + cut);
+    } catch (e) {
+      if (!(e instanceof PcapError)) throw e;
+      this.unwritable++;
+      this.firstProblem ??= e.message;
+    }
+  }
+}

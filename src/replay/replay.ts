@@ -1,0 +1,162 @@
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import type { FrameChunk } from './chunk.js';
+import type { CaptureFeed, CaptureProblem } from './feed.js';
+import { Pacer, type ReplaySpeed } from './pace.js';
+
+/**
+ * What runs a chunk's frames: one thread's ChunkRunner, or a pool of
+ * workers each running the queues it owns. `run` returns once every frame
+ * below `until` has run and been acted on.
+ */
+export interface FrameRunner {
+  begin(chunk: FrameChunk, shiftSec: number): void | Promise<void>;
+  run(until: number): unknown;
+}
+
+export interface ReplayProgress {
+  /** Frames received so far (run, or refused by the driver), over every loop. */
+  packets: number;
+  /** The loop under way, from 0. */
+  loop: number;
+  loops: number;
+  /** Of the whole replay, 0 to 1; NaN while a streamed pipe's length is unknown. */
+  fraction: number;
+  elapsedMs: number;
+}
+
+export interface ReplayResult {
+  /** Frames received: every frame of every loop that became an Ethernet frame. */
+  packets: number;
+  loopsDone: number;
+  cancelled: boolean;
+  /** Wall time from the first frame to the last, in nanoseconds; and the process's CPU time in that span. */
+  wallNs: number;
+  cpuNs: number;
+  /** Captures that ended in damage, each once. */
+  problems: readonly CaptureProblem[];
+  /** Packets that could not be made Ethernet frames (each counted once, not per loop), and the first reason. */
+  linkTypeErrors: number;
+  firstLinkTypeError: string | undefined;
+  preloaded: boolean;
+}
+
+export interface ReplayOptions {
+  loops?: number;
+  speed?: ReplaySpeed;
+  /** Called about every `progressMs` (default 200) while the replay runs, and once at its end. */
+  progress?: (p: ReplayProgress) => void;
+  progressMs?: number;
+  /** Told of each chunk before it runs (an output writer takes its timestamps from it). */
+  onChunk?: (chunk: FrameChunk) => void;
+}
+
+/** Frames run between two looks at the event loop (cancel, progress, a server's requests). */
+const SLICE = 8192;
+
+/**
+ * One replay of captures through a device's RX queues: chunks from the feed
+ * run by the runner, paced, `loops` times over. Started once; `progress()`
+ * and `cancel()` may be called while it runs (the event loop is given a
+ * turn every SLICE frames), and a cancelled replay ends after the slice
+ * under way, with everything before it counted and written.
+ */
+export class Replay {
+  private readonly loops: number;
+  private readonly pacer: Pacer;
+  private packets = 0;
+  private loop = 0;
+  private cancelled = false;
+  private started = false;
+  private startNs = 0;
+  private lastProgress = 0;
+
+  constructor(
+    private readonly feed: CaptureFeed,
+    private readonly runner: FrameRunner,
+    private readonly options: ReplayOptions = {},
+  ) {
+    this.loops = options.loops ?? 1;
+    this.pacer = new Pacer(options.speed ?? { kind: 'topspeed' });
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  progress(): ReplayProgress {
+    const feed = this.feed;
+    const within = feed.totalBytes === Infinity ? NaN : feed.totalBytes === 0 ? 1 : Math.min(1, feed.bytesRead / feed.totalBytes);
+    const perLoop = feed.preloading && this.loop > 0 ? this.chunkFraction : within;
+    return {
+      packets: this.packets,
+      loop: this.loop,
+      loops: this.loops,
+      fraction: (this.loop + perLoop) / this.loops,
+      elapsedMs: this.started ? (now() - this.startNs) / 1e6 : 0,
+    };
+  }
+
+  private chunkFraction = 0;
+
+  async start(): Promise<ReplayResult> {
+    if (this.started) throw new Error('a replay starts once');
+    this.started = true;
+    this.startNs = now();
+    const cpu0 = process.cpuUsage();
+    let shift = 0;
+    for (this.loop = 0; this.loop < this.loops && !this.cancelled; this.loop++) {
+      for await (const chunk of this.feed.pass()) {
+        await this.runChunk(chunk, shift);
+        if (this.cancelled) break;
+      }
+      if (this.cancelled) break;
+      // The next loop's clock starts a second after this one's last frame.
+      if (this.feed.lastTs >= this.feed.firstTs) shift += Math.ceil(this.feed.lastTs - this.feed.firstTs) + 1;
+    }
+    const wallNs = now() - this.startNs;
+    const cpu = process.cpuUsage(cpu0);
+    this.options.progress?.(this.progress());
+    return {
+      packets: this.packets,
+      loopsDone: this.cancelled ? this.loop : this.loops,
+      cancelled: this.cancelled,
+      wallNs,
+      cpuNs: (cpu.user + cpu.system) * 1000,
+      problems: this.feed.problems,
+      linkTypeErrors: this.feed.linkTypeErrors,
+      firstLinkTypeError: this.feed.firstLinkTypeError,
+      preloaded: this.feed.preloading,
+    };
+  }
+
+  private async runChunk(chunk: FrameChunk, shift: number): Promise<void> {
+    this.options.onChunk?.(chunk);
+    await this.runner.begin(chunk, shift);
+    const count = chunk.count;
+    for (let from = 0; from < count && !this.cancelled; ) {
+      const { until, waitMs } = this.pacer.until(chunk, from, shift);
+      const to = Math.min(until, from + SLICE);
+      if (to > from) {
+        await this.runner.run(to);
+        this.packets += to - from;
+        from = to;
+        this.chunkFraction = from / count;
+      }
+      this.report();
+      if (to === until && waitMs > 0) await sleep(Math.min(waitMs, this.options.progressMs ?? 200));
+      else await yieldToLoop();
+    }
+  }
+
+  private report(): void {
+    if (this.options.progress === undefined) return;
+    const t = now();
+    if (t - this.lastProgress < (this.options.progressMs ?? 200) * 1e6) return;
+    this.lastProgress = t;
+    this.options.progress(this.progress());
+  }
+}
+
+function now(): number {
+  return Number(process.hrtime.bigint());
+}
