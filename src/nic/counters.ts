@@ -93,44 +93,80 @@ export interface CountersSnapshot {
   offload: Record<OffloadStat, number>;
 }
 
+/** How a NicCounters over another thread's memory counts: which of the `threads` blocks of TX and offload counters is its own. */
+export interface CountersShare {
+  readonly buffer: SharedArrayBuffer;
+  readonly thread: number;
+}
+
 /**
  * The counters of one NIC. Doubles, so counts stay exact past 2^32 (to 2^53)
- * without BigInt; a block per queue, RX queues then TX queues.
+ * without BigInt; a block per queue. Each RX queue is counted by the one
+ * thread that polls it, but any thread may send out of a TX queue (XDP_TX,
+ * redirects) and run an offloaded program's statistics: as the kernel counts
+ * those under the ring's lock, each thread here counts them in a block of
+ * its own (`tx` and `offload` are this thread's), and readers add the blocks up.
  */
 export class NicCounters {
   readonly rx: Float64Array;
+  /** This thread's TX counters. */
   readonly tx: Float64Array;
   /** Per RX queue, what the program returned (VERDICT_STATS). */
   readonly verdicts: Float64Array;
-  /** The device's offloaded program's statistics (OFFLOAD_STATS). */
+  /** This thread's count of the device's offloaded program's statistics (OFFLOAD_STATS). */
   readonly offload: Float64Array;
+  readonly buffer: SharedArrayBuffer;
+  /** Every thread's TX counters, and every thread's offload statistics, block after block. */
+  private readonly txAll: Float64Array;
+  private readonly offloadAll: Float64Array;
 
+  /** `threads` blocks of TX and offload counters, one per thread that may count into them; `share` counts into another NicCounters' memory. */
   constructor(
     readonly rxQueues: number,
     readonly txQueues: number,
-    /** The memory of another thread's NicCounters for the same NIC, to count into it. */
-    shared?: SharedArrayBuffer,
+    readonly threads = 1,
+    share?: CountersShare,
   ) {
     const rxLength = rxQueues * RX_STRIDE;
     const txLength = txQueues * TX_STRIDE;
     const verdictLength = rxQueues * VERDICT_STRIDE;
-    const buffer = shared ?? new SharedArrayBuffer((rxLength + txLength + verdictLength + OFFLOAD_STATS.length) * 8);
-    this.rx = new Float64Array(buffer, 0, rxLength);
-    this.tx = new Float64Array(buffer, rxLength * 8, txLength);
-    this.verdicts = new Float64Array(buffer, (rxLength + txLength) * 8, verdictLength);
-    this.offload = new Float64Array(buffer, (rxLength + txLength + verdictLength) * 8, OFFLOAD_STATS.length);
-  }
-
-  get buffer(): SharedArrayBuffer {
-    return this.rx.buffer as SharedArrayBuffer;
+    const offloadLength = OFFLOAD_STATS.length;
+    const words = rxLength + verdictLength + threads * (txLength + offloadLength);
+    const thread = share?.thread ?? 0;
+    if (!Number.isInteger(thread) || thread < 0 || thread >= threads) throw new RangeError(`thread ${thread} of ${threads}`);
+    this.buffer = share?.buffer ?? new SharedArrayBuffer(words * 8);
+    if (this.buffer.byteLength !== words * 8) throw new RangeError(`counters of ${words * 8} bytes cannot lie over ${this.buffer.byteLength}`);
+    let at = 0;
+    const take = (n: number): Float64Array => {
+      const view = new Float64Array(this.buffer, at * 8, n);
+      at += n;
+      return view;
+    };
+    this.rx = take(rxLength);
+    this.verdicts = take(verdictLength);
+    this.txAll = take(threads * txLength);
+    this.offloadAll = take(threads * offloadLength);
+    this.tx = this.txAll.subarray(thread * txLength, (thread + 1) * txLength);
+    this.offload = this.offloadAll.subarray(thread * offloadLength, (thread + 1) * offloadLength);
   }
 
   rxStat(queue: number, stat: RxQueueStat): number {
     return this.rx[queue * RX_STRIDE + RX[stat]]!;
   }
 
+  /** A TX queue's statistic, every thread's count of it added up. */
   txStat(queue: number, stat: TxQueueStat): number {
-    return this.tx[queue * TX_STRIDE + TX[stat]]!;
+    const blockLength = this.txQueues * TX_STRIDE;
+    let n = 0;
+    for (let t = 0; t < this.threads; t++) n += this.txAll[t * blockLength + queue * TX_STRIDE + TX[stat]]!;
+    return n;
+  }
+
+  /** An offloaded program's statistic, every thread's count added up. */
+  offloadStat(stat: OffloadStat): number {
+    let n = 0;
+    for (let t = 0; t < this.threads; t++) n += this.offloadAll[t * OFFLOAD_STATS.length + OFFLOAD[stat]]!;
+    return n;
   }
 
   /** A statistic summed over the RX queues. */
@@ -142,7 +178,7 @@ export class NicCounters {
 
   txTotal(stat: TxQueueStat): number {
     let n = 0;
-    for (let q = 0; q < this.txQueues; q++) n += this.tx[q * TX_STRIDE + TX[stat]]!;
+    for (let q = 0; q < this.txQueues; q++) n += this.txStat(q, stat);
     return n;
   }
 
@@ -156,9 +192,9 @@ export class NicCounters {
 
   reset(): void {
     this.rx.fill(0);
-    this.tx.fill(0);
+    this.txAll.fill(0);
     this.verdicts.fill(0);
-    this.offload.fill(0);
+    this.offloadAll.fill(0);
   }
 
   snapshot(): CountersSnapshot {
@@ -177,7 +213,7 @@ export class NicCounters {
       VERDICT_STATS.forEach((stat, i) => (row[stat] = this.verdicts[queue * VERDICT_STRIDE + i]!));
       return row as VerdictSnapshot;
     });
-    const offload = Object.fromEntries(OFFLOAD_STATS.map((stat, i) => [stat, this.offload[i]!])) as Record<OffloadStat, number>;
+    const offload = Object.fromEntries(OFFLOAD_STATS.map((stat) => [stat, this.offloadStat(stat)])) as Record<OffloadStat, number>;
     return { rx, tx, verdicts, offload };
   }
 
@@ -198,7 +234,7 @@ export class NicCounters {
     line('tx_bytes', this.txTotal('bytes'));
     for (let q = 0; q < this.rxQueues; q++) for (const stat of RX_QUEUE_STATS) line(`rx_queue_${q}_${stat}`, this.rxStat(q, stat));
     for (let q = 0; q < this.txQueues; q++) for (const stat of TX_QUEUE_STATS) line(`tx_queue_${q}_${stat}`, this.txStat(q, stat));
-    if (this.offload.some((n) => n !== 0)) OFFLOAD_STATS.forEach((stat, i) => line(stat, this.offload[i]!));
+    if (this.offloadAll.some((n) => n !== 0)) for (const stat of OFFLOAD_STATS) line(stat, this.offloadStat(stat));
     return lines.join('\n') + '\n';
   }
 }

@@ -1,5 +1,5 @@
 import { ETH_ALEN, ETH_MAX_MTU, ETH_MIN_MTU } from '../uapi/if-ether.js';
-import { NicCounters } from './counters.js';
+import { NicCounters, type CountersShare } from './counters.js';
 import { NicConfigError } from './errors.js';
 import { DEFAULT_INDIR_SIZE, DEFAULT_RSS_KEY, Rss } from './rss.js';
 
@@ -19,6 +19,10 @@ export interface NicOptions {
   mac?: Uint8Array;
   rssKey?: Uint8Array;
   rssIndirSize?: number;
+  /** Threads that will send out of its TX queues (see NicCounters); 1 unless told. */
+  threads?: number;
+  /** Count into the counters another thread made for this device, as thread `share.thread`. */
+  counters?: CountersShare;
 }
 
 /**
@@ -70,7 +74,7 @@ export class VirtualNic {
     if (mac.length !== ETH_ALEN) throw new NicConfigError(`${this.name}: a MAC address is ${ETH_ALEN} bytes, not ${mac.length}`);
     this.mac = mac.slice();
     this.rss = new Rss(rx, options.rssKey ?? DEFAULT_RSS_KEY, options.rssIndirSize ?? DEFAULT_INDIR_SIZE);
-    this.counters = new NicCounters(rx, tx);
+    this.counters = new NicCounters(rx, tx, options.threads ?? 1, options.counters);
   }
 
   /** The MAC as `ip link` prints it. */

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { PcapError } from './error.js';
 import { LINKTYPE_ETHERNET } from './linktype.js';
 import { MAX_SNAPLEN } from './packet.js';
@@ -71,6 +71,40 @@ export class PcapFileWriter {
       this.length = at + RECORD_HEADER_LEN + capLen;
     }
     this.count++;
+  }
+
+  /**
+   * Appends every record of the file at `path`, which a PcapFileWriter
+   * wrote (the same header), as it is: how the outputs of several threads
+   * become one capture. Returns the records appended.
+   */
+  appendRecordsOf(path: string): number {
+    this.flush();
+    const fd = openSync(path, 'r');
+    const header = new Uint8Array(RECORD_HEADER_LEN);
+    const headerView = new DataView(header.buffer);
+    let position = FILE_HEADER_LEN;
+    let records = 0;
+    try {
+      for (;;) {
+        const n = readSync(fd, header, 0, RECORD_HEADER_LEN, position);
+        if (n === 0) break;
+        if (n < RECORD_HEADER_LEN) throw new PcapError(position, records + 1, `packet ${records + 1} of ${path}`, 'truncated record header');
+        const capLen = headerView.getUint32(8, true);
+        const record = new Uint8Array(RECORD_HEADER_LEN + capLen);
+        record.set(header);
+        if (readSync(fd, record, RECORD_HEADER_LEN, capLen, position + RECORD_HEADER_LEN) < capLen) {
+          throw new PcapError(position, records + 1, `packet ${records + 1} of ${path}`, 'truncated record');
+        }
+        this.write(record, 0, record.length);
+        position += record.length;
+        records++;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    this.count += records;
+    return records;
   }
 
   /** Writes what is buffered and closes the file; further appends throw. */

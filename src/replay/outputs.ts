@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VirtualNic } from '../nic/device.js';
 import type { XdpSinks } from '../nic/sinks.js';
@@ -77,6 +77,26 @@ export class ReplayOutputs implements XdpSinks {
 
   close(): void {
     for (const w of this.files.values()) w.close();
+  }
+
+  /**
+   * Takes in the captures another thread's ReplayOutputs wrote in `dir`
+   * (closed), appending their frames to the files of the same name here,
+   * and removes that directory: the outputs of a replay on several threads
+   * hold each thread's frames in its own order.
+   */
+  absorb(dir: string): void {
+    for (const name of readdirSync(dir).sort()) {
+      if (!name.endsWith('.pcap')) continue;
+      this.file(name).appendRecordsOf(join(dir, name));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Counts frames another thread could not write to its outputs, and its first reason. */
+  addUnwritable(count: number, problem: string | undefined): void {
+    this.unwritable += count;
+    if (problem !== undefined) this.firstProblem ??= problem;
   }
 
   /** Device names are checked by validDeviceName (no '/'), so a file name made of one stays in `dir`. */

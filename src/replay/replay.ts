@@ -48,6 +48,8 @@ export interface ReplayOptions {
   progressMs?: number;
   /** Told of each chunk before it runs (an output writer takes its timestamps from it). */
   onChunk?: (chunk: FrameChunk) => void;
+  /** Frames run between two looks at the event loop; default SLICE. Worker pools take larger slices, each costing a round trip. */
+  slice?: number;
 }
 
 /** Frames run between two looks at the event loop (cancel, progress, a server's requests). */
@@ -65,6 +67,8 @@ export class Replay {
   private readonly pacer: Pacer;
   private packets = 0;
   private loop = 0;
+  /** How far the loop under way has run its preloaded chunk, 0 to 1. */
+  private chunkFraction = 0;
   private cancelled = false;
   private started = false;
   private startNs = 0;
@@ -95,8 +99,6 @@ export class Replay {
       elapsedMs: this.started ? (now() - this.startNs) / 1e6 : 0,
     };
   }
-
-  private chunkFraction = 0;
 
   async start(): Promise<ReplayResult> {
     if (this.started) throw new Error('a replay starts once');
@@ -135,7 +137,7 @@ export class Replay {
     const count = chunk.count;
     for (let from = 0; from < count && !this.cancelled; ) {
       const { until, waitMs } = this.pacer.until(chunk, from, shift);
-      const to = Math.min(until, from + SLICE);
+      const to = Math.min(until, from + (this.options.slice ?? SLICE));
       if (to > from) {
         await this.runner.run(to);
         this.packets += to - from;

@@ -85,14 +85,29 @@ export interface BuiltTopology {
   xdpReceiver: (dev: VirtualNic) => boolean;
 }
 
-/** `rssKey`, when given, is the ingress device's. */
-export function buildTopology(spec: TopologySpec, rssKey?: Uint8Array): BuiltTopology {
+/** What a worker thread builds the same topology from: the spec, and each device's counters to count into. */
+export interface SharedTopology {
+  spec: TopologySpec;
+  rssKey: Uint8Array | undefined;
+  threads: number;
+  counters: SharedArrayBuffer[];
+}
+
+/**
+ * Builds a topology. `rssKey`, when given, is the ingress device's;
+ * `threads` is how many threads will count into its devices (see
+ * NicCounters); a worker passes `shared` and its thread number to count into
+ * the devices another thread built.
+ */
+export function buildTopology(spec: TopologySpec, rssKey?: Uint8Array, threads = 1, shared?: { counters: readonly SharedArrayBuffer[]; thread: number }): BuiltTopology {
   const topology = new Topology();
   const ingressName = spec.ingress ?? spec.devices[0]!.name;
   for (const d of spec.devices) {
     const options: NicOptions = {
       name: d.name,
       ...(rssKey !== undefined && d.name === ingressName && { rssKey }),
+      threads,
+      ...(shared !== undefined && { counters: { buffer: shared.counters[spec.devices.indexOf(d)]!, thread: shared.thread } }),
       ...(d.rxQueues !== undefined && { rxQueues: d.rxQueues }),
       ...(d.txQueues !== undefined && { txQueues: d.txQueues }),
       ...(d.mtu !== undefined && { mtu: d.mtu }),

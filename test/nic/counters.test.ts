@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { NicCounters, RX, RX_STRIDE, TX, TX_STRIDE } from '../../src/nic/counters.js';
+import { NicCounters, OFFLOAD, RX, RX_STRIDE, TX, TX_STRIDE } from '../../src/nic/counters.js';
 
 describe('NicCounters', () => {
   it('lists per-queue counters under veth names, with device totals, as ethtool -S does', () => {
@@ -19,7 +19,7 @@ describe('NicCounters', () => {
 
   it('gives JSON rows per queue, and counts into the same memory from a second view (another thread)', () => {
     const a = new NicCounters(2, 2);
-    const b = new NicCounters(2, 2, a.buffer);
+    const b = new NicCounters(2, 2, 1, { buffer: a.buffer, thread: 0 });
     b.rx[1 * RX_STRIDE + RX.xdp_redirect] += 9;
     b.tx[1 * TX_STRIDE + TX.bytes] += 2 ** 40;
     const snap = a.snapshot();
@@ -30,5 +30,24 @@ describe('NicCounters', () => {
     ]);
     a.reset();
     expect(b.rxTotal('xdp_redirect')).toBe(0);
+  });
+});
+
+describe('NicCounters across threads', () => {
+  it('gives each thread a TX and offload block of its own and adds them up for readers', () => {
+    const main = new NicCounters(2, 1, 3);
+    const w1 = new NicCounters(2, 1, 3, { buffer: main.buffer, thread: 1 });
+    const w2 = new NicCounters(2, 1, 3, { buffer: main.buffer, thread: 2 });
+    w1.tx[0 * TX_STRIDE + TX.xdp_xmit] += 4;
+    w2.tx[0 * TX_STRIDE + TX.xdp_xmit] += 5;
+    w2.offload[OFFLOAD.bpf_pass_pkts] += 2;
+    // RX queues are one thread's each, so every view shares one block.
+    w1.rx[1 * RX_STRIDE + RX.packets] += 7;
+    expect(main.txStat(0, 'xdp_xmit')).toBe(9);
+    expect(main.tx[0 * TX_STRIDE + TX.xdp_xmit]).toBe(0);
+    expect(main.snapshot().offload.bpf_pass_pkts).toBe(2);
+    expect(main.rxStat(1, 'packets')).toBe(7);
+    expect(main.ethtoolListing()).toContain('     tx_queue_0_xdp_xmit: 9\n');
+    expect(() => new NicCounters(2, 1, 2, { buffer: main.buffer, thread: 1 })).toThrow(RangeError);
   });
 });

@@ -19,12 +19,15 @@ import {
   Replay,
   ReplayOutputs,
   rxPaths,
+  type FrameRunner,
   type ModeName,
   type ReplayProgress,
   type ReplayResult,
   type ReplaySpeed,
 } from '../../replay/index.js';
-import { buildTopology, parseTopology, type TopologySpec } from '../../replay/topology-file.js';
+import { buildTopology, parseTopology, type SharedTopology, type TopologySpec } from '../../replay/topology-file.js';
+import type { WorkerData } from '../../replay/worker-protocol.js';
+import { queuesOfWorker, WorkerPool } from '../../replay/workers.js';
 import { MAP_TYPE_NAMES } from '../../uapi/bpf.js';
 import { engineOption, parseCommandArgs, UsageError, type Command, type Io } from '../command.js';
 import { ENGINES } from '../../engine/index.js';
@@ -43,8 +46,8 @@ export const replayCommand: Command = {
                      [--mode ${MODE_NAMES.join('|')}] [--dev NAME] [--queues N] [--mtu N]
                      [--speed topspeed|original] [--pps N | --mbps N] [--loop N]
                      [--peer NAME]... [--topology FILE] [--setup FILE] [--set VAR=VALUE]...
-                     [--rss-key HEX] [--rss-queue N] [--out DIR] [--json] [--trace]
-                     [--engine ${ENGINES.join('|')}]
+                     [--rss-key HEX] [--rss-queue N] [--workers N] [--out DIR] [--json]
+                     [--trace] [--engine ${ENGINES.join('|')}]
 
 Attaches the program to a virtual NIC (default eth0, ifindex 2) as
 'ip link set dev eth0 xdp{drv,generic,offload} obj OBJ sec S' would, then
@@ -71,6 +74,8 @@ Prints the verdict counts and the per-queue counters.
   --set VAR=VALUE       set a const volatile global before load (integer)
   --rss-key HEX         the RSS key (40 bytes or more; default: the common Microsoft key)
   --rss-queue N         file every frame on RX queue N instead of hashing
+  --workers N           poll the RX queues on N worker threads (queue q on worker
+                        q mod N) sharing the maps; N at most the queues
   --out DIR             write pass.pcap, tx.pcap, drop.pcap, aborted.pcap,
                         redirect-DEV.pcap and xsk-Q.pcap there
   --json                print one JSON object instead of the summary
@@ -99,6 +104,7 @@ Prints the verdict counts and the per-queue counters.
       json: { type: 'boolean' },
       trace: { type: 'boolean' },
       engine: { type: 'string' },
+      workers: { type: 'string' },
     });
     if (positionals.length === 0) throw new UsageError('expected one or more captures');
     if (typeof values.prog !== 'string') throw new UsageError('--prog OBJ is required');
@@ -107,9 +113,12 @@ Prints the verdict counts and the per-queue counters.
     const speed = speedOption(values);
     const loops = integerOption(values.loop, 'loop', 1);
     if (loops < 1) throw new UsageError('--loop takes 1 or more');
+    const workers = values.workers === undefined ? 0 : integerOption(values.workers, 'workers', 0);
     const spec = await topologySpec(values);
     const rssKey = typeof values['rss-key'] === 'string' ? rssKeyOption(values['rss-key']) : undefined;
-    const { topology, ingress, xdpReceiver } = buildTopology(spec, rssKey);
+    // The main thread counts as thread 0 of the devices' TX counters, the workers as 1 to N.
+    const { topology, ingress, xdpReceiver } = buildTopology(spec, rssKey, workers + 1);
+    if (workers > ingress.rxQueues) throw new UsageError(`--workers ${workers}: each worker polls RX queues of its own, and ${ingress.name} has ${ingress.rxQueues}`);
     const rssQueue = values['rss-queue'] === undefined ? undefined : integerOption(values['rss-queue'], 'rss-queue', 0);
     if (rssQueue !== undefined && rssQueue >= ingress.rxQueues) {
       throw new UsageError(`--rss-queue ${rssQueue}: ${ingress.name} has RX queues 0..${ingress.rxQueues - 1}`);
@@ -145,11 +154,37 @@ Prints the verdict counts and the per-queue counters.
       },
       ...(trace && { trace: (tracepoint: string, line: string) => io.stderr(`${tracepoint.slice(4)}: ${line}\n`) }),
     };
-    const queues = Array.from({ length: ingress.rxQueues }, (_, q) => q);
-    const paths = rxPaths({ obj, program, engine, topology, device: ingress, mode, queues, ...(outputs && { sinks: outputs }), events, xdpReceiver });
-    const runner = new ChunkRunner(paths, followCapture(obj), {
-      timerFault: (message) => events.exception?.(ingress, 0, `bpf_timer callback fault: ${message}`),
-    });
+    let runner: FrameRunner;
+    let pool: WorkerPool | undefined;
+    if (workers === 0) {
+      const queues = Array.from({ length: ingress.rxQueues }, (_, q) => q);
+      const paths = rxPaths({ obj, program, engine, topology, device: ingress, mode, queues, ...(outputs && { sinks: outputs }), events, xdpReceiver });
+      runner = new ChunkRunner(paths, followCapture(obj), {
+        timerFault: (message) => events.exception?.(ingress, 0, `bpf_timer callback fault: ${message}`),
+      });
+    } else {
+      const object = obj.share();
+      const shared: SharedTopology = { spec, rssKey, threads: workers + 1, counters: topology.devices().map((d) => d.counters.buffer) };
+      const data = Array.from({ length: workers }, (_, w): WorkerData => ({
+        thread: w + 1,
+        object,
+        program: obj.programs.indexOf(program),
+        engine,
+        mode,
+        topology: shared,
+        queues: queuesOfWorker(ingress.rxQueues, workers, w),
+        outputs: outputs?.dir,
+        trace,
+      }));
+      pool = await WorkerPool.start(data, (lines) => {
+        for (const line of [...lines.printk, ...lines.trace]) io.stderr(line + '\n');
+        for (const message of lines.exceptions) {
+          if (exceptions.length < MAX_EXCEPTIONS_KEPT) exceptions.push(message);
+          if (trace) io.stderr(`xdpsim: ${message}\n`);
+        }
+      });
+      runner = pool;
+    }
     const queueOf = rssQueue !== undefined ? () => rssQueue : ingress.rss.queue.bind(ingress.rss);
     const feed = await CaptureFeed.open(positionals, ingress.rxQueues, queueOf, PRELOAD_LIMIT);
     const bar = await progressBar(io, values.json === true);
@@ -158,13 +193,18 @@ Prints the verdict counts and the per-queue counters.
       speed,
       ...(outputs && { onChunk: (chunk) => outputs.use(chunk) }),
       ...(bar && { progress: bar.update }),
+      ...(pool && { slice: WORKER_SLICE }),
     });
     let result: ReplayResult;
     try {
       result = await replay.start();
     } finally {
       bar?.stop();
-      outputs?.close();
+      try {
+        await pool?.close(outputs);
+      } finally {
+        outputs?.close();
+      }
     }
     obj.releaseMaps();
     const report: ReplayReport = {
@@ -186,6 +226,9 @@ Prints the verdict counts and the per-queue counters.
     return result.problems.length > 0 ? 1 : 0;
   },
 };
+
+/** Frames a worker pool runs per round trip to its workers. */
+const WORKER_SLICE = 65536;
 
 /** Exception messages a report keeps (the count is in the counters). */
 const MAX_EXCEPTIONS_KEPT = 16;

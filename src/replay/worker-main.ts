@@ -1,0 +1,85 @@
+/**
+ * A replay's worker thread: takes up the loaded object and the topology the
+ * main thread shared, builds the receive paths of its RX queues, and runs
+ * their frames of each chunk it is given, as far as it is told to.
+ */
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { XdpsimError } from '../errors/index.js';
+import { formatTraceLine } from '../helpers/trace-pipe.js';
+import { attachObject } from '../loader/load.js';
+import { FrameChunk } from './chunk.js';
+import { followCapture } from './capture-clock.js';
+import { rxPaths } from './datapath.js';
+import { ReplayOutputs } from './outputs.js';
+import { ChunkRunner } from './runner.js';
+import { buildTopology } from './topology-file.js';
+import type { FromWorker, ToWorker, WorkerData, WorkerLines } from './worker-protocol.js';
+
+const port = parentPort!;
+const data = workerData as WorkerData;
+const post = (m: FromWorker): void => port.postMessage(m);
+
+/** Lines kept between two replies; more than this in one slice are counted, not kept. */
+const MAX_LINES = 10000;
+let lines: WorkerLines = { trace: [], printk: [], exceptions: [] };
+const keep = (list: string[], line: string): void => {
+  if (list.length < MAX_LINES) list.push(line);
+};
+
+try {
+  const obj = attachObject(data.object, {
+    ...(data.trace && { trace: (message, cpu, ns) => keep(lines.printk, formatTraceLine(message, cpu, ns)) }),
+  });
+  const program = obj.programs[data.program]!;
+  const { topology, ingress, xdpReceiver } = buildTopology(data.topology.spec, data.topology.rssKey, data.topology.threads, {
+    counters: data.topology.counters,
+    thread: data.thread,
+  });
+  const outputs = data.outputs !== undefined ? new ReplayOutputs(join(data.outputs, `.worker-${data.thread}`)) : undefined;
+  const paths = rxPaths({
+    obj,
+    program,
+    engine: data.engine,
+    topology,
+    device: ingress,
+    mode: data.mode,
+    queues: data.queues,
+    ...(outputs && { sinks: outputs }),
+    events: {
+      exception: (dev, queue, message) => keep(lines.exceptions, `${dev.name} queue ${queue}: ${message}`),
+      ...(data.trace && { trace: (tracepoint, line) => keep(lines.trace, `${tracepoint.slice(4)}: ${line}`) }),
+    },
+    xdpReceiver,
+  });
+  const runner = new ChunkRunner(paths, followCapture(obj), {
+    timerFault: (message) => keep(lines.exceptions, `bpf_timer callback fault: ${message}`),
+  });
+  const chunks = new Map<SharedArrayBuffer, FrameChunk>();
+  port.on('message', (m: ToWorker) => {
+    switch (m.type) {
+      case 'begin': {
+        let chunk = chunks.get(m.chunk.buffer);
+        if (chunk === undefined) chunks.set(m.chunk.buffer, (chunk = FrameChunk.attach(m.chunk)));
+        outputs?.use(chunk);
+        runner.begin(chunk, m.shift);
+        return;
+      }
+      case 'run': {
+        runner.run(m.until);
+        const ran = lines;
+        lines = { trace: [], printk: [], exceptions: [] };
+        post({ type: 'ran', ...ran });
+        return;
+      }
+      case 'close':
+        outputs?.close();
+        post({ type: 'closed', unwritable: outputs?.unwritable ?? 0, firstProblem: outputs?.firstProblem });
+        port.close();
+    }
+  });
+  post({ type: 'ready' });
+} catch (e) {
+  if (!(e instanceof XdpsimError)) throw e;
+  post({ type: 'refused', message: e.message });
+}
