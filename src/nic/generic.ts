@@ -34,7 +34,7 @@ function skbDataAlign(n: number): number {
  * shared info). Objects past the small-head cache come from the kmalloc
  * caches (1k, 2k, 4k, 8k) or whole pages: a power of two either way.
  */
-function kmallocHeadEnd(size: number): number {
+export function kmallocHeadEnd(size: number): number {
   const object = skbDataAlign(size) + XDP_TAILROOM;
   if (object <= SKB_SMALL_HEAD_CACHE_SIZE) return SKB_SMALL_HEAD_CACHE_SIZE - XDP_TAILROOM;
   return 2 ** Math.ceil(Math.log2(object)) - XDP_TAILROOM;
@@ -283,7 +283,8 @@ export class GenericRxQueue implements RxPath {
     let err = r.resolve(slot);
     if (err === 0) {
       const arena = this.context.arena;
-      const length = arena.dataEnd[slot]! - arena.data[slot]!;
+      // skb->len: the frame from its MAC header, fragments included, without the metadata.
+      const length = arena.outputLength(slot) - (arena.data[slot]! - arena.dataMeta[slot]!);
       switch (r.kind) {
         case REDIRECT_DEVICE:
           err = xdpOkFwdDev(r.target!, length);

@@ -7,7 +7,9 @@
  * generic, native and offload mode and the kernel's rules for changing them
  * (attach.ts); the native-mode receive path of an RX queue, polled as a
  * driver's NAPI poll, acting on every verdict as veth does (rx.ts), fed
- * through the device's RSS (receive.ts), with the
+ * through the device's RSS (receive.ts); the generic-mode receive path, on the
+ * socket buffer the core builds, sending through generic_xdp_tx (generic.ts);
+ * what both share of redirects (redirect.ts); with the
  * sinks frames leave by and the events it reports (sinks.ts) and the xdp:*
  * tracepoint lines (trace.ts).
  *

@@ -3,6 +3,7 @@ import type { LoadedObject } from '../loader/load.js';
 import { programTag } from '../loader/tag.js';
 import { XDP_MODE_DRV, XDP_MODE_HW, XDP_MODE_SKB, XdpAttachment, netdevsimDriver, type XdpMode, type XdpProg } from '../nic/attach.js';
 import type { VirtualNic } from '../nic/device.js';
+import { GenericRxQueue } from '../nic/generic.js';
 import { objectMapIds, RxQueue, type RxPath } from '../nic/rx.js';
 import type { NicEvents, XdpSinks } from '../nic/sinks.js';
 import type { Topology } from '../nic/topology.js';
@@ -79,22 +80,25 @@ export function rxPaths(o: DatapathOptions): Array<RxPath | undefined> {
     return p === undefined ? undefined : o.obj.compile(p, o.engine);
   };
   for (const queue of o.queues) {
-    const context = o.obj.context(queue);
+    const common = {
+      device: o.device,
+      queue,
+      topology: o.topology,
+      executable,
+      context: o.obj.context(queue),
+      progId,
+      mapIds,
+      entryProgram,
+      ...(o.sinks !== undefined && { sinks: o.sinks }),
+      ...(o.events !== undefined && { events: o.events }),
+    };
     switch (o.mode) {
       case 'native':
-        paths[queue] = new RxQueue({
-          device: o.device,
-          queue,
-          topology: o.topology,
-          executable,
-          context,
-          progId,
-          mapIds,
-          entryProgram,
-          ...(o.sinks !== undefined && { sinks: o.sinks }),
-          ...(o.events !== undefined && { events: o.events }),
-          ...(o.xdpReceiver !== undefined && { xdpReceiver: o.xdpReceiver }),
-        });
+        paths[queue] = new RxQueue({ ...common, ...(o.xdpReceiver !== undefined && { xdpReceiver: o.xdpReceiver }) });
+        break;
+      case 'generic':
+        // Generic TX and redirects go through the target's own transmit, which needs no XDP support of it.
+        paths[queue] = new GenericRxQueue(common);
         break;
       default:
         throw new Error(`mode ${o.mode} is not wired yet`);

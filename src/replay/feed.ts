@@ -59,6 +59,11 @@ export class CaptureFeed {
     return feed;
   }
 
+  /** The chunk of a preloading feed once its first pass has read it. */
+  get kept(): FrameChunk | undefined {
+    return this.preloaded;
+  }
+
   /** Whether the captures are read once and kept. */
   get preloading(): boolean {
     return this.preload;

@@ -67,6 +67,15 @@ export class ChunkRunner implements FrameRunner {
     return ran;
   }
 
+  repeat(chunk: FrameChunk, shiftSec: number, stepSec: number, times: number): number {
+    let ran = 0;
+    for (let i = 0; i < times; i++) {
+      this.begin(chunk, shiftSec + i * stepSec);
+      ran += this.run(chunk.count);
+    }
+    return ran;
+  }
+
   private tick(chunk: FrameChunk, frame: number): void {
     if (this.advance === undefined) return;
     try {

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { XdpsimError } from '../errors/index.js';
 import { formatTraceLine } from '../helpers/trace-pipe.js';
 import { attachObject } from '../loader/load.js';
-import { FrameChunk } from './chunk.js';
+import { FrameChunk, type SharedChunk } from './chunk.js';
 import { followCapture } from './capture-clock.js';
 import { rxPaths } from './datapath.js';
 import { ReplayOutputs } from './outputs.js';
@@ -56,22 +56,28 @@ try {
     timerFault: (message) => keep(lines.exceptions, `bpf_timer callback fault: ${message}`),
   });
   const chunks = new Map<SharedArrayBuffer, FrameChunk>();
+  const use = (shared: SharedChunk): FrameChunk => {
+    let chunk = chunks.get(shared.buffer);
+    if (chunk === undefined) chunks.set(shared.buffer, (chunk = FrameChunk.attach(shared)));
+    outputs?.use(chunk);
+    return chunk;
+  };
+  const ran = (): void => {
+    const gathered = lines;
+    lines = { trace: [], printk: [], exceptions: [] };
+    post({ type: 'ran', ...gathered });
+  };
   port.on('message', (m: ToWorker) => {
     switch (m.type) {
-      case 'begin': {
-        let chunk = chunks.get(m.chunk.buffer);
-        if (chunk === undefined) chunks.set(m.chunk.buffer, (chunk = FrameChunk.attach(m.chunk)));
-        outputs?.use(chunk);
-        runner.begin(chunk, m.shift);
+      case 'begin':
+        runner.begin(use(m.chunk), m.shift);
         return;
-      }
-      case 'run': {
+      case 'run':
         runner.run(m.until);
-        const ran = lines;
-        lines = { trace: [], printk: [], exceptions: [] };
-        post({ type: 'ran', ...ran });
-        return;
-      }
+        return ran();
+      case 'repeat':
+        runner.repeat(use(m.chunk), m.shift, m.step, m.times);
+        return ran();
       case 'close':
         outputs?.close();
         post({ type: 'closed', unwritable: outputs?.unwritable ?? 0, firstProblem: outputs?.firstProblem });

@@ -29,6 +29,7 @@ export interface WorkerData {
 export type ToWorker =
   | { type: 'begin'; chunk: SharedChunk; shift: number }
   | { type: 'run'; until: number }
+  | { type: 'repeat'; chunk: SharedChunk; shift: number; step: number; times: number }
   | { type: 'close' };
 
 /** Lines a worker gathered while it ran: xdp:* tracepoints, bpf_printk lines, exceptions. */

@@ -71,9 +71,18 @@ export class WorkerPool implements FrameRunner {
   }
 
   async run(until: number): Promise<void> {
+    await this.exchange({ type: 'run', until });
+  }
+
+  async repeat(chunk: FrameChunk, shiftSec: number, stepSec: number, times: number): Promise<void> {
+    await this.exchange({ type: 'repeat', chunk: chunk.shared, shift: shiftSec, step: stepSec, times });
+  }
+
+  /** Sends every worker `m` and waits for each to have run it. */
+  private async exchange(m: ToWorker): Promise<void> {
     const replies = this.workers.map((_, i) => this.expect(i, 'ran'));
-    this.broadcast({ type: 'run', until });
-    for (const m of await Promise.all(replies)) if (m.type === 'ran') this.lines(m);
+    this.broadcast(m);
+    for (const r of await Promise.all(replies)) if (r.type === 'ran') this.lines(r);
   }
 
   /** Closes every worker's outputs and takes them into `outputs` (from DIR/.worker-N), then ends the workers. */
