@@ -1,41 +1,26 @@
-import type { Ktime } from '../../helpers/clock.js';
-import { formatTraceLine } from '../../helpers/trace-pipe.js';
 import { printableName } from '../../encoding/names.js';
 import { parseHexStrict } from '../../encoding/hex.js';
-import { possibleCpus } from '../../loader/cpus.js';
+import { ENGINES } from '../../engine/index.js';
 import { LoadError } from '../../loader/errors.js';
-import { loadObject, type LoadedObject } from '../../loader/load.js';
-import { applySetup, parseSetup } from '../../loader/setup.js';
-import type { VirtualNic } from '../../nic/device.js';
-import type { NicEvents } from '../../nic/sinks.js';
+import type { LoadedObject } from '../../loader/load.js';
+import { parseSetup } from '../../loader/setup.js';
 import { DEFAULT_RSS_KEY } from '../../nic/rss.js';
 import {
-  attachXdp,
-  CaptureFeed,
   checkSpeed,
-  ChunkRunner,
-  followCapture,
   MODE_NAMES,
-  Replay,
-  ReplayOutputs,
-  rxPaths,
-  type FrameRunner,
+  parseTopology,
+  ReplaySession,
   type ModeName,
   type ReplayProgress,
   type ReplayResult,
   type ReplaySpeed,
+  type TopologySpec,
 } from '../../replay/index.js';
-import { buildTopology, parseTopology, type SharedTopology, type TopologySpec } from '../../replay/topology-file.js';
-import type { WorkerData } from '../../replay/worker-protocol.js';
-import { queuesOfWorker, WorkerPool } from '../../replay/workers.js';
 import { MAP_TYPE_NAMES } from '../../uapi/bpf.js';
 import { engineOption, parseCommandArgs, UsageError, type Command, type Io } from '../command.js';
-import { ENGINES } from '../../engine/index.js';
 import { integerOption, MAX_SETUP_FILE, parseGlobals, readTextFile } from '../options.js';
-import { replaySummary, replayJson, type ReplayReport } from '../replay-report.js';
+import { replayJson, replaySummary, type ReplayReport } from '../replay-report.js';
 
-/** Captures up to this size in all are read once into memory and looped from there. */
-const PRELOAD_LIMIT = 64 * 1024 * 1024;
 /** Largest topology file. */
 const MAX_TOPOLOGY_FILE = 1024 * 1024;
 
@@ -113,111 +98,63 @@ Prints the verdict counts and the per-queue counters.
     const speed = speedOption(values);
     const loops = integerOption(values.loop, 'loop', 1);
     if (loops < 1) throw new UsageError('--loop takes 1 or more');
-    const workers = values.workers === undefined ? 0 : integerOption(values.workers, 'workers', 0);
+    const workers = integerOption(values.workers, 'workers', 0);
     const spec = await topologySpec(values);
-    const rssKey = typeof values['rss-key'] === 'string' ? rssKeyOption(values['rss-key']) : undefined;
-    // The main thread counts as thread 0 of the devices' TX counters, the workers as 1 to N.
-    const { topology, ingress, xdpReceiver } = buildTopology(spec, rssKey, workers + 1);
-    if (workers > ingress.rxQueues) throw new UsageError(`--workers ${workers}: each worker polls RX queues of its own, and ${ingress.name} has ${ingress.rxQueues}`);
+    const ingress = spec.devices.find((d) => d.name === (spec.ingress ?? spec.devices[0]!.name))!;
+    const queues = ingress.rxQueues ?? 1;
+    if (workers > queues) throw new UsageError(`--workers ${workers}: each worker polls RX queues of its own, and ${ingress.name} has ${queues}`);
     const rssQueue = values['rss-queue'] === undefined ? undefined : integerOption(values['rss-queue'], 'rss-queue', 0);
-    if (rssQueue !== undefined && rssQueue >= ingress.rxQueues) {
-      throw new UsageError(`--rss-queue ${rssQueue}: ${ingress.name} has RX queues 0..${ingress.rxQueues - 1}`);
-    }
-
-    const trace = values.trace === true;
+    if (rssQueue !== undefined && rssQueue >= queues) throw new UsageError(`--rss-queue ${rssQueue}: ${ingress.name} has RX queues 0..${queues - 1}`);
     const selector = typeof values.sec === 'string' || typeof values.program === 'string' ? {
       ...(typeof values.sec === 'string' && { section: values.sec }),
       ...(typeof values.program === 'string' && { program: values.program }),
     } : undefined;
-    const obj = loadObject(values.prog, {
-      ...(selector && { select: selector }),
-      globals: parseGlobals(values.set as unknown as string[] | undefined),
-      // Queue q runs as CPU q, so per-CPU maps need a slot for each.
-      cpus: Math.max(possibleCpus(), ingress.rxQueues),
-      contexts: ingress.rxQueues + 1,
-      frameSlots: 65,
-      mtu: ingress.mtu,
-      ...(trace && { trace: (message: string, cpu: number, ns: Readonly<Ktime>) => io.stderr(formatTraceLine(message, cpu, ns) + '\n') }),
-    });
-    const program = obj.program(selector);
-    attachXdp(obj, program, ingress, mode);
-    if (typeof values.setup === 'string') {
-      applySetup(obj, parseSetup(await readTextFile(values.setup, MAX_SETUP_FILE, 'a setup file', LoadError), values.setup));
-    }
-
-    const outputs = typeof values.out === 'string' ? new ReplayOutputs(values.out) : undefined;
-    const exceptions: string[] = [];
-    const events: NicEvents = {
-      exception: (dev: VirtualNic, queue: number, message: string) => {
-        if (exceptions.length < MAX_EXCEPTIONS_KEPT) exceptions.push(message);
-        if (trace) io.stderr(`xdpsim: ${dev.name} queue ${queue}: ${message}\n`);
-      },
-      ...(trace && { trace: (tracepoint: string, line: string) => io.stderr(`${tracepoint.slice(4)}: ${line}\n`) }),
-    };
-    let runner: FrameRunner;
-    let pool: WorkerPool | undefined;
-    if (workers === 0) {
-      const queues = Array.from({ length: ingress.rxQueues }, (_, q) => q);
-      const paths = rxPaths({ obj, program, engine, topology, device: ingress, mode, queues, ...(outputs && { sinks: outputs }), events, xdpReceiver });
-      runner = new ChunkRunner(paths, followCapture(obj), {
-        timerFault: (message) => events.exception?.(ingress, 0, `bpf_timer callback fault: ${message}`),
-      });
-    } else {
-      const object = obj.share();
-      const shared: SharedTopology = { spec, rssKey, threads: workers + 1, counters: topology.devices().map((d) => d.counters.buffer) };
-      const data = Array.from({ length: workers }, (_, w): WorkerData => ({
-        thread: w + 1,
-        object,
-        program: obj.programs.indexOf(program),
-        engine,
-        mode,
-        topology: shared,
-        queues: queuesOfWorker(ingress.rxQueues, workers, w),
-        outputs: outputs?.dir,
-        trace,
-      }));
-      pool = await WorkerPool.start(data, (lines) => {
-        for (const line of [...lines.printk, ...lines.trace]) io.stderr(line + '\n');
-        for (const message of lines.exceptions) {
-          if (exceptions.length < MAX_EXCEPTIONS_KEPT) exceptions.push(message);
-          if (trace) io.stderr(`xdpsim: ${message}\n`);
-        }
-      });
-      runner = pool;
-    }
-    const queueOf = rssQueue !== undefined ? () => rssQueue : ingress.rss.queue.bind(ingress.rss);
-    const feed = await CaptureFeed.open(positionals, ingress.rxQueues, queueOf, PRELOAD_LIMIT);
+    const trace = values.trace === true;
     const bar = await progressBar(io, values.json === true);
-    const replay = new Replay(feed, runner, {
-      loops,
-      speed,
-      ...(outputs && { onChunk: (chunk) => outputs.use(chunk) }),
-      ...(bar && { progress: bar.update }),
-      ...(pool && { slice: WORKER_SLICE }),
-    });
+    const session = await ReplaySession.open(
+      {
+        object: values.prog,
+        ...(selector && { select: selector }),
+        globals: parseGlobals(values.set as unknown as string[] | undefined),
+        captures: positionals,
+        topology: spec,
+        ...(typeof values['rss-key'] === 'string' && { rssKey: rssKeyOption(values['rss-key']) }),
+        ...(rssQueue !== undefined && { rssQueue }),
+        mode,
+        engine,
+        workers,
+        loops,
+        speed,
+        ...(typeof values.setup === 'string' && {
+          setup: parseSetup(await readTextFile(values.setup, MAX_SETUP_FILE, 'a setup file', LoadError), values.setup),
+        }),
+        ...(typeof values.out === 'string' && { outDir: values.out }),
+        trace,
+      },
+      (e) => {
+        if (e.type === 'progress') bar?.update(e.progress);
+        else if (e.type === 'exception') {
+          if (trace) io.stderr(`xdpsim: ${e.message}\n`);
+        } else io.stderr(e.line + '\n');
+      },
+    );
     let result: ReplayResult;
     try {
-      result = await replay.start();
+      result = await session.run();
     } finally {
       bar?.stop();
-      try {
-        await pool?.close(outputs);
-      } finally {
-        outputs?.close();
-      }
     }
-    obj.releaseMaps();
     const report: ReplayReport = {
-      program: program.name,
+      program: session.program.name,
       captures: positionals,
       mode,
-      device: ingress,
-      topology,
+      device: session.ingress,
+      topology: session.topology,
       result,
       speed,
-      maps: mapSummaries(obj),
-      exceptions,
-      ...(outputs && { outputs }),
+      maps: mapSummaries(session.obj),
+      exceptions: session.exceptions,
+      ...(session.outputs && { outputs: session.outputs }),
     };
     io.stdout(values.json === true ? JSON.stringify(replayJson(report)) + '\n' : replaySummary(report));
     for (const p of result.problems) {
@@ -226,12 +163,6 @@ Prints the verdict counts and the per-queue counters.
     return result.problems.length > 0 ? 1 : 0;
   },
 };
-
-/** Frames a worker pool runs per round trip to its workers. */
-const WORKER_SLICE = 65536;
-
-/** Exception messages a report keeps (the count is in the counters). */
-const MAX_EXCEPTIONS_KEPT = 16;
 
 function modeOption(value: string | boolean | undefined): ModeName {
   const mode = value ?? 'native';
