@@ -96,7 +96,7 @@ export class Replay {
   progress(): ReplayProgress {
     const feed = this.feed;
     const within = feed.totalBytes === Infinity ? NaN : feed.totalBytes === 0 ? 1 : Math.min(1, feed.bytesRead / feed.totalBytes);
-    const perLoop = feed.preloading && this.loop > 0 ? this.chunkFraction : within;
+    const perLoop = feed.preloading ? this.chunkFraction : within;
     return {
       packets: this.packets,
       loop: this.loop,
@@ -114,6 +114,7 @@ export class Replay {
     let shift = 0;
     const slice = this.options.slice ?? SLICE;
     for (this.loop = 0; this.loop < this.loops && !this.cancelled; this.loop++) {
+      this.chunkFraction = 0;
       const kept = this.feed.kept;
       if (kept !== undefined && !this.pacer.paced && kept.count < slice / 2 && this.loop + 1 < this.loops) {
         // Many loops of a small capture at once: a slice's worth.

@@ -238,7 +238,7 @@ async function progressBar(io: Io, json: boolean): Promise<{ update: (p: ReplayP
   });
   bar.start(1000, 0, { packets: 0, loopNo: 1, loops: 1 });
   return {
-    update: (p) => bar.update(Number.isNaN(p.fraction) ? 0 : Math.round(p.fraction * 1000), { packets: p.packets, loopNo: p.loop + 1, loops: p.loops }),
+    update: (p) => bar.update(Number.isNaN(p.fraction) ? 0 : Math.round(p.fraction * 1000), { packets: p.packets, loopNo: Math.min(p.loop + 1, p.loops), loops: p.loops }),
     stop: () => bar.stop(),
   };
 }
