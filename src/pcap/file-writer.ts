@@ -52,6 +52,7 @@ export class PcapFileWriter {
    */
   append(bytes: Uint8Array, start: number, end: number, tsSec: number, tsNsec: number, origLen = end - start): void {
     const capLen = end - start;
+    if (this.closed) throw new Error(`${this.path} is closed`);
     const problem = recordProblem(capLen, tsSec, tsNsec, origLen, MAX_SNAPLEN);
     if (problem !== undefined) throw new PcapError(this.size, this.count + 1, `packet ${this.count + 1} of ${this.path}`, problem);
     if (this.length + RECORD_HEADER_LEN + capLen > this.buf.length) this.flush();
@@ -61,15 +62,9 @@ export class PcapFileWriter {
     view.setUint32(at + 4, tsNsec, true);
     view.setUint32(at + 8, capLen, true);
     view.setUint32(at + 12, origLen, true);
-    if (RECORD_HEADER_LEN + capLen > this.buf.length) {
-      // Longer than the buffer: its header, then the frame straight from the caller's view.
-      this.length = at + RECORD_HEADER_LEN;
-      this.flush();
-      this.write(bytes, start, capLen);
-    } else {
-      this.buf.set(bytes.subarray(start, end), at + RECORD_HEADER_LEN);
-      this.length = at + RECORD_HEADER_LEN + capLen;
-    }
+    // A record is at most MAX_SNAPLEN bytes, well within the buffer.
+    this.buf.set(bytes.subarray(start, end), at + RECORD_HEADER_LEN);
+    this.length = at + RECORD_HEADER_LEN + capLen;
     this.count++;
   }
 
@@ -79,6 +74,7 @@ export class PcapFileWriter {
    * become one capture. Returns the records appended.
    */
   appendRecordsOf(path: string): number {
+    if (this.closed) throw new Error(`${this.path} is closed`);
     this.flush();
     const fd = openSync(path, 'r');
     const header = new Uint8Array(RECORD_HEADER_LEN);

@@ -95,13 +95,15 @@ export class Replay {
 
   progress(): ReplayProgress {
     const feed = this.feed;
+    // Past the last loop, `loop` has run on to `loops`: the replay is done.
+    const done = this.loop >= this.loops;
     const within = feed.totalBytes === Infinity ? NaN : feed.totalBytes === 0 ? 1 : Math.min(1, feed.bytesRead / feed.totalBytes);
     const perLoop = feed.preloading ? this.chunkFraction : within;
     return {
       packets: this.packets,
-      loop: this.loop,
+      loop: Math.min(this.loop, this.loops - 1),
       loops: this.loops,
-      fraction: (this.loop + perLoop) / this.loops,
+      fraction: done ? 1 : (this.loop + perLoop) / this.loops,
       elapsedMs: this.started ? (now() - this.startNs) / 1e6 : 0,
     };
   }
@@ -153,7 +155,11 @@ export class Replay {
     };
   }
 
-  /** Seconds a loop moves the clock on: the next loop starts a second after this one's last frame. */
+  /**
+   * Seconds a loop moves the clock on: a whole number, so timestamps keep
+   * their nanoseconds, at least one more than the loop's span in whole
+   * seconds, so the next loop starts after this one's last frame.
+   */
   private loopStep(): number {
     return this.feed.lastTs >= this.feed.firstTs ? Math.ceil(this.feed.lastTs - this.feed.firstTs) + 1 : 0;
   }
