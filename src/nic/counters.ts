@@ -73,10 +73,15 @@ export type TxQueueStat = (typeof TX_QUEUE_STATS)[number];
 /** Index of each statistic within its queue's block, for the hot path (`rx[queue * RX_STRIDE + RX.xdp_drops]++`). */
 export const RX = Object.freeze(Object.fromEntries(RX_QUEUE_STATS.map((s, i) => [s, i]))) as Readonly<Record<RxQueueStat, number>>;
 export const TX = Object.freeze(Object.fromEntries(TX_QUEUE_STATS.map((s, i) => [s, i]))) as Readonly<Record<TxQueueStat, number>>;
-export const RX_STRIDE = RX_QUEUE_STATS.length;
-export const TX_STRIDE = TX_QUEUE_STATS.length;
+/**
+ * Doubles per queue's block: its statistics rounded up to a 64-byte cache
+ * line, so that threads counting different queues never write one line.
+ */
+const lineOf = (stats: number): number => Math.ceil(stats / 8) * 8;
+export const RX_STRIDE = lineOf(RX_QUEUE_STATS.length);
+export const TX_STRIDE = lineOf(TX_QUEUE_STATS.length);
 /** `verdicts[queue * VERDICT_STRIDE + action]` for XDP_ABORTED (0) to XDP_REDIRECT (4); VERDICT_INVALID past them. */
-export const VERDICT_STRIDE = VERDICT_STATS.length;
+export const VERDICT_STRIDE = lineOf(VERDICT_STATS.length);
 export const VERDICT_INVALID = 5;
 export const OFFLOAD = Object.freeze(Object.fromEntries(OFFLOAD_STATS.map((s, i) => [s, i]))) as Readonly<Record<OffloadStat, number>>;
 
@@ -130,7 +135,7 @@ export class NicCounters {
     const rxLength = rxQueues * RX_STRIDE;
     const txLength = txQueues * TX_STRIDE;
     const verdictLength = rxQueues * VERDICT_STRIDE;
-    const offloadLength = OFFLOAD_STATS.length;
+    const offloadLength = lineOf(OFFLOAD_STATS.length);
     const words = rxLength + verdictLength + threads * (txLength + offloadLength);
     const thread = share?.thread ?? 0;
     if (!Number.isInteger(thread) || thread < 0 || thread >= threads) throw new RangeError(`thread ${thread} of ${threads}`);
@@ -165,7 +170,7 @@ export class NicCounters {
   /** An offloaded program's statistic, every thread's count added up. */
   offloadStat(stat: OffloadStat): number {
     let n = 0;
-    for (let t = 0; t < this.threads; t++) n += this.offloadAll[t * OFFLOAD_STATS.length + OFFLOAD[stat]]!;
+    for (let t = 0; t < this.threads; t++) n += this.offloadAll[t * lineOf(OFFLOAD_STATS.length) + OFFLOAD[stat]]!;
     return n;
   }
 
