@@ -131,6 +131,10 @@ export function replaySummary(report: ReplayReport): string {
   if (sent.length > 0) {
     out.push('\n' + table(['device', 'ifindex', 'tx_packets', 'tx_bytes', 'xdp_xmit'], sent.map((d) => [d.name, d.ifindex, d.counters.txTotal('packets'), d.counters.txTotal('bytes'), d.counters.txTotal('xdp_xmit')])));
   }
+  if (report.mode === 'offload') {
+    const o = c.snapshot().offload;
+    out.push('\n' + table(['NIC statistic (nfp)', 'value'], Object.entries(o).map(([name, n]) => [name, n])));
+  }
   if (report.maps.length > 0) {
     out.push('\n' + table(['map', 'type', 'entries'], report.maps.map((m) => [m.name, m.type, `${m.entries}/${m.maxEntries}`]), 2));
   }

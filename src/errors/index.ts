@@ -31,6 +31,7 @@
  * - `TASK_CONFIG`: a description of the current task that cannot be used
  * - `NIC_CONFIG`: a virtual NIC, its queues or its RSS settings that cannot be used
  * - `XDP_ATTACH`: an XDP attach, replace or detach the kernel would refuse, with its errno and extack message
+ * - `XDP_OFFLOAD`: a program or map an offloading NIC would not take, with its errno and the kernel's log line
  * - `REPLAY`: a replay's settings (speed, loops, outputs, topology) that cannot be used
  */
 export type XdpsimErrorCode =
@@ -53,6 +54,7 @@ export type XdpsimErrorCode =
   | 'TASK_CONFIG'
   | 'NIC_CONFIG'
   | 'XDP_ATTACH'
+  | 'XDP_OFFLOAD'
   | 'REPLAY';
 
 /** An input xdpsim refuses; `message` is one line that says what and where. */

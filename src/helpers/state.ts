@@ -50,6 +50,18 @@ export class RedirectInfo {
 }
 
 /**
+ * What an offloading NIC's JIT (nfp's) makes of the packet helpers, for a
+ * context that stands for the NIC running an offloaded program: where the
+ * firmware lets bpf_xdp_adjust_head move the start of the frame, as offsets
+ * of data from data_hard_start (its off_min and off_max, moved into this
+ * frame's layout). bpf_xdp_adjust_tail only shrinks there.
+ */
+export interface OffloadLimits {
+  readonly headMin: number;
+  readonly headMax: number;
+}
+
+/**
  * MTU of the device a run is on when none is given: lo's (65536), the device
  * BPF_PROG_TEST_RUN runs a program on (ingress_ifindex 1).
  */
@@ -95,6 +107,8 @@ export interface HelperState {
   syncookieSecret?: SyncookieSecret;
   /** The task the program interrupts (see current-task.ts); when unset, the idle task of `cpu`. */
   current?: CurrentTask;
+  /** Set when the context runs an offloaded program on the NIC: the adjust helpers then follow the NIC's JIT. */
+  offload?: OffloadLimits;
 }
 
 /** Argument `n` (its halves `lo`, `hi`) as an address: a fault when its high half is set. */

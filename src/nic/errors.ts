@@ -24,3 +24,23 @@ export class XdpAttachError extends XdpsimError {
     this.name = 'XdpAttachError';
   }
 }
+
+/**
+ * A program the offloading NIC will not take (drivers/net/ethernet/netronome/nfp/bpf,
+ * kernel/bpf/offload.c): the errno, and what the kernel logs when it says
+ * anything (the verifier log's `[nfp] ...` lines, the driver's map messages).
+ * `insn` is the instruction the verifier stopped at, when it is one.
+ */
+export class OffloadError extends XdpsimError {
+  readonly code = 'XDP_OFFLOAD';
+
+  constructor(
+    readonly errno: number,
+    readonly log: string,
+    readonly insn?: number,
+  ) {
+    const name = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+    super(`${insn === undefined ? '' : `insn ${insn}: `}${log}: ${name}`);
+    this.name = 'OffloadError';
+  }
+}

@@ -4,6 +4,7 @@ import { programTag } from '../loader/tag.js';
 import { XDP_MODE_DRV, XDP_MODE_HW, XDP_MODE_SKB, XdpAttachment, netdevsimDriver, type XdpMode, type XdpProg } from '../nic/attach.js';
 import type { VirtualNic } from '../nic/device.js';
 import { GenericRxQueue } from '../nic/generic.js';
+import { checkOffload, OffloadRxQueue } from '../nic/offload.js';
 import { objectMapIds, RxQueue, type RxPath } from '../nic/rx.js';
 import type { NicEvents, XdpSinks } from '../nic/sinks.js';
 import type { Topology } from '../nic/topology.js';
@@ -42,9 +43,13 @@ export function xdpProg(obj: LoadedObject, program: XdpProgram, device: VirtualN
  * Attaches `program` to `device` in `mode` as `ip link set dev D xdp{drv,generic,offload} obj ...`
  * does, through the kernel's checks (an XdpAttachError with its extack when
  * refused). The device's driver is netdevsim's, the kernel's own simulated
- * NIC, which takes programs in all three modes.
+ * NIC, which takes programs in all three modes; an offloaded program must
+ * also pass the checks of nfp, the one NIC whose offload the kernel has
+ * (checkOffload: its helpers, maps and stack).
  */
 export function attachXdp(obj: LoadedObject, program: XdpProgram, device: VirtualNic, mode: ModeName): XdpAttachment {
+  // An offloaded program is loaded for the device first (prog_ifindex), where the NIC's own checks refuse what it cannot run.
+  if (mode === 'offload') checkOffload({ executable: obj.compile(program), maps: [...obj.maps.values()] });
   const attachment = new XdpAttachment(device.ifindex, netdevsimDriver(device));
   attachment.changeXdp(xdpProg(obj, program, device, mode), MODE[mode].flags);
   return attachment;
@@ -100,8 +105,17 @@ export function rxPaths(o: DatapathOptions): Array<RxPath | undefined> {
         // Generic TX and redirects go through the target's own transmit, which needs no XDP support of it.
         paths[queue] = new GenericRxQueue(common);
         break;
-      default:
-        throw new Error(`mode ${o.mode} is not wired yet`);
+      case 'offload':
+        // The NIC runs the program: no tracepoints, no redirects, its own statistics.
+        paths[queue] = new OffloadRxQueue({
+          device: o.device,
+          queue,
+          executable,
+          context: common.context,
+          ...(o.sinks !== undefined && { sinks: o.sinks }),
+          ...(o.events !== undefined && { events: o.events }),
+        });
+        break;
     }
   }
   return paths;

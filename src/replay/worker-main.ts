@@ -4,7 +4,7 @@
  * their frames of each chunk it is given, as far as it is told to.
  */
 import { join } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { XdpsimError } from '../errors/index.js';
 import { formatTraceLine } from '../helpers/trace-pipe.js';
 import { attachObject } from '../loader/load.js';
@@ -16,76 +16,80 @@ import { ChunkRunner } from './runner.js';
 import { buildTopology } from './topology-file.js';
 import type { FromWorker, ToWorker, WorkerData, WorkerLines } from './worker-protocol.js';
 
-const port = parentPort!;
-const data = workerData as WorkerData;
-const post = (m: FromWorker): void => port.postMessage(m);
-
 /** Lines kept between two replies; more than this in one slice are counted, not kept. */
 const MAX_LINES = 10000;
-let lines: WorkerLines = { trace: [], printk: [], exceptions: [] };
-const keep = (list: string[], line: string): void => {
-  if (list.length < MAX_LINES) list.push(line);
-};
 
-try {
-  const obj = attachObject(data.object, {
-    ...(data.trace && { trace: (message, cpu, ns) => keep(lines.printk, formatTraceLine(message, cpu, ns)) }),
-  });
-  const program = obj.programs[data.program]!;
-  const { topology, ingress, xdpReceiver } = buildTopology(data.topology.spec, data.topology.rssKey, data.topology.threads, {
-    counters: data.topology.counters,
-    thread: data.thread,
-  });
-  const outputs = data.outputs !== undefined ? new ReplayOutputs(join(data.outputs, `.worker-${data.thread}`)) : undefined;
-  const paths = rxPaths({
-    obj,
-    program,
-    engine: data.engine,
-    topology,
-    device: ingress,
-    mode: data.mode,
-    queues: data.queues,
-    ...(outputs && { sinks: outputs }),
-    events: {
-      exception: (dev, queue, message) => keep(lines.exceptions, `${dev.name} queue ${queue}: ${message}`),
-      ...(data.trace && { trace: (tracepoint, line) => keep(lines.trace, `${tracepoint.slice(4)}: ${line}`) }),
-    },
-    xdpReceiver,
-  });
-  const runner = new ChunkRunner(paths, followCapture(obj), {
-    timerFault: (message) => keep(lines.exceptions, `bpf_timer callback fault: ${message}`),
-  });
-  const chunks = new Map<SharedArrayBuffer, FrameChunk>();
-  const use = (shared: SharedChunk): FrameChunk => {
-    let chunk = chunks.get(shared.buffer);
-    if (chunk === undefined) chunks.set(shared.buffer, (chunk = FrameChunk.attach(shared)));
-    outputs?.use(chunk);
-    return chunk;
+// Imported outside a worker (a test walking every module) it does nothing.
+if (parentPort !== null) serve(parentPort, workerData as WorkerData);
+
+function serve(port: MessagePort, data: WorkerData): void {
+  const post = (m: FromWorker): void => port.postMessage(m);
+
+  let lines: WorkerLines = { trace: [], printk: [], exceptions: [] };
+  const keep = (list: string[], line: string): void => {
+    if (list.length < MAX_LINES) list.push(line);
   };
-  const ran = (): void => {
-    const gathered = lines;
-    lines = { trace: [], printk: [], exceptions: [] };
-    post({ type: 'ran', ...gathered });
-  };
-  port.on('message', (m: ToWorker) => {
-    switch (m.type) {
-      case 'begin':
-        runner.begin(use(m.chunk), m.shift);
-        return;
-      case 'run':
-        runner.run(m.until);
-        return ran();
-      case 'repeat':
-        runner.repeat(use(m.chunk), m.shift, m.step, m.times);
-        return ran();
-      case 'close':
-        outputs?.close();
-        post({ type: 'closed', unwritable: outputs?.unwritable ?? 0, firstProblem: outputs?.firstProblem });
-        port.close();
-    }
-  });
-  post({ type: 'ready' });
-} catch (e) {
-  if (!(e instanceof XdpsimError)) throw e;
-  post({ type: 'refused', message: e.message });
+
+  try {
+    const obj = attachObject(data.object, {
+      ...(data.trace && { trace: (message, cpu, ns) => keep(lines.printk, formatTraceLine(message, cpu, ns)) }),
+    });
+    const program = obj.programs[data.program]!;
+    const { topology, ingress, xdpReceiver } = buildTopology(data.topology.spec, data.topology.rssKey, data.topology.threads, {
+      counters: data.topology.counters,
+      thread: data.thread,
+    });
+    const outputs = data.outputs !== undefined ? new ReplayOutputs(join(data.outputs, `.worker-${data.thread}`)) : undefined;
+    const paths = rxPaths({
+      obj,
+      program,
+      engine: data.engine,
+      topology,
+      device: ingress,
+      mode: data.mode,
+      queues: data.queues,
+      ...(outputs && { sinks: outputs }),
+      events: {
+        exception: (dev, queue, message) => keep(lines.exceptions, `${dev.name} queue ${queue}: ${message}`),
+        ...(data.trace && { trace: (tracepoint, line) => keep(lines.trace, `${tracepoint.slice(4)}: ${line}`) }),
+      },
+      xdpReceiver,
+    });
+    const runner = new ChunkRunner(paths, followCapture(obj), {
+      timerFault: (message) => keep(lines.exceptions, `bpf_timer callback fault: ${message}`),
+    });
+    const chunks = new Map<SharedArrayBuffer, FrameChunk>();
+    const use = (shared: SharedChunk): FrameChunk => {
+      let chunk = chunks.get(shared.buffer);
+      if (chunk === undefined) chunks.set(shared.buffer, (chunk = FrameChunk.attach(shared)));
+      outputs?.use(chunk);
+      return chunk;
+    };
+    const ran = (): void => {
+      const gathered = lines;
+      lines = { trace: [], printk: [], exceptions: [] };
+      post({ type: 'ran', ...gathered });
+    };
+    port.on('message', (m: ToWorker) => {
+      switch (m.type) {
+        case 'begin':
+          runner.begin(use(m.chunk), m.shift);
+          return;
+        case 'run':
+          runner.run(m.until);
+          return ran();
+        case 'repeat':
+          runner.repeat(use(m.chunk), m.shift, m.step, m.times);
+          return ran();
+        case 'close':
+          outputs?.close();
+          post({ type: 'closed', unwritable: outputs?.unwritable ?? 0, firstProblem: outputs?.firstProblem });
+          port.close();
+      }
+    });
+    post({ type: 'ready' });
+  } catch (e) {
+    if (!(e instanceof XdpsimError)) throw e;
+    post({ type: 'refused', message: e.message });
+  }
 }
