@@ -5,6 +5,7 @@
 //
 //   npm run bench:replay                       (5 rounds, a 3 GiB streamed capture)
 //   npm run bench:replay -- --rounds 3 --big-gib 0.5
+//   npm run bench:replay -- --parts machinery
 //
 // 1. Each replay runs in a child process (`node bin/xdpsim.js replay ... --json`,
 //    the built CLI), under /usr/bin/time for its peak RSS. Configurations take
@@ -50,8 +51,11 @@ const { values: opts, positionals: mode } = parseArgs({
     rounds: { type: 'string', default: '5' },
     'big-gib': { type: 'string', default: '3' },
     'inproc-rounds': { type: 'string', default: '9' },
+    /** Which parts to run: any of end-to-end, machinery, profile, streaming. */
+    parts: { type: 'string', default: 'end-to-end,machinery,profile,streaming' },
   },
 });
+const PARTS = new Set(String(opts.parts).split(','));
 const ROUNDS = Number(opts.rounds);
 const BIG_GIB = Number(opts['big-gib']);
 const INPROC_ROUNDS = Number(opts['inproc-rounds']);
@@ -252,16 +256,22 @@ function endToEnd(capture: string): Map<string, ChildResult[]> {
 
 // ---------------------------------------------------------------- in process
 
-/** The drop program replayed on this thread over `capture` as `xdpsim replay` wires it, the feed preloaded once. */
-async function inProcess(capture: string) {
+/**
+ * The drop program replayed on this thread over `capture` as `xdpsim replay`
+ * wires it, the feed preloaded once: its frames staged in the object's own
+ * memory, as ReplaySession stages them, or (`staged` false) in a buffer of
+ * their own, as before staging, for comparison.
+ */
+async function inProcess(capture: string, staged = true) {
   const { topology, ingress, xdpReceiver } = buildTopology({ devices: [{ name: 'eth0', rxQueues: QUEUES, txQueues: QUEUES }] });
-  const obj = loadObject(DROP, { cpus: QUEUES, contexts: QUEUES + 1, frameSlots: XDP_BATCH + 1 });
+  const queueOf = ingress.rss.queue.bind(ingress.rss);
+  const feed = await CaptureFeed.open([capture], QUEUES, queueOf, PRELOAD_LIMIT);
+  const obj = loadObject(DROP, { cpus: QUEUES, contexts: QUEUES + 1, frameSlots: XDP_BATCH + 1, ...(staged && { stagingBytes: feed.stagingBytes }) });
+  if (staged) feed.stage(obj.staging());
   const program = obj.program();
   attachXdp(obj, program, ingress, 'native');
   const queues = Array.from({ length: QUEUES }, (_, q) => q);
   const runner = new ChunkRunner(rxPaths({ obj, program, topology, device: ingress, mode: 'native', queues, xdpReceiver }), followCapture(obj));
-  const queueOf = ingress.rss.queue.bind(ingress.rss);
-  const feed = await CaptureFeed.open([capture], QUEUES, queueOf, PRELOAD_LIMIT);
   await new Replay(feed, runner).start();
   const kept = feed.kept!;
 
@@ -300,14 +310,19 @@ function cpuNs(start: NodeJS.CpuUsage): number {
 
 async function machinery(capture: string, what: string): Promise<void> {
   const p = await inProcess(capture);
+  const unstaged = await inProcess(capture, false);
   const loops = 5;
-  const samples = { replay: [] as number[], replayWall: [] as number[], run: [] as number[], fill: [] as number[], rss: [] as number[] };
+  const samples = { replay: [] as number[], replayWall: [] as number[], unstaged: [] as number[], run: [] as number[], fill: [] as number[], rss: [] as number[] };
   for (let round = 0; round < INPROC_ROUNDS; round++) {
     const keep = round >= INPROC_WARMUP;
     const steps: Array<() => Promise<void>> = [
       async () => {
         const r = await p.replay(loops);
         if (keep) samples.replay.push(r.cpuNs / r.packets), samples.replayWall.push(r.wallNs / r.packets);
+      },
+      async () => {
+        const r = await unstaged.replay(loops);
+        if (keep) samples.unstaged.push(r.cpuNs / r.packets);
       },
       async () => {
         const t = process.cpuUsage();
@@ -334,6 +349,7 @@ async function machinery(capture: string, what: string): Promise<void> {
   console.log('|---|---|');
   console.log(`| (a) Replay of the preloaded capture (${loops} loops of ${FRAMES}), CPU | ${replay.toFixed(1)} |`);
   console.log(`| (a) the same, wall | ${median(samples.replayWall).toFixed(1)} |`);
+  console.log(`| (a') the same with the frames in a buffer of their own (not staged in the object's memory), CPU | ${median(samples.unstaged).toFixed(1)} |`);
   console.log(`| (b) runBatch alone, ${XDP_BATCH} frames in place | ${run.toFixed(1)} |`);
   console.log(`| machinery (a − b) | ${(replay - run).toFixed(1)} |`);
   console.log(`| fill: a CaptureFeed preload pass (read, RSS, copy into the chunk) | ${median(samples.fill).toFixed(1)} |`);
@@ -423,13 +439,15 @@ if (mode[0] === 'profiled') {
     const size = writeCapture(capture, frames, 1);
     console.log(`node ${process.version}, ${new Date().toISOString()}`);
     console.log(`synthetic capture: ${FRAMES} Ethernet/IPv4 frames (TCP 2/3, UDP 1/3), ${FLOWS} flows, lengths 64/576/1514 in IMIX 7:4:1, ${(size / 2 ** 20).toFixed(1)} MiB`);
-    const results = endToEnd(capture);
-    await machinery(capture, 'the synthetic capture (IMIX)');
-    const small = join(dir, 'synthetic-64.pcap');
-    writeCapture(small, syntheticFrames(64), 1);
-    await machinery(small, 'the same flows, every frame 64 bytes');
-    profile(capture, dir);
-    if (BIG_GIB > 0) streaming(frames, dir, results.get('xdp_drop, single thread')!);
+    const results = PARTS.has('end-to-end') ? endToEnd(capture) : undefined;
+    if (PARTS.has('machinery')) {
+      await machinery(capture, 'the synthetic capture (IMIX)');
+      const small = join(dir, 'synthetic-64.pcap');
+      writeCapture(small, syntheticFrames(64), 1);
+      await machinery(small, 'the same flows, every frame 64 bytes');
+    }
+    if (PARTS.has('profile')) profile(capture, dir);
+    if (BIG_GIB > 0 && PARTS.has('streaming')) streaming(frames, dir, results?.get('xdp_drop, single thread') ?? []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -96,6 +96,13 @@ export interface LoadOptions {
   contexts?: number;
   /** Frame slots of each context (its frame arena); default 64, one NAPI batch. */
   frameSlots?: number;
+  /**
+   * Bytes of staging memory for frames waiting to run (LoadedObject.staging):
+   * frames received into the object's own memory are loaded into frame slots
+   * by a copy within one buffer, the cheapest there is. Programs cannot reach
+   * it. Default 0.
+   */
+  stagingBytes?: number;
 }
 
 /** Execution contexts an object lays out unless told: one for test runs and one more. */
@@ -106,6 +113,9 @@ const MAX_CONTEXTS = 1024;
 
 /** Most frame slots of one context. */
 const MAX_FRAME_SLOTS = 65536;
+
+/** The region LoadOptions.stagingBytes reserves. */
+const STAGING_REGION = 'frames:staging';
 
 /** LIBBPF_PIN_BY_NAME. */
 const LIBBPF_PIN_BY_NAME = 1;
@@ -175,6 +185,13 @@ export class LoadedObject {
     if (why !== undefined) throw new ShareError(why);
     const { bytes, options } = this.engine.origin;
     return { bytes, options, buffer: this.memory.buffer };
+  }
+
+  /** The staging memory LoadOptions.stagingBytes reserved, over the object's own buffer (empty without it). */
+  staging(): Uint8Array {
+    if (!this.memory.regions.some((r) => r.name === STAGING_REGION)) return new Uint8Array(0);
+    const r = this.memory.region(STAGING_REGION);
+    return this.memory.u8.subarray(r.start, r.start + r.size);
   }
 
   /** The context test runs (XdpProgram.run) use: the first this thread's object claims. */
@@ -312,6 +329,9 @@ function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions,
   const slots = options.frameSlots ?? XDP_BATCH;
   if (!Number.isInteger(slots) || slots < 1 || slots > MAX_FRAME_SLOTS) throw new LoadError(`frame slots must be 1..${MAX_FRAME_SLOTS}, not ${slots}`);
   const contexts = layoutContexts(layout, contextCount, slots);
+  const staging = options.stagingBytes ?? 0;
+  if (!Number.isSafeInteger(staging) || staging < 0 || staging > limit) throw new LoadError(`staging memory must be 0..${limit} bytes, not ${staging}`);
+  if (staging > 0) layout.add({ name: STAGING_REGION, size: staging, writable: false, readable: false });
   // The array index a timer callback's key points to (bpf_timer_cb keeps it on its stack).
   layout.add({ name: 'timer:key', size: 4, writable: false });
   const socketRegions = options.sockets && layoutSockets(layout, options.sockets);

@@ -11,6 +11,8 @@ export interface SharedChunk {
   readonly byteCapacity: number;
   readonly frameCapacity: number;
   readonly queues: number;
+  /** Where the frame bytes lie when not in `buffer`: an object's staging memory (LoadedObject.staging). */
+  readonly frames?: { readonly buffer: SharedArrayBuffer; readonly byteOffset: number };
 }
 
 /**
@@ -52,14 +54,28 @@ export class FrameChunk implements FrameBatch {
     this.order = new Int32Array(buffer, take(n * 4), n);
     this.queueStart = new Int32Array(buffer, take((queues + 1) * 4), queues + 1);
     this.queueOf = new Uint16Array(buffer, take(n * 2), n);
-    this.bytes = new Uint8Array(buffer, take(byteCapacity), byteCapacity);
+    this.bytes = shared.frames !== undefined ? new Uint8Array(shared.frames.buffer, shared.frames.byteOffset, byteCapacity) : new Uint8Array(buffer, take(byteCapacity), byteCapacity);
   }
 
-  /** A new chunk of `byteCapacity` frame bytes and at most `frameCapacity` frames, for a device with `queues` RX queues. */
-  static create(byteCapacity: number, frameCapacity: number, queues: number): FrameChunk {
+  /**
+   * A new chunk of at most `frameCapacity` frames, for a device with `queues`
+   * RX queues, its frame bytes in `frames` (shared memory: an object's
+   * staging memory, from which frames load into frame slots cheapest) or in
+   * `byteCapacity` bytes of its own.
+   */
+  static create(byteCapacity: number, frameCapacity: number, queues: number, frames?: Uint8Array): FrameChunk {
     const n = frameCapacity;
-    const size = 8 * (CONTROL_WORDS + n * 4 + queues + 1) + n * 8 + n * 2 + byteCapacity + 64;
-    return new FrameChunk({ buffer: new SharedArrayBuffer(size), byteCapacity, frameCapacity, queues });
+    const own = frames === undefined ? byteCapacity : 0;
+    const size = 8 * (CONTROL_WORDS + n * 4 + queues + 1) + n * 8 + n * 2 + own + 64;
+    if (frames === undefined) return new FrameChunk({ buffer: new SharedArrayBuffer(size), byteCapacity, frameCapacity, queues });
+    if (!(frames.buffer instanceof SharedArrayBuffer) || frames.length < byteCapacity) throw new RangeError(`frames need ${byteCapacity} bytes of shared memory`);
+    return new FrameChunk({
+      buffer: new SharedArrayBuffer(size),
+      byteCapacity,
+      frameCapacity,
+      queues,
+      frames: { buffer: frames.buffer, byteOffset: frames.byteOffset },
+    });
   }
 
   /** The chunk another thread made (its `shared`), over the same memory. */
@@ -113,7 +129,7 @@ export class FrameChunk implements FrameBatch {
     const n = this.count;
     for (let i = 0; i < n; i++) start[this.queueOf[i]! + 1]! += 1;
     for (let q = 0; q < queues; q++) start[q + 1]! += start[q]!;
-    // Counts into positions: queue q's next frame goes at fill[q], kept in the order array's tail pass.
+    // Where each queue's next frame goes.
     const next = Int32Array.from(start.subarray(0, queues));
     for (let i = 0; i < n; i++) this.order[next[this.queueOf[i]!]!++] = i;
   }

@@ -38,6 +38,8 @@ export class CaptureFeed {
   totalBytes = 0;
   private preloaded: FrameChunk | undefined;
   private passes = 0;
+  /** Where chunks keep their frame bytes, when given (see `stage`). */
+  private frames: Uint8Array | undefined;
 
   private constructor(
     readonly captures: readonly string[],
@@ -64,6 +66,23 @@ export class CaptureFeed {
     return this.preloaded;
   }
 
+  /**
+   * Bytes of frames its chunk holds: all the captures' when preloading (a
+   * frame is never longer than its record: the largest header added, 14
+   * bytes of Ethernet, is shorter than the 16 of a pcap record, and each
+   * record takes 16 bytes or more, to which a frame's start alignment adds at
+   * most 7), else one streaming chunk's.
+   */
+  get stagingBytes(): number {
+    return this.preload ? Math.ceil(this.totalBytes * 1.5) + MAX_SNAPLEN : STREAM_BYTES;
+  }
+
+  /** Keeps the frames in `frames` (`stagingBytes` long, shared: an object's staging memory), from which they load into frame slots cheapest. */
+  stage(frames: Uint8Array): void {
+    if (this.passes > 0) throw new Error('a feed is staged before its first pass');
+    this.frames = frames;
+  }
+
   /** Whether the captures are read once and kept. */
   get preloading(): boolean {
     return this.preload;
@@ -80,7 +99,9 @@ export class CaptureFeed {
       yield this.preloaded;
       return;
     }
-    const chunk = this.preload ? this.preloadChunk() : FrameChunk.create(STREAM_BYTES, STREAM_FRAMES, this.queues);
+    const chunk = this.preload
+      ? FrameChunk.create(this.stagingBytes, Math.ceil(this.totalBytes / 16) + 1, this.queues, this.frames)
+      : FrameChunk.create(STREAM_BYTES, STREAM_FRAMES, this.queues, this.frames);
     this.bytesRead = 0;
     let doneBytes = 0;
     for (const capture of this.captures) {
@@ -128,17 +149,6 @@ export class CaptureFeed {
       yield chunk;
       chunk.reset();
     }
-  }
-
-  /**
-   * A chunk that holds every frame of the captures: a frame is never longer
-   * than its record (the largest header added, 14 bytes of Ethernet, is
-   * shorter than the 16 of a pcap record), and each record takes 16 bytes or
-   * more, to which a frame's start alignment adds at most 7.
-   */
-  private preloadChunk(): FrameChunk {
-    const total = this.totalBytes;
-    return FrameChunk.create(Math.ceil(total * 1.5) + MAX_SNAPLEN, Math.ceil(total / 16) + 1, this.queues);
   }
 
   private convert(batch: PacketBatch, k: number): Uint8Array | undefined {

@@ -116,6 +116,8 @@ export class ReplaySession {
     }
     const loops = options.loops ?? 1;
     if (!Number.isInteger(loops) || loops < 1) throw new TopologyError(`loops must be 1 or more, not ${loops}`);
+    const queueOf = options.rssQueue !== undefined ? () => options.rssQueue! : ingress.rss.queue.bind(ingress.rss);
+    const feed = await CaptureFeed.open(options.captures, ingress.rxQueues, queueOf, options.preloadLimit ?? PRELOAD_LIMIT);
     const trace = options.trace === true;
     const obj = loadObject(options.object, {
       ...(options.select && { select: options.select }),
@@ -124,15 +126,16 @@ export class ReplaySession {
       cpus: Math.max(possibleCpus(), ingress.rxQueues),
       contexts: ingress.rxQueues + 1,
       frameSlots: 65,
+      // The chunks' frames lie in the object's memory, so frame slots load them with a copy within one buffer.
+      stagingBytes: feed.stagingBytes,
       mtu: ingress.mtu,
       ...(trace && { trace: (message, cpu, ns) => listener({ type: 'printk', line: formatTraceLine(message, cpu, ns) }) }),
     });
+    feed.stage(obj.staging());
     const program = obj.program(options.select);
     const attachment = attachXdp(obj, program, ingress, mode);
     if (options.setup !== undefined) applySetup(obj, options.setup);
     const outputs = options.outDir !== undefined ? new ReplayOutputs(options.outDir) : undefined;
-    const queueOf = options.rssQueue !== undefined ? () => options.rssQueue! : ingress.rss.queue.bind(ingress.rss);
-    const feed = await CaptureFeed.open(options.captures, ingress.rxQueues, queueOf, options.preloadLimit ?? PRELOAD_LIMIT);
     const session = new ReplaySession(obj, program, topology, ingress, attachment, mode, outputs, options, listener);
     // Last: nothing after it may fail and leave the workers running.
     const runner = await session.makeRunner(workers, xdpReceiver);
