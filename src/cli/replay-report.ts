@@ -35,8 +35,8 @@ function errors(report: ReplayReport): Record<string, number> {
   return {
     length_errors: c.rxTotal('length_errors'),
     invalid_actions: c.verdictTotal('invalid'),
-    xdp_tx_errors: c.rxTotal('xdp_tx_errors'),
-    redirect_errors: c.rxTotal('drops'),
+    xdp_tx_errors: c.verdictTotal('tx_errors'),
+    redirect_errors: c.verdictTotal('redirect_errors'),
     link_type: report.result.linkTypeErrors,
     unwritable_outputs: report.outputs?.unwritable ?? 0,
     captures: report.result.problems.length,
@@ -112,7 +112,7 @@ export function replaySummary(report: ReplayReport): string {
   const rows = Array.from({ length: device.rxQueues }, (_, q) => {
     const s = (name: Parameters<typeof c.rxStat>[1]): number => c.rxStat(q, name);
     const verdict = c.snapshot().verdicts[q]!;
-    return [q, s('packets'), s('bytes'), verdict.pass, verdict.drop, verdict.tx, verdict.redirect, verdict.aborted + verdict.invalid, s('length_errors') + s('drops') + s('xdp_tx_errors')];
+    return [q, s('packets'), s('bytes'), verdict.pass, verdict.drop, verdict.tx, verdict.redirect, verdict.aborted + verdict.invalid, s('length_errors') + verdict.tx_errors + verdict.redirect_errors];
   });
   const total = rows.reduce((sum, r) => sum.map((n, i) => (i === 0 ? 0 : n + (r[i] as number))), new Array<number>(rows[0]!.length).fill(0));
   out.push(table(['queue', 'packets', 'bytes', 'PASS', 'DROP', 'TX', 'REDIRECT', 'ABORTED', 'errors'], [...rows, ['all', ...total.slice(1)]]));

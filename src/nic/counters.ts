@@ -45,9 +45,11 @@ export const TX_QUEUE_STATS = [
  * every action, and generic mode moves no driver counter at all), which
  * summaries and the kernel comparison read. `invalid` counts returns past
  * XDP_REDIRECT, which the datapath handles as XDP_ABORTED; `aborted` counts
- * XDP_ABORTED itself and program faults.
+ * XDP_ABORTED itself and program faults. `tx_errors` and `redirect_errors`
+ * count the XDP_TX and XDP_REDIRECT frames that were then not sent, in every
+ * mode (generic mode's failures move no driver counter).
  */
-export const VERDICT_STATS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'invalid'] as const;
+export const VERDICT_STATS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'invalid', 'tx_errors', 'redirect_errors'] as const;
 
 /**
  * An offloading NIC's own statistics of its BPF program, as nfp lists them
@@ -83,6 +85,8 @@ export const TX_STRIDE = lineOf(TX_QUEUE_STATS.length);
 /** `verdicts[queue * VERDICT_STRIDE + action]` for XDP_ABORTED (0) to XDP_REDIRECT (4); VERDICT_INVALID past them. */
 export const VERDICT_STRIDE = lineOf(VERDICT_STATS.length);
 export const VERDICT_INVALID = 5;
+export const VERDICT_TX_ERRORS = 6;
+export const VERDICT_REDIRECT_ERRORS = 7;
 export const OFFLOAD = Object.freeze(Object.fromEntries(OFFLOAD_STATS.map((s, i) => [s, i]))) as Readonly<Record<OffloadStat, number>>;
 
 /** One queue's counters as JSON reports them: `{"queue": 0, "rx_packets": ..., "xdp_drops": ...}`. */

@@ -5,7 +5,7 @@ import { ENOSPC } from '../uapi/errno.js';
 import { XDP_BATCH } from '../xdp/arena.js';
 import { XDP_FRAME_SIZE, XDP_MAX_LINEAR, XDP_TAILROOM } from '../xdp/constants.js';
 import { FrameError } from '../xdp/frame-error.js';
-import { RX, RX_STRIDE, TX, TX_STRIDE, VERDICT_INVALID, VERDICT_STRIDE } from './counters.js';
+import { RX, RX_STRIDE, TX, TX_STRIDE, VERDICT_INVALID, VERDICT_REDIRECT_ERRORS, VERDICT_STRIDE, VERDICT_TX_ERRORS } from './counters.js';
 import type { VirtualNic } from './device.js';
 import { NicConfigError } from './errors.js';
 import { CpumapRings, driverRefuses, REDIRECT_BROADCAST, REDIRECT_CPU, REDIRECT_DEVICE, REDIRECT_XSK, Redirects, xdpOkFwdDev } from './redirect.js';
@@ -173,7 +173,7 @@ export class GenericRxQueue implements RxPath {
       rx[base + RX.packets]! += 1;
       rx[base + RX.bytes]! += length;
       // The driver has no program in generic mode: its length rule is the one for a program without fragments.
-      if (driverRefuses(dev, length, false)) {
+      if (driverRefuses(dev, length)) {
         rx[base + RX.length_errors]! += 1;
         continue;
       }
@@ -235,7 +235,7 @@ export class GenericRxQueue implements RxPath {
         return;
       case XDP_REDIRECT:
         // A failed redirect frees the skb (SKB_DROP_REASON_XDP); no device counts it.
-        if (this.redirect(slot) !== 0) this.drop(slot, XDP_REDIRECT);
+        if (this.redirect(slot) !== 0) this.failed(slot, XDP_REDIRECT);
         return;
       case XDP_DROP:
         this.drop(slot, verdict);
@@ -245,6 +245,12 @@ export class GenericRxQueue implements RxPath {
         this.events.trace?.('xdp:xdp_exception', xdpException(this.progId, verdict, this.device.ifindex));
         this.drop(slot, verdict);
     }
+  }
+
+  /** A TX or redirected frame not sent: freed, and counted in xdpsim's own verdict counts (no device counts it). */
+  private failed(slot: number, verdict: typeof XDP_TX | typeof XDP_REDIRECT): void {
+    this.device.counters.verdicts[this.queue * VERDICT_STRIDE + (verdict === XDP_TX ? VERDICT_TX_ERRORS : VERDICT_REDIRECT_ERRORS)]! += 1;
+    this.drop(slot, verdict);
   }
 
   private drop(slot: number, verdict: number): void {
@@ -259,10 +265,10 @@ export class GenericRxQueue implements RxPath {
    * frees it with an xdp_exception line naming the target and action TX,
    * whatever the verdict was. `verdict` is XDP_TX or XDP_REDIRECT, for the sinks.
    */
-  private transmit(slot: number, target: VirtualNic, verdict: number): void {
+  private transmit(slot: number, target: VirtualNic, verdict: typeof XDP_TX | typeof XDP_REDIRECT): void {
     if (!target.up) {
       this.events.trace?.('xdp:xdp_exception', xdpException(this.progId, XDP_TX, target.ifindex));
-      this.drop(slot, verdict);
+      this.failed(slot, verdict);
       return;
     }
     const arena = this.context.arena;

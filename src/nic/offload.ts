@@ -416,7 +416,7 @@ export class OffloadRxQueue implements RxPath {
     for (let i = 0; i < count; i++) {
       const at = which[i]!;
       const length = batch.capLen[at]!;
-      if (driverRefuses(dev, length, false) || !this.load(loaded, batch.bytes, batch.offset[at]!, length)) {
+      if (driverRefuses(dev, length) || !this.load(loaded, batch.bytes, batch.offset[at]!, length)) {
         rx[base + RX.packets]! += 1;
         rx[base + RX.bytes]! += length;
         rx[base + RX.length_errors]! += 1;

@@ -1,18 +1,29 @@
 import { BatchFault, type ExecutionContext, type Executable } from '../engine/index.js';
 import type { BpfMap } from '../maps/map.js';
-import { BPF_F_XDP_HAS_FRAGS, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../uapi/bpf.js';
+import { XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../uapi/bpf.js';
 import { ENETDOWN, ENXIO, EOPNOTSUPP } from '../uapi/errno.js';
 import { ETH_HLEN } from '../uapi/if-ether.js';
 import { FrameError } from '../xdp/frame-error.js';
 import { XDP_BATCH } from '../xdp/arena.js';
-import { RX, RX_STRIDE, TX, TX_STRIDE, VERDICT_INVALID, VERDICT_STRIDE } from './counters.js';
+import { RX, RX_STRIDE, TX, TX_STRIDE, VERDICT_INVALID, VERDICT_REDIRECT_ERRORS, VERDICT_STRIDE, VERDICT_TX_ERRORS } from './counters.js';
 import type { VirtualNic } from './device.js';
 import type { NicEvents, XdpSinks } from './sinks.js';
 import { DISCARD_SINKS } from './sinks.js';
 import { NicConfigError } from './errors.js';
 import type { Topology } from './topology.js';
-import { CpumapRings, driverRefuses, REDIRECT_BROADCAST, REDIRECT_CPU, REDIRECT_DEVICE, REDIRECT_XSK, Redirects, xdpOkFwdDev } from './redirect.js';
+import { CpumapRings, driverRefuses, maxFrameLength, REDIRECT_BROADCAST, REDIRECT_CPU, REDIRECT_DEVICE, REDIRECT_XSK, Redirects, xdpOkFwdDev } from './redirect.js';
 import { xdpBulkTx, xdpDevmapXmit, xdpException } from './trace.js';
+
+/** VETH_XDP_TX_BULK_SIZE and DEV_MAP_BULK_SIZE: frames a bulk queue takes before it is sent. */
+const VETH_XDP_TX_BULK_SIZE = 16;
+const DEV_MAP_BULK_SIZE = 16;
+
+/** The bytes of the frame in `slot`, fragments included (xdp_get_frame_len). */
+function frameLength(arena: ExecutionContext['arena'], slot: number): number {
+  let n = arena.dataEnd[slot]! - arena.data[slot]!;
+  for (const frag of arena.frags[slot]!) n += frag.length;
+  return n;
+}
 
 /** Frames as a capture reader hands them out (a PacketBatch is one): frame i is `bytes[offset[i], offset[i] + capLen[i])`. */
 export interface FrameBatch {
@@ -94,8 +105,6 @@ export class RxQueue implements RxPath {
   private readonly redirects: Redirects;
   /** The arena slot past the poll's frames, where devmap and cpumap programs run on copies of them. */
   private readonly egressSlot: number;
-  /** Whether the program takes frames past the MTU (BPF_F_XDP_HAS_FRAGS). */
-  private readonly frags: boolean;
   /** The memory the context's frames lie in. */
   private readonly u8: Uint8Array;
   private readonly verdicts: Uint32Array;
@@ -126,7 +135,6 @@ export class RxQueue implements RxPath {
     this.events = options.events ?? {};
     this.xdpReceiver = options.xdpReceiver ?? (() => true);
     this.redirects = new Redirects({ ...options, entryProgram: options.entryProgram, events: this.events });
-    this.frags = ((options.executable.program.sectionDef?.progFlags ?? 0) & BPF_F_XDP_HAS_FRAGS) !== 0;
     this.u8 = options.context.memory.u8;
     if (options.context.arena.slots < 2) throw new NicConfigError(`an RX queue needs a context with 2 frame slots or more, not ${options.context.arena.slots}`);
     const slots = Math.min(XDP_BATCH, options.context.arena.slots - 1);
@@ -158,14 +166,13 @@ export class RxQueue implements RxPath {
     const rx = dev.counters.rx;
     const base = this.queue * RX_STRIDE;
     const bytes = batch.bytes;
-    const frags = this.frags;
     let loaded = 0;
     for (let i = 0; i < count; i++) {
       const at = which[i]!;
       const length = batch.capLen[at]!;
       rx[base + RX.packets]! += 1;
       rx[base + RX.bytes]! += length;
-      if (driverRefuses(dev, length, frags)) {
+      if (driverRefuses(dev, length)) {
         rx[base + RX.length_errors]! += 1;
         continue;
       }
@@ -227,6 +234,8 @@ export class RxQueue implements RxPath {
         this.sinks.pass(this.device, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
         return;
       case XDP_TX:
+        // veth_xdp_tx: a full bulk queue is sent before the frame joins it.
+        if (this.txCount === VETH_XDP_TX_BULK_SIZE) this.flushTx();
         this.txSlots[this.txCount++] = slot;
         return;
       case XDP_REDIRECT: {
@@ -235,6 +244,7 @@ export class RxQueue implements RxPath {
           rx[base + RX.xdp_redirect]! += 1;
         } else {
           rx[base + RX.drops]! += 1;
+          this.device.counters.verdicts[this.queue * VERDICT_STRIDE + VERDICT_REDIRECT_ERRORS]! += 1;
           this.sinks.drop(this.device, this.queue, XDP_REDIRECT, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
         }
         return;
@@ -309,14 +319,24 @@ export class RxQueue implements RxPath {
     this.redirectCount++;
   }
 
-  /** xdp_do_flush: the XDP_TX frames out of this device, then each target device's redirected frames, in the order they were first queued. */
+  /**
+   * The end of veth_poll: xdp_do_flush sends each target device's redirected
+   * frames, in the order they were first queued, and the CPU maps' frames;
+   * then the XDP_TX frames still queued go out of this device.
+   */
   private flush(): void {
-    if (this.txCount > 0) this.flushTx();
     if (this.redirectCount > 0) this.flushRedirects();
     if (this.cpumap.pending > 0) this.cpumap.flush(true, this.runOnCpu);
+    if (this.txCount > 0) this.flushTx();
   }
 
-  /** XDP_TX leaves by the TX queue paired with this RX queue; a device that cannot send them counts them all as xdp_tx_errors. */
+  /**
+   * veth_xdp_flush_bq: XDP_TX frames leave by the TX queue paired with this
+   * RX queue. A device that cannot send them (veth_xdp_xmit: no XDP receiver,
+   * down) fails the whole bulk; otherwise they go in order until the first
+   * longer than MTU + hard header + VLAN_HLEN, which stops the bulk there.
+   * What is not sent counts as xdp_tx_errors.
+   */
   private flushTx(): void {
     const dev = this.device;
     const n = this.txCount;
@@ -325,27 +345,30 @@ export class RxQueue implements RxPath {
     const rx = dev.counters.rx;
     const base = this.queue * RX_STRIDE;
     const arena = this.context.arena;
-    if (err !== 0) {
-      rx[base + RX.xdp_tx_errors]! += n;
-      for (let i = 0; i < n; i++) {
-        const slot = this.txSlots[i]!;
-        this.sinks.drop(dev, this.queue, XDP_TX, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
-      }
-    } else {
+    const maxLength = maxFrameLength(dev);
+    let sent = 0;
+    if (err === 0) {
       const txQueue = this.queue % dev.txQueues;
       const tx = dev.counters.tx;
       const txBase = txQueue * TX_STRIDE;
-      rx[base + RX.xdp_tx]! += n;
-      for (let i = 0; i < n; i++) {
-        const slot = this.txSlots[i]!;
+      for (; sent < n; sent++) {
+        const slot = this.txSlots[sent]!;
         const start = arena.data[slot]!;
         const end = arena.dataEnd[slot]!;
+        if (frameLength(arena, slot) > maxLength) break;
         tx[txBase + TX.packets]! += 1;
         tx[txBase + TX.bytes]! += end - start;
         this.sinks.tx(dev, txQueue, this.u8, start, end, this.slotFrame[slot]!);
       }
+      rx[base + RX.xdp_tx]! += sent;
     }
-    this.events.trace?.('xdp:xdp_bulk_tx', xdpBulkTx(dev.ifindex, err === 0 ? n : 0, err === 0 ? 0 : n, err));
+    rx[base + RX.xdp_tx_errors]! += n - sent;
+    dev.counters.verdicts[this.queue * VERDICT_STRIDE + VERDICT_TX_ERRORS]! += n - sent;
+    for (let i = sent; i < n; i++) {
+      const slot = this.txSlots[i]!;
+      this.sinks.drop(dev, this.queue, XDP_TX, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+    }
+    this.events.trace?.('xdp:xdp_bulk_tx', xdpBulkTx(dev.ifindex, sent, n - sent, err));
   }
 
   /** Each target's frames go out of its TX queue chosen by this CPU, as veth_xdp_xmit picks one. */
@@ -366,6 +389,12 @@ export class RxQueue implements RxPath {
       for (let j = i; j < n; j++) {
         if (sent[j] !== 0 || this.redirectTargets[j] !== target) continue;
         sent[j] = 1;
+        // bq_enqueue: a full bulk queue is sent (bq_xmit_all, one trace line) before the frame joins it.
+        if (frames === DEV_MAP_BULK_SIZE) {
+          this.events.trace?.('xdp:xdp_devmap_xmit', xdpDevmapXmit(this.device.ifindex, target.ifindex, sentFrames, frames - sentFrames, 0));
+          frames = 0;
+          sentFrames = 0;
+        }
         frames++;
         let slot = this.redirectSlots[j]!;
         const programId = this.redirectPrograms[j]!;

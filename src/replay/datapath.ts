@@ -1,7 +1,7 @@
 import type { EngineName } from '../engine/index.js';
 import type { LoadedObject } from '../loader/load.js';
 import { programTag } from '../loader/tag.js';
-import { XDP_MODE_DRV, XDP_MODE_HW, XDP_MODE_SKB, XdpAttachment, netdevsimDriver, type XdpMode, type XdpProg } from '../nic/attach.js';
+import { XDP_MODE_DRV, XDP_MODE_HW, XDP_MODE_SKB, XdpAttachment, netdevsimDriver, vethDriver, type XdpDriver, type XdpMode, type XdpProg } from '../nic/attach.js';
 import type { VirtualNic } from '../nic/device.js';
 import { GenericRxQueue } from '../nic/generic.js';
 import { checkOffload, OffloadRxQueue } from '../nic/offload.js';
@@ -42,17 +42,26 @@ export function xdpProg(obj: LoadedObject, program: XdpProgram, device: VirtualN
 /**
  * Attaches `program` to `device` in `mode` as `ip link set dev D xdp{drv,generic,offload} obj ...`
  * does, through the kernel's checks (an XdpAttachError with its extack when
- * refused). The device's driver is netdevsim's, the kernel's own simulated
- * NIC, which takes programs in all three modes; an offloaded program must
+ * refused). The device's driver takes native programs as veth does (its
+ * counters are veth's too): up to an MTU of 3506 without fragments, far more
+ * for an xdp.frags program; and offloaded ones as netdevsim, the kernel's own
+ * simulated offload NIC, does. An offloaded program must
  * also pass the checks of nfp, the one NIC whose offload the kernel has
  * (checkOffload: its helpers, maps and stack).
  */
 export function attachXdp(obj: LoadedObject, program: XdpProgram, device: VirtualNic, mode: ModeName): XdpAttachment {
   // An offloaded program is loaded for the device first (prog_ifindex), where the NIC's own checks refuse what it cannot run.
   if (mode === 'offload') checkOffload({ executable: obj.compile(program), maps: [...obj.maps.values()] });
-  const attachment = new XdpAttachment(device.ifindex, netdevsimDriver(device));
+  const attachment = new XdpAttachment(device.ifindex, replayDriver(device));
   attachment.changeXdp(xdpProg(obj, program, device, mode), MODE[mode].flags);
   return attachment;
+}
+
+/** The ingress device's ndo_bpf: veth's for native mode (the device receives at its own MTU, as a veth at its peer's), netdevsim's for offload. */
+function replayDriver(device: VirtualNic): XdpDriver {
+  const veth = vethDriver(device);
+  const netdevsim = netdevsimDriver(device);
+  return { setupProg: (prog) => veth.setupProg(prog), setupProgHw: (prog) => netdevsim.setupProgHw(prog) };
 }
 
 export interface DatapathOptions {

@@ -12,9 +12,10 @@
  * together as one ReplaySession with an event stream (session.ts). A
  * library: the CLI drives it now, the HTTP control plane will.
  *
- * May import: errors, uapi, vm, isa, elf, helpers, engine, testrun, loader, pcap, nic.
+ * May import: errors, uapi, vm, isa, elf, maps, helpers, engine, testrun, loader, pcap, nic.
  */
 export { FrameChunk, type SharedChunk } from './chunk.js';
+export { ReplayError } from './errors.js';
 export { followCapture } from './capture-clock.js';
 export { attachXdp, MODE_NAMES, rxPaths, xdpProg, type DatapathOptions, type ModeName } from './datapath.js';
 export { CaptureFeed, type CaptureProblem, type QueueOf } from './feed.js';

@@ -112,8 +112,8 @@ export class ReplayOutputs implements XdpSinks {
   private write(file: PcapFileWriter, bytes: Uint8Array, start: number, end: number, frame: number): void {
     const chunk = this.chunk!;
     try {
-      // A frame the capture cut short stays as much longer on the wire as it was.
-      const cut = chunk.origLen[frame]! - chunk.capLen[frame]!;
+      // A frame the capture cut short stays as much longer on the wire as it was (a record claiming less than it holds, nothing).
+      const cut = Math.max(0, chunk.origLen[frame]! - chunk.capLen[frame]!);
       file.append(bytes, start, end, chunk.tsSec[frame]!, chunk.tsNsec[frame]!, end - start + cut);
     } catch (e) {
       if (!(e instanceof PcapError)) throw e;

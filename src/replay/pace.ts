@@ -1,4 +1,4 @@
-import { XdpsimError } from '../errors/index.js';
+import { ReplayError } from './errors.js';
 import type { FrameChunk } from './chunk.js';
 
 /**
@@ -13,9 +13,7 @@ export type ReplaySpeed =
   | { kind: 'pps'; pps: number }
   | { kind: 'mbps'; mbps: number };
 
-export class SpeedError extends XdpsimError {
-  override readonly code = 'REPLAY';
-}
+export class SpeedError extends ReplayError {}
 
 /** Checks a speed's numbers: each a finite number above zero. */
 export function checkSpeed(speed: ReplaySpeed): ReplaySpeed {

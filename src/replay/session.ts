@@ -2,6 +2,7 @@ import type { ProgramSelector } from '../elf/index.js';
 import type { EngineName } from '../engine/index.js';
 import { formatTraceLine } from '../helpers/trace-pipe.js';
 import { possibleCpus } from '../loader/cpus.js';
+import { DevMap, DevMapHash } from '../maps/devmap.js';
 import { loadObject, type LoadedObject } from '../loader/load.js';
 import { applySetup, type MapUpdate } from '../loader/setup.js';
 import type { XdpAttachment } from '../nic/attach.js';
@@ -17,12 +18,16 @@ import { ReplayOutputs } from './outputs.js';
 import type { ReplaySpeed } from './pace.js';
 import { Replay, type FrameRunner, type ReplayProgress, type ReplayResult } from './replay.js';
 import { ChunkRunner } from './runner.js';
+import { ReplayError } from './errors.js';
 import { buildTopology, TopologyError, type SharedTopology, type TopologySpec } from './topology-file.js';
 import type { WorkerData } from './worker-protocol.js';
 import { queuesOfWorker, WorkerPool } from './workers.js';
 
 /** Captures up to this size in all are read once into memory and looped from there. */
 export const PRELOAD_LIMIT = 64 * 1024 * 1024;
+
+/** Most worker threads: each takes up the whole object (some 50 MB), and the host has far fewer cores. */
+const MAX_WORKERS = 64;
 
 /** Frames a worker pool runs per round trip to its workers. */
 const WORKER_SLICE = 65536;
@@ -90,6 +95,7 @@ export class ReplaySession {
   readonly exceptions: string[] = [];
   private replay: Replay | undefined;
   private pool: WorkerPool | undefined;
+  private ran = false;
 
   private constructor(
     readonly obj: LoadedObject,
@@ -108,7 +114,8 @@ export class ReplaySession {
     const mode = options.mode ?? 'native';
     // The main thread counts as thread 0 of the devices' TX counters, the workers as 1 to N.
     const { topology, ingress, xdpReceiver } = buildTopology(options.topology, options.rssKey, workers + 1);
-    if (!Number.isInteger(workers) || workers < 0 || workers > ingress.rxQueues) {
+    if (!Number.isInteger(workers) || workers < 0 || workers > MAX_WORKERS) throw new TopologyError(`workers must be 0..${MAX_WORKERS}, not ${workers}`);
+    if (workers > ingress.rxQueues) {
       throw new TopologyError(`${workers} workers: each worker polls RX queues of its own, and ${ingress.name} has ${ingress.rxQueues}`);
     }
     if (options.rssQueue !== undefined && !(options.rssQueue >= 0 && options.rssQueue < ingress.rxQueues)) {
@@ -118,6 +125,8 @@ export class ReplaySession {
     if (!Number.isInteger(loops) || loops < 1) throw new TopologyError(`loops must be 1 or more, not ${loops}`);
     const queueOf = options.rssQueue !== undefined ? () => options.rssQueue! : ingress.rss.queue.bind(ingress.rss);
     const feed = await CaptureFeed.open(options.captures, ingress.rxQueues, queueOf, options.preloadLimit ?? PRELOAD_LIMIT);
+    // A pipe or FIFO is read as it comes and cannot be read again: a second loop would find nothing, or wait for a writer forever.
+    if (loops > 1 && feed.totalBytes === Infinity) throw new ReplayError(`${loops} loops need captures that are regular files: a pipe or FIFO can be read only once`);
     const trace = options.trace === true;
     const obj = loadObject(options.object, {
       ...(options.select && { select: options.select }),
@@ -134,6 +143,10 @@ export class ReplaySession {
     feed.stage(obj.staging());
     const program = obj.program(options.select);
     const attachment = attachXdp(obj, program, ingress, mode);
+    // Device map entries name devices of this topology: an update naming another is refused, as the kernel refuses it.
+    for (const map of obj.maps.values()) {
+      if (map instanceof DevMap || map instanceof DevMapHash) map.deviceExists = (ifindex) => topology.byIfindex(ifindex) !== undefined;
+    }
     if (options.setup !== undefined) applySetup(obj, options.setup);
     const outputs = options.outDir !== undefined ? new ReplayOutputs(options.outDir) : undefined;
     const session = new ReplaySession(obj, program, topology, ingress, attachment, mode, outputs, options, listener);
@@ -159,6 +172,8 @@ export class ReplaySession {
 
   /** Replays the captures; once. The outputs are closed, and workers ended, when it returns. */
   async run(): Promise<ReplayResult> {
+    if (this.ran) throw new ReplayError('a replay session runs once');
+    this.ran = true;
     try {
       return await this.replay!.start();
     } finally {
@@ -234,9 +249,10 @@ export class ReplaySession {
       trace,
     }));
     return WorkerPool.start(data, (lines) => {
-      for (const line of lines.printk) this.emit({ type: 'printk', line });
-      for (const line of lines.trace) this.emit({ type: 'trace', line });
-      for (const message of lines.exceptions) this.exception(message);
+      for (const { kind, line } of lines.lines) {
+        if (kind === 'exception') this.exception(line);
+        else this.emit({ type: kind, line });
+      }
     });
   }
 }

@@ -1,11 +1,9 @@
-import { XdpsimError } from '../errors/index.js';
+import { ReplayError } from './errors.js';
 import type { NicOptions, VirtualNic } from '../nic/device.js';
 import { NicConfigError } from '../nic/errors.js';
 import { Topology } from '../nic/topology.js';
 
-export class TopologyError extends XdpsimError {
-  override readonly code = 'REPLAY';
-}
+export class TopologyError extends ReplayError {}
 
 /** One device of a topology file. */
 export interface DeviceSpec {

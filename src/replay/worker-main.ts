@@ -14,10 +14,10 @@ import { rxPaths } from './datapath.js';
 import { ReplayOutputs } from './outputs.js';
 import { ChunkRunner } from './runner.js';
 import { buildTopology } from './topology-file.js';
-import type { FromWorker, ToWorker, WorkerData, WorkerLines } from './worker-protocol.js';
+import type { FromWorker, ToWorker, WorkerData, WorkerLine } from './worker-protocol.js';
 
-/** Lines kept between two replies; more than this in one slice are counted, not kept. */
-const MAX_LINES = 10000;
+/** Lines gathered before they are sent on, mid-slice: no line is ever dropped, and memory stays bounded. */
+const LINES_PER_MESSAGE = 1000;
 
 // Imported outside a worker (a test walking every module) it does nothing.
 if (parentPort !== null) serve(parentPort, workerData as WorkerData);
@@ -25,14 +25,18 @@ if (parentPort !== null) serve(parentPort, workerData as WorkerData);
 function serve(port: MessagePort, data: WorkerData): void {
   const post = (m: FromWorker): void => port.postMessage(m);
 
-  let lines: WorkerLines = { trace: [], printk: [], exceptions: [] };
-  const keep = (list: string[], line: string): void => {
-    if (list.length < MAX_LINES) list.push(line);
+  let lines: WorkerLine[] = [];
+  const keep = (kind: WorkerLine['kind'], line: string): void => {
+    lines.push({ kind, line });
+    if (lines.length >= LINES_PER_MESSAGE) {
+      post({ type: 'lines', lines });
+      lines = [];
+    }
   };
 
   try {
     const obj = attachObject(data.object, {
-      ...(data.trace && { trace: (message, cpu, ns) => keep(lines.printk, formatTraceLine(message, cpu, ns)) }),
+      ...(data.trace && { trace: (message, cpu, ns) => keep('printk', formatTraceLine(message, cpu, ns)) }),
     });
     const program = obj.programs[data.program]!;
     const { topology, ingress, xdpReceiver } = buildTopology(data.topology.spec, data.topology.rssKey, data.topology.threads, {
@@ -50,13 +54,13 @@ function serve(port: MessagePort, data: WorkerData): void {
       queues: data.queues,
       ...(outputs && { sinks: outputs }),
       events: {
-        exception: (dev, queue, message) => keep(lines.exceptions, `${dev.name} queue ${queue}: ${message}`),
-        ...(data.trace && { trace: (tracepoint, line) => keep(lines.trace, `${tracepoint.slice(4)}: ${line}`) }),
+        exception: (dev, queue, message) => keep('exception', `${dev.name} queue ${queue}: ${message}`),
+        ...(data.trace && { trace: (tracepoint, line) => keep('trace', `${tracepoint.slice(4)}: ${line}`) }),
       },
       xdpReceiver,
     });
     const runner = new ChunkRunner(paths, followCapture(obj), {
-      timerFault: (message) => keep(lines.exceptions, `bpf_timer callback fault: ${message}`),
+      timerFault: (message) => keep('exception', `bpf_timer callback fault: ${message}`),
     });
     const chunks = new Map<SharedArrayBuffer, FrameChunk>();
     const use = (shared: SharedChunk): FrameChunk => {
@@ -66,9 +70,8 @@ function serve(port: MessagePort, data: WorkerData): void {
       return chunk;
     };
     const ran = (): void => {
-      const gathered = lines;
-      lines = { trace: [], printk: [], exceptions: [] };
-      post({ type: 'ran', ...gathered });
+      post({ type: 'ran', lines });
+      lines = [];
     };
     port.on('message', (m: ToWorker) => {
       switch (m.type) {

@@ -32,16 +32,22 @@ export type ToWorker =
   | { type: 'repeat'; chunk: SharedChunk; shift: number; step: number; times: number }
   | { type: 'close' };
 
-/** Lines a worker gathered while it ran: xdp:* tracepoints, bpf_printk lines, exceptions. */
+/** A line a worker reported: an xdp:* tracepoint line, a bpf_printk line, or an exception's message. */
+export interface WorkerLine {
+  kind: 'trace' | 'printk' | 'exception';
+  line: string;
+}
+
+/** Lines a worker gathered while it ran, in the order it made them. */
 export interface WorkerLines {
-  trace: string[];
-  printk: string[];
-  exceptions: string[];
+  lines: WorkerLine[];
 }
 
 export type FromWorker =
   | { type: 'ready' }
   | ({ type: 'ran' } & WorkerLines)
+  /** Lines sent on before the run that made them is done, as they pile up. */
+  | ({ type: 'lines' } & WorkerLines)
   | { type: 'closed'; unwritable: number; firstProblem: string | undefined }
   /** An input the worker refused (an XdpsimError): its message. */
   | { type: 'refused'; message: string };

@@ -1,15 +1,13 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { XdpsimError } from '../errors/index.js';
+import { ReplayError } from './errors.js';
 import type { FrameChunk } from './chunk.js';
 import type { ReplayOutputs } from './outputs.js';
 import type { FrameRunner } from './replay.js';
 import type { FromWorker, ToWorker, WorkerData, WorkerLines } from './worker-protocol.js';
 
 /** Refused by a worker as it took up the object (the same refusal one thread would meet). */
-export class WorkerRefusal extends XdpsimError {
-  override readonly code = 'REPLAY';
-}
+export class WorkerRefusal extends ReplayError {}
 
 /**
  * The worker's module: beside this one once built. Run from the TypeScript
@@ -121,6 +119,10 @@ export class WorkerPool implements FrameRunner {
   }
 
   private settle(i: number, m: FromWorker): void {
+    if (m.type === 'lines') {
+      this.lines(m);
+      return;
+    }
     const p = this.pending[i];
     this.pending[i] = undefined;
     p?.resolve(m);

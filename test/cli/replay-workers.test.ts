@@ -101,6 +101,25 @@ describe('replay on worker threads, over every capture of tcpdump\'s suite', () 
   });
 });
 
+describe('replay on worker threads, traced', () => {
+  it('forwards every trace and printk line, in each worker\'s order, however many a slice makes', async () => {
+    const count = async (workers: number): Promise<Record<string, number>> => {
+      const kinds: Record<string, number> = { trace: 0, printk: 0 };
+      const session = await ReplaySession.open(
+        { object: example('xdp_printk.o'), captures: [capture('demo.pcap')], topology: { devices: [{ name: 'eth0', rxQueues: 2 }] }, loops: 50, workers, trace: true },
+        (e) => {
+          if (e.type === 'trace' || e.type === 'printk') kinds[e.type]! += 1;
+        },
+      );
+      await session.run();
+      return kinds;
+    };
+    const one = await count(0);
+    expect(one.printk).toBe(15000);
+    expect(await count(2)).toEqual(one);
+  });
+});
+
 describe('replay on worker threads, refused', () => {
   it('refuses an object whose state cannot be shared, before any packet', async () => {
     await expect(

@@ -38,7 +38,7 @@ describe('xdpsim replay --json', () => {
       expect(Object.keys(q)).toEqual(
         expect.arrayContaining(['queue', 'rx_packets', 'rx_bytes', 'xdp_packets', 'xdp_bytes', 'xdp_drops', 'xdp_tx', 'xdp_tx_errors', 'xdp_redirect', 'drops', 'length_errors', 'verdicts']),
       );
-      expect(Object.keys(q.verdicts).sort()).toEqual(['aborted', 'drop', 'invalid', 'pass', 'redirect', 'tx']);
+      expect(Object.keys(q.verdicts).sort()).toEqual(['aborted', 'drop', 'invalid', 'pass', 'redirect', 'redirect_errors', 'tx', 'tx_errors']);
       for (const [k, v] of Object.entries(q)) if (k !== 'verdicts') expect(Number.isInteger(v), k).toBe(true);
     }
     expect(r.mpps).toBeGreaterThan(0);
@@ -149,10 +149,11 @@ describe('refusals', () => {
     expect(r.stderr).toBe('xdpsim replay: BPF_XDP_DEVMAP programs can not be attached to a device: EINVAL\n');
   });
 
-  it('an MTU netdevsim will not run native XDP at', async () => {
-    const r = await xdpsim(['replay', ipv4, '--prog', DROP, '--mtu', '4001']);
+  it('an MTU a veth will not run native XDP at without fragments', async () => {
+    const r = await xdpsim(['replay', ipv4, '--prog', DROP, '--mtu', '3507']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/MTU too large w\/ XDP enabled/);
+    expect(r.stderr).toBe('xdpsim replay: veth: Peer MTU is too large to set XDP: ERANGE\n');
+    expect((await xdpsim(['replay', ipv4, '--prog', DROP, '--mtu', '3506'])).code).toBe(0);
   });
 
   it('a missing capture', async () => {

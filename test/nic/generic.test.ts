@@ -250,7 +250,7 @@ describe('GenericRxQueue: each verdict', () => {
     const c = r.eth0.counters;
     expect([c.rxStat(0, 'packets'), c.rxStat(0, 'bytes')]).toEqual([7, 7 * 64]);
     for (const stat of XDP_COUNTERS) expect(c.rxStat(0, stat), stat).toBe(0);
-    expect(c.snapshot().verdicts[0]).toEqual({ queue: 0, aborted: 1, drop: 1, pass: 2, tx: 0, redirect: 0, invalid: 3 });
+    expect(c.snapshot().verdicts[0]).toEqual({ queue: 0, aborted: 1, drop: 1, pass: 2, tx: 0, redirect: 0, invalid: 3, tx_errors: 0, redirect_errors: 0 });
     expect(r.rec.lines).toEqual([
       'xdp_exception: prog_id=1 action=ABORTED ifindex=2',
       'xdp_exception: prog_id=1 action=0x9 ifindex=2',

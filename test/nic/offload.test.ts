@@ -217,7 +217,7 @@ describe('OffloadRxQueue: the program on the NIC', () => {
     ]);
     const c = r.eth0.counters;
     // What the program returned, per queue; the NIC's own statistics, bytes as received.
-    expect(c.snapshot().verdicts[0]).toEqual({ queue: 0, aborted: 1, drop: 1, pass: 1, tx: 1, redirect: 1, invalid: 1 });
+    expect(c.snapshot().verdicts[0]).toEqual({ queue: 0, aborted: 1, drop: 1, pass: 1, tx: 1, redirect: 1, invalid: 1, tx_errors: 0, redirect_errors: 0 });
     expect(c.snapshot().offload).toEqual({
       bpf_pass_pkts: 1,
       bpf_pass_bytes: 64,

@@ -14,7 +14,7 @@ import { Topology } from '../../src/nic/topology.js';
 import type { XdpTracepoint } from '../../src/nic/trace.js';
 import type { XskMap } from '../../src/maps/xskmap.js';
 import { readCapture, toEthernet } from '../../src/pcap/index.js';
-import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, XDP_DROP, XDP_PASS, XDP_REDIRECT } from '../../src/uapi/bpf.js';
+import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../../src/uapi/bpf.js';
 
 const example = (name: string): string => new URL(`../../examples/${name}`, import.meta.url).pathname;
 const fixture = (name: string): string => new URL(`../fixtures/objects/${name}`, import.meta.url).pathname;
@@ -351,10 +351,9 @@ describe('RxQueue: redirects', () => {
     expect(eth1.counters.txStat(0, 'xdp_xmit')).toBe(100);
     expect(r.rec.of('redirect').map((o) => o.bytes)).toEqual(frames.map((f) => r.program.run(f, { ifindex: r.eth0.ifindex }).data));
     expect(r.rec.lines[0]).toBe('xdp_redirect: prog_id=1 action=REDIRECT ifindex=2 to_ifindex=3 err=0 map_id=1 map_index=2');
-    expect(r.rec.lines.filter((l) => l.startsWith('xdp_devmap_xmit'))).toEqual([
-      'xdp_devmap_xmit: ndo_xdp_xmit from_ifindex=2 to_ifindex=3 action=REDIRECT sent=64 drops=0 err=0',
-      'xdp_devmap_xmit: ndo_xdp_xmit from_ifindex=2 to_ifindex=3 action=REDIRECT sent=36 drops=0 err=0',
-    ]);
+    // DEV_MAP_BULK_SIZE: a poll's 64 frames leave in bulks of 16, one line each; then the second poll's 36.
+    const line = (n: number): string => `xdp_devmap_xmit: ndo_xdp_xmit from_ifindex=2 to_ifindex=3 action=REDIRECT sent=${n} drops=0 err=0`;
+    expect(r.rec.lines.filter((l) => l.startsWith('xdp_devmap_xmit'))).toEqual([16, 16, 16, 16, 16, 16, 4].map(line));
 
     // From eth1, whose port has no entry: XDP_PASS.
     const back = new RxQueue({
@@ -533,10 +532,44 @@ describe('RxQueue: frames a driver refuses before XDP', () => {
     expect(r.rec.of('drop').map((o) => o.bytes.length)).toEqual([14, 1518]);
   });
 
-  it('a frags-aware program takes frames past the MTU', () => {
+  it('refuses frames past the MTU even to a frags-aware program, which only runs at a larger MTU (a 6.18 veth drops a 9000-byte frame at MTU 1500 before it)', () => {
     const r = rig(fixture('nic_verdicts.bpf.o'), { name: 'xdp_frags_pass' });
     pollAll(r.queue(0), [verdictFrame(0, 0, 22).subarray(0, 13), verdictFrame(0, 0, 1519), verdictFrame(0, 0, 3000)]);
     const c = r.eth0.counters;
-    expect([c.rxStat(0, 'length_errors'), c.rxStat(0, 'xdp_packets'), r.rec.of('pass').length]).toEqual([1, 2, 2]);
+    expect([c.rxStat(0, 'length_errors'), c.rxStat(0, 'xdp_packets'), r.rec.of('pass').length]).toEqual([3, 0, 0]);
+    const jumbo = rig(fixture('nic_verdicts.bpf.o'), { name: 'xdp_frags_pass', mtu: 9000 });
+    pollAll(jumbo.queue(0), [verdictFrame(0, 0, 1519), verdictFrame(0, 0, 9018)]);
+    expect([jumbo.eth0.counters.rxStat(0, 'length_errors'), jumbo.rec.of('pass').length]).toEqual([0, 2]);
+  });
+});
+
+describe('RxQueue: XDP_TX in bulks, as veth sends them', () => {
+  /** A frame for nic_tx_grow.bpf.o: the program grows it by `grow` bytes, then returns XDP_TX. */
+  const growFrame = (length: number, grow: number): Uint8Array => {
+    const f = new Uint8Array(length);
+    f.set([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00, grow >> 8, grow & 0xff]);
+    return f;
+  };
+
+  it('sends a bulk every 16 frames (VETH_XDP_TX_BULK_SIZE), then the rest at the end of the poll', () => {
+    const r = rig(fixture('nic_tx_grow.bpf.o'));
+    pollAll(r.queue(0), Array.from({ length: 40 }, () => growFrame(100, 0)));
+    expect(r.rec.lines.filter((l) => l.startsWith('xdp_bulk_tx'))).toEqual([16, 16, 8].map((n) => `xdp_bulk_tx: ifindex=2 action=TX sent=${n} drops=0 err=0`));
+    expect(r.eth0.counters.rxStat(0, 'xdp_tx')).toBe(40);
+  });
+
+  it('stops a bulk at its first frame longer than MTU + 18, the rest of it counted as xdp_tx_errors (16 frames grown past 1518 on a 6.18 veth: sent=0 drops=16 err=0)', () => {
+    const r = rig(fixture('nic_tx_grow.bpf.o'));
+    // Bulk one: 3 frames that fit, one grown past 1518 bytes, 12 that fit; bulk two: 4 that fit.
+    const frames = Array.from({ length: 20 }, (_, i) => (i === 3 ? growFrame(1514, 100) : growFrame(100, 0)));
+    pollAll(r.queue(0), frames);
+    const c = r.eth0.counters;
+    expect(r.rec.lines.filter((l) => l.startsWith('xdp_bulk_tx'))).toEqual([
+      'xdp_bulk_tx: ifindex=2 action=TX sent=3 drops=13 err=0',
+      'xdp_bulk_tx: ifindex=2 action=TX sent=4 drops=0 err=0',
+    ]);
+    expect([c.rxStat(0, 'xdp_tx'), c.rxStat(0, 'xdp_tx_errors'), c.txStat(0, 'packets')]).toEqual([7, 13, 7]);
+    expect(r.rec.of('drop').map((o) => o.verdict)).toEqual(new Array(13).fill(XDP_TX));
+    expect(r.rec.of('drop')[0]!.bytes.length).toBe(1614);
   });
 });

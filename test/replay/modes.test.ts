@@ -3,7 +3,8 @@
 // counterpart does: native moves veth's per-queue XDP counters, generic
 // moves none (only the verdict counts), offload moves the NIC's own bpf_*
 // statistics; offload refuses what nfp cannot run.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,22 @@ describe('replay in generic mode', () => {
   });
 });
 
+describe('failed redirects and TX, in both host modes', () => {
+  it('counts redirects to a device that is down as redirect errors, though generic mode moves no driver counter', async () => {
+    const topology = join(tmp, 'down.json');
+    writeFileSync(topology, JSON.stringify({ devices: [{ name: 'eth0', rxQueues: 2 }, { name: 'eth1', up: false }] }));
+    const setup = join(tmp, 'ports.setup');
+    writeFileSync(setup, 'egress_ports 02000000 0300000000000000\n');
+    const args = [capture('demo.pcap'), '--prog', example('xdp_redirect.o'), '--topology', topology, '--setup', setup];
+    const native = await replayJson(args);
+    const generic = await replayJson([...args, '--mode', 'generic']);
+    expect(native.verdicts.XDP_REDIRECT).toBe(300);
+    for (const r of [native, generic]) expect(r.errors.redirect_errors).toBe(300);
+    expect(sum(native.queues, 'drops')).toBe(300);
+    expect(sum(generic.queues, 'drops')).toBe(0);
+  });
+});
+
 describe('replay in offload mode', () => {
   it('counts what the NIC ran in its bpf_* statistics', async () => {
     const r = await replayJson([...captures, '--prog', example('xdp_drop.o'), '--queues', '2', '--mode', 'offload']);
@@ -68,5 +85,15 @@ describe('replay in offload mode', () => {
     const printk = await xdpsim(['replay', capture('demo.pcap'), '--prog', example('xdp_printk.o'), '--mode', 'offload']);
     expect(printk.code).toBe(1);
     expect(printk.stderr).toMatch(/rodata/);
+  });
+});
+
+describe('loops over a pipe', () => {
+  it('are refused before anything runs: a FIFO can be read only once', async () => {
+    const fifo = join(tmp, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const r = await xdpsim(['replay', fifo, '--prog', example('xdp_drop.o'), '--loop', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('xdpsim replay: 2 loops need captures that are regular files: a pipe or FIFO can be read only once\n');
   });
 });
