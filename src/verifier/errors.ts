@@ -1,5 +1,8 @@
 import { XdpsimError } from '../errors/index.js';
 
+/** The errno the kernel's BPF_PROG_LOAD returns with a refusal. */
+export type VerifierErrno = 'EACCES' | 'EINVAL' | 'E2BIG' | 'EFAULT' | 'ENOTSUPP';
+
 /** A program the kernel's verifier would refuse; `insn` is where, `reason` in the kernel's words. */
 export class VerifierError extends XdpsimError {
   override readonly code = 'VERIFIER';
@@ -7,6 +10,7 @@ export class VerifierError extends XdpsimError {
   constructor(
     readonly insn: number,
     readonly reason: string,
+    readonly errno: VerifierErrno = 'EACCES',
   ) {
     super(`insn ${insn}: ${reason}`);
     this.name = 'VerifierError';

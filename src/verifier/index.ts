@@ -1,7 +1,13 @@
 /**
- * Load-time checks of a program, the kernel verifier's refusals that xdpsim
- * makes: control flow and structure, register initialisation, and which
- * helpers a program may call.
+ * The kernel verifier's decisions for XDP programs: structure and control
+ * flow, then abstract interpretation of every path (register types, scalar
+ * bounds as tnums and intervals, packet ranges proven against data_end,
+ * stack slots, map values, helper prototypes, references and locks), with
+ * refusals in the kernel's words and a log like its own.
  *
- * May import: errors, uapi, isa, helpers.
+ * May import: errors, uapi, isa, helpers. Of helpers it uses only the
+ * prototype table and the map/helper compatibility rules.
  */
+export { checkProgram, verifyXdp, RefusedProgram, type ProgramCheckOptions, type Verified } from './program.js';
+export type { VerifierInput, VerifierMap, MapRef, Subprog, XdpAttach } from './env.js';
+export { VerifierError, type VerifierErrno } from './errors.js';

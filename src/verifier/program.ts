@@ -1,6 +1,13 @@
 import type { InsnArray } from '../isa/instruction.js';
+import { BPF_CALL, BPF_CLASS, BPF_JMP, BPF_LDDW, BPF_OP, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
 import { checkControlFlow, type ControlFlow, type ControlFlowOptions } from './cfg.js';
+import type { Subprog, VerifierInput } from './env.js';
+import { VerifierError } from './errors.js';
+import { explore } from './explore.js';
+import { xdpHelperRefusal } from './helper-call.js';
 import { checkRegisterInit } from './registers.js';
+import { MAX_BPF_STACK } from './state.js';
+import { Verifier } from './verifier.js';
 
 export interface ProgramCheckOptions extends ControlFlowOptions {
   /** Registers set before the program starts besides R10 (the kernel sets R1). */
@@ -8,12 +15,97 @@ export interface ProgramCheckOptions extends ControlFlowOptions {
 }
 
 /**
- * The checks every program passes before it may run: structure and control
- * flow, then register initialisation. The full abstract interpretation of
- * types and ranges builds on the facts these produce.
+ * The checks raw bytecode passes outside any program type (the conformance
+ * suite's programs, whose input is plain memory): structure and control
+ * flow, then register initialisation.
  */
 export function checkProgram(prog: InsnArray, options: ProgramCheckOptions): ControlFlow {
   const flow = checkControlFlow(prog, options);
   checkRegisterInit(prog, options.entryRegisters);
   return flow;
+}
+
+/** An accepted program: the kernel's statistics line, and the log. */
+export interface Verified {
+  processed: number;
+  totalStates: number;
+  peakStates: number;
+  /** Stack bytes each subprogram uses, by its first instruction. */
+  stackDepth: ReadonlyMap<number, number>;
+  log: string[];
+}
+
+/** A refused program carries the log written up to the refusal. */
+export class RefusedProgram extends VerifierError {
+  constructor(
+    cause: VerifierError,
+    readonly log: readonly string[],
+  ) {
+    super(cause.insn, cause.reason, cause.errno);
+  }
+}
+
+/**
+ * The kernel's verifier for an XDP program (bpf_check): the structural
+ * pass, then every path explored with abstract register and stack states,
+ * then the combined stack of every call chain. Throws RefusedProgram with
+ * the kernel's reason.
+ */
+export function verifyXdp(input: VerifierInput): Verified {
+  const v = new Verifier(input);
+  try {
+    const flow = checkControlFlow(input.insns, {
+      helperRefusal: (id) => xdpHelperRefusal(id, input.gpl),
+      allowLegacyPacketLoads: false,
+      allowCallx: false,
+    });
+    const names = new Map((input.subprogNames ?? []).map((s) => [s.start, s]));
+    const subprogs: Subprog[] = flow.subprogs.map((start) => names.get(start) ?? { start, name: '', global: false });
+    const result = explore(v, subprogs);
+    checkMaxStackDepth(v, flow.subprogs, result.stackDepth);
+    v.log.push(
+      `processed ${result.processed} insns (limit 1000000) max_states_per_insn 0 total_states ${result.totalStates} peak_states ${result.peakStates} mark_read 0`,
+    );
+    return { ...result, log: v.log };
+  } catch (e) {
+    if (e instanceof VerifierError) {
+      v.log.push(e.reason);
+      throw new RefusedProgram(e, v.log);
+    }
+    throw e;
+  }
+}
+
+/**
+ * check_max_stack_depth: along every chain of calls (function references
+ * count, as callbacks run on the caller's stack) the frames' stacks,
+ * each rounded up as the JIT lays them out, fit in 512 bytes.
+ */
+function checkMaxStackDepth(v: Verifier, starts: readonly number[], depth: ReadonlyMap<number, number>): void {
+  const insns = v.insns;
+  const round = (n: number): number => Math.ceil(n / 16) * 16;
+  const callees = starts.map(() => new Set<number>());
+  starts.forEach((start, k) => {
+    const end = starts[k + 1] ?? insns.length;
+    for (let i = start; i < end; i += insns.width(i)) {
+      const code = insns.code[i]!;
+      const call = BPF_CLASS(code) === BPF_JMP && BPF_OP(code) === BPF_CALL && insns.src[i] === BPF_PSEUDO_CALL;
+      const ref = code === BPF_LDDW && insns.src[i] === BPF_PSEUDO_FUNC;
+      if (call || ref) callees[k]!.add(starts.indexOf(i + insns.imm[i]! + 1));
+    }
+  });
+  const walk = (k: number, total: number, frames: number, onPath: Set<number>): void => {
+    const sum = total + round(depth.get(starts[k]!) ?? 0);
+    if (sum > MAX_BPF_STACK) {
+      v.insn = starts[k]!;
+      v.fail(`combined stack size of ${frames} calls is ${sum}. Too large`);
+    }
+    for (const c of callees[k]!) {
+      if (c < 0 || onPath.has(c)) continue;
+      onPath.add(c);
+      walk(c, sum, frames + 1, onPath);
+      onPath.delete(c);
+    }
+  };
+  walk(0, 0, 1, new Set([0]));
 }

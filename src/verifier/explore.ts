@@ -1,0 +1,462 @@
+import { formatLlvm } from '../isa/disasm.js';
+import { BPF_JCOND } from '../isa/decode.js';
+import {
+  BPF_ADD,
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_AND,
+  BPF_ATOMIC,
+  BPF_CALL,
+  BPF_CLASS,
+  BPF_CMPXCHG,
+  BPF_EXIT,
+  BPF_FETCH,
+  BPF_JA,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_LD,
+  BPF_LDDW,
+  BPF_LDX,
+  BPF_LOAD_ACQ,
+  BPF_MEM,
+  BPF_MEMSX,
+  BPF_MODE,
+  BPF_OP,
+  BPF_OR,
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
+  BPF_SIZE,
+  BPF_ST,
+  BPF_STORE_REL,
+  BPF_STX,
+  BPF_XCHG,
+  BPF_XOR,
+} from '../isa/opcodes.js';
+import { BPF_FUNC_find_vma, BPF_FUNC_for_each_map_elem, BPF_FUNC_loop, BPF_FUNC_timer_set_callback, BPF_FUNC_user_ringbuf_drain } from '../uapi/func-ids.js';
+import { checkAlu } from './alu.js';
+import { checkCondJmp } from './branch.js';
+import { checkHelperCall } from './call.js';
+import type { Subprog } from './env.js';
+import { liveRegisters } from './liveness.js';
+import { precisionNeeds } from './precision.js';
+import { checkMemAccess } from './mem.js';
+import { stateStr } from './print.js';
+import { RegType } from './reg.js';
+import { readReg, writeReg } from './regs.js';
+import { statesEqual, statesMaybeLooping } from './prune.js';
+import { FuncState, MAX_CALL_FRAMES, entryState, type VerifierState } from './state.js';
+import { BPF_COMPLEXITY_LIMIT_INSNS, BPF_COMPLEXITY_LIMIT_JMP_SEQ, Verifier } from './verifier.js';
+
+const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
+
+/** A state kept at a prune point: later paths that arrive no worse are not explored again. */
+interface Explored {
+  state: VerifierState;
+  /** Paths still being explored below it; 0 once everything after it was verified. */
+  branches: number;
+  parent: Explored | undefined;
+  /** Paths it pruned, and comparisons it failed while a new state was kept: a state that only misses is dropped. */
+  hits: number;
+  misses: number;
+}
+
+/** A path waiting to be explored: its state and the kept state it descends from. */
+interface Pending {
+  state: VerifierState;
+  parent: Explored | undefined;
+}
+
+/** What one verification found, for the log and the JIT. */
+export interface ExploreResult {
+  processed: number;
+  totalStates: number;
+  peakStates: number;
+  /** Largest stack each subprogram used, by its start. */
+  stackDepth: Map<number, number>;
+}
+
+/**
+ * do_check: walks every path of the program from the entry state, one
+ * instruction at a time, checking each against the abstract state, and
+ * forks at each conditional jump whose outcome is unknown. A path that
+ * reaches a prune point in a state no worse than one already verified
+ * from there stops; one that comes back to where it was, unchanged, is an
+ * infinite loop.
+ */
+export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResult {
+  const insns = v.insns;
+  const n = insns.length;
+  const live = liveRegisters(insns);
+  const precision = precisionNeeds(insns);
+  const prune = prunePoints(v);
+  const explored = new Map<number, Explored[]>();
+  const stackDepth = new Map<number, number>();
+  const starts = subprogs.map((s) => s.start);
+  const subprogAt = new Map(subprogs.map((s, k) => [s.start, k]));
+  v.subprogIndex = (start: number): number => subprogAt.get(start) ?? 0;
+  const pending: Pending[] = [];
+  let processed = 0;
+  let totalStates = 0;
+  let peakStates = 0;
+  let liveStates = 0;
+  // Jumps and instructions seen, and their counts when a state was last kept (the kernel's add_new_state heuristic).
+  let jmps = 0;
+  let prevJmps = 0;
+  let prevProcessed = 0;
+  const level = v.input.logLevel ?? 0;
+
+  let st: VerifierState | undefined = entryState();
+  let parent: Explored | undefined;
+
+  /** A path ended (exit, or pruned): the kept states above it may now be complete. */
+  const finish = (p: Explored | undefined): void => {
+    for (let e = p; e; e = e.parent) {
+      if (--e.branches > 0) break;
+    }
+  };
+  const next = (): VerifierState | undefined => {
+    const p = pending.pop();
+    if (!p) return undefined;
+    parent = p.parent;
+    if (level > 0) v.log.push(`from ${p.state.insn}: ${stateStr(p.state)}`);
+    return p.state;
+  };
+  const push = (state: VerifierState): void => {
+    if (pending.length >= BPF_COMPLEXITY_LIMIT_JMP_SEQ) v.fail(`The sequence of ${pending.length + 1} jumps is too complex.`, 'E2BIG');
+    if (parent) parent.branches++;
+    pending.push({ state, parent });
+  };
+
+  while (st) {
+    const i = st.insn;
+    v.insn = i;
+    if (i < 0 || i >= n) v.fail(`invalid insn idx ${i} insn_cnt ${n}`, 'EFAULT');
+    if (++processed > BPF_COMPLEXITY_LIMIT_INSNS) v.fail(`BPF program is too large. Processed ${processed} insn`, 'E2BIG');
+
+    if (prune[i]) {
+      // is_state_visited: prune against finished states; refuse a loop that came back unchanged.
+      const forced = prune[i] === FORCE_CHECKPOINT;
+      let addNew = forced || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
+      const list = explored.get(i);
+      let pruned = false;
+      if (list) {
+        for (let k = list.length - 1; k >= 0; k--) {
+          const e = list[k]!;
+          if (e.branches > 0) {
+            if (statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, precision, i, true)) {
+              v.fail(`infinite loop detected at insn ${i}`, 'EINVAL');
+            }
+            // Inside a loop each iteration differs: keep a state only now and then.
+            if (!forced && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
+          } else if (statesEqual(e.state, st, live, precision, i, false)) {
+            e.hits++;
+            pruned = true;
+            break;
+          }
+          // A state that keeps missing costs comparisons and prunes nothing: drop it.
+          if (addNew) e.misses++;
+          const allowed = forced && e.branches > 0 ? 64 : 3;
+          if (e.misses > e.hits * allowed + allowed) list.splice(k, 1);
+        }
+      }
+      if (pruned) {
+        if (level > 0) v.log.push(`${i}: safe`);
+        finish(parent);
+        st = next();
+        continue;
+      }
+      if (addNew) {
+        const kept: Explored = { state: st.clone(), branches: 1, parent, hits: 0, misses: 0 };
+        if (list) list.push(kept);
+        else explored.set(i, [kept]);
+        parent = kept;
+        prevJmps = jmps;
+        prevProcessed = processed;
+        totalStates++;
+        liveStates++;
+        peakStates = Math.max(peakStates, liveStates);
+      }
+    }
+
+    if (level > 0) {
+      const line = v.input.sourceLine?.(i);
+      if (line) v.log.push(`; ${line}`);
+      v.log.push(`${i}: (${insns.code[i]!.toString(16).padStart(2, '0')}) ${formatLlvm(insns.at(i))}`);
+      if (level > 1) v.log.push(`${i}: ${stateStr(st)}`);
+    }
+
+    const code = insns.code[i]!;
+    const cls = BPF_CLASS(code);
+    const f = st.cur;
+
+    if (cls === BPF_ALU || cls === BPF_ALU64) {
+      checkAlu(v, f, i);
+      st.insn = i + 1;
+      continue;
+    }
+
+    if (cls === BPF_LDX) {
+      const mode = BPF_MODE(code);
+      if (mode !== BPF_MEM && mode !== BPF_MEMSX) v.fail('unknown opcode ' + code.toString(16), 'EINVAL');
+      readReg(v, f, insns.src[i]!);
+      writeReg(v, insns.dst[i]!);
+      checkMemAccess(v, st, {
+        regno: insns.src[i]!,
+        off: insns.off[i]!,
+        size: SIZE_BYTES[BPF_SIZE(code)]!,
+        type: 'read',
+        valueRegno: insns.dst[i]!,
+        sx: mode === BPF_MEMSX,
+      });
+      st.insn = i + 1;
+      continue;
+    }
+
+    if (cls === BPF_STX) {
+      if (BPF_MODE(code) === BPF_ATOMIC) checkAtomic(v, st, i);
+      else {
+        readReg(v, f, insns.src[i]!);
+        readReg(v, f, insns.dst[i]!);
+        checkMemAccess(v, st, { regno: insns.dst[i]!, off: insns.off[i]!, size: SIZE_BYTES[BPF_SIZE(code)]!, type: 'write', valueRegno: insns.src[i]! });
+      }
+      st.insn = i + 1;
+      continue;
+    }
+
+    if (cls === BPF_ST) {
+      readReg(v, f, insns.dst[i]!);
+      checkMemAccess(v, st, { regno: insns.dst[i]!, off: insns.off[i]!, size: SIZE_BYTES[BPF_SIZE(code)]!, type: 'write', valueRegno: -1, imm: insns.imm[i]! });
+      st.insn = i + 1;
+      continue;
+    }
+
+    if (cls === BPF_LD) {
+      if (code !== BPF_LDDW) v.fail(`unknown opcode ${code.toString(16)}`, 'EINVAL');
+      checkLdImm64(v, f, i);
+      st.insn = i + 2;
+      continue;
+    }
+
+    // BPF_JMP / BPF_JMP32
+    jmps++;
+    const op = BPF_OP(code);
+    if (op === BPF_CALL) {
+      if (insns.src[i] === BPF_PSEUDO_CALL) {
+        st = enterSubprog(v, st, i, starts);
+      } else {
+        const callee = checkHelperCall(v, st, i);
+        if (callee) {
+          // The callback may not run at all (bpf_loop with 0): the caller goes on from here too.
+          const skip = st.clone();
+          skip.insn = i + 1;
+          push(skip);
+          st.frames.push(callee);
+          st.insn = starts[callee.subprogno]!;
+          continue;
+        }
+        st.insn = i + 1;
+      }
+      continue;
+    }
+    if (op === BPF_EXIT) {
+      if (st.frames.length > 1) {
+        returnFromSubprog(v, st, stackDepth, starts);
+        continue;
+      }
+      exitMain(v, st);
+      recordStack(stackDepth, starts[st.cur.subprogno]!, st.cur.allocatedStack);
+      if (level > 0) v.log.push(`${i}: safe`);
+      finish(parent);
+      st = next();
+      continue;
+    }
+    if (op === BPF_JA) {
+      st.insn = i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1;
+      continue;
+    }
+    if (op === BPF_JCOND) {
+      // may_goto: the kernel lets either way be taken.
+      const taken = st.clone();
+      taken.insn = i + insns.off[i]! + 1;
+      push(taken);
+      st.insn = i + 1;
+      continue;
+    }
+    const { taken, fallthrough } = checkCondJmp(v, st, i);
+    if (taken && fallthrough) {
+      taken.insn = i + insns.off[i]! + 1;
+      push(taken);
+      fallthrough.insn = i + 1;
+      st = fallthrough;
+    } else if (taken) {
+      taken.insn = i + insns.off[i]! + 1;
+      st = taken;
+    } else {
+      fallthrough!.insn = i + 1;
+      st = fallthrough;
+    }
+  }
+  return { processed, totalStates, peakStates, stackDepth };
+}
+
+/** A prune point where a state is kept whatever the heuristics say (the kernel's force checkpoint). */
+const FORCE_CHECKPOINT = 2;
+
+/** Helpers that call their callback synchronously, any number of times. */
+const SYNC_CALLBACK_HELPERS = new Set([BPF_FUNC_loop, BPF_FUNC_for_each_map_elem, BPF_FUNC_find_vma, BPF_FUNC_user_ringbuf_drain]);
+
+/**
+ * Where states are compared and kept, as the kernel's check_cfg marks them:
+ * each conditional jump (before it branches) and its target, each
+ * unconditional jump's target, the instruction after a call, a BPF-to-BPF
+ * call and its target, and a call to a helper that runs a callback. may_goto and synchronous callback calls
+ * are force checkpoints.
+ */
+function prunePoints(v: Verifier): Uint8Array {
+  const insns = v.insns;
+  const n = insns.length;
+  const at = new Uint8Array(n + 1);
+  for (let i = 0; i < n; i += insns.width(i)) {
+    const code = insns.code[i]!;
+    const cls = BPF_CLASS(code);
+    if (cls !== BPF_JMP && cls !== BPF_JMP32) continue;
+    const op = BPF_OP(code);
+    if (op === BPF_EXIT) continue;
+    if (op === BPF_CALL) {
+      at[i + 1] ||= 1;
+      if (insns.src[i] === BPF_PSEUDO_CALL) {
+        at[i] ||= 1;
+        at[i + insns.imm[i]! + 1] ||= 1;
+      } else if (insns.imm[i] === BPF_FUNC_timer_set_callback) at[i] ||= 1;
+      else if (insns.src[i] === 0 && SYNC_CALLBACK_HELPERS.has(insns.imm[i]!)) at[i] = FORCE_CHECKPOINT;
+      continue;
+    }
+    if (op === BPF_JA) {
+      at[i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1] ||= 1;
+      continue;
+    }
+    at[i] = op === BPF_JCOND ? FORCE_CHECKPOINT : Math.max(at[i]!, 1);
+    at[i + insns.off[i]! + 1] ||= 1;
+  }
+  return at;
+}
+
+/** `lddw`: a 64-bit constant, a map, an address in a map's value, or a subprogram (check_ld_imm). */
+function checkLdImm64(v: Verifier, f: FuncState, i: number): void {
+  const insns = v.insns;
+  const dstno = insns.dst[i]!;
+  writeReg(v, dstno);
+  const dst = f.regs[dstno]!;
+  if (insns.src[i] === BPF_PSEUDO_FUNC) {
+    dst.markPointer(RegType.PTR_TO_FUNC);
+    dst.subprog = i + insns.imm[i]! + 1;
+    return;
+  }
+  const ref = v.mapOf(i);
+  if (ref) {
+    if (ref.kind === 'map') {
+      dst.markPointer(RegType.CONST_PTR_TO_MAP);
+      dst.map = ref.map;
+    } else {
+      dst.markPointer(RegType.PTR_TO_MAP_VALUE);
+      dst.map = ref.map;
+      dst.off = ref.offset;
+    }
+    return;
+  }
+  const lo = BigInt(insns.imm[i]! >>> 0);
+  const hi = BigInt(insns.imm[i + 1]! >>> 0);
+  dst.markKnown((hi << 32n) | lo);
+}
+
+/** Atomic read-modify-write, load-acquire and store-release (check_atomic). */
+function checkAtomic(v: Verifier, st: VerifierState, i: number): void {
+  const insns = v.insns;
+  const f = st.cur;
+  const imm = insns.imm[i]!;
+  const size = SIZE_BYTES[BPF_SIZE(insns.code[i]!)]!;
+  const dstno = insns.dst[i]!;
+  const srcno = insns.src[i]!;
+  if (imm === BPF_LOAD_ACQ) {
+    readReg(v, f, srcno);
+    writeReg(v, dstno);
+    checkMemAccess(v, st, { regno: srcno, off: insns.off[i]!, size, type: 'read', valueRegno: dstno });
+    return;
+  }
+  if (imm === BPF_STORE_REL) {
+    readReg(v, f, srcno);
+    readReg(v, f, dstno);
+    checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'write', valueRegno: srcno });
+    return;
+  }
+  const op = imm & ~BPF_FETCH;
+  const known = [BPF_ADD, BPF_AND, BPF_OR, BPF_XOR].includes(op) || imm === BPF_XCHG || imm === BPF_CMPXCHG;
+  if (!known) v.fail(`BPF_ATOMIC uses invalid atomic opcode ${imm.toString(16).padStart(2, '0')}`, 'EINVAL');
+  if (size !== 4 && size !== 8) v.fail('invalid atomic operand size', 'EINVAL');
+  readReg(v, f, srcno);
+  readReg(v, f, dstno);
+  if (imm === BPF_CMPXCHG) readReg(v, f, 0);
+  const dst = f.regs[dstno]!;
+  if (dst.type === RegType.PTR_TO_CTX || dst.isPacket) v.fail(`BPF_ATOMIC stores into R${dstno} ${dst.typeName()} is not allowed`);
+  const loadReg = imm === BPF_CMPXCHG ? 0 : imm & BPF_FETCH ? srcno : -1;
+  // Read first (into the fetch register), then write the same memory.
+  const keep = f.regs[srcno]!.clone();
+  checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'read', valueRegno: loadReg, atomic: true });
+  const stored = loadReg === srcno ? keep : f.regs[srcno]!;
+  const saved = f.regs[srcno]!.clone();
+  f.regs[srcno]!.copyFrom(stored);
+  checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'write', valueRegno: srcno, atomic: true });
+  f.regs[srcno]!.copyFrom(saved);
+}
+
+/** A BPF-to-BPF call (check_func_call): a new frame with R1-R5 passed and R10 its own stack. */
+function enterSubprog(v: Verifier, st: VerifierState, i: number, starts: readonly number[]): VerifierState {
+  if (st.frames.length >= MAX_CALL_FRAMES) v.fail(`the call stack of ${st.frames.length + 1} frames is too deep !`, 'E2BIG');
+  const target = i + v.insns.imm[i]! + 1;
+  const k = starts.indexOf(target);
+  const caller = st.cur;
+  const callee = new FuncState(st.frames.length, i, k);
+  for (let r = 1; r <= 5; r++) callee.regs[r]!.copyFrom(caller.regs[r]!);
+  callee.regs[10]!.markPointer(RegType.PTR_TO_STACK);
+  callee.regs[10]!.frameno = callee.frameno;
+  st.frames.push(callee);
+  st.insn = target;
+  return st;
+}
+
+/** The end of a subprogram or callback: back to the caller with R0 (prepare_func_exit). */
+function returnFromSubprog(v: Verifier, st: VerifierState, stackDepth: Map<number, number>, starts: readonly number[]): void {
+  const callee = st.cur;
+  const r0 = readReg(v, callee, 0);
+  recordStack(stackDepth, starts[callee.subprogno]!, callee.allocatedStack);
+  if (callee.callback) {
+    const { retMin, retMax } = callee.callback;
+    if (r0.type !== RegType.SCALAR_VALUE) v.fail('At callback return the register R0 is not a known value (ptr)');
+    if (r0.value.smin < BigInt(retMin) || r0.value.smax > BigInt(retMax)) {
+      v.fail(`At callback return the register R0 has smin=${r0.value.smin} smax=${r0.value.smax} should have been in [${retMin}, ${retMax}]`);
+    }
+  } else if (r0.type === RegType.PTR_TO_STACK && r0.frameno === callee.frameno) {
+    v.fail('cannot return stack pointer to the caller frame', 'EINVAL');
+  }
+  st.frames.pop();
+  const caller = st.cur;
+  if (!callee.callback) {
+    caller.regs[0]!.copyFrom(r0);
+    for (let r = 1; r <= 5; r++) caller.regs[r]!.markNotInit();
+  }
+  // Pointers into the returning frame's stack point at nothing now.
+  for (const r of st.allRegs()) if (r.type === RegType.PTR_TO_STACK && r.frameno >= st.frames.length) r.markUnknown();
+  st.insn = callee.callsite + 1;
+}
+
+/** The main program's exit: R0 set, no lock held, every reference released. */
+function exitMain(v: Verifier, st: VerifierState): void {
+  if (st.activeLock) v.fail('BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', 'EINVAL');
+  const leak = st.refs[0];
+  if (leak) v.fail(`Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, 'EINVAL');
+  readReg(v, st.cur, 0);
+}
+
+function recordStack(depth: Map<number, number>, start: number, bytes: number): void {
+  depth.set(start, Math.max(depth.get(start) ?? 0, bytes));
+}

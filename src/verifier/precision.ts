@@ -1,0 +1,190 @@
+import type { InsnArray } from '../isa/instruction.js';
+import { HELPER_PROTOS } from '../helpers/protos.js';
+import { BPF_JCOND } from '../isa/decode.js';
+import {
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_ATOMIC,
+  BPF_CALL,
+  BPF_CLASS,
+  BPF_CMPXCHG,
+  BPF_EXIT,
+  BPF_FETCH,
+  BPF_JA,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_LDDW,
+  BPF_LDX,
+  BPF_LOAD_ACQ,
+  BPF_MODE,
+  BPF_MOV,
+  BPF_OP,
+  BPF_PSEUDO_CALL,
+  BPF_REG_FP,
+  BPF_SRC,
+  BPF_ST,
+  BPF_STORE_REL,
+  BPF_STX,
+  BPF_X,
+  BPF_XCHG,
+} from '../isa/opcodes.js';
+import type { ArgBase } from '../helpers/proto.js';
+
+/** Where exact scalar values matter, per instruction: registers (bits 0-9) and R10-relative stack slots. */
+export interface Precision {
+  /** Registers whose exact value some future check may depend on. */
+  readonly regs: Uint16Array;
+  /** Stack slots (slot k covers fp-8(k+1)..fp-8k-1) likewise, as two 32-bit halves. */
+  readonly stackLo: Uint32Array;
+  readonly stackHi: Uint32Array;
+}
+
+const ALL = 0xffffffff;
+const bit = (r: number): number => 1 << r;
+/** Helper arguments whose value the verifier checks: sizes and allocation sizes. */
+const VALUE_ARGS: ReadonlySet<ArgBase> = new Set(['ARG_CONST_SIZE', 'ARG_CONST_SIZE_OR_ZERO', 'ARG_CONST_ALLOC_SIZE_OR_ZERO']);
+
+/**
+ * Which scalars must be compared exactly when states are pruned, found
+ * ahead of time: a backward pass over the program from the places where the
+ * kernel asks for precise values (mark_chain_precision: compared in a
+ * branch, added to a pointer, passed as a size, returned from a
+ * subprogram or callback) through the moves, arithmetic and stack
+ * spills that feed them. The kernel learns the same while it explores,
+ * only for branches it decided; this pass is a superset of it, so a state
+ * pruned here would be pruned there too, and a number nobody checks (a
+ * counter, a flag stored in a map) does not keep paths apart.
+ */
+export function precisionNeeds(insns: InsnArray): Precision {
+  const n = insns.length;
+  const regs = new Uint16Array(n);
+  const stackLo = new Uint32Array(n);
+  const stackHi = new Uint32Array(n);
+  const succ: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < n; i += insns.width(i)) {
+    const code = insns.code[i]!;
+    const cls = BPF_CLASS(code);
+    const op = BPF_OP(code);
+    const next = i + insns.width(i);
+    if (cls === BPF_JMP || cls === BPF_JMP32) {
+      if (op === BPF_EXIT) continue;
+      if (op === BPF_JA) succ[i]!.push(i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1);
+      else if (op === BPF_CALL) succ[i]!.push(next);
+      else succ[i]!.push(next, i + insns.off[i]! + 1);
+    } else {
+      succ[i]!.push(next);
+    }
+  }
+  const slotOf = (off: number): number => Math.floor((-off - 1) / 8);
+  const has = (lo: number, hi: number, k: number): boolean => (k < 32 ? (lo >>> k) & 1 : (hi >>> (k - 32)) & 1) === 1;
+
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      if (insns.code[i] === 0 && i > 0 && insns.code[i - 1] === BPF_LDDW) continue;
+      let r = 0;
+      let lo = 0;
+      let hi = 0;
+      for (const s of succ[i]!) {
+        if (s >= n) continue;
+        r |= regs[s]!;
+        lo |= stackLo[s]!;
+        hi |= stackHi[s]!;
+      }
+      const code = insns.code[i]!;
+      const cls = BPF_CLASS(code);
+      const op = BPF_OP(code);
+      const dst = insns.dst[i]!;
+      const src = insns.src[i]!;
+      const x = BPF_SRC(code) === BPF_X;
+      const off = insns.off[i]!;
+      if (cls === BPF_ALU || cls === BPF_ALU64) {
+        const dstPrecise = (r & bit(dst)) !== 0;
+        r &= ~bit(dst);
+        if (op === BPF_MOV) {
+          if (dstPrecise && x) r |= bit(src);
+        } else {
+          // The result's exact value needs both operands'; an operand added to a
+          // pointer needs it whatever follows (the pointer's bounds come from it).
+          if (dstPrecise) r |= bit(dst) | (x ? bit(src) : 0);
+          if (x) r |= bit(src) | bit(dst);
+        }
+      } else if (cls === BPF_LDX) {
+        const dstPrecise = (r & bit(dst)) !== 0;
+        r &= ~bit(dst);
+        if (dstPrecise) {
+          if (src === BPF_REG_FP) {
+            const k = slotOf(off);
+            if (k >= 0 && k < 64) {
+              if (k < 32) lo |= 1 << k;
+              else hi |= 1 << (k - 32);
+            }
+          } else {
+            lo = ALL;
+            hi = ALL;
+          }
+        }
+      } else if (cls === BPF_ST || cls === BPF_STX) {
+        const atomic = BPF_MODE(code) === BPF_ATOMIC;
+        const imm = insns.imm[i]!;
+        if (atomic && imm === BPF_LOAD_ACQ) {
+          const dstPrecise = (r & bit(dst)) !== 0;
+          r &= ~bit(dst);
+          if (dstPrecise) {
+            lo = ALL;
+            hi = ALL;
+          }
+        } else {
+          if (atomic && imm !== BPF_STORE_REL) {
+            if (imm === BPF_CMPXCHG) r |= bit(0);
+            else if (imm & BPF_FETCH || imm === BPF_XCHG) r &= ~bit(src);
+          }
+          let slotPrecise: boolean;
+          if (dst === BPF_REG_FP) {
+            const k = slotOf(off);
+            slotPrecise = k >= 0 && k < 64 && has(lo, hi, k);
+            // A whole 8-byte store at the slot replaces what was there.
+            if (k >= 0 && k < 64 && off % 8 === 0 && insns.code[i]! === (cls | 0x18 | 0x60)) {
+              if (k < 32) lo &= ~(1 << k);
+              else hi &= ~(1 << (k - 32));
+            }
+          } else {
+            slotPrecise = lo !== 0 || hi !== 0;
+          }
+          if (cls === BPF_STX && slotPrecise) r |= bit(src);
+        }
+      } else if (code === BPF_LDDW) {
+        r &= ~bit(dst);
+      } else if (cls === BPF_JMP || cls === BPF_JMP32) {
+        if (op === BPF_EXIT) {
+          // A subprogram's or callback's R0 goes back to a caller that may check it.
+          r = bit(0);
+        } else if (op === BPF_CALL) {
+          r &= ~0b111111;
+          if (src === BPF_PSEUDO_CALL) r |= 0b111110;
+          else {
+            HELPER_PROTOS.get(insns.imm[i]!)?.args.forEach((a, k) => {
+              if (VALUE_ARGS.has(a.type)) r |= bit(k + 1);
+            });
+          }
+        } else if (op !== BPF_JA && op !== BPF_JCOND) {
+          r |= bit(dst) | (x ? bit(src) : 0);
+        }
+      }
+      lo >>>= 0;
+      hi >>>= 0;
+      if (r !== regs[i] || lo !== stackLo[i] || hi !== stackHi[i]) {
+        regs[i] = r;
+        stackLo[i] = lo;
+        stackHi[i] = hi;
+        changed = true;
+      }
+    }
+  }
+  return { regs, stackLo, stackHi };
+}
+
+/** Whether stack slot `k` needs exact values at instruction `i`. */
+export function slotPrecise(p: Precision, i: number, k: number): boolean {
+  return k < 32 ? ((p.stackLo[i]! >>> k) & 1) === 1 : ((p.stackHi[i]! >>> (k - 32)) & 1) === 1;
+}

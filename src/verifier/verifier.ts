@@ -1,0 +1,60 @@
+import type { InsnArray } from '../isa/instruction.js';
+import type { VerifierInput, VerifierMap } from './env.js';
+import { VerifierError, type VerifierErrno } from './errors.js';
+import type { RegState } from './reg.js';
+import type { VerifierState } from './state.js';
+
+/** Instructions the kernel processes before it gives up (BPF_COMPLEXITY_LIMIT_INSNS). */
+export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** Pending branches the kernel keeps before it gives up (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
+export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+/** Largest variable offset a pointer may carry (BPF_MAX_VAR_OFF). */
+export const BPF_MAX_VAR_OFF = 1n << 29n;
+/** Largest size a helper may be passed (BPF_MAX_VAR_SIZ). */
+export const BPF_MAX_VAR_SIZ = 1n << 29n;
+/** Largest packet offset the verifier reasons about (MAX_PACKET_OFF). */
+export const MAX_PACKET_OFF = 0xffff;
+
+/**
+ * One verification: the program, what the kernel knows about its maps, the
+ * log being written and the counters the kernel keeps (ids for pointer
+ * copies, processed instructions). The checks in the other files of this
+ * folder take it as their first argument.
+ */
+export class Verifier {
+  readonly insns: InsnArray;
+  readonly log: string[] = [];
+  private idGen = 0;
+  /** The instruction being checked, for messages that do not name one. */
+  insn = 0;
+  /** Which subprogram (by index) starts at a slot; set once the subprograms are known. */
+  subprogIndex: (start: number) => number = () => 0;
+
+  constructor(readonly input: VerifierInput) {
+    this.insns = input.insns;
+  }
+
+  /** A fresh id for a pointer or scalar whose copies must stay linked (++env->id_gen). */
+  newId(): number {
+    return ++this.idGen;
+  }
+
+  /** Refuses the program at the current instruction. */
+  fail(reason: string, errno: VerifierErrno = 'EACCES'): never {
+    throw new VerifierError(this.insn, reason, errno);
+  }
+
+  /** The map an `lddw` at `insn` refers to, if any. */
+  mapOf(insn: number): { map: VerifierMap; kind: 'map' | 'map_value'; offset: number } | undefined {
+    const ref = this.input.mapRefs.get(insn);
+    if (!ref) return undefined;
+    const map = this.input.maps[ref.map];
+    if (!map) return undefined;
+    return { map, kind: ref.kind, offset: ref.kind === 'map_value' ? ref.offset : 0 };
+  }
+
+  /** Every register (and spilled register) of the state, for the passes that rewrite all copies of a value. */
+  *everyReg(st: VerifierState): Generator<RegState> {
+    yield* st.allRegs();
+  }
+}
