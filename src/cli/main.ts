@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'replay captures through an XDP program on a virtual multi-queue NIC',
     load: async () => (await import('./commands/replay.js')).replayCommand,
   },
+  verify: { summary: "check a program as the kernel's verifier does", load: async () => (await import('./commands/verify.js')).verifyCommand },
   map: { summary: 'show, dump, look up and change maps (bpftool map grammar)', load: async () => (await import('./commands/map.js')).mapCommand },
   plugin: {
     summary: 'run one program for the bpf_conformance runner',

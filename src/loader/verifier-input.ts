@@ -1,0 +1,75 @@
+import { parseValueFields } from '../btf/fields.js';
+import { sourceLine } from '../elf/index.js';
+import type { BpfProgram, MapDef, ObjectFile } from '../elf/types.js';
+import type { InsnArray } from '../isa/instruction.js';
+import { checkBtfFields } from '../maps/record.js';
+import type { MapSpec } from '../maps/types.js';
+import { BPF_F_XDP_HAS_FRAGS, BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from '../uapi/bpf.js';
+import type { MapRef, Subprog, VerifierInput, VerifierMap, XdpAttach } from '../verifier/index.js';
+import { isGplCompatible } from './license.js';
+
+/** BTF_FUNC_GLOBAL: a function verified on its own, whatever its callers pass. */
+const BTF_FUNC_GLOBAL = 1;
+
+export interface VerifierInputOptions {
+  offload: boolean;
+  logLevel: 0 | 1 | 2;
+}
+
+/**
+ * What the kernel knows when it verifies `prog`, as libbpf hands it over:
+ * the maps as created (specs, `.rodata` frozen with its contents, spin lock
+ * and timer offsets from BTF), which `lddw` loads which map, the attach type
+ * and flags the section name implies, the licence, function and line info.
+ */
+export function verifierInput(object: ObjectFile, prog: BpfProgram, insns: InsnArray, specs: readonly MapSpec[], options: VerifierInputOptions): VerifierInput {
+  const maps = object.maps.map((def, i) => verifierMap(object, def, specs[i]!));
+  const mapRefs = new Map<number, MapRef>();
+  for (const r of prog.relocations) {
+    if (r.kind === 'map') mapRefs.set(r.insnIndex, { kind: 'map', map: r.mapIndex });
+    else if (r.kind === 'map_value') mapRefs.set(r.insnIndex, { kind: 'map_value', map: r.mapIndex, offset: r.offset });
+  }
+  const def = prog.sectionDef;
+  const attach: XdpAttach = def?.expectedAttachType === BPF_XDP_DEVMAP ? 'devmap' : def?.expectedAttachType === BPF_XDP_CPUMAP ? 'cpumap' : 'xdp';
+  const btf = object.btf;
+  const subprogNames: Subprog[] = prog.funcInfo.map((fi) => {
+    const t = btf?.types[fi.typeId];
+    const global = t?.kind === 'func' && t.linkage === BTF_FUNC_GLOBAL;
+    return { start: fi.insnIndex, name: t?.name ?? '', global };
+  });
+  return {
+    insns,
+    mapRefs,
+    maps,
+    gpl: isGplCompatible(object.license),
+    attach,
+    frags: ((def?.progFlags ?? 0) & BPF_F_XDP_HAS_FRAGS) !== 0,
+    offload: options.offload,
+    subprogNames,
+    sourceLine: (insn) => {
+      const line = sourceLine(prog, insn);
+      return line && `${line.text.trim()} @ ${line.file.replace(/^\.\//, '')}:${line.line}`;
+    },
+    logLevel: options.logLevel,
+  };
+}
+
+function verifierMap(object: ObjectFile, def: MapDef, spec: MapSpec): VerifierMap {
+  const btf = object.btf;
+  const fields = btf && def.btfValueTypeId ? parseValueFields(btf, def.btfValueTypeId, def.valueSize) : undefined;
+  const usable = fields !== undefined && checkBtfFields(spec, fields) === 0;
+  const frozen = def.origin === 'data' && def.sectionName.startsWith('.rodata');
+  return {
+    name: spec.name,
+    type: spec.type,
+    keySize: spec.keySize,
+    valueSize: spec.valueSize,
+    maxEntries: spec.maxEntries,
+    flags: spec.flags,
+    frozen,
+    ...(def.data && { data: def.data }),
+    ...(usable && fields.spinLockOff >= 0 && { spinLockOff: fields.spinLockOff }),
+    ...(usable && fields.timerOff >= 0 && { timerOff: fields.timerOff }),
+    ...(def.inner && spec.inner && { inner: verifierMap(object, def.inner, spec.inner) }),
+  };
+}

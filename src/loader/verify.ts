@@ -1,0 +1,73 @@
+import { parseObject, selectProgram, sourceLine, type ProgramSelector } from '../elf/index.js';
+import type { BpfProgram, ObjectFile } from '../elf/types.js';
+import { decode } from '../isa/decode.js';
+import { InvalidInstructionError } from '../isa/errors.js';
+import { createMap } from '../maps/create.js';
+import { RefusedProgram, verifyXdp, type VerifierErrno } from '../verifier/index.js';
+import { possibleCpus } from './cpus.js';
+import { mapSpec } from './load.js';
+import { verifierInput } from './verifier-input.js';
+
+/** Which attach mode the program is verified for: offload adds the NIC's own checks. */
+export type VerifyMode = 'native' | 'generic' | 'offload';
+
+export interface VerifyOptions {
+  select?: ProgramSelector;
+  mode?: VerifyMode;
+  /** 1: the log of a refusal; 2: every instruction's state as well (the kernel's log_level). */
+  logLevel?: 1 | 2;
+  fileName?: string;
+}
+
+/** The verifier's decision on one program, as `bpftool prog load` would report it. */
+export interface VerifyOutcome {
+  program: string;
+  section: string;
+  accepted: boolean;
+  /** Where it was refused. */
+  insn?: number;
+  /** The kernel's error line (the last line of its log before the statistics). */
+  error?: string;
+  /** The errno BPF_PROG_LOAD returns with the refusal. */
+  errno?: VerifierErrno;
+  /** The C source line of `insn`, from BTF line info, when the object has it. */
+  source?: string;
+  /** Instructions processed, as the kernel's statistics line counts them. */
+  processed?: number;
+  /** The verifier log. */
+  log: string;
+}
+
+/**
+ * What the kernel's verifier says of the program `options.select` names (or
+ * of the object's only program): accepted, or refused with its reason. The
+ * object is parsed as loadObject parses it, but nothing is laid out or run.
+ */
+export function verifyObject(bytes: Uint8Array, options: VerifyOptions = {}): VerifyOutcome {
+  const object = parseObject(bytes, { ...(options.fileName !== undefined && { fileName: options.fileName }) });
+  return verifyProgram(object, selectProgram(object, options.select ?? {}), options);
+}
+
+function verifyProgram(object: ObjectFile, prog: BpfProgram, options: VerifyOptions): VerifyOutcome {
+  const base = { program: prog.name, section: prog.sectionName };
+  let insns;
+  try {
+    insns = decode(prog.insns);
+  } catch (e) {
+    if (e instanceof InvalidInstructionError) return { ...base, accepted: false, error: e.message, log: `${e.message}\n` };
+    throw e;
+  }
+  const cpus = possibleCpus();
+  const specs = object.maps.map((def) => mapSpec(def, cpus));
+  for (const spec of specs) createMap(spec, cpus);
+  const input = verifierInput(object, prog, insns, specs, { offload: options.mode === 'offload', logLevel: options.logLevel ?? 1 });
+  try {
+    const verified = verifyXdp(input);
+    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n` };
+  } catch (e) {
+    if (!(e instanceof RefusedProgram)) throw e;
+    const line = sourceLine(prog, e.insn);
+    const source = line && `${line.file.replace(/^\.\//, '')}:${line.line}: ${line.text.trim()}`;
+    return { ...base, accepted: false, insn: e.insn, error: e.reason, errno: e.errno, ...(source && { source }), log: `${e.log.join('\n')}\n` };
+  }
+}
