@@ -1,0 +1,75 @@
+// The verifier corpus (test/verifier/corpus): small XDP programs the kernel's
+// verifier accepts or refuses, every XDP program of the examples and fixtures,
+// and the kernel's recorded answer for each (kernel.json, written by
+// `npm run corpus:record`). xdpsim's verifyObject must give the kernel's
+// decision and, for refusals, its error line, except for the cases listed in
+// disagreements.json with their cause; a listed case that now agrees fails
+// too, so the list stays true (regenerate it with
+// `npm run corpus:record -- --disagreements`). When this machine can load
+// programs, a sample is loaded again to check that kernel.json still holds.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bpftoolMissing } from '../support/bpftool.js';
+import { runsHere } from '../support/skip.js';
+import { caseName, disagreementsOfAll } from './corpus/compare.js';
+import { CORPUS_DIR, kernelVerdict, type KernelRecord, verifyTool } from './corpus/kernel.js';
+
+const records = JSON.parse(readFileSync(join(CORPUS_DIR, 'kernel.json'), 'utf8')) as KernelRecord[];
+const listed = JSON.parse(readFileSync(join(CORPUS_DIR, 'disagreements.json'), 'utf8')) as Record<string, string>;
+
+describe('verifier corpus', () => {
+  it('has at least 220 cases of its own besides the examples and fixtures, accepted and refused', () => {
+    const own = records.filter((r) => r.file.startsWith('test/verifier/corpus/'));
+    expect(own.length).toBeGreaterThanOrEqual(220);
+    expect(own.some((r) => r.accepted)).toBe(true);
+    expect(own.some((r) => !r.accepted)).toBe(true);
+    expect(new Set(records.map(caseName)).size).toBe(records.length);
+  });
+
+  it('agrees with the kernel on every case not listed in disagreements.json', async () => {
+    const causes = await disagreementsOfAll(records);
+    const unexpected: string[] = [];
+    const nowAgree: string[] = [];
+    let decision = 0;
+    let message = 0;
+    for (const [i, r] of records.entries()) {
+      const name = caseName(r);
+      const why = causes[i];
+      if (why === undefined || why.startsWith('message:')) decision++;
+      if (why === undefined && !r.accepted) message++;
+      if (why !== undefined && !(name in listed)) unexpected.push(`${name}: ${why}`);
+      if (why === undefined && name in listed) nowAgree.push(name);
+    }
+    const refused = records.filter((r) => !r.accepted).length;
+    console.log(
+      `verifier corpus: ${records.length} cases, ${records.length - refused} accepted by the kernel; ` +
+        `xdpsim agrees on the decision for ${decision}, on the message for ${message} of ${refused} refusals`,
+    );
+    expect(unexpected, 'cases that disagree with the kernel and are not in disagreements.json').toEqual([]);
+    expect(nowAgree, 'cases in disagreements.json that now agree: remove them').toEqual([]);
+  }, 120_000);
+
+  it('lists no case that is not in the corpus', () => {
+    const names = new Set(records.map(caseName));
+    expect(Object.keys(listed).filter((n) => !names.has(n))).toEqual([]);
+  });
+});
+
+const tool = verifyTool();
+const missing = bpftoolMissing() ?? ('reason' in tool ? tool.reason : undefined);
+
+describe.runIf(runsHere(missing))('verifier corpus in the kernel', () => {
+  // Every fourth case, without the ones that run into the 1,000,000-instruction limit.
+  const sample = records.filter((r, i) => i % 4 === 0 && r.errno !== 'E2BIG');
+  it(`the kernel still gives the recorded answer for ${sample.length} cases`, () => {
+    const changed: string[] = [];
+    for (const r of sample) {
+      const now = kernelVerdict(r.file, r.program);
+      if (now.accepted !== r.accepted || now.error !== r.error || now.errno !== r.errno) {
+        changed.push(`${caseName(r)}: recorded ${r.accepted ? 'accepted' : r.error}, now ${now.accepted ? 'accepted' : now.error}`);
+      }
+    }
+    expect(changed).toEqual([]);
+  });
+});

@@ -1,0 +1,17 @@
+// alu: shifting a pointer
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int ptr_lsh(void)
+{
+	asm volatile (
+	"r1 <<= 1\n"
+	"r0 = 0\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

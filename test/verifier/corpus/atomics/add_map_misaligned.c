@@ -1,0 +1,32 @@
+// atomics: a 4-byte atomic add at offset 2 of a map value
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u64);
+} hash SEC(".maps");
+
+SEC("xdp")
+__naked int add_map_misaligned(void)
+{
+	asm volatile (
+	"r1 = 0\n"
+	"*(u32 *)(r10 - 4) = r1\n"
+	"r2 = r10\n"
+	"r2 += -4\n"
+	"r1 = %[hash] ll\n"
+	"call %[bpf_map_lookup_elem]\n"
+	"if r0 == 0 goto l_exit_%=\n"
+	"w1 = 1\n"
+	"lock *(u32 *)(r0 + 2) += w1\n"
+	"l_exit_%=:\n"
+	"exit\n"
+	:: __imm_addr(hash), __imm(bpf_map_lookup_elem)
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,35 @@
+// atomics: an atomic compare-and-exchange whose expected value (R0) is a helper result
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u64);
+} hash SEC(".maps");
+
+SEC("xdp")
+__naked int cmpxchg_r0_from_call_ok(void)
+{
+	asm volatile (
+	"r1 = 0\n"
+	"*(u32 *)(r10 - 4) = r1\n"
+	"r2 = r10\n"
+	"r2 += -4\n"
+	"r1 = %[hash] ll\n"
+	"call %[bpf_map_lookup_elem]\n"
+	"if r0 == 0 goto l_exit_%=\n"
+	"r6 = r0\n"
+	"call %[bpf_ktime_get_ns]\n"
+	"r1 = r6\n"
+	"r2 = 1\n"
+	".8byte %[cmpxchg]\n"
+	"l_exit_%=:\n"
+	"exit\n"
+	:: __imm_addr(hash), __imm(bpf_map_lookup_elem), __imm(bpf_ktime_get_ns), __imm_insn(cmpxchg, RAW(BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_1, BPF_REG_2, 0, BPF_CMPXCHG))
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

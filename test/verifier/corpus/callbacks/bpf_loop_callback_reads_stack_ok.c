@@ -1,0 +1,34 @@
+// callbacks: a bpf_loop callback reading the caller's stack through its context argument
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+__attribute__((used)) static __naked void cb_read_stack(void)
+{
+	asm volatile (
+	"r0 = *(u64 *)(r2 + 0)\n"
+	"r0 = 0\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+SEC("xdp")
+__naked int bpf_loop_callback_reads_stack_ok(void)
+{
+	asm volatile (
+	"r1 = 0\n"
+	"*(u64 *)(r10 - 8) = r1\n"
+	"r1 = 4\n"
+	"r2 = cb_read_stack ll\n"
+	"r3 = r10\n"
+	"r3 += -8\n"
+	"r4 = 0\n"
+	"call %[bpf_loop]\n"
+	"r0 = 2\n"
+	"exit\n"
+	:: __imm(bpf_loop)
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

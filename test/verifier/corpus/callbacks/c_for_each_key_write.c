@@ -1,0 +1,25 @@
+// callbacks: a bpf_for_each_map_elem callback writing into its key
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u64);
+} values SEC(".maps");
+
+static long zero_key(void *map, __u32 *key, __u64 *value, void *ctx)
+{
+	*key = 0;
+	return 0;
+}
+
+SEC("xdp")
+int c_for_each_key_write(struct xdp_md *ctx)
+{
+	bpf_for_each_map_elem(&values, zero_key, 0, 0);
+	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,28 @@
+// calls: 256 bytes in main and 256 in the callee: 512 together
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int stack_512_combined_ok(void)
+{
+	asm volatile (
+	"r1 = 0\n"
+	"*(u64 *)(r10 - 256) = r1\n"
+	"call sub_stack256\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+__attribute__((used)) static __naked void sub_stack256(void)
+{
+	asm volatile (
+	"r0 = 0\n"
+	"*(u64 *)(r10 - 256) = r0\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

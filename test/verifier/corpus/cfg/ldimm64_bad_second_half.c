@@ -1,0 +1,17 @@
+// cfg: an lddw whose second half has an opcode
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int ldimm64_bad_second_half(void)
+{
+	asm volatile (
+	".8byte %[first]\n"
+	".8byte %[second]\n"
+	"exit\n"
+	:: __imm_insn(first, RAW(BPF_LD | BPF_DW | BPF_IMM, 0, 0, 0, 1)), __imm_insn(second, RAW(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0))
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

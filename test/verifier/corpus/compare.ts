@@ -1,0 +1,94 @@
+// xdpsim's verifier against the kernel's recorded answer for one corpus case;
+// shared by test/verifier/corpus.test.ts and scripts/verifier-corpus.ts.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { verifyObject } from '../../../src/loader/verify.js';
+import { CORPUS_DIR, REPO_ROOT, type KernelRecord } from './kernel.js';
+
+/** "folder/case" for the corpus's own cases, "file:program" for the examples and fixtures. */
+export function caseName(r: Pick<KernelRecord, 'file' | 'program'>): string {
+  const corpus = relative(REPO_ROOT, CORPUS_DIR) + '/';
+  return r.file.startsWith(corpus) ? r.file.slice(corpus.length).replace(/\.o$/, '') : `${r.file}:${r.program}`;
+}
+
+/**
+ * Why xdpsim's answer differs from the kernel's, or undefined when they agree.
+ * A cause starting with "message:" means the decisions agree and the error lines do not.
+ */
+export function disagreement(r: KernelRecord): string | undefined {
+  let ours;
+  try {
+    ours = verifyObject(readFileSync(join(REPO_ROOT, r.file)), { select: { program: r.program } });
+  } catch (e) {
+    return `xdpsim throws: ${(e as Error).message.split('\n')[0]}`;
+  }
+  if (ours.accepted !== r.accepted) {
+    return r.accepted ? `xdpsim refuses: ${ours.error ?? '(no message)'}` : `xdpsim accepts; the kernel refuses: ${r.error ?? r.errno}`;
+  }
+  if (!r.accepted && ours.error !== r.error) return `message: xdpsim "${ours.error ?? ''}", the kernel "${r.error ?? ''}"`;
+  return undefined;
+}
+
+/** How long xdpsim may take over one case before it counts as a disagreement. */
+export const CASE_TIMEOUT_MS = 20_000;
+
+/**
+ * disagreement() for every record of kernel.json, in child processes
+ * (vite-node; a few at once, each over its share of the cases), each stopped
+ * and restarted past any case taking over CASE_TIMEOUT_MS.
+ */
+export async function disagreementsOfAll(records: readonly KernelRecord[]): Promise<Array<string | undefined>> {
+  const out: Array<string | undefined> = new Array(records.length).fill(undefined);
+  const children = Math.max(1, Math.min(4, availableParallelism()));
+  const share = Math.ceil(records.length / children);
+  const ranges = Array.from({ length: children }, (_, k) => [k * share, Math.min(records.length, (k + 1) * share)] as const);
+  await Promise.all(
+    ranges.map(async ([start, end]) => {
+      for (let next = start; next < end; ) next = await runFrom(next, end, out);
+    }),
+  );
+  return out;
+}
+
+// Runs cases [from, end) in one child; resolves with the index to go on from.
+function runFrom(from: number, end: number, out: Array<string | undefined>): Promise<number> {
+  const runner = join(CORPUS_DIR, 'run-xdpsim.ts');
+  const viteNode = join(REPO_ROOT, 'node_modules/.bin/vite-node');
+  return new Promise<number>((resolveRun, reject) => {
+    const child = spawn(viteNode, [runner, String(from), String(end)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let at = from;
+    let buffered = '';
+    let stderr = '';
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (ms: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        out[at] = `xdpsim takes longer than ${CASE_TIMEOUT_MS / 1000} s`;
+        child.kill('SIGKILL');
+        resolveRun(at + 1);
+      }, ms);
+    };
+    // The first case also pays for the child's start.
+    arm(CASE_TIMEOUT_MS + 15_000);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const [i, why] = JSON.parse(buffered.slice(0, nl)) as [number, string | null];
+        buffered = buffered.slice(nl + 1);
+        out[i] = why ?? undefined;
+        at = i + 1;
+        arm(CASE_TIMEOUT_MS);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') return;
+      if (code !== 0) reject(new Error(`the xdpsim runner failed at case ${at}: ${stderr.trim().split('\n').slice(-5).join('\n')}`));
+      else resolveRun(end);
+    });
+  });
+}

@@ -1,0 +1,17 @@
+// ctx: a 2-byte read of xdp_md.egress_ifindex (offset 20) in an xdp program
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int egress_ifindex_size2(void)
+{
+	asm volatile (
+	"r0 = *(u16 *)(r1 + 20)\n"
+	"r0 = 0\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

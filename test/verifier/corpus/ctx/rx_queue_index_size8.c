@@ -1,0 +1,17 @@
+// ctx: a 8-byte read of xdp_md.rx_queue_index (offset 16) in an xdp program
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int rx_queue_index_size8(void)
+{
+	asm volatile (
+	"r0 = *(u64 *)(r1 + 16)\n"
+	"r0 = 0\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,21 @@
+// helpers: a packet pointer with no proven range as bpf_csum_diff memory
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int mem_arg_pkt_unchecked(void)
+{
+	asm volatile (
+	"r1 = *(u32 *)(r1 + 0)\n"
+	"r2 = 4\n"
+	"r3 = 0\n"
+	"r4 = 0\n"
+	"r5 = 0\n"
+	"call %[bpf_csum_diff]\n"
+	"exit\n"
+	:: __imm(bpf_csum_diff)
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

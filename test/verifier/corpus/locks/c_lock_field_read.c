@@ -1,0 +1,28 @@
+// locks: a direct read of the bpf_spin_lock field
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct val {
+	struct bpf_spin_lock lock;
+	__u32 n;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct val);
+} vals SEC(".maps");
+
+SEC("xdp")
+int c_lock_field_read(struct xdp_md *ctx)
+{
+	__u32 key = 0;
+	struct val *v = bpf_map_lookup_elem(&vals, &key);
+
+	if (!v)
+		return XDP_PASS;
+	return *(volatile __u32 *)&v->lock ? XDP_DROP : XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,31 @@
+// locks: bpf_spin_lock taken twice
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct val {
+	struct bpf_spin_lock lock;
+	__u32 n;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct val);
+} vals SEC(".maps");
+
+SEC("xdp")
+int c_lock_twice(struct xdp_md *ctx)
+{
+	__u32 key = 0;
+	struct val *v = bpf_map_lookup_elem(&vals, &key);
+
+	if (!v)
+		return XDP_PASS;
+	bpf_spin_lock(&v->lock);
+	bpf_spin_lock(&v->lock);
+	bpf_spin_unlock(&v->lock);
+	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";

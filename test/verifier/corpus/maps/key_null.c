@@ -1,0 +1,26 @@
+// maps: NULL as the key
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u64);
+} hash SEC(".maps");
+
+SEC("xdp")
+__naked int key_null(void)
+{
+	asm volatile (
+	"r2 = 0\n"
+	"r1 = %[hash] ll\n"
+	"call %[bpf_map_lookup_elem]\n"
+	"r0 = 0\n"
+	"exit\n"
+	:: __imm_addr(hash), __imm(bpf_map_lookup_elem)
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

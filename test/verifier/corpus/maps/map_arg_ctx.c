@@ -1,0 +1,23 @@
+// maps: the context passed as the map
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int map_arg_ctx(void)
+{
+	asm volatile (
+	"r6 = r1\n"
+	"r1 = 0\n"
+	"*(u32 *)(r10 - 4) = r1\n"
+	"r2 = r10\n"
+	"r2 += -4\n"
+	"r1 = r6\n"
+	"call %[bpf_map_lookup_elem]\n"
+	"r0 = 0\n"
+	"exit\n"
+	:: __imm(bpf_map_lookup_elem)
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

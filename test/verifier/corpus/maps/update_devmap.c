@@ -1,0 +1,32 @@
+// maps: bpf_map_update_elem on a devmap from an XDP program
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u32);
+} devs SEC(".maps");
+
+SEC("xdp")
+__naked int update_devmap(void)
+{
+	asm volatile (
+	"r1 = 0\n"
+	"*(u64 *)(r10 - 8) = r1\n"
+	"r2 = r10\n"
+	"r2 += -8\n"
+	"r3 = r10\n"
+	"r3 += -8\n"
+	"r4 = 0\n"
+	"r1 = %[devs] ll\n"
+	"call %[bpf_map_update_elem]\n"
+	"r0 = 0\n"
+	"exit\n"
+	:: __imm_addr(devs), __imm(bpf_map_update_elem)
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,34 @@
+// maps: a map value pointer moved by a signed value only bounded above
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u64);
+} hash SEC(".maps");
+
+SEC("xdp")
+__naked int value_var_off_signed(void)
+{
+	asm volatile (
+	"r1 = 0\n"
+	"*(u32 *)(r10 - 4) = r1\n"
+	"r2 = r10\n"
+	"r2 += -4\n"
+	"r1 = %[hash] ll\n"
+	"call %[bpf_map_lookup_elem]\n"
+	"if r0 == 0 goto l_exit_%=\n"
+	"r1 = *(u64 *)(r0 + 0)\n"
+	"if r1 s> 7 goto l_exit_%=\n"
+	"r0 += r1\n"
+	"r0 = *(u8 *)(r0 + 0)\n"
+	"l_exit_%=:\n"
+	"exit\n"
+	:: __imm_addr(hash), __imm(bpf_map_lookup_elem)
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

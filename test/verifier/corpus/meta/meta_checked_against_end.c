@@ -1,0 +1,23 @@
+// meta: metadata checked against data_end instead of data
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int meta_checked_against_end(void)
+{
+	asm volatile (
+	"r2 = *(u32 *)(r1 + 8)\n"
+	"r3 = *(u32 *)(r1 + 4)\n"
+	"r4 = r2\n"
+	"r4 += 4\n"
+	"r0 = 0\n"
+	"if r4 > r3 goto l_exit_%=\n"
+	"r0 = *(u32 *)(r2 + 0)\n"
+	"l_exit_%=:\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

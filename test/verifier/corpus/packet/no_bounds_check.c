@@ -1,0 +1,19 @@
+// packet: a packet byte read with no comparison against data_end
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int no_bounds_check(void)
+{
+	asm volatile (
+	"r2 = *(u32 *)(r1 + 0)\n"
+	"r3 = *(u32 *)(r1 + 4)\n"
+	"r0 = *(u8 *)(r2 + 0)\n"
+	"l_exit_%=:\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

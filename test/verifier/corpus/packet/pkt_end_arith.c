@@ -1,0 +1,20 @@
+// packet: arithmetic on data_end
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int pkt_end_arith(void)
+{
+	asm volatile (
+	"r2 = *(u32 *)(r1 + 0)\n"
+	"r3 = *(u32 *)(r1 + 4)\n"
+	"r3 += -1\n"
+	"r0 = 0\n"
+	"l_exit_%=:\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,24 @@
+// packet: a copy of the checked pointer keeps the proven range
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int range_kept_in_copy_ok(void)
+{
+	asm volatile (
+	"r2 = *(u32 *)(r1 + 0)\n"
+	"r3 = *(u32 *)(r1 + 4)\n"
+	"r4 = r2\n"
+	"r4 += 4\n"
+	"r0 = 0\n"
+	"if r4 > r3 goto l_exit_%=\n"
+	"r6 = r2\n"
+	"r0 = *(u32 *)(r6 + 0)\n"
+	"l_exit_%=:\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

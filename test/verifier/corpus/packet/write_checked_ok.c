@@ -1,0 +1,24 @@
+// packet: a store into a proven byte
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int write_checked_ok(void)
+{
+	asm volatile (
+	"r2 = *(u32 *)(r1 + 0)\n"
+	"r3 = *(u32 *)(r1 + 4)\n"
+	"r4 = r2\n"
+	"r4 += 1\n"
+	"r0 = 0\n"
+	"if r4 > r3 goto l_exit_%=\n"
+	"r5 = 0xff\n"
+	"*(u8 *)(r2 + 0) = r5\n"
+	"l_exit_%=:\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

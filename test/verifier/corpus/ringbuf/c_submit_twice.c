@@ -1,0 +1,22 @@
+// ringbuf: a record submitted twice
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} rb SEC(".maps");
+
+SEC("xdp")
+int c_submit_twice(struct xdp_md *ctx)
+{
+	__u64 *r = bpf_ringbuf_reserve(&rb, 8, 0);
+
+	if (!r)
+		return XDP_PASS;
+	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, 0);
+	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";

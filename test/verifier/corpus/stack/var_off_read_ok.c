@@ -1,0 +1,21 @@
+// stack: a read at a variable stack offset within -16..-9
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int var_off_read_ok(void)
+{
+	asm volatile (
+	"r2 = *(u32 *)(r1 + 16)\n"
+	"r2 &= 7\n"
+	"r3 = r10\n"
+	"r3 += -16\n"
+	"r3 += r2\n"
+	"r0 = *(u8 *)(r3 + 0)\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,21 @@
+// stack: a store at an unbounded variable stack offset
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+SEC("xdp")
+__naked int var_off_write_unbounded(void)
+{
+	asm volatile (
+	"r2 = *(u32 *)(r1 + 16)\n"
+	"r3 = r10\n"
+	"r3 += -16\n"
+	"r3 += r2\n"
+	"r0 = 0\n"
+	"*(u8 *)(r3 + 0) = r0\n"
+	"exit\n"
+	:: 
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";

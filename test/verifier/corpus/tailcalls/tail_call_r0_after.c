@@ -1,0 +1,25 @@
+// tailcalls: R0 read after bpf_tail_call without a new value
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../asm.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u32);
+} progs SEC(".maps");
+
+SEC("xdp")
+__naked int tail_call_r0_after(void)
+{
+	asm volatile (
+	"r2 = %[progs] ll\n"
+	"r3 = 0\n"
+	"call %[bpf_tail_call]\n"
+	"exit\n"
+	:: __imm_addr(progs), __imm(bpf_tail_call)
+	: "memory");
+}
+
+char _license[] SEC("license") = "GPL";
