@@ -253,12 +253,13 @@ function validateLd(p: InsnArray, i: number, fail: Fail): 0 | 1 {
   }
   if (mode !== BPF_IMM) fail(`unknown opcode ${hex2(code)}`);
   if (BPF_SIZE(code) !== BPF_DW) fail('invalid BPF_LD_IMM insn');
-  if (i + 1 >= p.length) fail('invalid bpf_ld_imm64 insn');
+  // The kernel looks at the program's last instruction (check_subprogs) before it pairs ldimm64 halves.
+  if (i + 1 >= p.length) fail('last insn is not an exit or jmp');
   const src = p.src[i]!;
-  if (p.off[i] !== 0 || src > BPF_PSEUDO_MAP_IDX_VALUE) fail('invalid bpf_ld_imm64 insn');
-  if (p.code[i + 1] !== 0 || p.dst[i + 1] !== 0 || p.src[i + 1] !== 0 || p.off[i + 1] !== 0) {
+  if (p.off[i] !== 0 || p.code[i + 1] !== 0 || p.dst[i + 1] !== 0 || p.src[i + 1] !== 0 || p.off[i + 1] !== 0) {
     fail('invalid bpf_ld_imm64 insn');
   }
+  if (src > BPF_PSEUDO_MAP_IDX_VALUE) fail('unrecognized bpf_ld_imm64 insn');
   // A map or function reference has no offset half.
   if ((src === BPF_PSEUDO_MAP_FD || src === BPF_PSEUDO_MAP_IDX || src === BPF_PSEUDO_FUNC) && p.imm[i + 1] !== 0) {
     fail('unrecognized bpf_ld_imm64 insn');

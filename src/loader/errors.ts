@@ -25,4 +25,34 @@ export class ProgramLoadError extends LoadError {
     super(`program '${program}'${stops === undefined ? '' : ` (the object is loaded whole, so this also stops '${stops}')`}: ${reason}`);
     this.name = 'ProgramLoadError';
   }
+
+  /** The same refusal, reported as also stopping the program `wanted`. */
+  stopping(wanted: string): ProgramLoadError {
+    return new ProgramLoadError(this.program, this.reason, wanted);
+  }
+}
+
+/**
+ * A program the verifier refuses, as libbpf reports a failed BPF_PROG_LOAD:
+ * the instruction, the kernel's reason and the C source line in the
+ * message, with the errno and the verifier log beside it.
+ */
+export class VerifierRefusal extends ProgramLoadError {
+  constructor(
+    program: string,
+    readonly insn: number | undefined,
+    readonly error: string,
+    readonly errno: string | undefined,
+    readonly log: string,
+    readonly source?: string,
+    stops?: string,
+  ) {
+    const at = insn === undefined ? '' : `insn ${insn}: `;
+    super(program, `${at}${error}${source === undefined ? '' : ` (${source})`}`, stops);
+    this.name = 'VerifierRefusal';
+  }
+
+  override stopping(wanted: string): VerifierRefusal {
+    return new VerifierRefusal(this.program, this.insn, this.error, this.errno, this.log, this.source, wanted);
+  }
 }

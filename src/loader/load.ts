@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { freezeGlobals, parseObject, selectProgram, setGlobal, type ProgramSelector } from '../elf/index.js';
-import type { BpfProgram, MapDef, ObjectFile } from '../elf/types.js';
+import type { BpfProgram, ObjectFile } from '../elf/types.js';
 import { helperName } from '../helpers/proto.js';
 import { HELPER_PROTOS } from '../helpers/protos.js';
 import type { FibTable } from '../helpers/fib-table.js';
@@ -18,23 +18,21 @@ import { BPF_CALL_OPCODE } from '../isa/opcodes.js';
 import { createMap, layoutMaps } from '../maps/create.js';
 import { initMapSlots } from '../maps/presets.js';
 import type { BpfMap } from '../maps/map.js';
-import { BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_XSKMAP } from '../uapi/bpf.js';
-import type { MapSpec } from '../maps/types.js';
+import { BPF_MAP_TYPE_XSKMAP } from '../uapi/bpf.js';
 import { pinMap, pinPath, restorePinned } from '../maps/pin.js';
-import { xdpHelperRefusal } from '../verifier/helper-call.js';
-import { checkProgram } from '../verifier/program.js';
-import { VerifierError } from '../verifier/errors.js';
 import { compile, ExecutionContext, type ContextShared, type EngineName, type Executable } from '../engine/index.js';
 import { claimContext, layoutContexts, type ContextPool } from '../engine/context.js';
 import { XdpProgram } from '../testrun/index.js';
 import { MAX_MEMORY, MemoryLayout, type Memory } from '../vm/memory.js';
 import { XDP_BATCH } from '../xdp/arena.js';
-import { LoadError, ProgramLoadError } from './errors.js';
-import { isGplCompatible } from './license.js';
+import { LoadError, ProgramLoadError, VerifierRefusal } from './errors.js';
 import { possibleCpus } from './cpus.js';
+import { mapSpec } from './map-spec.js';
 import { checkCoreRelocations } from './core.js';
 import { attachBtfRecords } from './btf-record.js';
 import { relocate } from './relocate.js';
+import { verifyDecoded } from './verify.js';
+import type { JitFacts } from '../verifier/index.js';
 import { whereInSource } from '../elf/index.js';
 import { ShareError, unshareable, type AttachOptions, type SharedLoadOptions, type SharedObject } from './shared.js';
 
@@ -126,6 +124,8 @@ interface ObjectEngine {
   contexts: ContextPool;
   shared: ContextShared;
   insns: readonly InsnArray[];
+  /** What the verifier proved of each program, in program order. */
+  facts: ReadonlyArray<() => JitFacts>;
   budget: number | undefined;
   /** What another thread lays the same object out from (LoadedObject.share). */
   origin: { bytes: Uint8Array; options: SharedLoadOptions };
@@ -216,6 +216,13 @@ export class LoadedObject {
       this.executables.set(key, executable);
     }
     return executable;
+  }
+
+  /** What the verifier proved at each instruction of `program`: what a JIT may compile it to rely on. */
+  jitFacts(program: XdpProgram): JitFacts {
+    const i = this.programs.indexOf(program);
+    if (i < 0) throw new LoadError(`program '${program.name}' is not one of this object's`);
+    return this.engine.facts[i]!();
   }
 
   /**
@@ -309,7 +316,7 @@ function openAndLoad(bytes: Uint8Array, options: LoadOptions, attach?: SharedArr
     return loadOpened(object, bytes, options, attach);
   } catch (e) {
     if (e instanceof ProgramLoadError && wanted !== undefined && e.program !== wanted.name) {
-      throw new ProgramLoadError(e.program, e.reason, wanted.name);
+      throw e.stopping(wanted.name);
     }
     throw e;
   }
@@ -319,7 +326,8 @@ function openAndLoad(bytes: Uint8Array, options: LoadOptions, attach?: SharedArr
 function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions, attach: SharedArrayBuffer | undefined): LoadedObject {
   const cpus = options.cpus ?? possibleCpus();
   const limit = Math.min(options.memoryLimit ?? MAX_MEMORY, MAX_MEMORY);
-  const maps = object.maps.map((def) => createMap(mapSpec(def, cpus), cpus, limit));
+  const specs = object.maps.map((def) => mapSpec(def, cpus));
+  const maps = specs.map((spec) => createMap(spec, cpus, limit));
 
   const layout = new MemoryLayout();
   const contextCount = options.contexts ?? DEFAULT_CONTEXTS;
@@ -378,24 +386,25 @@ function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions,
     ...(options.current !== undefined && { current: checkCurrentTask(options.current) }),
   };
   const programInsns: InsnArray[] = [];
-  const gpl = isGplCompatible(object.license);
 
   const unsimulated = new Map<XdpProgram, string>();
+  const facts: Array<() => JitFacts> = [];
   let loaded: LoadedObject | undefined;
   const testContext = (): ExecutionContext => loaded!.testRunContext();
   const programs = object.programs.map((prog) => {
     checkCoreRelocations(prog);
     const insns = decodeProgram(prog);
-    try {
-      checkProgram(insns, {
-        entryRegisters: [1],
-        helperRefusal: (id) => xdpHelperRefusal(id, gpl),
-        allowLegacyPacketLoads: false,
-        allowCallx: false,
-      });
-    } catch (e) {
-      if (e instanceof VerifierError) throw new ProgramLoadError(prog.name, `${e.message}${whereInSource(prog, e.insn)}`);
-      throw e;
+    // A thread taking up a shared object runs what the loading thread verified; it verifies again only for facts it asks for.
+    const verify = (): JitFacts => {
+      const outcome = verifyDecoded(object, prog, insns, specs, {});
+      if (!outcome.accepted) throw new VerifierRefusal(prog.name, outcome.insn, outcome.error ?? '', outcome.errno, outcome.log, outcome.source);
+      return outcome.facts!;
+    };
+    if (attach) {
+      facts.push(verify);
+    } else {
+      const known = verify();
+      facts.push(() => known);
     }
     relocate(prog, insns, maps);
     programInsns.push(insns);
@@ -408,26 +417,9 @@ function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions,
   // Everything but the per-thread options, and the secret as drawn: every thread makes the same cookies.
   const { trace: _trace, now: _now, fib: _fib, sockets: _sockets, ...sharedOptions } = options;
   const origin = { bytes, options: { ...sharedOptions, syncookieSecret: secret } };
-  const engine: ObjectEngine = { memory, contexts, shared, insns: programInsns, budget: options.budget, origin };
+  const engine: ObjectEngine = { memory, contexts, shared, insns: programInsns, facts, budget: options.budget, origin };
   loaded = new LoadedObject(object, mapsByName, programs, memory, timers, engine, pinPaths, unsimulated);
   return loaded;
-}
-
-/**
- * A map definition as libbpf hands it to the kernel. A perf event array
- * declared without max_entries gets one entry per possible CPU
- * (map_set_def_max_entries), as the kernel itself refuses 0.
- */
-export function mapSpec(def: MapDef, cpus: number): MapSpec {
-  return {
-    name: def.name,
-    type: def.type,
-    keySize: def.keySize,
-    valueSize: def.valueSize,
-    maxEntries: def.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY && def.maxEntries === 0 ? cpus : def.maxEntries,
-    flags: def.mapFlags,
-    ...(def.inner && { inner: mapSpec(def.inner, cpus) }),
-  };
 }
 
 function decodeProgram(prog: BpfProgram): ReturnType<typeof decode> {

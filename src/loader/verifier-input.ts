@@ -4,7 +4,7 @@ import type { BpfProgram, MapDef, ObjectFile } from '../elf/types.js';
 import type { InsnArray } from '../isa/instruction.js';
 import { checkBtfFields } from '../maps/record.js';
 import type { MapSpec } from '../maps/types.js';
-import { BPF_F_XDP_HAS_FRAGS, BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from '../uapi/bpf.js';
+import { BPF_F_RDONLY_PROG, BPF_F_XDP_HAS_FRAGS, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from '../uapi/bpf.js';
 import type { MapRef, Subprog, VerifierInput, VerifierMap, XdpAttach } from '../verifier/index.js';
 import { isGplCompatible } from './license.js';
 
@@ -58,6 +58,8 @@ function verifierMap(object: ObjectFile, def: MapDef, spec: MapSpec): VerifierMa
   const btf = object.btf;
   const fields = btf && def.btfValueTypeId ? parseValueFields(btf, def.btfValueTypeId, def.valueSize) : undefined;
   const usable = fields !== undefined && checkBtfFields(spec, fields) === 0;
+  // A map whose special fields the kernel refuses at creation is created again without BTF, as libbpf retries.
+  const hasBtf = btf !== undefined && def.btfValueTypeId !== 0 && (fields === undefined || usable);
   const frozen = def.origin === 'data' && def.sectionName.startsWith('.rodata');
   return {
     name: spec.name,
@@ -65,7 +67,9 @@ function verifierMap(object: ObjectFile, def: MapDef, spec: MapSpec): VerifierMa
     keySize: spec.keySize,
     valueSize: spec.valueSize,
     maxEntries: spec.maxEntries,
-    flags: spec.flags,
+    // dev_map_alloc makes device maps read-only to programs: a lookup returns the device's ifindex itself.
+    flags: spec.type === BPF_MAP_TYPE_DEVMAP || spec.type === BPF_MAP_TYPE_DEVMAP_HASH ? spec.flags | BPF_F_RDONLY_PROG : spec.flags,
+    btf: hasBtf,
     frozen,
     ...(def.data && { data: def.data }),
     ...(usable && fields.spinLockOff >= 0 && { spinLockOff: fields.spinLockOff }),

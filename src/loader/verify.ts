@@ -1,11 +1,13 @@
 import { parseObject, selectProgram, sourceLine, type ProgramSelector } from '../elf/index.js';
 import type { BpfProgram, ObjectFile } from '../elf/types.js';
 import { decode } from '../isa/decode.js';
+import type { InsnArray } from '../isa/instruction.js';
 import { InvalidInstructionError } from '../isa/errors.js';
 import { createMap } from '../maps/create.js';
-import { RefusedProgram, verifyXdp, type VerifierErrno } from '../verifier/index.js';
+import type { MapSpec } from '../maps/types.js';
+import { RefusedProgram, verifyXdp, type JitFacts, type VerifierErrno } from '../verifier/index.js';
 import { possibleCpus } from './cpus.js';
-import { mapSpec } from './load.js';
+import { mapSpec } from './map-spec.js';
 import { verifierInput } from './verifier-input.js';
 
 /** Which attach mode the program is verified for: offload adds the NIC's own checks. */
@@ -36,6 +38,8 @@ export interface VerifyOutcome {
   processed?: number;
   /** The verifier log. */
   log: string;
+  /** What the verifier proved at each instruction of an accepted program, for the JIT. */
+  facts?: JitFacts;
 }
 
 /**
@@ -49,21 +53,33 @@ export function verifyObject(bytes: Uint8Array, options: VerifyOptions = {}): Ve
 }
 
 function verifyProgram(object: ObjectFile, prog: BpfProgram, options: VerifyOptions): VerifyOutcome {
-  const base = { program: prog.name, section: prog.sectionName };
   let insns;
   try {
     insns = decode(prog.insns);
   } catch (e) {
-    if (e instanceof InvalidInstructionError) return { ...base, accepted: false, error: e.message, log: `${e.message}\n` };
+    // The kernel's structural checks refuse such an instruction with EINVAL, before any state is explored.
+    if (e instanceof InvalidInstructionError) {
+      return { program: prog.name, section: prog.sectionName, accepted: false, insn: e.index, error: e.reason, errno: 'EINVAL', log: `${e.reason}\n` };
+    }
     throw e;
   }
   const cpus = possibleCpus();
   const specs = object.maps.map((def) => mapSpec(def, cpus));
   for (const spec of specs) createMap(spec, cpus);
+  return verifyDecoded(object, prog, insns, specs, options);
+}
+
+/**
+ * The verifier's decision on `prog`, decoded as `insns` and not yet
+ * relocated, over the object's maps as created (`specs`): what
+ * verifyObject reports, and what loadObject refuses a program for.
+ */
+export function verifyDecoded(object: ObjectFile, prog: BpfProgram, insns: InsnArray, specs: readonly MapSpec[], options: VerifyOptions): VerifyOutcome {
+  const base = { program: prog.name, section: prog.sectionName };
   const input = verifierInput(object, prog, insns, specs, { offload: options.mode === 'offload', logLevel: options.logLevel ?? 1 });
   try {
     const verified = verifyXdp(input);
-    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n` };
+    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n`, facts: verified.facts };
   } catch (e) {
     if (!(e instanceof RefusedProgram)) throw e;
     const line = sourceLine(prog, e.insn);

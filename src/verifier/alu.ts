@@ -22,26 +22,13 @@ import {
 import { RegState, RegType } from './reg.js';
 import { Scalar, regBoundsSync, scalarAlu, scalarEndian, scalarMovSx } from './scalar.js';
 import { tnumAdd, tnumIsConst, tnumSub } from './tnum.js';
+import { ALU_OPERATORS } from '../isa/syntax.js';
 import type { FuncState } from './state.js';
 import { BPF_MAX_VAR_OFF, type Verifier } from './verifier.js';
 import { readReg, writeReg } from './regs.js';
 
-const ALU_NAMES: Record<number, string> = {
-  [BPF_ADD]: 'add',
-  [BPF_SUB]: 'sub',
-  0x20: 'mul',
-  [BPF_DIV]: 'div',
-  [BPF_OR]: 'or',
-  [BPF_AND]: 'and',
-  [BPF_LSH]: 'lsh',
-  [BPF_RSH]: 'rsh',
-  [BPF_NEG]: 'neg',
-  [BPF_MOD]: 'mod',
-  [BPF_XOR]: 'xor',
-  [BPF_MOV]: 'mov',
-  [BPF_ARSH]: 'arsh',
-  [BPF_END]: 'endian',
-};
+/** The kernel's bpf_alu_string: how its messages name each operation. */
+const ALU_NAMES: ReadonlyMap<number, string> = new Map([...ALU_OPERATORS, [BPF_NEG, 'neg'], [BPF_MOV, '='], [BPF_END, 'endian']]);
 
 const S64_MIN = -(1n << 63n);
 const S64_MAX = (1n << 63n) - 1n;
@@ -142,7 +129,7 @@ function adjustRegMinMaxVals(v: Verifier, dstno: number, dst: RegState, src: Reg
         dst.markUnknown();
         return;
       }
-      v.fail(`R${dstno} pointer ${ALU_NAMES[op]} pointer prohibited`);
+      v.fail(`R${dstno} pointer ${ALU_NAMES.get(op)} pointer prohibited`);
     }
     // scalar += pointer
     adjustPtrMinMaxVals(v, dstno, dst, src, dst, op, is64, true);
@@ -235,9 +222,9 @@ function adjustPtrMinMaxVals(
       }
     }
   } else if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {
-    v.fail(`R${dstno} bitwise operator ${ALU_NAMES[op]} on pointer prohibited`);
+    v.fail(`R${dstno} bitwise operator ${ALU_NAMES.get(op)} on pointer prohibited`);
   } else {
-    v.fail(`R${dstno} pointer arithmetic with ${ALU_NAMES[op]} operator prohibited`);
+    v.fail(`R${dstno} pointer arithmetic with ${ALU_NAMES.get(op)} operator prohibited`);
   }
   checkRegSaneOffset(v, result, ptr);
   regBoundsSync(result.value);

@@ -2,13 +2,25 @@ import { HELPER_PROTOS } from '../helpers/protos.js';
 import { helperName, type ArgSpec, type BpfFuncProto } from '../helpers/proto.js';
 import { mapFuncCompatible } from '../helpers/map-compat.js';
 import * as fn from '../uapi/func-ids.js';
-import { BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_PROG_ARRAY } from '../uapi/bpf.js';
+import {
+  BPF_F_RDONLY_PROG,
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_ARRAY_OF_MAPS,
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_HASH_OF_MAPS,
+  BPF_MAP_TYPE_LRU_HASH,
+  BPF_MAP_TYPE_LRU_PERCPU_HASH,
+  BPF_MAP_TYPE_PERCPU_ARRAY,
+  BPF_MAP_TYPE_PERCPU_HASH,
+  BPF_MAP_TYPE_PROG_ARRAY,
+} from '../uapi/bpf.js';
 import type { VerifierMap } from './env.js';
 import { checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg } from './mem.js';
 import { RegState, RegType, regTypeName } from './reg.js';
+import { checkResourceLeak } from './leak.js';
 import { tnumIsConst } from './tnum.js';
 import { checkStackRange } from './stack.js';
-import { FuncState, MAX_CALL_FRAMES, SlotType, type VerifierState } from './state.js';
+import { BPF_REG_SIZE, FuncState, MAX_CALL_FRAMES, SlotType, type VerifierState } from './state.js';
 import { BPF_MAX_VAR_SIZ, type Verifier } from './verifier.js';
 
 /** Types each kind of helper argument accepts, in the order the kernel lists them when it refuses one. */
@@ -18,6 +30,10 @@ const MEM_TYPES_NAMES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem
 /** What the arguments told about each other (the kernel's bpf_call_arg_meta). */
 interface CallMeta {
   map?: VerifierMap;
+  /** Which lookup of an outer map `map` came from (map_uid), 0 for a map the program names. */
+  mapUid?: number;
+  /** The key, when it is a constant on the stack (get_constant_map_key). */
+  constKey?: bigint;
   /** The register of the memory a size argument measures. */
   memRegno?: number;
   memSpec?: ArgSpec;
@@ -50,9 +66,9 @@ export function checkHelperCall(v: Verifier, st: VerifierState, i: number): Func
   const f = st.cur;
   const meta: CallMeta = {};
   proto.args.forEach((spec, argi) => checkArg(v, st, spec, argi + 1, meta));
+  recordFuncMap(v, id, meta);
 
-  if (meta.map && !mapFuncCompatible(meta.map.type, id)) v.fail(`cannot pass map_type ${meta.map.type} into func ${name}`, 'EINVAL');
-  if (id === fn.BPF_FUNC_tail_call && st.refs.length > 0) v.fail('tail_call would lead to reference leak', 'EINVAL');
+  if (id === fn.BPF_FUNC_tail_call) checkResourceLeak(v, st, 'tail_call');
   if (id === fn.BPF_FUNC_spin_lock) spinLock(v, st, f.regs[1]!);
   if (id === fn.BPF_FUNC_spin_unlock) spinUnlock(v, st, f.regs[1]!);
   if (meta.releaseRefObjId !== undefined) releaseReference(v, st, meta.releaseRefObjId);
@@ -64,8 +80,23 @@ export function checkHelperCall(v: Verifier, st: VerifierState, i: number): Func
   for (let r = 1; r <= 5; r++) f.regs[r]!.markNotInit();
   const r0 = f.regs[0]!;
   setReturn(v, st, i, proto, meta, r0);
+  if (meta.map && !mapFuncCompatible(meta.map.type, id)) v.fail(`cannot pass map_type ${meta.map.type} into func ${name}`, 'EINVAL');
   if (proto.changesPktData && !(id === fn.BPF_FUNC_tail_call && st.frames.length === 1)) clearPacketPointers(st);
   return callee;
+}
+
+/** Helpers that change a map's contents, which BPF_F_RDONLY_PROG forbids the program. */
+const MAP_WRITERS: ReadonlySet<number> = new Set([fn.BPF_FUNC_map_update_elem, fn.BPF_FUNC_map_delete_elem, fn.BPF_FUNC_map_push_elem, fn.BPF_FUNC_map_pop_elem]);
+
+/**
+ * record_func_map and record_func_key, right after the arguments: a map the
+ * program may only read takes no writing helper, and a tail call needs a
+ * program array. Whether the helper works on the map's type at all is
+ * checked later (check_map_func_compatibility), once R0 is set.
+ */
+function recordFuncMap(v: Verifier, id: number, meta: CallMeta): void {
+  if (meta.map && (meta.map.flags & BPF_F_RDONLY_PROG) !== 0 && MAP_WRITERS.has(id)) v.fail('write into map forbidden');
+  if (id === fn.BPF_FUNC_tail_call && meta.map?.type !== BPF_MAP_TYPE_PROG_ARRAY) v.fail('expected prog array map for tail call', 'EINVAL');
 }
 
 function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, meta: CallMeta): void {
@@ -83,7 +114,12 @@ function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, 
       return;
     case 'ARG_CONST_MAP_PTR':
       expect([RegType.CONST_PTR_TO_MAP]);
+      // After a timer argument, the map must be the one the timer lives in: the same inner map lookup, too.
+      if (meta.map !== undefined && (meta.map !== reg.map || meta.mapUid !== reg.mapUid)) {
+        v.fail(`timer pointer in R1 map_uid=${meta.mapUid ?? 0} doesn't match map pointer in R2 map_uid=${reg.mapUid}`, 'EINVAL');
+      }
       meta.map = reg.map;
+      meta.mapUid = reg.mapUid;
       return;
     case 'ARG_PTR_TO_MAP_KEY':
     case 'ARG_PTR_TO_MAP_VALUE': {
@@ -92,6 +128,7 @@ function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, 
       if (!meta.map) v.fail(`invalid map_ptr to access map->${spec.type === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
       const size = spec.type === 'ARG_PTR_TO_MAP_KEY' ? meta.map.keySize : meta.map.valueSize;
       helperMem(v, st, regno, BigInt(size), spec.write || spec.uninit ? 'write' : 'read', false, spec.uninit ?? false);
+      if (spec.type === 'ARG_PTR_TO_MAP_KEY' && ELIDE_NULL_MAPS.has(meta.map.type)) meta.constKey = constantMapKey(st, reg, size);
       return;
     }
     case 'ARG_PTR_TO_MEM':
@@ -139,14 +176,19 @@ function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, 
       return;
     case 'ARG_PTR_TO_SPIN_LOCK':
     case 'ARG_PTR_TO_TIMER': {
-      expect([RegType.PTR_TO_MAP_VALUE]);
+      // A lock may also be in an object of bpf_obj_new (a BTF pointer), which XDP programs do not get here.
+      expect([RegType.PTR_TO_MAP_VALUE], spec.type === 'ARG_PTR_TO_SPIN_LOCK' ? 'map_value, ptr_' : undefined);
       const what = spec.type === 'ARG_PTR_TO_SPIN_LOCK' ? 'bpf_spin_lock' : 'bpf_timer';
-      if (!tnumIsConst(reg.value.varOff)) v.fail(`R${regno} doesn't have constant offset. ${what} has to be at the constant offset`);
+      if (!tnumIsConst(reg.value.varOff)) v.fail(`R${regno} doesn't have constant offset. ${what} has to be at the constant offset`, 'EINVAL');
       const at = reg.off + Number(reg.value.varOff.value);
+      if (!reg.map!.btf) v.fail(`map '${reg.map!.name}' has to have BTF in order to use ${what}`, 'EINVAL');
       const fieldOff = spec.type === 'ARG_PTR_TO_SPIN_LOCK' ? reg.map!.spinLockOff : reg.map!.timerOff;
-      if (fieldOff === undefined) v.fail(`map '${reg.map!.name}' has no valid ${what}`);
-      if (at !== fieldOff) v.fail(`off ${at} doesn't point to 'struct ${what}' that is at ${fieldOff}`);
-      if (spec.type === 'ARG_PTR_TO_TIMER') meta.map = reg.map;
+      if (fieldOff === undefined) v.fail(`map '${reg.map!.name}' has no valid ${what}`, 'EINVAL');
+      if (at !== fieldOff) v.fail(`off ${at} doesn't point to 'struct ${what}' that is at ${fieldOff}`, 'EINVAL');
+      if (spec.type === 'ARG_PTR_TO_TIMER') {
+        meta.map = reg.map;
+        meta.mapUid = reg.mapUid;
+      }
       return;
     }
     case 'ARG_PTR_TO_CONST_STR': {
@@ -163,7 +205,7 @@ function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, 
       if (!(reg.type === RegType.PTR_TO_MEM && reg.memKind === 'ringbuf' && !reg.maybeNull)) {
         v.fail(`R${regno} type=${reg.typeName()} expected=ringbuf_mem`);
       }
-      if (reg.off !== 0 || !reg.value.isConst() || reg.value.constValue() !== 0n) v.fail(`R${regno} must have zero offset when passed to release func`);
+      if (reg.off !== 0 || !reg.value.isConst() || reg.value.constValue() !== 0n) v.fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`, 'EINVAL');
       if (spec.release) meta.releaseRefObjId = reg.refObjId;
       return;
     case 'ARG_PTR_TO_DYNPTR':
@@ -172,9 +214,17 @@ function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, 
     default:
       // Sockets, BTF-typed kernel objects: the pointer types the kernel hands out and takes back.
       if (spec.release && reg.refObjId) meta.releaseRefObjId = reg.refObjId;
-      if (!reg.isPointer && !isNull) v.fail(`R${regno} type=${reg.typeName()} expected=${spec.type === 'ARG_PTR_TO_SOCK_COMMON' ? 'sock_common, sock, tcp_sock, xdp_sock' : 'ptr_'}`);
+      if (!reg.isPointer && !isNull) v.fail(`R${regno} type=${reg.typeName()} expected=${KERNEL_OBJECT_TYPES[spec.type] ?? 'ptr_'}`);
   }
 }
+
+/** The pointer types the kernel's compatible_reg_types lists for arguments that take kernel objects, as it names them. */
+const KERNEL_OBJECT_TYPES: Readonly<Partial<Record<string, string>>> = {
+  ARG_PTR_TO_SOCK_COMMON: 'sock_common, sock, tcp_sock, xdp_sock',
+  ARG_PTR_TO_BTF_ID_SOCK_COMMON: 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_',
+  ARG_PTR_TO_SOCKET: 'sock',
+  ARG_PTR_TO_BTF_ID: 'ptr_, trusted_ptr_, rcu_ptr_',
+};
 
 /** check_helper_mem_access: memory a helper reads or writes, `size` bytes from the pointer. */
 function helperMem(v: Verifier, st: VerifierState, regno: number, size: bigint, access: 'read' | 'write', zeroSizeAllowed: boolean, uninit: boolean): void {
@@ -278,8 +328,11 @@ function setReturn(v: Verifier, st: VerifierState, i: number, proto: BpfFuncProt
       } else {
         r0.map = map;
       }
-      r0.maybeNull = true;
-      r0.id = v.newId();
+      // An array always has an element at a constant key below max_entries (can_elide_value_nullness).
+      r0.maybeNull = !(ELIDE_NULL_MAPS.has(map.type) && v.insns.imm[i] === fn.BPF_FUNC_map_lookup_elem && meta.constKey !== undefined && meta.constKey < BigInt(map.maxEntries));
+      r0.id = r0.maybeNull || r0.type === RegType.CONST_PTR_TO_MAP ? v.newId() : 0;
+      // Each lookup in an outer map may find another inner map: its id tells them apart; their values carry it.
+      r0.mapUid = r0.type === RegType.CONST_PTR_TO_MAP ? r0.id : (meta.mapUid ?? 0);
       return;
     }
     case 'RET_PTR_TO_RINGBUF_MEM_OR_NULL':
@@ -290,8 +343,7 @@ function setReturn(v: Verifier, st: VerifierState, i: number, proto: BpfFuncProt
       r0.id = v.newId();
       if (proto.ret === 'RET_PTR_TO_RINGBUF_MEM_OR_NULL') {
         r0.memKind = 'ringbuf';
-        r0.refObjId = r0.id;
-        st.refs.push({ id: r0.id, insn: i });
+        acquireReference(v, st, i, r0);
       }
       return;
     }
@@ -300,8 +352,7 @@ function setReturn(v: Verifier, st: VerifierState, i: number, proto: BpfFuncProt
       r0.markPointer(proto.ret === 'RET_PTR_TO_SOCKET_OR_NULL' ? RegType.PTR_TO_SOCKET : RegType.PTR_TO_SOCK_COMMON);
       r0.maybeNull = true;
       r0.id = v.newId();
-      r0.refObjId = r0.id;
-      st.refs.push({ id: r0.id, insn: i });
+      acquireReference(v, st, i, r0);
       return;
     }
     case 'RET_PTR_TO_MEM_OR_BTF_ID_RDONLY':
@@ -318,10 +369,56 @@ function setReturn(v: Verifier, st: VerifierState, i: number, proto: BpfFuncProt
   }
 }
 
+/**
+ * acquire_reference: a reference of its own for what an acquiring helper
+ * returns, drawn after the id the null check uses, which it then replaces
+ * (so the kernel's first reference is id=2).
+ */
+function acquireReference(v: Verifier, st: VerifierState, i: number, r0: RegState): void {
+  const id = v.newId();
+  r0.id = id;
+  r0.refObjId = id;
+  st.refs.push({ id, insn: i });
+}
+
 /** A helper that may move the packet leaves every packet pointer unknown (clear_all_pkt_pointers). */
 function clearPacketPointers(st: VerifierState): void {
   for (const r of st.allRegs()) if (r.isPacket || r.type === RegType.PTR_TO_PACKET_END) r.markUnknown();
 }
+
+/** Maps whose lookup at a constant key in range cannot fail. */
+const ELIDE_NULL_MAPS: ReadonlySet<number> = new Set([BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY]);
+
+/**
+ * get_constant_map_key: the key `keySize` bytes at the stack pointer `reg`
+ * when they are known, as zero bytes or as one spilled constant of exactly
+ * the key's size; undefined otherwise.
+ */
+function constantMapKey(st: VerifierState, reg: RegState, keySize: number): bigint | undefined {
+  if (reg.type !== RegType.PTR_TO_STACK || !tnumIsConst(reg.value.varOff)) return undefined;
+  const at = reg.off + Number(BigInt.asIntN(64, reg.value.varOff.value));
+  const slot = st.frames[reg.frameno]!.slot(at, false);
+  if (!slot) return undefined;
+  const first = (-at - 1) % BPF_REG_SIZE;
+  let zeros = 0;
+  for (let k = first; k >= 0 && slot.types[k] === SlotType.STACK_ZERO; k--) zeros++;
+  if (zeros >= keySize) return 0n;
+  if (!slot.isSpill || slot.spilled?.type !== RegType.SCALAR_VALUE) return undefined;
+  let spilled = 0;
+  for (let k = first; k >= 0 && slot.types[k] === SlotType.STACK_SPILL; k--) spilled++;
+  if (spilled !== keySize || !tnumIsConst(slot.spilled.value.varOff)) return undefined;
+  return slot.spilled.value.varOff.value;
+}
+
+/** Map types whose elements bpf_for_each_map_elem can walk (those with map_for_each_callback). */
+const FOR_EACH_MAPS: ReadonlySet<number> = new Set([
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_PERCPU_HASH,
+  BPF_MAP_TYPE_LRU_HASH,
+  BPF_MAP_TYPE_LRU_PERCPU_HASH,
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_PERCPU_ARRAY,
+]);
 
 /** The frame a callback runs in, its arguments as the helper passes them. */
 function callbackFrame(v: Verifier, st: VerifierState, i: number, id: number, meta: CallMeta, ret: { retMin: number; retMax: number }): FuncState {
@@ -349,6 +446,6 @@ function callbackFrame(v: Verifier, st: VerifierState, i: number, id: number, me
   } else {
     mapArgs(meta.map);
   }
-  if (meta.map?.type === BPF_MAP_TYPE_PROG_ARRAY) v.fail(`cannot pass map_type ${meta.map.type} into func ${helperName(id)}#${id}`, 'EINVAL');
+  if (id === fn.BPF_FUNC_for_each_map_elem && !FOR_EACH_MAPS.has(meta.map!.type)) v.fail('callback function not allowed for map', 'ENOTSUPP');
   return callee;
 }

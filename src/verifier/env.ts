@@ -8,6 +8,8 @@ export interface VerifierMap {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly flags: number;
+  /** Created with BTF for its key and value (map->btf): libbpf creates a map again without when the kernel refuses its BTF. */
+  readonly btf: boolean;
   /** Frozen by user space (libbpf freezes `.rodata`): the program may read it as constants. */
   readonly frozen: boolean;
   /** The value of a one-entry global-data map (`.rodata`, `.data`, `.bss`), for direct reads of frozen ones. */

@@ -37,14 +37,17 @@ import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
 import { checkHelperCall } from './call.js';
 import type { Subprog } from './env.js';
+import { JitFacts } from './facts.js';
+import { checkResourceLeak } from './leak.js';
 import { liveRegisters } from './liveness.js';
 import { precisionNeeds } from './precision.js';
 import { checkMemAccess } from './mem.js';
 import { stateStr } from './print.js';
 import { RegType } from './reg.js';
+import { S64_MAX, S64_MIN } from './scalar.js';
 import { readReg, writeReg } from './regs.js';
 import { statesEqual, statesMaybeLooping } from './prune.js';
-import { FuncState, MAX_CALL_FRAMES, entryState, type VerifierState } from './state.js';
+import { FuncState, MAX_CALL_FRAMES, VerifierState, entryState } from './state.js';
 import { BPF_COMPLEXITY_LIMIT_INSNS, BPF_COMPLEXITY_LIMIT_JMP_SEQ, Verifier } from './verifier.js';
 
 const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
@@ -73,6 +76,10 @@ export interface ExploreResult {
   peakStates: number;
   /** Largest stack each subprogram used, by its start. */
   stackDepth: Map<number, number>;
+  /** Subprograms (by index) that run as timer callbacks: each starts a call chain of its own. */
+  asyncCallbacks: ReadonlySet<number>;
+  /** What holds at each instruction on every path, for the JIT. */
+  facts: JitFacts;
 }
 
 /**
@@ -91,6 +98,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const prune = prunePoints(v);
   const explored = new Map<number, Explored[]>();
   const stackDepth = new Map<number, number>();
+  const asyncCallbacks = new Set<number>();
+  const facts = new JitFacts(insns);
   const starts = subprogs.map((s) => s.start);
   const subprogAt = new Map(subprogs.map((s, k) => [s.start, k]));
   v.subprogIndex = (start: number): number => subprogAt.get(start) ?? 0;
@@ -188,6 +197,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     const code = insns.code[i]!;
     const cls = BPF_CLASS(code);
     const f = st.cur;
+    facts.record(i, f);
 
     if (cls === BPF_ALU || cls === BPF_ALU64) {
       checkAlu(v, f, i);
@@ -245,6 +255,17 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
         st = enterSubprog(v, st, i, starts);
       } else {
         const callee = checkHelperCall(v, st, i);
+        if (callee?.callback?.helper === BPF_FUNC_timer_set_callback) {
+          // push_async_cb: a timer's callback runs later, on its own, so it is verified as a
+          // program of its own, from a state with it as the only frame; the caller goes on.
+          asyncCallbacks.add(callee.subprogno);
+          const cb = new VerifierState();
+          cb.frames.push(asyncFrame(callee));
+          cb.insn = starts[callee.subprogno]!;
+          push(cb);
+          st.insn = i + 1;
+          continue;
+        }
         if (callee) {
           // The callback may not run at all (bpf_loop with 0): the caller goes on from here too.
           const skip = st.clone();
@@ -264,6 +285,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
         continue;
       }
       exitMain(v, st);
+      if (st.cur.callback) checkCallbackReturn(v, st.cur);
       recordStack(stackDepth, starts[st.cur.subprogno]!, st.cur.allocatedStack);
       if (level > 0) v.log.push(`${i}: safe`);
       finish(parent);
@@ -296,7 +318,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       st = fallthrough;
     }
   }
-  return { processed, totalStates, peakStates, stackDepth };
+  return { processed, totalStates, peakStates, stackDepth, asyncCallbacks, facts };
 }
 
 /** A prune point where a state is kept whatever the heuristics say (the kernel's force checkpoint). */
@@ -411,7 +433,7 @@ function checkAtomic(v: Verifier, st: VerifierState, i: number): void {
 
 /** A BPF-to-BPF call (check_func_call): a new frame with R1-R5 passed and R10 its own stack. */
 function enterSubprog(v: Verifier, st: VerifierState, i: number, starts: readonly number[]): VerifierState {
-  if (st.frames.length >= MAX_CALL_FRAMES) v.fail(`the call stack of ${st.frames.length + 1} frames is too deep !`, 'E2BIG');
+  if (st.frames.length >= MAX_CALL_FRAMES) v.fail(`the call stack of ${st.frames.length + 1} frames is too deep`, 'E2BIG');
   const target = i + v.insns.imm[i]! + 1;
   const k = starts.indexOf(target);
   const caller = st.cur;
@@ -427,16 +449,12 @@ function enterSubprog(v: Verifier, st: VerifierState, i: number, starts: readonl
 /** The end of a subprogram or callback: back to the caller with R0 (prepare_func_exit). */
 function returnFromSubprog(v: Verifier, st: VerifierState, stackDepth: Map<number, number>, starts: readonly number[]): void {
   const callee = st.cur;
-  const r0 = readReg(v, callee, 0);
+  const r0 = callee.regs[0]!;
   recordStack(stackDepth, starts[callee.subprogno]!, callee.allocatedStack);
   if (callee.callback) {
-    const { retMin, retMax } = callee.callback;
-    if (r0.type !== RegType.SCALAR_VALUE) v.fail('At callback return the register R0 is not a known value (ptr)');
-    if (r0.value.smin < BigInt(retMin) || r0.value.smax > BigInt(retMax)) {
-      v.fail(`At callback return the register R0 has smin=${r0.value.smin} smax=${r0.value.smax} should have been in [${retMin}, ${retMax}]`);
-    }
+    checkCallbackReturn(v, callee);
   } else if (r0.type === RegType.PTR_TO_STACK && r0.frameno === callee.frameno) {
-    v.fail('cannot return stack pointer to the caller frame', 'EINVAL');
+    v.fail('cannot return stack pointer to the caller', 'EINVAL');
   }
   st.frames.pop();
   const caller = st.cur;
@@ -451,10 +469,41 @@ function returnFromSubprog(v: Verifier, st: VerifierState, stackDepth: Map<numbe
 
 /** The main program's exit: R0 set, no lock held, every reference released. */
 function exitMain(v: Verifier, st: VerifierState): void {
-  if (st.activeLock) v.fail('BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', 'EINVAL');
-  const leak = st.refs[0];
-  if (leak) v.fail(`Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, 'EINVAL');
+  checkResourceLeak(v, st, 'BPF_EXIT instruction in main prog');
   readReg(v, st.cur, 0);
+}
+
+/**
+ * R0 where a callback returns: a synchronous one's is checked as a return
+ * to the helper (prepare_func_exit), an async one's as a program's exit
+ * (check_return_code), each in its own words.
+ */
+function checkCallbackReturn(v: Verifier, callee: FuncState): void {
+  const { retMin, retMax, helper } = callee.callback!;
+  const async = helper === BPF_FUNC_timer_set_callback;
+  const where = async ? 'At async callback return' : 'At callback return';
+  const r0 = async ? readReg(v, callee, 0) : callee.regs[0]!;
+  if (r0.type !== RegType.SCALAR_VALUE) {
+    if (async) v.fail(`${where} the register R0 is not a known value (${r0.typeName()})`);
+    v.fail('R0 not a scalar value');
+  }
+  if (r0.value.smin < BigInt(retMin) || r0.value.smax > BigInt(retMax)) v.fail(invalidScalar(where, r0.value.smin, r0.value.smax, retMin, retMax), 'EINVAL');
+}
+
+/** The callback frame of a timer as frame 0 of a state of its own, R10 its own stack. */
+function asyncFrame(callee: FuncState): FuncState {
+  const f = new FuncState(0, callee.callsite, callee.subprogno);
+  f.callback = callee.callback;
+  for (let r = 0; r < 10; r++) f.regs[r]!.copyFrom(callee.regs[r]!);
+  f.regs[10]!.markPointer(RegType.PTR_TO_STACK);
+  f.regs[10]!.frameno = 0;
+  return f;
+}
+
+/** verbose_invalid_scalar: the bounds that are known, then the range they should have been in. */
+function invalidScalar(where: string, smin: bigint, smax: bigint, min: number, max: number): string {
+  const known = [...(smin > S64_MIN ? [` smin=${smin}`] : []), ...(smax < S64_MAX ? [` smax=${smax}`] : [])];
+  return `${where} the register R0 has${known.length > 0 ? known.join('') : ' unknown scalar value'} should have been in [${min}, ${max}]`;
 }
 
 function recordStack(depth: Map<number, number>, start: number, bytes: number): void {

@@ -11,3 +11,4 @@
 export { checkProgram, verifyXdp, RefusedProgram, type ProgramCheckOptions, type Verified } from './program.js';
 export type { VerifierInput, VerifierMap, MapRef, Subprog, XdpAttach } from './env.js';
 export { VerifierError, type VerifierErrno } from './errors.js';
+export { JitFacts, type InsnFact, type OperandFact } from './facts.js';

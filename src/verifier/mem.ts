@@ -127,8 +127,10 @@ function checkAlignment(v: Verifier, reg: RegState, off: number, size: number): 
     [RegType.PTR_TO_MAP_KEY]: 'key ',
     [RegType.PTR_TO_CTX]: 'context ',
   };
-  if (reg.isPacket) v.fail(`misaligned packet access off ${0}+${tnumStr(reg.value.varOff)}+${reg.off}+${off} size ${size}`);
-  v.fail(`misaligned ${desc[reg.type] ?? ''}access off ${tnumStr(reg.value.varOff)}+${reg.off}+${off} size ${size}`);
+  // A constant variable part reads as its value; any other as the tnum.
+  const varOff = tnumIsConst(reg.value.varOff) ? String(BigInt.asIntN(64, reg.value.varOff.value)) : tnumStr(reg.value.varOff);
+  if (reg.isPacket) v.fail(`misaligned packet access off ${0}+${varOff}+${reg.off}+${off} size ${size}`);
+  v.fail(`misaligned ${desc[reg.type] ?? ''}access off ${varOff}+${reg.off}+${off} size ${size}`);
 }
 
 /** __check_ptr_off_reg: context pointers must be used as they were handed over. */

@@ -2,6 +2,7 @@ import type { InsnArray } from '../isa/instruction.js';
 import { HELPER_PROTOS } from '../helpers/protos.js';
 import { BPF_JCOND } from '../isa/decode.js';
 import {
+  BPF_ADD,
   BPF_ALU,
   BPF_ALU64,
   BPF_ATOMIC,
@@ -25,10 +26,12 @@ import {
   BPF_ST,
   BPF_STORE_REL,
   BPF_STX,
+  BPF_SUB,
   BPF_X,
   BPF_XCHG,
 } from '../isa/opcodes.js';
 import type { ArgBase } from '../helpers/proto.js';
+import { BPF_FUNC_map_lookup_elem } from '../uapi/func-ids.js';
 
 /** Where exact scalar values matter, per instruction: registers (bits 0-9) and R10-relative stack slots. */
 export interface Precision {
@@ -76,6 +79,7 @@ export function precisionNeeds(insns: InsnArray): Precision {
     }
   }
   const slotOf = (off: number): number => Math.floor((-off - 1) / 8);
+  const keySlots = lookupKeySlots(insns, succ, slotOf);
   const has = (lo: number, hi: number, k: number): boolean => (k < 32 ? (lo >>> k) & 1 : (hi >>> (k - 32)) & 1) === 1;
 
   for (let changed = true; changed; ) {
@@ -104,10 +108,11 @@ export function precisionNeeds(insns: InsnArray): Precision {
         if (op === BPF_MOV) {
           if (dstPrecise && x) r |= bit(src);
         } else {
-          // The result's exact value needs both operands'; an operand added to a
-          // pointer needs it whatever follows (the pointer's bounds come from it).
+          // The result's exact value needs both operands'; an operand added to or
+          // taken from a pointer needs it whatever follows (the pointer's bounds
+          // come from it). Pointers take no other arithmetic, nor 32-bit one.
           if (dstPrecise) r |= bit(dst) | (x ? bit(src) : 0);
-          if (x) r |= bit(src) | bit(dst);
+          if (x && cls === BPF_ALU64 && (op === BPF_ADD || op === BPF_SUB)) r |= bit(src) | bit(dst);
         }
       } else if (cls === BPF_LDX) {
         const dstPrecise = (r & bit(dst)) !== 0;
@@ -166,6 +171,15 @@ export function precisionNeeds(insns: InsnArray): Precision {
             HELPER_PROTOS.get(insns.imm[i]!)?.args.forEach((a, k) => {
               if (VALUE_ARGS.has(a.type)) r |= bit(k + 1);
             });
+            // A constant key can make an array lookup's result non-null: the key's slot must be exact.
+            if (insns.imm[i] === BPF_FUNC_map_lookup_elem) {
+              const k = keySlots[i]!;
+              if (k < 0) {
+                lo = ALL;
+                hi = ALL;
+              } else if (k < 32) lo |= 1 << k;
+              else hi |= 1 << (k - 32);
+            }
           }
         } else if (op !== BPF_JA && op !== BPF_JCOND) {
           r |= bit(dst) | (x ? bit(src) : 0);
@@ -182,6 +196,45 @@ export function precisionNeeds(insns: InsnArray): Precision {
     }
   }
   return { regs, stackLo, stackHi };
+}
+
+/**
+ * For each bpf_map_lookup_elem call, the stack slot its key is in when the
+ * straight code before it sets R2 to R10 plus a constant, as compilers do;
+ * -1 when that cannot be told (then every slot is taken to matter).
+ */
+function lookupKeySlots(insns: InsnArray, succ: readonly number[][], slotOf: (off: number) => number): Int32Array {
+  const n = insns.length;
+  const target = new Uint8Array(n + 1);
+  succ.forEach((next, i) => {
+    for (const s of next) if (s !== i + insns.width(i)) target[s] = 1;
+  });
+  const slots = new Int32Array(n).fill(-1);
+  const isCall = (i: number): boolean => BPF_CLASS(insns.code[i]!) === BPF_JMP && BPF_OP(insns.code[i]!) === BPF_CALL && insns.src[i] === 0;
+  for (let i = 0; i < n; i++) {
+    if (!isCall(i) || insns.imm[i] !== BPF_FUNC_map_lookup_elem) continue;
+    let add = 0;
+    for (let j = i - 1; j >= 0 && !target[j + 1]; j--) {
+      const code = insns.code[j]!;
+      if (code === 0 && j > 0 && insns.code[j - 1] === BPF_LDDW) continue;
+      // An atomic fetch writes its source register.
+      if (BPF_CLASS(code) === BPF_STX && BPF_MODE(code) === BPF_ATOMIC && insns.src[j] === 2) break;
+      if (insns.dst[j] !== 2 || BPF_CLASS(code) === BPF_JMP || BPF_CLASS(code) === BPF_JMP32 || BPF_CLASS(code) === BPF_ST || BPF_CLASS(code) === BPF_STX) {
+        if (BPF_CLASS(code) === BPF_JMP && BPF_OP(code) === BPF_CALL) break;
+        continue;
+      }
+      if (code === (BPF_ALU64 | BPF_ADD)) {
+        add += insns.imm[j]!;
+        continue;
+      }
+      if (code === (BPF_ALU64 | BPF_MOV | BPF_X) && insns.src[j] === BPF_REG_FP) {
+        const k = slotOf(add);
+        if (add < 0 && k < 64) slots[i] = k;
+      }
+      break;
+    }
+  }
+  return slots;
 }
 
 /** Whether stack slot `k` needs exact values at instruction `i`. */

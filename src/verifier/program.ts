@@ -4,9 +4,11 @@ import { checkControlFlow, type ControlFlow, type ControlFlowOptions } from './c
 import type { Subprog, VerifierInput } from './env.js';
 import { VerifierError } from './errors.js';
 import { explore } from './explore.js';
+import type { JitFacts } from './facts.js';
 import { xdpHelperRefusal } from './helper-call.js';
 import { checkRegisterInit } from './registers.js';
 import { MAX_BPF_STACK } from './state.js';
+import { BPF_FUNC_tail_call } from '../uapi/func-ids.js';
 import { Verifier } from './verifier.js';
 
 export interface ProgramCheckOptions extends ControlFlowOptions {
@@ -32,6 +34,8 @@ export interface Verified {
   peakStates: number;
   /** Stack bytes each subprogram uses, by its first instruction. */
   stackDepth: ReadonlyMap<number, number>;
+  /** What the verifier proved at each instruction: what the JIT may rely on. */
+  facts: JitFacts;
   log: string[];
 }
 
@@ -62,7 +66,7 @@ export function verifyXdp(input: VerifierInput): Verified {
     const names = new Map((input.subprogNames ?? []).map((s) => [s.start, s]));
     const subprogs: Subprog[] = flow.subprogs.map((start) => names.get(start) ?? { start, name: '', global: false });
     const result = explore(v, subprogs);
-    checkMaxStackDepth(v, flow.subprogs, result.stackDepth);
+    checkMaxStackDepth(v, flow.subprogs, result.stackDepth, result.asyncCallbacks);
     v.log.push(
       `processed ${result.processed} insns (limit 1000000) max_states_per_insn 0 total_states ${result.totalStates} peak_states ${result.peakStates} mark_read 0`,
     );
@@ -79,33 +83,42 @@ export function verifyXdp(input: VerifierInput): Verified {
 /**
  * check_max_stack_depth: along every chain of calls (function references
  * count, as callbacks run on the caller's stack) the frames' stacks,
- * each rounded up as the JIT lays them out, fit in 512 bytes.
+ * each rounded up as the JIT lays them out, fit in 512 bytes. A timer's
+ * callback runs later on a stack of its own: it starts a chain, and adds
+ * nothing to the chain of the code that armed it.
  */
-function checkMaxStackDepth(v: Verifier, starts: readonly number[], depth: ReadonlyMap<number, number>): void {
+function checkMaxStackDepth(v: Verifier, starts: readonly number[], depth: ReadonlyMap<number, number>, asyncCallbacks: ReadonlySet<number>): void {
   const insns = v.insns;
   const round = (n: number): number => Math.ceil(n / 16) * 16;
   const callees = starts.map(() => new Set<number>());
+  const tailCalls = starts.map(() => false);
   starts.forEach((start, k) => {
     const end = starts[k + 1] ?? insns.length;
     for (let i = start; i < end; i += insns.width(i)) {
       const code = insns.code[i]!;
+      if (BPF_CLASS(code) === BPF_JMP && BPF_OP(code) === BPF_CALL && insns.src[i] === 0 && insns.imm[i] === BPF_FUNC_tail_call) tailCalls[k] = true;
       const call = BPF_CLASS(code) === BPF_JMP && BPF_OP(code) === BPF_CALL && insns.src[i] === BPF_PSEUDO_CALL;
       const ref = code === BPF_LDDW && insns.src[i] === BPF_PSEUDO_FUNC;
       if (call || ref) callees[k]!.add(starts.indexOf(i + insns.imm[i]! + 1));
     }
   });
   const walk = (k: number, total: number, frames: number, onPath: Set<number>): void => {
+    // A tail call leaves its caller's frames on the stack, up to 33 times over: they may hold 256 bytes at most.
+    if (k !== 0 && tailCalls[k] && total >= 256) {
+      v.insn = starts[k]!;
+      v.fail(`tail_calls are not allowed when call stack of previous frames is ${total} bytes. Too large`);
+    }
     const sum = total + round(depth.get(starts[k]!) ?? 0);
     if (sum > MAX_BPF_STACK) {
       v.insn = starts[k]!;
       v.fail(`combined stack size of ${frames} calls is ${sum}. Too large`);
     }
     for (const c of callees[k]!) {
-      if (c < 0 || onPath.has(c)) continue;
+      if (c < 0 || onPath.has(c) || asyncCallbacks.has(c)) continue;
       onPath.add(c);
       walk(c, sum, frames + 1, onPath);
       onPath.delete(c);
     }
   };
-  walk(0, 0, 1, new Set([0]));
+  for (const root of [0, ...asyncCallbacks]) walk(root, 0, 1, new Set([root]));
 }

@@ -80,7 +80,7 @@ export function statesMaybeLooping(old: VerifierState, cur: VerifierState): bool
     const b = c[r]!;
     if (a.type !== b.type || a.maybeNull !== b.maybeNull || a.rdonly !== b.rdonly || a.id !== b.id || a.refObjId !== b.refObjId) return false;
     if (a.type === RegType.NOT_INIT) continue;
-    if (a.off !== b.off || a.range !== b.range || a.map !== b.map || a.memSize !== b.memSize || a.subprog !== b.subprog || !a.value.equals(b.value)) return false;
+    if (a.off !== b.off || a.range !== b.range || a.map !== b.map || a.mapUid !== b.mapUid || a.memSize !== b.memSize || a.subprog !== b.subprog || !a.value.equals(b.value)) return false;
   }
   return true;
 }
@@ -109,7 +109,7 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, precise: boolean): boolea
     case RegType.PTR_TO_MEM:
       return (
         o.off === c.off &&
-        o.map === c.map &&
+        o.map === c.map && o.mapUid === c.mapUid &&
         o.memSize === c.memSize &&
         o.memKind === c.memKind &&
         scalarIn(o.value, c.value) &&
@@ -138,7 +138,7 @@ function regsExact(o: RegState, c: RegState, ids: IdMap): boolean {
 function exact(o: RegState, c: RegState, ids: IdMap): boolean {
   return (
     o.off === c.off &&
-    o.map === c.map &&
+    o.map === c.map && o.mapUid === c.mapUid &&
     o.range === c.range &&
     o.memSize === c.memSize &&
     o.subprog === c.subprog &&

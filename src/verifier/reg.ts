@@ -73,6 +73,8 @@ export class RegState {
   range = 0;
   /** Maps for CONST_PTR_TO_MAP, PTR_TO_MAP_VALUE and PTR_TO_MAP_KEY. */
   map: VerifierMap | undefined = undefined;
+  /** An inner map, and its values: which lookup of the outer map found it (the kernel's map_uid). */
+  mapUid = 0;
   /** PTR_TO_MEM: size of the memory, and what it is. */
   memSize = 0;
   memKind: MemKind = 'plain';
@@ -97,6 +99,7 @@ export class RegState {
     this.refObjId = o.refObjId;
     this.range = o.range;
     this.map = o.map;
+    this.mapUid = o.mapUid;
     this.memSize = o.memSize;
     this.memKind = o.memKind;
     this.frameno = o.frameno;
@@ -120,6 +123,7 @@ export class RegState {
     this.refObjId = 0;
     this.range = 0;
     this.map = undefined;
+    this.mapUid = 0;
     this.memSize = 0;
     this.frameno = 0;
     this.subprog = 0;

@@ -74,8 +74,8 @@ import {
 } from './tnum.js';
 
 const U64_MAX = (1n << 64n) - 1n;
-const S64_MIN = -(1n << 63n);
-const S64_MAX = (1n << 63n) - 1n;
+export const S64_MIN = -(1n << 63n);
+export const S64_MAX = (1n << 63n) - 1n;
 const U32_MAX = 0xffffffff;
 const S32_MIN = -0x80000000;
 const S32_MAX = 0x7fffffff;

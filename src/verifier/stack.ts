@@ -9,7 +9,7 @@ const regWidth = (reg: RegState): number => reg.value.umax.toString(2).length - 
 /**
  * check_stack_access_within_bounds: the bytes an access may touch lie in
  * the frame's 512 bytes below the frame pointer. `what` is the kernel's
- * " read from" / " write to" / " indirect access to".
+ * " read from" or " write to", for the program's own accesses and a helper's alike.
  */
 export function stackBounds(v: Verifier, st: VerifierState, regno: number, off: number, size: number, what: string): { min: number; max: number } {
   const reg = st.cur.regs[regno]!;
@@ -185,8 +185,11 @@ export function checkStackRead(v: Verifier, frame: FuncState, ptr: RegState, off
  */
 export function checkStackRange(v: Verifier, st: VerifierState, regno: number, off: number, size: number, zeroSizeAllowed: boolean, write: boolean, uninit: boolean): void {
   const reg = st.cur.regs[regno]!;
-  if (size === 0 && zeroSizeAllowed) return;
-  const { min, max } = stackBounds(v, st, regno, off, size, ' indirect access to');
+  if (size === 0) {
+    if (zeroSizeAllowed) return;
+    v.fail('invalid zero-sized read');
+  }
+  const { min, max } = stackBounds(v, st, regno, off, size, write || uninit ? ' write to' : ' read from');
   const frame = st.frames[reg.frameno]!;
   const constant = tnumIsConst(reg.value.varOff);
   const lo = min;

@@ -6,10 +6,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { writePcap } from '../../src/pcap/index.js';
 import { runCli } from '../support/cli.js';
+import { cliPastWrongVerifier } from '../support/wrong-verifier.js';
 import { ARRAY, CLOCK_MONOTONIC, elem, frame, OP } from '../helpers/timer-frames.js';
+
+vi.mock('../../src/loader/verify.js', async (real) => (await import('../support/wrong-verifier.js')).wrongVerifierModule(await real()));
 
 const TIMERS = resolve(import.meta.dirname, '../fixtures/objects/timers.bpf.o');
 const FAULT = resolve(import.meta.dirname, '../fixtures/refused/timer_fault.bpf.o');
@@ -68,12 +71,19 @@ describe('xdpsim run and bpf_timer', () => {
     expect(readFileSync(join(work, 'out.jsonl'), 'utf8').split('\n')).toHaveLength(17);
   });
 
-  it("reports a callback's fault as the fault of the packet it came due before, and runs on", async () => {
+  it('refuses at load a program whose timer callback returns other than 0, in the verifier\'s words', async () => {
+    const r = await runCli(['run', FAULT, '--pcap', pcap]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^xdpsim run: program 'xdp_timer_fault': insn \d+: At async callback return the register R0 has smin=1 smax=1 should have been in \[0, 0\] \(timer_fault\.bpf\.c:\d+: /);
+  });
+
+  it("past a wrong verifier, reports a callback's fault as the fault of the packet it came due before, and runs on", async () => {
     // Each packet arms a timer 1 ms ahead whose callback returns 1.
     const faulty = join(work, 'fault.pcap');
     const packet = new Uint8Array(64);
     writeFileSync(faulty, writePcap([at(0, packet), at(2 * MS, packet), at(2 * MS, packet)], { nanosecond: true }));
-    const r = await runCli(['run', FAULT, '--pcap', faulty, '--jsonl', '-']);
+    const r = await cliPastWrongVerifier(['run', FAULT, '--pcap', faulty, '--jsonl', '-']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -83,13 +93,13 @@ describe('xdpsim run and bpf_timer', () => {
   });
 });
 
-describe('a timer callback that faults', () => {
+describe('a timer callback that faults past a wrong verifier', () => {
   it('still lets the clock reach the timestamp of the packets after it', async () => {
     const pcap = join(work, 'fault-clock.pcap');
     const packet = new Uint8Array(64);
     writeFileSync(pcap, writePcap([at(0, packet), at(2 * MS, packet), at(2 * MS, packet), at(2 * MS, packet)]));
     const obj = resolve(import.meta.dirname, '../fixtures/refused/timer_fault_clock.bpf.o');
-    const r = await runCli(['run', obj, '--sec', 'xdp', '--pcap', pcap, '--jsonl', '-']);
+    const r = await cliPastWrongVerifier(['run', obj, '--sec', 'xdp', '--pcap', pcap, '--jsonl', '-']);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { err?: string; out?: string });
     // Packet 1's line is the callback's fault; packets 2 and 3 run 2 ms after packet 0.
     expect(lines[1]!.err).toBe('fault');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseObject, readElf } from '../../src/elf/index.js';
 import { possibleCpus } from '../../src/loader/cpus.js';
-import { mapSpec } from '../../src/loader/load.js';
+import { mapSpec } from '../../src/loader/map-spec.js';
 import { runsHere } from '../support/skip.js';
 import { FIXTURES } from './helpers.js';
 

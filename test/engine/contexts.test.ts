@@ -2,12 +2,15 @@
 // each with its own CPU, RX queue, stack and frame slots, and every result
 // equals the run of that frame alone; frames run in place in the arena.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BatchFault } from '../../src/engine/index.js';
 import { applySetup, parseSetup } from '../../src/loader/setup.js';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
 import { readCapture, toEthernet } from '../../src/pcap/index.js';
 import { XDP_ABORTED, XDP_PASS } from '../../src/uapi/bpf.js';
+import { pastWrongVerifier } from '../support/wrong-verifier.js';
+
+vi.mock('../../src/loader/verify.js', async (real) => (await import('../support/wrong-verifier.js')).wrongVerifierModule(await real()));
 
 const CONTEXTS = new URL('../fixtures/objects/contexts.bpf.o', import.meta.url).pathname;
 const example = (name: string): string => new URL(`../../examples/${name}`, import.meta.url).pathname;
@@ -106,9 +109,9 @@ describe('execution contexts', () => {
   });
 });
 
-describe('a fault in a batch', () => {
+describe('a fault in a batch past a wrong verifier', () => {
   it('names its slot and the C line, after the slots before it ran', () => {
-    const obj = loadObject(new URL('../fixtures/refused/null_deref.bpf.o', import.meta.url).pathname, { contexts: 1 });
+    const obj = pastWrongVerifier(() => loadObject(new URL('../fixtures/refused/null_deref.bpf.o', import.meta.url).pathname, { contexts: 1 }));
     const exe = obj.compile(obj.program());
     const c = obj.context(0);
     const frame = (first: number): Uint8Array => Uint8Array.of(first, ...new Array<number>(59).fill(0));
@@ -131,11 +134,11 @@ describe('a fault in a batch', () => {
   });
 });
 
-describe('locks a run leaves held', () => {
+describe('locks a run leaves held past a wrong verifier', () => {
   const refused = (name: string): string => new URL(`../fixtures/refused/${name}.bpf.o`, import.meta.url).pathname;
 
   it('a helper called while holding a bpf_spin_lock faults, and the lock is let go', () => {
-    const obj = loadObject(refused('lock_then_call'), { contexts: 2 });
+    const obj = pastWrongVerifier(() => loadObject(refused('lock_then_call'), { contexts: 2 }));
     const program = obj.program();
     expect(() => program.run(new Uint8Array(64))).toThrow(/function calls are not allowed while holding a lock/);
     // Had the lock stayed held, this run would deadlock or wait for ever.
@@ -143,7 +146,7 @@ describe('locks a run leaves held', () => {
   });
 
   it('a timer callback that exits holding a lock faults, and another context can take the lock', () => {
-    const obj = loadObject(refused('timer_keeps_lock'), { cpus: 2, contexts: 2 });
+    const obj = pastWrongVerifier(() => loadObject(refused('timer_keeps_lock'), { cpus: 2, contexts: 2 }));
     const exe = obj.compile(obj.program());
     const [a, b] = [obj.context(0), obj.context(1)];
     a.arena.load(0, new Uint8Array(64));

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SocketConfigError, SocketTable, parseSocketTable, type SocketConfig, type SocketTableConfig } from '../../src/helpers/socket-table.js';
 import { INITIAL_JIFFIES } from '../../src/helpers/time.js';
 import { loadObject, type LoadOptions } from '../../src/loader/load.js';
@@ -19,6 +19,9 @@ import { KernelOracleError, kernelAvailable, runInKernel } from '../oracle/kerne
 import { skipBecause } from '../support/skip.js';
 import { agree, fixture, FIXTURES } from './agreement.js';
 import { mssOption, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, tcpFrame, udpFrame, type TcpFrame } from './tcp-frames.js';
+import { pastWrongVerifier } from '../support/wrong-verifier.js';
+
+vi.mock('../../src/loader/verify.js', async (real) => (await import('../support/wrong-verifier.js')).wrongVerifierModule(await real()));
 
 const OBJ = fixture('sockets');
 /** Programs the kernel refuses for their references; xdpsim faults where they go wrong. */
@@ -539,8 +542,20 @@ describe('socket references', () => {
   const table = () => new SocketTable({ sockets: [{ proto: 'tcp', local: '10.0.0.2:80' }] });
   const frame = tcp('10.0.0.1', 40000, '10.0.0.2', 80);
 
-  it('a run that exits holding a socket faults at the lookup; one that found none does not', () => {
-    const obj = loadObject(REFS, { sockets: table() });
+  it('are refused at load when held at exit or at a tail call, or released twice, in the kernel\'s words', () => {
+    const refusal = (program: string): string => {
+      try {
+        loadObject(REFS, { select: { program } });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refusal('xdp_clean')).toMatch(/^program 'xdp_leak' \(the object is loaded whole, so this also stops 'xdp_clean'\): insn 21: BPF_EXIT instruction in main prog would lead to reference leak/);
+  });
+
+  it('past a wrong verifier, a run that exits holding a socket faults at the lookup; one that found none does not', () => {
+    const obj = pastWrongVerifier(() => loadObject(REFS, { sockets: table() }));
     const line = runFrame(obj.program({ program: 'xdp_leak' }), 0, frame);
     expect(line).toMatchObject({ err: 'fault' });
     expect((line as { reason: string }).reason).toMatch(
@@ -548,11 +563,11 @@ describe('socket references', () => {
     );
     // The fault leaves nothing held: the next run releases what it finds and passes.
     expect(runFrame(obj.program({ program: 'xdp_clean' }), 1, frame)).toMatchObject({ verdict: 1 });
-    expect(runFrame(loadObject(REFS).program({ program: 'xdp_leak' }), 0, frame)).toMatchObject({ verdict: 2 });
+    expect(runFrame(pastWrongVerifier(() => loadObject(REFS)).program({ program: 'xdp_leak' }), 0, frame)).toMatchObject({ verdict: 2 });
   });
 
-  it('releasing twice faults, and so does a tail call while holding a socket', () => {
-    const obj = loadObject(REFS, { sockets: table() });
+  it('past a wrong verifier, releasing twice faults, and so does a tail call while holding a socket', () => {
+    const obj = pastWrongVerifier(() => loadObject(REFS, { sockets: table() }));
     expect(runFrame(obj.program({ program: 'xdp_double_release' }), 0, frame)).toMatchObject({
       err: 'fault',
       reason: expect.stringMatching(/^insn \d+: bpf_sk_release: R1 is not a socket the program holds/),

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 // soonest; deleting, overwriting or evicting an element, or user space
 // letting go of the maps, cancels its timer; timers on CLOCK_REALTIME run on
 // CLOCK_MONOTONIC; a callback's fault names its C line.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CLOCK_REALTIME as REALTIME } from '../../src/uapi/time.js';
 import { NSEC_PER_JIFFY } from '../../src/helpers/time.js';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
@@ -26,6 +26,9 @@ import {
   objResults,
   OP,
 } from './timer-frames.js';
+import { pastWrongVerifier } from '../support/wrong-verifier.js';
+
+vi.mock('../../src/loader/verify.js', async (real) => (await import('../support/wrong-verifier.js')).wrongVerifierModule(await real()));
 
 /** Objects the kernel refuses (a callback returning 1), which test/elf/kernel.test.ts leaves alone. */
 const REFUSED_DIR = resolve(import.meta.dirname, '../fixtures/refused');
@@ -204,7 +207,7 @@ describe('bpf_timer on the simulated clock', () => {
   });
 });
 
-describe('a fault in a timer callback', () => {
+describe('a fault in a timer callback past a wrong verifier', () => {
   // timer_fault.bpf.c arms a timer 1 ms ahead whose callback returns 1.
   const RETURNS_1 = new RegExp(
     String.raw`the callback of a timer in map 'faulty' returned 1: At async callback return the register R0 has smin=1 smax=1 should have been in \[0, 0\] ` +
@@ -212,7 +215,7 @@ describe('a fault in a timer callback', () => {
   );
 
   it("says what the verifier would have said, at the program's C line", () => {
-    const obj = loadObject(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { now: () => 0n });
+    const obj = pastWrongVerifier(() => loadObject(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { now: () => 0n }));
     obj.advanceTo(T0);
     const program = obj.program({ program: 'xdp_timer_fault' });
     expect(runFrame(program, 0, frame(OP.READ, ARRAY, 0))).toMatchObject({ verdict: 2 });
@@ -221,7 +224,7 @@ describe('a fault in a timer callback', () => {
 
   it('is the fault of the packet it came due before', () => {
     let now = 0n;
-    const obj = loadObject(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { now: () => now });
+    const obj = pastWrongVerifier(() => loadObject(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { now: () => now }));
     const program = obj.program({ program: 'xdp_timer_fault' });
     expect(runFrame(program, 0, frame(OP.READ, ARRAY, 0))).toMatchObject({ verdict: 2 });
     now += SECOND;

@@ -9,13 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { NSEC_PER_JIFFY } from '../../src/helpers/time.js';
 import { loadObject, type LoadOptions } from '../../src/loader/load.js';
 import { runFrame } from '../../src/testrun/line.js';
 import { KernelOracleError, runInKernel } from '../oracle/kernel.js';
 import { skipWithoutKernel } from '../oracle/support.js';
 import { bpftoolMissing } from '../support/bpftool.js';
+import { pastWrongVerifier } from '../support/wrong-verifier.js';
 import { agree, fixture } from './agreement.js';
 import {
   ARRAY,
@@ -38,6 +39,8 @@ import {
 } from './timer-frames.js';
 
 /** Objects the kernel refuses (a callback returning 1), which test/elf/kernel.test.ts leaves alone. */
+vi.mock('../../src/loader/verify.js', async (real) => (await import('../support/wrong-verifier.js')).wrongVerifierModule(await real()));
+
 const REFUSED_DIR = resolve(import.meta.dirname, '../fixtures/refused');
 
 skipWithoutKernel();
@@ -222,10 +225,11 @@ describe('bpf_timer against the kernel', () => {
 });
 
 describe('a timer callback returning other than 0', () => {
-  it('is refused by the kernel at load, and by xdpsim when it returns, both in the verifier\'s words', () => {
+  it('is refused at load by the kernel and by xdpsim, and past a wrong verifier when it returns, all in the verifier\'s words', () => {
     const words = 'At async callback return the register R0 has smin=1 smax=1 should have been in [0, 0]';
     expect(() => runInKernel(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { program: 'xdp_timer_fault', frames: [new Uint8Array(64)] })).toThrow(words);
-    const obj = loadObject(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { now: () => 0n });
+    expect(() => loadObject(resolve(REFUSED_DIR, 'timer_fault.bpf.o'))).toThrow(words);
+    const obj = pastWrongVerifier(() => loadObject(resolve(REFUSED_DIR, 'timer_fault.bpf.o'), { now: () => 0n }));
     expect(runFrame(obj.program({ program: 'xdp_timer_fault' }), 0, new Uint8Array(64))).toMatchObject({ verdict: 2 });
     expect(() => obj.advanceTo(SECOND)).toThrow(words);
   });
@@ -239,7 +243,7 @@ describe("the verifier's refusals of timer calls", () => {
     ['timer_no_timer', 'xdp_timer_start_plain', "map 'plain' has no valid bpf_timer"],
   ] as const;
   for (const [name, program, words] of cases) {
-    it(`${name}: the kernel refuses it at load, xdpsim at the call, both saying "${words}"`, () => {
+    it(`${name}: the kernel and xdpsim refuse it at load, and past a wrong verifier xdpsim faults at the call, all saying "${words}"`, () => {
       let refusal: unknown;
       try {
         runInKernel(join(REFUSED, `${name}.bpf.o`), { program, frames: [new Uint8Array(64)] });
@@ -248,7 +252,8 @@ describe("the verifier's refusals of timer calls", () => {
       }
       expect(refusal).toBeInstanceOf(KernelOracleError);
       expect((refusal as Error).message).toContain(words);
-      const line = runFrame(loadObject(join(REFUSED, `${name}.bpf.o`)).program({ program }), 0, new Uint8Array(64));
+      expect(() => loadObject(join(REFUSED, `${name}.bpf.o`))).toThrow(words);
+      const line = runFrame(pastWrongVerifier(() => loadObject(join(REFUSED, `${name}.bpf.o`))).program({ program }), 0, new Uint8Array(64));
       expect(line).toMatchObject({ err: 'fault' });
       expect((line as { reason: string }).reason).toContain(words);
     });

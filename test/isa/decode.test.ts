@@ -26,10 +26,11 @@ describe('decoder', () => {
   });
 
   it('refuses a truncated or malformed lddw', () => {
-    expect(refusal('1801000001000000')).toBe('insn 0: invalid bpf_ld_imm64 insn');
+    // An lddw as the last instruction: the kernel refuses the program's end first.
+    expect(refusal('1801000001000000')).toBe('insn 0: last insn is not an exit or jmp');
     expect(refusal('1801000001000000 0700000000000000')).toBe('insn 0: invalid bpf_ld_imm64 insn');
     expect(refusal('1811000001000000 0000000001000000')).toBe('insn 0: unrecognized bpf_ld_imm64 insn');
-    expect(refusal('1871000001000000 0000000000000000')).toBe('insn 0: invalid bpf_ld_imm64 insn');
+    expect(refusal('1871000001000000 0000000000000000')).toBe('insn 0: unrecognized bpf_ld_imm64 insn');
     expect(refusal('0001000001000000')).toBe('insn 0: invalid BPF_LD_IMM insn');
   });
 

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
+import { XdpsimError } from '../../../src/errors/index.js';
 import { verifyObject } from '../../../src/loader/verify.js';
 import { CORPUS_DIR, REPO_ROOT, type KernelRecord } from './kernel.js';
 
@@ -18,11 +19,13 @@ export function caseName(r: Pick<KernelRecord, 'file' | 'program'>): string {
  * A cause starting with "message:" means the decisions agree and the error lines do not.
  */
 export function disagreement(r: KernelRecord): string | undefined {
-  let ours;
+  let ours: { accepted: boolean; error?: string };
   try {
     ours = verifyObject(readFileSync(join(REPO_ROOT, r.file)), { select: { program: r.program } });
   } catch (e) {
-    return `xdpsim throws: ${(e as Error).message.split('\n')[0]}`;
+    // An object refused before any program reaches the verifier (as libbpf refuses it) is a refusal too.
+    if (!(e instanceof XdpsimError)) return `xdpsim throws: ${(e as Error).message.split('\n')[0]}`;
+    ours = { accepted: false, error: e.message };
   }
   if (ours.accepted !== r.accepted) {
     return r.accepted ? `xdpsim refuses: ${ours.error ?? '(no message)'}` : `xdpsim accepts; the kernel refuses: ${r.error ?? r.errno}`;
