@@ -24,7 +24,7 @@ import { Scalar, regBoundsSync, scalarAlu, scalarEndian, scalarMovSx } from './s
 import { tnumAdd, tnumIsConst, tnumSub } from './tnum.js';
 import { ALU_OPERATORS } from '../isa/syntax.js';
 import type { FuncState } from './state.js';
-import { BPF_MAX_VAR_OFF, type Verifier } from './verifier.js';
+import { BPF_MAX_VAR_OFF, PRECISE_DST, PRECISE_SRC, type Verifier } from './verifier.js';
 import { readReg, writeReg } from './regs.js';
 
 /** The kernel's bpf_alu_string: how its messages name each operation. */
@@ -131,11 +131,13 @@ function adjustRegMinMaxVals(v: Verifier, dstno: number, dst: RegState, src: Reg
       }
       v.fail(`R${dstno} pointer ${ALU_NAMES.get(op)} pointer prohibited`);
     }
-    // scalar += pointer
+    // scalar += pointer: the pointer's new bounds come from the scalar, which must be exact.
+    v.needsPrecise(PRECISE_DST);
     adjustPtrMinMaxVals(v, dstno, dst, src, dst, op, is64, true);
     return;
   }
   if (dst.type !== RegType.SCALAR_VALUE) {
+    if (srcno >= 0) v.needsPrecise(PRECISE_SRC);
     adjustPtrMinMaxVals(v, dstno, dst, dst, src, op, is64, false);
     return;
   }

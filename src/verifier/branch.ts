@@ -3,7 +3,7 @@ import { RegState, RegType } from './reg.js';
 import { flipOpcode, isBranchTaken, refineCond, regBoundsSync } from './scalar.js';
 import type { VerifierState } from './state.js';
 import { readReg } from './regs.js';
-import { MAX_PACKET_OFF, type Verifier } from './verifier.js';
+import { MAX_PACKET_OFF, PRECISE_DST, PRECISE_SRC, type Verifier } from './verifier.js';
 
 /** The two ways out of a conditional jump: each is undefined when the verifier proved it is never taken. */
 export interface BranchOutcome {
@@ -37,6 +37,8 @@ export function checkCondJmp(v: Verifier, st: VerifierState, i: number): BranchO
   }
 
   const pred = branchTaken(dst, src, op, is32);
+  // A jump decided from the bounds of its scalars needs them exact (the kernel marks them precise).
+  if (pred >= 0 && dst.type === RegType.SCALAR_VALUE) v.needsPrecise(PRECISE_DST | (srcno >= 0 && src.type === RegType.SCALAR_VALUE ? PRECISE_SRC : 0));
   if (pred === 1) return { taken: st, fallthrough: undefined };
   if (pred === 0) return { taken: undefined, fallthrough: st };
 

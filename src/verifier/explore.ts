@@ -40,6 +40,7 @@ import type { Subprog } from './env.js';
 import { JitFacts } from './facts.js';
 import { checkResourceLeak } from './leak.js';
 import { liveRegisters } from './liveness.js';
+import { stackLiveness } from './stack-liveness.js';
 import { precisionNeeds } from './precision.js';
 import { checkMemAccess } from './mem.js';
 import { stateStr } from './print.js';
@@ -67,6 +68,8 @@ interface Explored {
 interface Pending {
   state: VerifierState;
   parent: Explored | undefined;
+  /** The instruction that left it for later (the kernel logs "from X to Y"). */
+  from: number;
 }
 
 /** What one verification found, for the log and the JIT. */
@@ -94,7 +97,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const insns = v.insns;
   const n = insns.length;
   const live = liveRegisters(insns);
-  const precision = precisionNeeds(insns);
+  const precision = precisionNeeds(insns, v.precise);
+  const stackLive = stackLiveness(insns);
   const prune = prunePoints(v);
   const explored = new Map<number, Explored[]>();
   const stackDepth = new Map<number, number>();
@@ -123,17 +127,19 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       if (--e.branches > 0) break;
     }
   };
+  // The jump a path taken up from `pending` came from, until its first instruction is logged.
+  let poppedFrom: number | undefined;
   const next = (): VerifierState | undefined => {
     const p = pending.pop();
     if (!p) return undefined;
     parent = p.parent;
-    if (level > 0) v.log.push(`from ${p.state.insn}: ${stateStr(p.state)}`);
+    poppedFrom = p.from;
     return p.state;
   };
   const push = (state: VerifierState): void => {
     if (pending.length >= BPF_COMPLEXITY_LIMIT_JMP_SEQ) v.fail(`The sequence of ${pending.length + 1} jumps is too complex.`, 'E2BIG');
     if (parent) parent.branches++;
-    pending.push({ state, parent });
+    pending.push({ state, parent, from: v.insn });
   };
 
   while (st) {
@@ -152,12 +158,12 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
         for (let k = list.length - 1; k >= 0; k--) {
           const e = list[k]!;
           if (e.branches > 0) {
-            if (statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, precision, i, true)) {
+            if (statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, stackLive, precision, i, true)) {
               v.fail(`infinite loop detected at insn ${i}`, 'EINVAL');
             }
             // Inside a loop each iteration differs: keep a state only now and then.
             if (!forced && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
-          } else if (statesEqual(e.state, st, live, precision, i, false)) {
+          } else if (statesEqual(e.state, st, live, stackLive, precision, i, false)) {
             e.hits++;
             pruned = true;
             break;
@@ -169,7 +175,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
         }
       }
       if (pruned) {
-        if (level > 0) v.log.push(`${i}: safe`);
+        if (level > 0) v.log.push(poppedFrom === undefined ? `${i}: safe` : `from ${poppedFrom} to ${i}: safe`);
+        poppedFrom = undefined;
         finish(parent);
         st = next();
         continue;
@@ -188,12 +195,14 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     }
 
     if (level > 0) {
+      if (poppedFrom !== undefined) v.log.push(`from ${poppedFrom} to ${i}: ${stateStr(st)}`);
       const line = v.input.sourceLine?.(i);
       if (line) v.log.push(`; ${line}`);
       v.log.push(`${i}: (${insns.code[i]!.toString(16).padStart(2, '0')}) ${formatLlvm(insns.at(i))}`);
       if (level > 1) v.log.push(`${i}: ${stateStr(st)}`);
     }
 
+    poppedFrom = undefined;
     const code = insns.code[i]!;
     const cls = BPF_CLASS(code);
     const f = st.cur;
@@ -287,7 +296,6 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       exitMain(v, st);
       if (st.cur.callback) checkCallbackReturn(v, st.cur);
       recordStack(stackDepth, starts[st.cur.subprogno]!, st.cur.allocatedStack);
-      if (level > 0) v.log.push(`${i}: safe`);
       finish(parent);
       st = next();
       continue;

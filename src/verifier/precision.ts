@@ -26,12 +26,12 @@ import {
   BPF_ST,
   BPF_STORE_REL,
   BPF_STX,
-  BPF_SUB,
   BPF_X,
   BPF_XCHG,
 } from '../isa/opcodes.js';
 import type { ArgBase } from '../helpers/proto.js';
 import { BPF_FUNC_map_lookup_elem } from '../uapi/func-ids.js';
+import { PRECISE_DST, PRECISE_SRC } from './verifier.js';
 
 /** Where exact scalar values matter, per instruction: registers (bits 0-9) and R10-relative stack slots. */
 export interface Precision {
@@ -50,15 +50,18 @@ const VALUE_ARGS: ReadonlySet<ArgBase> = new Set(['ARG_CONST_SIZE', 'ARG_CONST_S
 /**
  * Which scalars must be compared exactly when states are pruned, found
  * ahead of time: a backward pass over the program from the places where the
- * kernel asks for precise values (mark_chain_precision: compared in a
- * branch, added to a pointer, passed as a size, returned from a
- * subprogram or callback) through the moves, arithmetic and stack
- * spills that feed them. The kernel learns the same while it explores,
- * only for branches it decided; this pass is a superset of it, so a state
- * pruned here would be pruned there too, and a number nobody checks (a
- * counter, a flag stored in a map) does not keep paths apart.
+ * kernel asks for precise values (mark_chain_precision: the operands
+ * `precise` flags, compared in a branch some path decided from their bounds
+ * or added to a pointer; passed as a size; returned from a subprogram or
+ * callback)
+ * through the moves, arithmetic and stack spills that feed them. The kernel
+ * learns the same while it explores; this pass is a superset of it, so a
+ * state pruned here would be pruned there too, and a number nobody checks
+ * (a counter, a flag stored in a map) does not keep paths apart. The
+ * flagged operands are learnt by walking: a walk that flags a new one is
+ * done again with it (see verifyXdp).
  */
-export function precisionNeeds(insns: InsnArray): Precision {
+export function precisionNeeds(insns: InsnArray, precise: Uint8Array): Precision {
   const n = insns.length;
   const regs = new Uint16Array(n);
   const stackLo = new Uint32Array(n);
@@ -108,11 +111,11 @@ export function precisionNeeds(insns: InsnArray): Precision {
         if (op === BPF_MOV) {
           if (dstPrecise && x) r |= bit(src);
         } else {
-          // The result's exact value needs both operands'; an operand added to or
-          // taken from a pointer needs it whatever follows (the pointer's bounds
-          // come from it). Pointers take no other arithmetic, nor 32-bit one.
+          // The result's exact value needs both operands'; a scalar some path
+          // added to or took from a pointer is needed whatever follows.
           if (dstPrecise) r |= bit(dst) | (x ? bit(src) : 0);
-          if (x && cls === BPF_ALU64 && (op === BPF_ADD || op === BPF_SUB)) r |= bit(src) | bit(dst);
+          if (precise[i]! & PRECISE_DST) r |= bit(dst);
+          if (x && precise[i]! & PRECISE_SRC) r |= bit(src);
         }
       } else if (cls === BPF_LDX) {
         const dstPrecise = (r & bit(dst)) !== 0;
@@ -182,7 +185,8 @@ export function precisionNeeds(insns: InsnArray): Precision {
             }
           }
         } else if (op !== BPF_JA && op !== BPF_JCOND) {
-          r |= bit(dst) | (x ? bit(src) : 0);
+          if (precise[i]! & PRECISE_DST) r |= bit(dst);
+          if (x && precise[i]! & PRECISE_SRC) r |= bit(src);
         }
       }
       lo >>>= 0;

@@ -56,27 +56,36 @@ export class RefusedProgram extends VerifierError {
  * the kernel's reason.
  */
 export function verifyXdp(input: VerifierInput): Verified {
-  const v = new Verifier(input);
-  try {
-    const flow = checkControlFlow(input.insns, {
-      helperRefusal: (id) => xdpHelperRefusal(id, input.gpl),
-      allowLegacyPacketLoads: false,
-      allowCallx: false,
-    });
-    const names = new Map((input.subprogNames ?? []).map((s) => [s.start, s]));
-    const subprogs: Subprog[] = flow.subprogs.map((start) => names.get(start) ?? { start, name: '', global: false });
-    const result = explore(v, subprogs);
-    checkMaxStackDepth(v, flow.subprogs, result.stackDepth, result.asyncCallbacks);
-    v.log.push(
-      `processed ${result.processed} insns (limit 1000000) max_states_per_insn 0 total_states ${result.totalStates} peak_states ${result.peakStates} mark_read 0`,
-    );
-    return { ...result, log: v.log };
-  } catch (e) {
-    if (e instanceof VerifierError) {
-      v.log.push(e.reason);
-      throw new RefusedProgram(e, v.log);
+  let precise: Uint8Array | undefined;
+  for (;;) {
+    const v = new Verifier(input, precise);
+    try {
+      const flow = checkControlFlow(input.insns, {
+        helperRefusal: (id) => xdpHelperRefusal(id, input.gpl),
+        allowLegacyPacketLoads: false,
+        allowCallx: false,
+      });
+      const names = new Map((input.subprogNames ?? []).map((s) => [s.start, s]));
+      const subprogs: Subprog[] = flow.subprogs.map((start) => names.get(start) ?? { start, name: '', global: false });
+      const result = explore(v, subprogs);
+      // Pruning trusted values this walk found it needs exact: walk again knowing them. A
+      // refusal needs no second walk: every path walked is one the program can take.
+      if (v.newlyPrecise) {
+        precise = v.precise;
+        continue;
+      }
+      checkMaxStackDepth(v, flow.subprogs, result.stackDepth, result.asyncCallbacks);
+      v.log.push(
+        `processed ${result.processed} insns (limit 1000000) max_states_per_insn 0 total_states ${result.totalStates} peak_states ${result.peakStates} mark_read 0`,
+      );
+      return { ...result, log: v.log };
+    } catch (e) {
+      if (e instanceof VerifierError) {
+        v.log.push(e.reason);
+        throw new RefusedProgram(e, v.log);
+      }
+      throw e;
     }
-    throw e;
   }
 }
 

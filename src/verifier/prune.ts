@@ -1,6 +1,7 @@
 import { RegType, type RegState } from './reg.js';
 import { scalarIn } from './scalar.js';
 import { slotPrecise, type Precision } from './precision.js';
+import type { StackLiveness } from './stack-liveness.js';
 import { BPF_REG_SIZE, SlotType, type FuncState, type StackSlot, type VerifierState } from './state.js';
 
 /** R0-R5 after a call returns: what the caller had there before is gone. */
@@ -39,7 +40,15 @@ class IdMap {
  * register the next instructions may read and each stack slot, the current
  * value within what the old one allowed (regsafe, stacksafe).
  */
-export function statesEqual(old: VerifierState, cur: VerifierState, live: Uint16Array, precision: Precision, i: number, exactly: boolean): boolean {
+export function statesEqual(
+  old: VerifierState,
+  cur: VerifierState,
+  live: Uint16Array,
+  stackLive: StackLiveness,
+  precision: Precision,
+  i: number,
+  exactly: boolean,
+): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (!!old.activeLock !== !!cur.activeLock || old.activeLockMap !== cur.activeLockMap) return false;
   if (old.refs.length !== cur.refs.length) return false;
@@ -50,7 +59,7 @@ export function statesEqual(old: VerifierState, cur: VerifierState, live: Uint16
     if (o.callsite !== c.callsite) return false;
     const at = k === old.frames.length - 1 ? i : old.frames[k + 1]!.callsite + 1;
     const liveSet = k === old.frames.length - 1 ? live[at]! : live[at]! & ~CALL_CLOBBER;
-    if (!framesEqual(o, c, liveSet, new Checker(ids, precision, at, exactly))) return false;
+    if (!framesEqual(o, c, liveSet, new Checker(ids, precision, stackLive, at, exactly))) return false;
   }
   for (let k = 0; k < old.refs.length; k++) if (!ids.check(old.refs[k]!.id, cur.refs[k]!.id)) return false;
   return true;
@@ -61,6 +70,7 @@ class Checker {
   constructor(
     readonly ids: IdMap,
     readonly precision: Precision,
+    readonly stackLive: StackLiveness,
     readonly insn: number,
     /** The kernel's EXACT level, for loop detection: every live value identical, not merely within. */
     readonly exactly: boolean,
@@ -163,6 +173,8 @@ function stacksafe(o: FuncState, c: FuncState, ck: Checker): boolean {
       continue;
     }
     if (!os) continue;
+    // A slot no path reads again holds nothing that matters.
+    if (((s < 32 ? ck.stackLive.lo[ck.insn]! >>> s : ck.stackLive.hi[ck.insn]! >>> (s - 32)) & 1) === 0) continue;
     const precise = slotPrecise(ck.precision, ck.insn, s);
     const oScalar = scalarOfSlot(os);
     const cScalar = cs && scalarOfSlot(cs);

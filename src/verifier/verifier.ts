@@ -4,6 +4,10 @@ import { VerifierError, type VerifierErrno } from './errors.js';
 import type { RegState } from './reg.js';
 import type { VerifierState } from './state.js';
 
+/** Operands of an instruction whose value some path needed exact (Verifier.precise). */
+export const PRECISE_DST = 1;
+export const PRECISE_SRC = 2;
+
 /** Instructions the kernel processes before it gives up (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** Pending branches the kernel keeps before it gives up (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
@@ -30,8 +34,30 @@ export class Verifier {
   /** Which subprogram (by index) starts at a slot; set once the subprograms are known. */
   subprogIndex: (start: number) => number = () => 0;
 
-  constructor(readonly input: VerifierInput) {
+  /**
+   * Per instruction, the operands (PRECISE_DST, PRECISE_SRC) some path needed
+   * exact, as the kernel's mark_chain_precision asks: the scalars of a jump
+   * decided from their bounds, the scalar added to or taken from a pointer.
+   * Where states are pruned, what feeds them must be exact.
+   */
+  readonly precise: Uint8Array;
+  /** Whether this walk needed an operand exact that no earlier walk had: pruning trusted it, so walk again. */
+  newlyPrecise = false;
+
+  constructor(
+    readonly input: VerifierInput,
+    precise?: Uint8Array,
+  ) {
     this.insns = input.insns;
+    this.precise = precise ?? new Uint8Array(input.insns.length);
+  }
+
+  /** Notes that the operands `which` (PRECISE_DST, PRECISE_SRC) of the current instruction must be exact. */
+  needsPrecise(which: number): void {
+    const i = this.insn;
+    if ((this.precise[i]! & which) === which) return;
+    this.precise[i]! |= which;
+    this.newlyPrecise = true;
   }
 
   /** A fresh id for a pointer or scalar whose copies must stay linked (++env->id_gen). */
