@@ -36,7 +36,16 @@ const obj = loadObject(resolve(ROOT, 'examples/xdp_drop.o'), { cpus: 2, contexts
 const exe = obj.compile(obj.program());
 const topology = new Topology();
 const device = topology.add({ name: 'eth0' });
-const rx = new RxQueue({ device, queue: 0, topology, executable: exe, context: obj.context(0), progId: 1, mapIds: objectMapIds(obj.maps.values()) });
+const rx = new RxQueue({
+  device,
+  queue: 0,
+  topology,
+  executable: exe,
+  context: obj.context(0),
+  progId: 1,
+  mapIds: objectMapIds(obj.maps.values()),
+  entryProgram: (id) => obj.compile(obj.programs[id - 1]!),
+});
 const inPlace = obj.context(1);
 frames.forEach((_, i) => inPlace.arena.load(i, bytes, offset[i], capLen[i]));
 const verdicts = new Uint32Array(XDP_BATCH);

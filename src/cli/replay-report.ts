@@ -13,7 +13,7 @@ export interface ReplayReport {
   result: ReplayResult;
   speed: ReplaySpeed;
   maps: ReadonlyArray<{ name: string; type: string; entries: number; maxEntries: number }>;
-  /** The first exception messages (program faults, redirects not simulated). */
+  /** The first exception messages (program faults, frames xdpsim stopped following). */
   exceptions: readonly string[];
   outputs?: ReplayOutputs;
 }
@@ -30,15 +30,25 @@ function verdicts(dev: VirtualNic): Record<string, number> {
   };
 }
 
+/**
+ * Frames that arrived while the ingress device was down (see
+ * receiveWhileDown): its RX dropped, or its veth peer's TX dropped.
+ */
+function downDrops(device: VirtualNic): number {
+  return device.counters.rxTotal('dropped') + (device.peer?.counters.txTotal('dropped') ?? 0);
+}
+
 function errors(report: ReplayReport): Record<string, number> {
   const c = report.device.counters;
   return {
+    device_down: downDrops(report.device),
     length_errors: c.rxTotal('length_errors'),
     invalid_actions: c.verdictTotal('invalid'),
     xdp_tx_errors: c.verdictTotal('tx_errors'),
     redirect_errors: c.verdictTotal('redirect_errors'),
     link_type: report.result.linkTypeErrors,
     unwritable_outputs: report.outputs?.unwritable ?? 0,
+    unsimulated: c.verdictTotal('unsimulated'),
     captures: report.result.problems.length,
   };
 }
@@ -69,6 +79,7 @@ export function replayJson(report: ReplayReport): unknown {
       ifindex: d.ifindex,
       tx_packets: d.counters.txTotal('packets'),
       tx_bytes: d.counters.txTotal('bytes'),
+      tx_dropped: d.counters.txTotal('dropped'),
       xdp_xmit: d.counters.txTotal('xdp_xmit'),
     })),
     seconds: result.wallNs / 1e9,
@@ -112,18 +123,23 @@ export function replaySummary(report: ReplayReport): string {
   const rows = Array.from({ length: device.rxQueues }, (_, q) => {
     const s = (name: Parameters<typeof c.rxStat>[1]): number => c.rxStat(q, name);
     const verdict = c.snapshot().verdicts[q]!;
-    return [q, s('packets'), s('bytes'), verdict.pass, verdict.drop, verdict.tx, verdict.redirect, verdict.aborted + verdict.invalid, s('length_errors') + verdict.tx_errors + verdict.redirect_errors];
+    return [q, s('packets'), s('bytes'), verdict.pass, verdict.drop, verdict.tx, verdict.redirect, verdict.aborted + verdict.invalid, s('length_errors') + s('dropped') + verdict.tx_errors + verdict.redirect_errors + verdict.unsimulated];
   });
   const total = rows.reduce((sum, r) => sum.map((n, i) => (i === 0 ? 0 : n + (r[i] as number))), new Array<number>(rows[0]!.length).fill(0));
   out.push(table(['queue', 'packets', 'bytes', 'PASS', 'DROP', 'TX', 'REDIRECT', 'ABORTED', 'errors'], [...rows, ['all', ...total.slice(1)]]));
   const errs = errors(report);
   const notes: string[] = [];
+  if (errs.device_down) {
+    const where = device.peer !== undefined ? `${device.peer.name}'s TX dropped: a veth whose peer is down has no carrier` : 'its RX dropped';
+    notes.push(`${device.name} is down: ${errs.device_down} frames dropped before any driver received them (${where})`);
+  }
   if (errs.length_errors) notes.push(`${errs.length_errors} frames shorter than 14 bytes or longer than the MTU (${device.mtu}) + 18, refused before XDP`);
   if (errs.invalid_actions) notes.push(`${errs.invalid_actions} invalid return values, handled as XDP_ABORTED`);
   if (errs.xdp_tx_errors) notes.push(`${errs.xdp_tx_errors} XDP_TX frames the device could not send`);
   if (errs.redirect_errors) notes.push(`${errs.redirect_errors} redirects that failed`);
   if (errs.link_type) notes.push(`${errs.link_type} packets not made Ethernet frames: ${result.firstLinkTypeError ?? ''}`);
   if (errs.unwritable_outputs) notes.push(`${errs.unwritable_outputs} frames not written to the outputs: ${report.outputs?.firstProblem ?? ''}`);
+  if (errs.unsimulated) notes.push(`${errs.unsimulated} frames not simulated to the end, where the kernel would carry them on: dropped`);
   for (const e of report.exceptions) notes.push(e);
   if (notes.length > 0) out.push(`\n${notes.map((n) => `note: ${n}`).join('\n')}\n`);
   const others = report.topology.devices().filter((d) => d !== device);

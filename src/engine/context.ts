@@ -8,27 +8,31 @@ import type { Memory, MemoryLayout } from '../vm/memory.js';
 import { layoutStack } from '../vm/stack.js';
 import { FrameArena } from '../xdp/arena.js';
 import { XdpBuff } from '../xdp/buff.js';
-import { XDP_FRAME_SIZE, XDP_MD_SIZE } from '../xdp/constants.js';
+import { XDP_FRAME_SIZE, XDP_LARGE_FRAME_SIZE, XDP_MD_SIZE } from '../xdp/constants.js';
 
 /** The regions of one execution context, reserved in a layout before the memory is built. */
 export interface ContextLayout {
   /** R10 of each call depth, once the memory is built. */
   frameTops(memory: Memory): number[];
-  /** Region indexes of its `struct xdp_md` and its frame slots. */
+  /** Region indexes of its `struct xdp_md`, its frame slots and its large frame slot. */
   ctx: number;
   slots: number[];
+  large: number;
 }
 
 /**
  * Reserves one execution context's regions: its call stack (8 frames between
- * guards), its read-only `struct xdp_md`, and `slots` one-page frame slots.
+ * guards), its read-only `struct xdp_md`, `slots` one-page frame slots, and
+ * one large slot (XDP_LARGE_FRAME_SIZE) for a frame generic XDP runs linear
+ * past a page.
  */
 export function layoutContext(layout: MemoryLayout, slots: number): ContextLayout {
   const frameTops = layoutStack(layout);
   const ctx = layout.add({ name: 'ctx', size: XDP_MD_SIZE, writable: false });
   const slotIndexes: number[] = [];
   for (let i = 0; i < slots; i++) slotIndexes.push(layout.add({ name: 'frame', size: XDP_FRAME_SIZE, writable: true }));
-  return { frameTops, ctx, slots: slotIndexes };
+  const large = layout.add({ name: 'frame:large', size: XDP_LARGE_FRAME_SIZE, writable: true });
+  return { frameTops, ctx, slots: slotIndexes, large };
 }
 
 /** The execution contexts of an object, laid out once, and the counter that hands them out. */
@@ -70,8 +74,9 @@ export type ContextShared = Omit<HelperState, 'buff' | 'cpu' | 'redirect' | 'ifi
  * One CPU's worth of state for running an object's programs: what the kernel
  * keeps per CPU (the stack, the xdp_buff and its context, bpf_redirect_info,
  * the per-CPU map slot) plus the frame slots a driver's receive ring would
- * fill. Contexts of one object share its maps and memory; any number of them
- * may run the same program, interleaved, each unaffected by the others.
+ * fill, and one large slot. Contexts of one object share its maps and
+ * memory; any number of them may run the same program, interleaved, each
+ * unaffected by the others.
  */
 export class ExecutionContext {
   /** The frame slots, loaded by the caller and run in place. */
@@ -94,7 +99,7 @@ export class ExecutionContext {
     programs: () => readonly InsnArray[],
     budget: number | undefined,
   ) {
-    this.arena = new FrameArena(memory, layout.slots.map((i) => memory.regions[i]!));
+    this.arena = new FrameArena(memory, layout.slots.map((i) => memory.regions[i]!), memory.regions[layout.large]!);
     this.ctxAddress = memory.regions[layout.ctx]!.start;
     this.buff = new XdpBuff(memory, this.arena, this.ctxAddress);
     this.helperState = { ...shared, buff: this.buff, cpu, ifindex: 1, redirect: new RedirectInfo() };

@@ -27,6 +27,11 @@ export const RX_QUEUE_STATS = [
   'drops',
   /** Frames the driver refused before XDP: shorter than an Ethernet header, or past the MTU. */
   'length_errors',
+  /**
+   * Frames that arrived while the device was down, which no driver received:
+   * `ip -s link`'s RX dropped (see receiveWhileDown for who counts what).
+   */
+  'dropped',
 ] as const;
 
 /** What each TX queue counts; `tx_queue_N_` precedes each in `ethtool -S`. */
@@ -37,6 +42,8 @@ export const TX_QUEUE_STATS = [
   /** Frames other devices redirected here (ndo_xdp_xmit), and those it refused. */
   'xdp_xmit',
   'xdp_xmit_errors',
+  /** Frames dropped on the way out: `ip -s link`'s TX dropped (a veth whose peer is down has no carrier). */
+  'dropped',
 ] as const;
 
 /**
@@ -47,9 +54,11 @@ export const TX_QUEUE_STATS = [
  * XDP_REDIRECT, which the datapath handles as XDP_ABORTED; `aborted` counts
  * XDP_ABORTED itself and program faults. `tx_errors` and `redirect_errors`
  * count the XDP_TX and XDP_REDIRECT frames that were then not sent, in every
- * mode (generic mode's failures move no driver counter).
+ * mode (generic mode's failures move no driver counter). `unsimulated`
+ * counts frames xdpsim stopped following where the kernel would go on (each
+ * with an exception event): a replay that has any fails.
  */
-export const VERDICT_STATS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'invalid', 'tx_errors', 'redirect_errors'] as const;
+export const VERDICT_STATS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'invalid', 'tx_errors', 'redirect_errors', 'unsimulated'] as const;
 
 /**
  * An offloading NIC's own statistics of its BPF program, as nfp lists them
@@ -87,11 +96,16 @@ export const VERDICT_STRIDE = lineOf(VERDICT_STATS.length);
 export const VERDICT_INVALID = 5;
 export const VERDICT_TX_ERRORS = 6;
 export const VERDICT_REDIRECT_ERRORS = 7;
+export const VERDICT_UNSIMULATED = 8;
 export const OFFLOAD = Object.freeze(Object.fromEntries(OFFLOAD_STATS.map((s, i) => [s, i]))) as Readonly<Record<OffloadStat, number>>;
 
+/** The statistics every device keeps, named rx_ and tx_ in JSON as `ip -s link` names them. */
+type DeviceStat = 'packets' | 'bytes' | 'dropped';
+const isDeviceStat = (stat: string): stat is DeviceStat => stat === 'packets' || stat === 'bytes' || stat === 'dropped';
+
 /** One queue's counters as JSON reports them: `{"queue": 0, "rx_packets": ..., "xdp_drops": ...}`. */
-export type RxQueueSnapshot = { queue: number } & Record<`rx_${'packets' | 'bytes'}`, number> & Record<Exclude<RxQueueStat, 'packets' | 'bytes'>, number>;
-export type TxQueueSnapshot = { queue: number } & Record<`tx_${'packets' | 'bytes'}`, number> & Record<Exclude<TxQueueStat, 'packets' | 'bytes'>, number>;
+export type RxQueueSnapshot = { queue: number } & Record<`rx_${DeviceStat}`, number> & Record<Exclude<RxQueueStat, DeviceStat>, number>;
+export type TxQueueSnapshot = { queue: number } & Record<`tx_${DeviceStat}`, number> & Record<Exclude<TxQueueStat, DeviceStat>, number>;
 
 export type VerdictSnapshot = { queue: number } & Record<VerdictStat, number>;
 
@@ -209,12 +223,12 @@ export class NicCounters {
   snapshot(): CountersSnapshot {
     const rx = Array.from({ length: this.rxQueues }, (_, queue) => {
       const row: Record<string, number> = { queue };
-      for (const stat of RX_QUEUE_STATS) row[stat === 'packets' || stat === 'bytes' ? `rx_${stat}` : stat] = this.rxStat(queue, stat);
+      for (const stat of RX_QUEUE_STATS) row[isDeviceStat(stat) ? `rx_${stat}` : stat] = this.rxStat(queue, stat);
       return row as RxQueueSnapshot;
     });
     const tx = Array.from({ length: this.txQueues }, (_, queue) => {
       const row: Record<string, number> = { queue };
-      for (const stat of TX_QUEUE_STATS) row[stat === 'packets' || stat === 'bytes' ? `tx_${stat}` : stat] = this.txStat(queue, stat);
+      for (const stat of TX_QUEUE_STATS) row[isDeviceStat(stat) ? `tx_${stat}` : stat] = this.txStat(queue, stat);
       return row as TxQueueSnapshot;
     });
     const verdicts = Array.from({ length: this.rxQueues }, (_, queue) => {

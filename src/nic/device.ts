@@ -50,7 +50,10 @@ export class VirtualNic {
   readonly rss: Rss;
   readonly counters: NicCounters;
   mtu: number;
+  /** Down, it receives nothing (see receiveWhileDown) and takes no redirected frame (xdp_ok_fwd_dev). */
   up = true;
+  /** A veth's other end, which every frame it receives was sent by; undefined for any other device. */
+  peer: VirtualNic | undefined = undefined;
 
   constructor(options: NicOptions, ifindex: number) {
     if (!validDeviceName(options.name)) {

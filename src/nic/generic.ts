@@ -4,16 +4,17 @@ import { BPF_F_XDP_HAS_FRAGS, XDP_ABORTED, XDP_DROP, XDP_PACKET_HEADROOM, XDP_PA
 import { ENOSPC } from '../uapi/errno.js';
 import { XDP_BATCH } from '../xdp/arena.js';
 import { XDP_FRAME_SIZE, XDP_MAX_LINEAR, XDP_TAILROOM } from '../xdp/constants.js';
-import { FrameError } from '../xdp/frame-error.js';
-import { RX, RX_STRIDE, TX, TX_STRIDE, VERDICT_INVALID, VERDICT_REDIRECT_ERRORS, VERDICT_STRIDE, VERDICT_TX_ERRORS } from './counters.js';
+import { RX, RX_STRIDE, TX, TX_STRIDE, VERDICT_INVALID, VERDICT_REDIRECT_ERRORS, VERDICT_STRIDE } from './counters.js';
+import { CpumapRings, type CpumapKthread } from './cpumap.js';
 import type { VirtualNic } from './device.js';
+import { receiveWhileDown } from './down.js';
 import { NicConfigError } from './errors.js';
-import { CpumapRings, driverRefuses, REDIRECT_BROADCAST, REDIRECT_CPU, REDIRECT_DEVICE, REDIRECT_XSK, Redirects, xdpOkFwdDev } from './redirect.js';
+import { driverRefuses, REDIRECT_BROADCAST, REDIRECT_CPU, REDIRECT_DEVICE, REDIRECT_XSK, Redirects, xdpOkFwdDev } from './redirect.js';
 import type { FrameBatch, RxPath } from './rx.js';
 import type { NicEvents, XdpSinks } from './sinks.js';
 import { DISCARD_SINKS } from './sinks.js';
 import type { Topology } from './topology.js';
-import { xdpCpumapEnqueue, xdpException } from './trace.js';
+import { xdpException } from './trace.js';
 
 // The socket buffer generic XDP runs on, as x86-64 Linux 6.18 lays it out.
 // These are kernel-internal sizes src/uapi does not generate (yet).
@@ -69,13 +70,16 @@ export function expandedFrameSize(headroom: number, end: number): number {
  * frame_sz of the xdp_buff bpf_prog_run_generic_xdp builds for a frame of
  * `length` bytes the driver received with napi_alloc_skb, whose 64 bytes of
  * headroom are too few for XDP. For a program without fragments (see
- * expandedFrameSize) the head is reallocated with 192 more bytes in front,
- * so headroom is 256 as in native mode, but the tailroom follows kmalloc's
- * sizes (a 64-byte frame gets a 1024-byte head: 384 bytes to grow into, not
- * 3456). For a frags-aware program skb_pp_cow_data copies the frame into
- * a page_pool buffer of SKB_HEAD_ALIGN(linear) + 256 bytes, a whole page
- * when two would not fit in one (the first fragment of a page is assumed:
- * one carved off a partly used page may get the rest of that page too).
+ * expandedFrameSize) the head is reallocated with 192 more bytes in front
+ * and the skb stays linear whatever its length, so headroom is 256 as in
+ * native mode, but the tailroom follows kmalloc's sizes (a 64-byte frame
+ * gets a 1024-byte head: 384 bytes to grow into, not 3456; a 9000-byte one
+ * a 32 KiB head, past a page). For a frags-aware program skb_pp_cow_data
+ * copies the frame into a page_pool buffer of SKB_HEAD_ALIGN(linear) + 256
+ * bytes, a whole page when two would not fit in one (the first fragment of a
+ * page is assumed: one carved off a partly used page may get the rest of
+ * that page too), holding at most 3520 bytes, and the rest into page
+ * fragments.
  */
 export function genericFrameSize(length: number, frags: boolean): number {
   if (!frags) return expandedFrameSize(NET_SKB_PAD, napiSkbEnd(length));
@@ -96,7 +100,7 @@ export interface GenericRxQueueOptions {
   /** Map ids, for trace lines (see objectMapIds). */
   mapIds: ReadonlyMap<BpfMap, number>;
   /** The program a devmap or cpumap entry names by id (see RxQueueOptions.entryProgram). */
-  entryProgram?: (programId: number) => Executable | undefined;
+  entryProgram: (programId: number) => Executable;
   sinks?: XdpSinks;
   events?: NicEvents;
 }
@@ -109,17 +113,21 @@ export interface GenericRxQueueOptions {
  * XDP_TX and every redirect to a device go out through generic_xdp_tx, the
  * device's own transmit bypassing its qdisc, which needs no XDP support of
  * the target (a veth whose peer has no program takes them). A poll's frames
- * are run in one batch first, then acted on in order.
+ * are run in one batch first, then acted on in order; a frame whose linear
+ * skb is past a page runs alone in the context's large slot, after the
+ * frames before it have been run and acted on. A device that is down runs
+ * nothing (receiveWhileDown).
  *
  * Counters: generic XDP moves no driver XDP counter; the driver counts what
  * it received (packets, bytes, length_errors) and what it sent (TX packets
  * and bytes on the queue the frame leaves by), and xdpsim counts the
- * program's verdicts. What the kernel counts besides, and xdpsim does not:
- * tx_dropped of the core statistics for a frame generic_xdp_tx could not send.
+ * program's verdicts.
  */
 export class GenericRxQueue implements RxPath {
   readonly device: VirtualNic;
   readonly queue: number;
+  /** Frames one poll takes at most: NAPI's 64, or the context's page slots when fewer (entry programs run on the skb itself, in its slot). */
+  readonly budget: number;
   private readonly executable: Executable;
   private readonly context: ExecutionContext;
   private readonly progId: number;
@@ -129,11 +137,12 @@ export class GenericRxQueue implements RxPath {
   /** Whether the program takes fragments: it then gets the skb as skb_pp_cow_data copies it, and the driver's rule for frame lengths is unchanged. */
   private readonly frags: boolean;
   private readonly u8: Uint8Array;
+  /** Per slot, the large one included: the verdict, and the index in the polled batch of the frame loaded there (the sinks' `frame`). */
   private readonly verdicts: Uint32Array;
-  /** Per slot, the index in the polled batch of the frame loaded there (the sinks' `frame`). */
   private readonly slotFrame: Int32Array;
   private readonly cpumap: CpumapRings;
-  private readonly runOnCpu: (slot: number, programId: number, cpu: number) => number;
+  /** What the cpumap kthreads do with this queue's skbs, bound once. */
+  private readonly kthread: CpumapKthread;
 
   constructor(options: GenericRxQueueOptions) {
     this.device = options.device;
@@ -143,30 +152,42 @@ export class GenericRxQueue implements RxPath {
     this.progId = options.progId;
     this.sinks = options.sinks ?? DISCARD_SINKS;
     this.events = options.events ?? {};
-    this.redirects = new Redirects({ ...options, entryProgram: options.entryProgram, events: this.events });
+    this.redirects = new Redirects({ ...options, events: this.events });
     this.frags = ((options.executable.program.sectionDef?.progFlags ?? 0) & BPF_F_XDP_HAS_FRAGS) !== 0;
     this.u8 = options.context.memory.u8;
-    const slots = Math.min(XDP_BATCH, options.context.arena.slots);
-    if (slots < 1) throw new NicConfigError('an RX queue needs a context with a frame slot or more');
-    this.verdicts = new Uint32Array(slots);
-    this.slotFrame = new Int32Array(slots);
-    this.cpumap = new CpumapRings(slots, this.device, this.queue, this.context, this.slotFrame, this.sinks, this.events);
-    this.runOnCpu = (slot, programId, cpu) => this.runEntryProgram(slot, programId, 0, cpu);
-  }
-
-  /** Frames one poll takes at most: NAPI's 64, or the context's slots when fewer (entry programs run on the skb itself, in its slot). */
-  get budget(): number {
-    return this.verdicts.length;
+    const arena = options.context.arena;
+    // The core registers each RX queue's xdp_rxq_info with frag_size 0: a fragment cannot grow (checked on 6.18).
+    arena.fragSize = 0;
+    this.budget = Math.min(XDP_BATCH, arena.slots);
+    if (this.budget < 1) throw new NicConfigError('an RX queue needs a context with a frame slot or more');
+    this.verdicts = new Uint32Array(arena.largeSlot + 1);
+    this.slotFrame = new Int32Array(arena.largeSlot + 1);
+    this.cpumap = new CpumapRings(this.budget + 1, this.device, this.queue, this.context, this.slotFrame, this.sinks, this.events);
+    this.kthread = {
+      // cpu_map_bpf_prog_run_skb: XDP_ABORTED and invalid actions fire xdp_exception, naming the device the skb came in on.
+      run: (slot, programId, cpu) => {
+        const action = this.runEntry(slot, programId, 0, cpu);
+        if (action !== XDP_PASS && action !== XDP_DROP && action !== XDP_REDIRECT) this.redirects.entryException(programId, action, this.device.ifindex);
+        return action;
+      },
+      redirect: (slot, programId, cpu) => this.redirect(slot, programId, cpu),
+      // What xdp_do_generic_redirect sends leaves at once: nothing is bulked for xdp_do_flush.
+      flush: () => {},
+    };
   }
 
   poll(batch: FrameBatch, which: ArrayLike<number>, count: number): void {
-    if (count > this.verdicts.length) throw new RangeError(`a poll takes at most ${this.verdicts.length} frames, not ${count}`);
+    if (count > this.budget) throw new RangeError(`a poll takes at most ${this.budget} frames, not ${count}`);
     const dev = this.device;
+    if (!dev.up) {
+      receiveWhileDown(dev, this.queue, count);
+      return;
+    }
     const rx = dev.counters.rx;
     const base = this.queue * RX_STRIDE;
-    const bytes = batch.bytes;
-    const frags = this.frags;
+    const arena = this.context.arena;
     let loaded = 0;
+    let acted = 0;
     for (let i = 0; i < count; i++) {
       const at = which[i]!;
       const length = batch.capLen[at]!;
@@ -177,42 +198,54 @@ export class GenericRxQueue implements RxPath {
         rx[base + RX.length_errors]! += 1;
         continue;
       }
-      const frameSize = genericFrameSize(length, frags);
-      if (frameSize > XDP_FRAME_SIZE || !this.load(loaded, bytes, batch.offset[at]!, length, frameSize)) {
-        this.events.exception?.(dev, this.queue, `generic XDP on a linear skb of ${length} bytes (past a page) is not simulated yet: frame dropped`);
+      const frameSize = genericFrameSize(length, this.frags);
+      if (frameSize > XDP_FRAME_SIZE) {
+        this.runAndAct(acted, loaded);
+        acted = loaded;
+        this.receiveLarge(batch, at, length, frameSize);
         continue;
       }
+      arena.load(loaded, batch.bytes, batch.offset[at]!, length, frameSize);
       this.slotFrame[loaded] = at;
       loaded++;
     }
-    this.run(loaded);
-    const counts = dev.counters.verdicts;
+    this.runAndAct(acted, loaded);
+    if (this.cpumap.pending) this.cpumap.runKthreads(this.kthread);
+  }
+
+  /**
+   * A frame netif_skb_check_for_xdp makes a linear skb past a page: loaded
+   * into the large slot and run and acted on alone. The kthreads first take
+   * what the CPU maps hold, which may be the last frame that lay there (the
+   * generic path wakes a kthread with each skb it puts on its ring).
+   */
+  private receiveLarge(batch: FrameBatch, at: number, length: number, frameSize: number): void {
+    const large = this.context.arena.largeSlot;
+    if (this.cpumap.pending) this.cpumap.runKthreads(this.kthread);
+    this.context.arena.load(large, batch.bytes, batch.offset[at]!, length, frameSize);
+    this.slotFrame[large] = at;
+    this.runAndAct(large, large + 1);
+  }
+
+  /** Runs slots `first` .. `end` - 1 and acts on each verdict, in order. */
+  private runAndAct(first: number, end: number): void {
+    if (first === end) return;
+    this.run(first, end);
+    const counts = this.device.counters.verdicts;
     const verdictBase = this.queue * VERDICT_STRIDE;
-    for (let slot = 0; slot < loaded; slot++) {
+    for (let slot = first; slot < end; slot++) {
       const verdict = this.verdicts[slot]!;
       counts[verdictBase + (verdict <= XDP_REDIRECT ? verdict : VERDICT_INVALID)]! += 1;
       this.act(slot, verdict);
     }
-    if (this.cpumap.pending > 0) this.cpumap.flush(false, this.runOnCpu);
   }
 
-  private load(slot: number, bytes: Uint8Array, offset: number, length: number, frameSize: number): boolean {
-    try {
-      this.context.arena.load(slot, bytes, offset, length, frameSize);
-      return true;
-    } catch (e) {
-      if (e instanceof FrameError) return false;
-      throw e;
-    }
-  }
-
-  /** Runs slots 0 .. count - 1; a faulting frame is counted as aborted and the batch runs on after it. */
-  private run(count: number): void {
+  /** Runs slots `first` .. `end` - 1; a faulting frame is counted as aborted and the batch runs on after it. */
+  private run(first: number, end: number): void {
     const dev = this.device;
-    let first = 0;
-    while (first < count) {
+    while (first < end) {
       try {
-        this.executable.runBatch(this.context, first, count - first, dev.ifindex, this.queue, this.verdicts);
+        this.executable.runBatch(this.context, first, end - first, dev.ifindex, this.queue, this.verdicts);
         return;
       } catch (e) {
         if (!(e instanceof BatchFault)) throw e;
@@ -225,17 +258,18 @@ export class GenericRxQueue implements RxPath {
 
   /** netif_receive_generic_xdp and do_xdp_generic: what becomes of the skb. */
   private act(slot: number, verdict: number): void {
-    const arena = this.context.arena;
     switch (verdict) {
-      case XDP_PASS:
+      case XDP_PASS: {
+        const arena = this.context.arena;
         this.sinks.pass(this.device, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
         return;
+      }
       case XDP_TX:
         this.transmit(slot, this.device, XDP_TX);
         return;
       case XDP_REDIRECT:
         // A failed redirect frees the skb (SKB_DROP_REASON_XDP); no device counts it.
-        if (this.redirect(slot) !== 0) this.failed(slot, XDP_REDIRECT);
+        if (this.redirect(slot, this.progId, this.context.cpu) !== 0) this.failed(slot, XDP_REDIRECT);
         return;
       case XDP_DROP:
         this.drop(slot, verdict);
@@ -247,9 +281,9 @@ export class GenericRxQueue implements RxPath {
     }
   }
 
-  /** A TX or redirected frame not sent: freed, and counted in xdpsim's own verdict counts (no device counts it). */
-  private failed(slot: number, verdict: typeof XDP_TX | typeof XDP_REDIRECT): void {
-    this.device.counters.verdicts[this.queue * VERDICT_STRIDE + (verdict === XDP_TX ? VERDICT_TX_ERRORS : VERDICT_REDIRECT_ERRORS)]! += 1;
+  /** A redirected frame not sent: freed, and counted in xdpsim's own verdict counts (no device counts it). */
+  private failed(slot: number, verdict: typeof XDP_REDIRECT): void {
+    this.device.counters.verdicts[this.queue * VERDICT_STRIDE + VERDICT_REDIRECT_ERRORS]! += 1;
     this.drop(slot, verdict);
   }
 
@@ -261,16 +295,11 @@ export class GenericRxQueue implements RxPath {
   /**
    * generic_xdp_tx: the skb leaves `target` at once, bypassing its qdisc, by
    * the TX queue netdev_pick_tx picks for it: the RX queue the driver recorded,
-   * reduced modulo the target's TX queues. A device that cannot send (down)
-   * frees it with an xdp_exception line naming the target and action TX,
-   * whatever the verdict was. `verdict` is XDP_TX or XDP_REDIRECT, for the sinks.
+   * reduced modulo the target's TX queues. The target is up: this device,
+   * which runs the program, or one xdp_ok_fwd_dev let the frame through to.
+   * `verdict` is XDP_TX or XDP_REDIRECT, for the sinks.
    */
   private transmit(slot: number, target: VirtualNic, verdict: typeof XDP_TX | typeof XDP_REDIRECT): void {
-    if (!target.up) {
-      this.events.trace?.('xdp:xdp_exception', xdpException(this.progId, XDP_TX, target.ifindex));
-      this.failed(slot, verdict);
-      return;
-    }
     const arena = this.context.arena;
     const start = arena.data[slot]!;
     const end = arena.dataEnd[slot]!;
@@ -278,37 +307,43 @@ export class GenericRxQueue implements RxPath {
     const tx = target.counters.tx;
     const txBase = txQueue * TX_STRIDE;
     tx[txBase + TX.packets]! += 1;
-    tx[txBase + TX.bytes]! += end - start;
+    tx[txBase + TX.bytes]! += arena.frameLength(slot);
     if (verdict === XDP_TX) this.sinks.tx(target, txQueue, this.u8, start, end, this.slotFrame[slot]!);
     else this.sinks.redirect(this.device, target, txQueue, this.u8, start, end, this.slotFrame[slot]!);
   }
 
-  /** xdp_do_generic_redirect: sends the frame in `slot` on to its target(s) at once; 0, or the negative errno it fails with. */
-  private redirect(slot: number): number {
+  /**
+   * xdp_do_generic_redirect: sends the frame in `slot`, redirected by program
+   * `progId` (this queue's, or a cpumap entry's on CPU `cpu`'s kthread), on
+   * to its target(s) at once; 0, or the negative errno it fails with.
+   */
+  private redirect(slot: number, progId: number, cpu: number): number {
     const r = this.redirects;
-    let err = r.resolve(slot);
+    // The skb keeps the RX queue its driver recorded, which an AF_XDP socket must be bound to.
+    let err = r.resolve(slot, this.queue);
     if (err === 0) {
       const arena = this.context.arena;
       // skb->len: the frame from its MAC header, fragments included, without the metadata.
-      const length = arena.outputLength(slot) - (arena.data[slot]! - arena.dataMeta[slot]!);
+      const length = arena.frameLength(slot);
       switch (r.kind) {
         case REDIRECT_DEVICE:
           err = xdpOkFwdDev(r.target!, length);
-          if (err === 0) this.toDevmapEntry(slot, r.target!, r.programId);
+          if (err === 0) this.toDevmapEntry(slot, r.target!, r.programId, cpu);
           break;
         case REDIRECT_BROADCAST:
-          err = this.broadcast(slot, length);
+          err = this.broadcast(slot, length, cpu);
           break;
         case REDIRECT_XSK:
           // xsk_generic_rcv: copy mode, into the socket's RX ring at once.
           this.sinks.xsk(this.device, this.queue, r.socket, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
           break;
         case REDIRECT_CPU:
-          err = this.toCpu(slot, r.mapIndex, r.qsize, r.programId, r.mapId);
+          // cpu_map_generic_redirect: onto the CPU's ring at once; a full ring refuses it.
+          err = this.cpumap.produce(slot, r.mapIndex, r.qsize, r.programId, r.mapId, cpu) ? 0 : -ENOSPC;
           break;
       }
     }
-    return r.trace(err);
+    return r.trace(err, progId);
   }
 
   /**
@@ -318,27 +353,28 @@ export class GenericRxQueue implements RxPath {
    * walk with its error: the copies already sent stay sent, and the frame is
    * counted as a failed redirect.
    */
-  private broadcast(slot: number, length: number): number {
+  private broadcast(slot: number, length: number, cpu: number): number {
     const r = this.redirects;
     const targets = r.broadcastTargets;
     const programs = r.broadcastPrograms;
     for (let i = 0; i < targets.length; i++) {
       const err = xdpOkFwdDev(targets[i]!, length);
       if (err !== 0) return err;
-      this.toDevmapEntry(slot, targets[i]!, programs[i]!);
+      this.toDevmapEntry(slot, targets[i]!, programs[i]!, cpu);
     }
     return 0;
   }
 
   /**
    * dev_map_generic_redirect, once xdp_ok_fwd_dev has let the frame through:
-   * the entry's program runs on the skb itself (a clone of a broadcast shares
-   * the original's bytes, so what one entry's program writes the next entries
-   * see, while each clone's ends are its own), then generic_xdp_tx sends what
-   * it passed. A frame the program does not pass is still a redirect that
-   * succeeded.
+   * the entry's program runs on the skb itself, on CPU `cpu` (a clone of a
+   * broadcast shares the original's bytes, so what one entry's program
+   * writes the next entries see, while each clone's ends are its own), then
+   * generic_xdp_tx sends what it passed. A frame the program does not pass
+   * is still a redirect that succeeded: XDP_DROP frees it, anything else is
+   * an exception naming the entry's device (dev_map_bpf_prog_run_skb).
    */
-  private toDevmapEntry(slot: number, target: VirtualNic, programId: number): void {
+  private toDevmapEntry(slot: number, target: VirtualNic, programId: number, cpu: number): void {
     if (programId === 0) {
       this.transmit(slot, target, XDP_REDIRECT);
       return;
@@ -347,22 +383,16 @@ export class GenericRxQueue implements RxPath {
     const data = arena.data[slot]!;
     const dataEnd = arena.dataEnd[slot]!;
     const dataMeta = arena.dataMeta[slot]!;
-    if (this.runEntryProgram(slot, programId, target.ifindex, this.context.cpu) >= 0) this.transmit(slot, target, XDP_REDIRECT);
+    const action = this.runEntry(slot, programId, target.ifindex, cpu);
+    if (action === XDP_PASS) {
+      this.transmit(slot, target, XDP_REDIRECT);
+    } else {
+      if (action !== XDP_DROP) this.redirects.entryException(programId, action, target.ifindex);
+      this.drop(slot, action);
+    }
     arena.data[slot] = data;
     arena.dataEnd[slot] = dataEnd;
     arena.dataMeta[slot] = dataMeta;
-  }
-
-  /**
-   * cpu_map_generic_redirect: the skb goes onto CPU `cpu`'s ring at once, with
-   * an xdp_cpumap_enqueue line of its own; a full ring refuses it (-ENOSPC).
-   * The CPU's kthread takes it off at the end of the poll.
-   */
-  private toCpu(slot: number, cpu: number, qsize: number, programId: number, mapId: number): number {
-    const full = this.cpumap.queued(cpu, mapId) >= qsize;
-    if (!full) this.cpumap.enqueue(slot, cpu, qsize, programId, mapId);
-    this.events.trace?.('xdp:xdp_cpumap_enqueue', xdpCpumapEnqueue(this.context.cpu, mapId, full ? 0 : 1, full ? 1 : 0, cpu));
-    return full ? -ENOSPC : 0;
   }
 
   /**
@@ -370,14 +400,11 @@ export class GenericRxQueue implements RxPath {
    * runs on the skb in its slot, from the MAC header and with no metadata
    * (bpf_prog_run_generic_xdp prepares a new xdp_buff), as received on this
    * device and queue, since the skb keeps the RX queue its driver recorded.
-   * Returns the slot, or -1 when the program did not pass the frame (then freed).
+   * Returns its action.
    */
-  private runEntryProgram(slot: number, programId: number, egressIfindex: number, cpu: number): number {
+  private runEntry(slot: number, programId: number, egressIfindex: number, cpu: number): number {
     const arena = this.context.arena;
     arena.dataMeta[slot] = arena.data[slot]!;
-    const action = this.redirects.runEntry(slot, programId, egressIfindex, cpu, this.queue);
-    if (action === XDP_PASS) return slot;
-    this.drop(slot, action);
-    return -1;
+    return this.redirects.runEntry(slot, programId, egressIfindex, cpu, this.queue);
   }
 }

@@ -9,7 +9,9 @@
  * driver's NAPI poll, acting on every verdict as veth does (rx.ts), fed
  * through the device's RSS (receive.ts); the generic-mode receive path, on the
  * socket buffer the core builds, sending through generic_xdp_tx (generic.ts);
- * what both share of redirects (redirect.ts); offload (offload.ts): the
+ * what both share of redirects (redirect.ts) and of the cpumap kthreads
+ * (cpumap.ts); what a device that is down does with frames (down.ts);
+ * offload (offload.ts): the
  * checks an offloading NIC (nfp) makes of a program and its maps, and the
  * receive path of a queue whose program runs on the NIC, handing the frames
  * it passes to the host's own path; with the

@@ -37,6 +37,7 @@ import { XDP_FRAME_SIZE } from '../xdp/constants.js';
 import { FrameError } from '../xdp/frame-error.js';
 import { OFFLOAD, RX, RX_STRIDE, TX, TX_STRIDE, VERDICT_INVALID, VERDICT_STRIDE } from './counters.js';
 import type { VirtualNic } from './device.js';
+import { receiveWhileDown } from './down.js';
 import { NicConfigError, OffloadError } from './errors.js';
 import { driverRefuses } from './redirect.js';
 import type { FrameBatch, RxPath } from './rx.js';
@@ -353,6 +354,7 @@ const STAT_BY_ACTION: readonly number[] = [OFFLOAD.bpf_app3_pkts, OFFLOAD.bpf_ap
  *
  * The NIC runs no fragments: a frame past the MTU, the L2 header and a VLAN
  * tag, or under 14 bytes, is refused before the program, as length_errors.
+ * A NIC that is down runs nothing (receiveWhileDown).
  */
 export class OffloadRxQueue implements RxPath {
   readonly device: VirtualNic;
@@ -410,6 +412,10 @@ export class OffloadRxQueue implements RxPath {
   poll(batch: FrameBatch, which: ArrayLike<number>, count: number): void {
     if (count > this.verdicts.length) throw new RangeError(`a poll takes at most ${this.verdicts.length} frames, not ${count}`);
     const dev = this.device;
+    if (!dev.up) {
+      receiveWhileDown(dev, this.queue, count);
+      return;
+    }
     const rx = dev.counters.rx;
     const base = this.queue * RX_STRIDE;
     let loaded = 0;

@@ -1,29 +1,24 @@
 import { BatchFault, type ExecutionContext, type Executable } from '../engine/index.js';
 import type { BpfMap } from '../maps/map.js';
 import { XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../uapi/bpf.js';
-import { ENETDOWN, ENXIO, EOPNOTSUPP } from '../uapi/errno.js';
+import { ENXIO, EOPNOTSUPP } from '../uapi/errno.js';
 import { ETH_HLEN } from '../uapi/if-ether.js';
 import { FrameError } from '../xdp/frame-error.js';
 import { XDP_BATCH } from '../xdp/arena.js';
 import { RX, RX_STRIDE, TX, TX_STRIDE, VERDICT_INVALID, VERDICT_REDIRECT_ERRORS, VERDICT_STRIDE, VERDICT_TX_ERRORS } from './counters.js';
+import { CpumapRings, type CpumapKthread } from './cpumap.js';
 import type { VirtualNic } from './device.js';
+import { receiveWhileDown } from './down.js';
 import type { NicEvents, XdpSinks } from './sinks.js';
 import { DISCARD_SINKS } from './sinks.js';
 import { NicConfigError } from './errors.js';
 import type { Topology } from './topology.js';
-import { CpumapRings, driverRefuses, maxFrameLength, REDIRECT_BROADCAST, REDIRECT_CPU, REDIRECT_DEVICE, REDIRECT_XSK, Redirects, xdpOkFwdDev } from './redirect.js';
+import { driverRefuses, maxFrameLength, REDIRECT_BROADCAST, REDIRECT_CPU, REDIRECT_DEVICE, REDIRECT_XSK, Redirects, xdpOkFwdDev } from './redirect.js';
 import { xdpBulkTx, xdpDevmapXmit, xdpException } from './trace.js';
 
 /** VETH_XDP_TX_BULK_SIZE and DEV_MAP_BULK_SIZE: frames a bulk queue takes before it is sent. */
 const VETH_XDP_TX_BULK_SIZE = 16;
 const DEV_MAP_BULK_SIZE = 16;
-
-/** The bytes of the frame in `slot`, fragments included (xdp_get_frame_len). */
-function frameLength(arena: ExecutionContext['arena'], slot: number): number {
-  let n = arena.dataEnd[slot]! - arena.data[slot]!;
-  for (const frag of arena.frags[slot]!) n += frag.length;
-  return n;
-}
 
 /** Frames as a capture reader hands them out (a PacketBatch is one): frame i is `bytes[offset[i], offset[i] + capLen[i])`. */
 export interface FrameBatch {
@@ -59,10 +54,10 @@ export interface RxQueueOptions {
   mapIds: ReadonlyMap<BpfMap, number>;
   /**
    * The program a devmap or cpumap entry names by id, compiled to run in the
-   * same context (LoadedObject.compile of programs[id - 1]); without it such
-   * entries are refused as not simulated.
+   * same context (LoadedObject.compile of programs[id - 1]); entries only
+   * name programs of the object (the maps refuse others), so there always is one.
    */
-  entryProgram?: (programId: number) => Executable | undefined;
+  entryProgram: (programId: number) => Executable;
   sinks?: XdpSinks;
   events?: NicEvents;
   /**
@@ -85,13 +80,10 @@ export function objectMapIds(maps: Iterable<BpfMap>): ReadonlyMap<BpfMap, number
  * into the context's frame slots and run with one runBatch, then each verdict
  * is acted on as veth acts on it (XDP-FACTS 1.7) and counted in the device's
  * per-queue counters; XDP_TX and redirected frames are queued and flushed at
- * the end of the poll, as xdp_do_flush does. Everything is preallocated: a
- * poll allocates nothing per frame but on error paths and for broadcasts.
- *
- * Not simulated yet, and refused visibly (the frame dropped as a failed
- * redirect, with an exception event): device and CPU map entries that carry
- * a program when no entryProgram is given, and XDP_REDIRECT returned by a
- * cpumap entry's program.
+ * the end of the poll, as xdp_do_flush does, and the cpumap kthreads then
+ * take the frames redirected to their CPUs. A device that is down runs
+ * nothing (receiveWhileDown). Everything is preallocated: a poll allocates
+ * nothing per frame but on error paths and for broadcasts.
  */
 export class RxQueue implements RxPath {
   readonly device: VirtualNic;
@@ -120,8 +112,8 @@ export class RxQueue implements RxPath {
   private redirectCount = 0;
   /** Frames redirected into a cpumap this poll. */
   private readonly cpumap: CpumapRings;
-  /** runEntryProgram, bound once for the cpumap's flush. */
-  private readonly runOnCpu: (slot: number, programId: number, cpu: number) => number;
+  /** What the cpumap kthreads do with this queue's frames, bound once. */
+  private readonly kthread: CpumapKthread;
   /** Marks the redirect queue entries a flush has sent. */
   private redirectSent: Uint8Array;
 
@@ -134,8 +126,10 @@ export class RxQueue implements RxPath {
     this.sinks = options.sinks ?? DISCARD_SINKS;
     this.events = options.events ?? {};
     this.xdpReceiver = options.xdpReceiver ?? (() => true);
-    this.redirects = new Redirects({ ...options, entryProgram: options.entryProgram, events: this.events });
+    this.redirects = new Redirects({ ...options, events: this.events });
     this.u8 = options.context.memory.u8;
+    // veth registers its RX queues' xdp_rxq_info with frag_size 0: a fragment cannot grow (checked on 6.18).
+    options.context.arena.fragSize = 0;
     if (options.context.arena.slots < 2) throw new NicConfigError(`an RX queue needs a context with 2 frame slots or more, not ${options.context.arena.slots}`);
     const slots = Math.min(XDP_BATCH, options.context.arena.slots - 1);
     this.egressSlot = slots;
@@ -145,7 +139,15 @@ export class RxQueue implements RxPath {
     this.redirectSlots = new Int32Array(slots);
     this.redirectPrograms = new Int32Array(slots);
     this.cpumap = new CpumapRings(slots, this.device, this.queue, this.context, this.slotFrame, this.sinks, this.events);
-    this.runOnCpu = (slot, programId, cpu) => this.runEntryProgram(slot, programId, 0, cpu);
+    this.kthread = {
+      // cpu_map_bpf_prog_run_xdp: on the frame where it lies, as received on this device with rx_queue_index 0 (an xdp_frame keeps no queue).
+      run: (slot, programId, cpu) => this.redirects.runEntry(slot, programId, 0, cpu, 0),
+      redirect: (slot, programId, cpu) => this.redirect(slot, programId, 0, cpu),
+      flush: (cpu) => {
+        if (this.redirectCount > 0) this.flushRedirects(cpu);
+        this.cpumap.flushBulk(cpu);
+      },
+    };
     this.redirectTargets = new Array<VirtualNic | undefined>(slots).fill(undefined);
     this.redirectSent = new Uint8Array(slots);
   }
@@ -163,6 +165,10 @@ export class RxQueue implements RxPath {
   poll(batch: FrameBatch, which: ArrayLike<number>, count: number): void {
     if (count > this.verdicts.length) throw new RangeError(`a poll takes at most ${this.verdicts.length} frames, not ${count}`);
     const dev = this.device;
+    if (!dev.up) {
+      receiveWhileDown(dev, this.queue, count);
+      return;
+    }
     const rx = dev.counters.rx;
     const base = this.queue * RX_STRIDE;
     const bytes = batch.bytes;
@@ -239,7 +245,7 @@ export class RxQueue implements RxPath {
         this.txSlots[this.txCount++] = slot;
         return;
       case XDP_REDIRECT: {
-        const err = this.redirect(slot);
+        const err = this.redirect(slot, this.progId, this.queue, this.context.cpu);
         if (err === 0) {
           rx[base + RX.xdp_redirect]! += 1;
         } else {
@@ -262,13 +268,19 @@ export class RxQueue implements RxPath {
     }
   }
 
-  /** xdp_do_redirect: queues the frame in `slot` for its target(s); 0, or the negative errno it fails with. */
-  private redirect(slot: number): number {
+  /**
+   * xdp_do_redirect: queues the frame in `slot`, redirected by program
+   * `progId` (this queue's, or a cpumap entry's on CPU `cpu`'s kthread), for
+   * its target(s); 0, or the negative errno it fails with. `rxQueue` is the
+   * RX queue the frame is seen on, which an AF_XDP socket must be bound to.
+   */
+  private redirect(slot: number, progId: number, rxQueue: number, cpu: number): number {
     const r = this.redirects;
-    let err = r.resolve(slot);
+    let err = r.resolve(slot, rxQueue);
     if (err === 0) {
       const arena = this.context.arena;
-      const length = arena.dataEnd[slot]! - arena.data[slot]!;
+      // xdp_get_frame_len: the linear part and the fragments.
+      const length = arena.frameLength(slot);
       switch (r.kind) {
         case REDIRECT_DEVICE:
           err = this.forwardable(r.target!, length);
@@ -283,14 +295,14 @@ export class RxQueue implements RxPath {
           break;
         case REDIRECT_XSK:
           // xsk_rcv copies the frame into the socket's RX ring at once (the sink stands for the ring; the flush only wakes the socket up).
-          this.sinks.xsk(this.device, this.queue, r.socket, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+          this.sinks.xsk(this.device, rxQueue, r.socket, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
           break;
         case REDIRECT_CPU:
-          this.cpumap.enqueue(slot, r.mapIndex, r.qsize, r.programId, r.mapId);
+          this.cpumap.enqueue(slot, r.mapIndex, r.qsize, r.programId, r.mapId, cpu);
           break;
       }
     }
-    return r.trace(err);
+    return r.trace(err, progId);
   }
 
   /** The checks of __xdp_enqueue: the device takes XDP frames (-EOPNOTSUPP), then xdp_ok_fwd_dev. */
@@ -321,27 +333,33 @@ export class RxQueue implements RxPath {
 
   /**
    * The end of veth_poll: xdp_do_flush sends each target device's redirected
-   * frames, in the order they were first queued, and the CPU maps' frames;
-   * then the XDP_TX frames still queued go out of this device.
+   * frames, in the order they were first queued, and puts the frames bulked
+   * for the CPU maps on their rings, whose kthreads then take them; then the
+   * XDP_TX frames still queued go out of this device.
    */
   private flush(): void {
-    if (this.redirectCount > 0) this.flushRedirects();
-    if (this.cpumap.pending > 0) this.cpumap.flush(true, this.runOnCpu);
+    const cpu = this.context.cpu;
+    if (this.redirectCount > 0) this.flushRedirects(cpu);
+    if (this.cpumap.pending) {
+      this.cpumap.flushBulk(cpu);
+      this.cpumap.runKthreads(this.kthread);
+    }
     if (this.txCount > 0) this.flushTx();
   }
 
   /**
    * veth_xdp_flush_bq: XDP_TX frames leave by the TX queue paired with this
-   * RX queue. A device that cannot send them (veth_xdp_xmit: no XDP receiver,
-   * down) fails the whole bulk; otherwise they go in order until the first
-   * longer than MTU + hard header + VLAN_HLEN, which stops the bulk there.
-   * What is not sent counts as xdp_tx_errors.
+   * RX queue. A device that cannot send them (veth_xdp_xmit: no XDP receiver)
+   * fails the whole bulk; otherwise they go in order until the first longer
+   * than MTU + hard header + VLAN_HLEN, which stops the bulk there. What is
+   * not sent counts as xdp_tx_errors. (The device is up: one that is down
+   * runs no program.)
    */
   private flushTx(): void {
     const dev = this.device;
     const n = this.txCount;
     this.txCount = 0;
-    const err = !this.xdpReceiver(dev) ? -ENXIO : !dev.up ? -ENETDOWN : 0;
+    const err = this.xdpReceiver(dev) ? 0 : -ENXIO;
     const rx = dev.counters.rx;
     const base = this.queue * RX_STRIDE;
     const arena = this.context.arena;
@@ -353,12 +371,11 @@ export class RxQueue implements RxPath {
       const txBase = txQueue * TX_STRIDE;
       for (; sent < n; sent++) {
         const slot = this.txSlots[sent]!;
-        const start = arena.data[slot]!;
-        const end = arena.dataEnd[slot]!;
-        if (frameLength(arena, slot) > maxLength) break;
+        const length = arena.frameLength(slot);
+        if (length > maxLength) break;
         tx[txBase + TX.packets]! += 1;
-        tx[txBase + TX.bytes]! += end - start;
-        this.sinks.tx(dev, txQueue, this.u8, start, end, this.slotFrame[slot]!);
+        tx[txBase + TX.bytes]! += length;
+        this.sinks.tx(dev, txQueue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
       }
       rx[base + RX.xdp_tx]! += sent;
     }
@@ -371,8 +388,16 @@ export class RxQueue implements RxPath {
     this.events.trace?.('xdp:xdp_bulk_tx', xdpBulkTx(dev.ifindex, sent, n - sent, err));
   }
 
-  /** Each target's frames go out of its TX queue chosen by this CPU, as veth_xdp_xmit picks one. */
-  private flushRedirects(): void {
+  /**
+   * __dev_flush on CPU `cpu`: each target's frames go out of its TX queue
+   * chosen by that CPU, as veth_xdp_xmit picks one, in bulks of
+   * DEV_MAP_BULK_SIZE. The bulk queue is the target's on that CPU, and the
+   * devmap program it runs on every frame is the one of the entry that
+   * started it (bq_enqueue sets bq->xdp_prog with the first frame after a
+   * flush and keeps it to the next): frames that came through other entries,
+   * or through bpf_redirect(ifindex), share it.
+   */
+  private flushRedirects(cpu: number): void {
     const n = this.redirectCount;
     this.redirectCount = 0;
     const sent = this.redirectSent;
@@ -381,7 +406,8 @@ export class RxQueue implements RxPath {
     for (let i = 0; i < n; i++) {
       if (sent[i] !== 0) continue;
       const target = this.redirectTargets[i]!;
-      const txQueue = this.context.cpu % target.txQueues;
+      const programId = this.redirectPrograms[i]!;
+      const txQueue = cpu % target.txQueues;
       const tx = target.counters.tx;
       const txBase = txQueue * TX_STRIDE;
       let frames = 0;
@@ -397,17 +423,14 @@ export class RxQueue implements RxPath {
         }
         frames++;
         let slot = this.redirectSlots[j]!;
-        const programId = this.redirectPrograms[j]!;
         if (programId !== 0) {
-          slot = this.runEntryProgram(slot, programId, target.ifindex, this.context.cpu);
+          slot = this.runDevmapProgram(slot, programId, target.ifindex, cpu);
           if (slot < 0) continue;
         }
-        const start = arena.data[slot]!;
-        const end = arena.dataEnd[slot]!;
         tx[txBase + TX.xdp_xmit]! += 1;
         tx[txBase + TX.packets]! += 1;
-        tx[txBase + TX.bytes]! += end - start;
-        this.sinks.redirect(this.device, target, txQueue, this.u8, start, end, this.slotFrame[slot]!);
+        tx[txBase + TX.bytes]! += arena.frameLength(slot);
+        this.sinks.redirect(this.device, target, txQueue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
         sentFrames++;
       }
       this.events.trace?.('xdp:xdp_devmap_xmit', xdpDevmapXmit(this.device.ifindex, target.ifindex, sentFrames, frames - sentFrames, 0));
@@ -416,26 +439,22 @@ export class RxQueue implements RxPath {
   }
 
   /**
-   * dev_map_bpf_prog_run and cpu_map_bpf_prog_run_xdp: a devmap entry's
-   * program runs on the frame about to leave by device `egressIfindex`, a
-   * cpumap entry's (egressIfindex 0) on CPU `cpu`'s kthread; both as received
-   * on this device with rx_queue_index 0 (the kernel's xdp_frame keeps no
-   * queue). It runs on a copy in the egress slot, so each device of a
-   * broadcast sees the frame as the ingress program left it. Returns the slot
-   * to go on from, or -1 when the program did not pass the frame: XDP_DROP,
-   * or an exception for anything else (the devmap takes XDP_TX and
-   * XDP_REDIRECT for invalid; a cpumap program's XDP_REDIRECT is not
-   * simulated yet).
+   * dev_map_bpf_prog_run: a devmap entry's program runs on the frame about
+   * to leave by device `egressIfindex`, on CPU `cpu`, as received on this
+   * device with rx_queue_index 0 (the kernel's xdp_frame keeps no queue). It
+   * runs on a copy in the egress slot, so each device of a broadcast sees
+   * the frame as the ingress program left it. Returns the slot to go on
+   * from, or -1 when the program did not pass the frame: XDP_DROP frees it,
+   * anything else (XDP_TX and XDP_REDIRECT too) is an exception.
    */
-  private runEntryProgram(slot: number, programId: number, egressIfindex: number, cpu: number): number {
+  private runDevmapProgram(slot: number, programId: number, egressIfindex: number, cpu: number): number {
     const arena = this.context.arena;
     const egress = this.egressSlot;
-    const meta = arena.dataMeta[slot]!;
-    arena.load(egress, this.u8, meta, arena.dataEnd[slot]! - meta);
-    arena.data[egress] = arena.dataMeta[egress]! + (arena.data[slot]! - meta);
+    arena.copy(slot, egress);
     this.slotFrame[egress] = this.slotFrame[slot]!;
     const action = this.redirects.runEntry(egress, programId, egressIfindex, cpu, 0);
     if (action === XDP_PASS) return egress;
+    if (action !== XDP_DROP) this.redirects.entryException(programId, action, egressIfindex);
     this.sinks.drop(this.device, this.queue, action, this.u8, arena.data[egress]!, arena.dataEnd[egress]!, this.slotFrame[egress]!);
     return -1;
   }

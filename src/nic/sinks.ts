@@ -44,6 +44,6 @@ export const DISCARD_SINKS: XdpSinks = {
  */
 export interface NicEvents {
   trace?(tracepoint: XdpTracepoint, line: string): void;
-  /** A frame dropped for a reason of the simulator's own: a program fault, a redirect it does not simulate yet. */
+  /** A frame dropped for a reason of the simulator's own: a program fault, or a frame it stops following (counted as unsimulated). */
   exception?(dev: VirtualNic, queue: number, message: string): void;
 }

@@ -54,10 +54,12 @@ export function xdpCpumapEnqueue(cpu: number, mapId: number, processed: number, 
 }
 
 /**
- * xdp:xdp_cpumap_kthread, fired as CPU `cpu`'s kthread has taken frames off
- * its ring: drops are frames it could not make an skb of (none here), sched
- * whether it slept, and the last three what the entry's program returned.
+ * xdp:xdp_cpumap_kthread, fired as CPU `cpu`'s kthread has taken a batch of
+ * frames off its ring: drops are frames it could not make an skb of (none
+ * here), sched whether it slept, and the last three what became of the
+ * frames the entry's program ran on (passed; dropped, or redirected and
+ * failed; redirected).
  */
-export function xdpCpumapKthread(cpu: number, mapId: number, processed: number, pass: number, drop: number): string {
-  return `kthread cpu=${cpu} map_id=${mapId} action=REDIRECT processed=${processed} drops=0 sched=0 xdp_pass=${pass} xdp_drop=${drop} xdp_redirect=0`;
+export function xdpCpumapKthread(cpu: number, mapId: number, processed: number, pass: number, drop: number, redirect: number): string {
+  return `kthread cpu=${cpu} map_id=${mapId} action=REDIRECT processed=${processed} drops=0 sched=0 xdp_pass=${pass} xdp_drop=${drop} xdp_redirect=${redirect}`;
 }

@@ -1,4 +1,4 @@
-import type { EngineName } from '../engine/index.js';
+import type { EngineName, Executable } from '../engine/index.js';
 import type { LoadedObject } from '../loader/load.js';
 import { programTag } from '../loader/tag.js';
 import { XDP_MODE_DRV, XDP_MODE_HW, XDP_MODE_SKB, XdpAttachment, netdevsimDriver, vethDriver, type XdpDriver, type XdpMode, type XdpProg } from '../nic/attach.js';
@@ -89,9 +89,11 @@ export function rxPaths(o: DatapathOptions): Array<RxPath | undefined> {
   const progId = o.obj.programs.indexOf(o.program) + 1;
   const mapIds = objectMapIds(o.obj.maps.values());
   const executable = o.obj.compile(o.program, o.engine);
-  const entryProgram = (id: number) => {
+  // Map entries name programs of the object by id (the maps refuse any other): the id is the program's place plus one.
+  const entryProgram = (id: number): Executable => {
     const p = o.obj.programs[id - 1];
-    return p === undefined ? undefined : o.obj.compile(p, o.engine);
+    if (p === undefined) throw new Error(`a map entry names program ${id}, which the object does not have`);
+    return o.obj.compile(p, o.engine);
   };
   for (const queue of o.queues) {
     const common = {

@@ -23,6 +23,6 @@ export { ReplayOutputs } from './outputs.js';
 export { checkSpeed, Pacer, SpeedError, type ReplaySpeed } from './pace.js';
 export { Replay, type FrameRunner, type ReplayOptions, type ReplayProgress, type ReplayResult } from './replay.js';
 export { ChunkRunner, type RunnerEvents } from './runner.js';
-export { PRELOAD_LIMIT, ReplaySession, type CounterDelta, type ReplayEvent, type ReplaySessionOptions } from './session.js';
+export { MAX_WORKERS, PRELOAD_LIMIT, ReplaySession, type CounterDelta, type ReplayEvent, type ReplaySessionOptions } from './session.js';
 export { buildTopology, parseTopology, TopologyError, type BuiltTopology, type DeviceSpec, type SharedTopology, type TopologySpec } from './topology-file.js';
 export { queuesOfWorker, WorkerPool, WorkerRefusal } from './workers.js';

@@ -27,7 +27,7 @@ import { queuesOfWorker, WorkerPool } from './workers.js';
 export const PRELOAD_LIMIT = 64 * 1024 * 1024;
 
 /** Most worker threads: each takes up the whole object (some 50 MB), and the host has far fewer cores. */
-const MAX_WORKERS = 64;
+export const MAX_WORKERS = 64;
 
 /** Frames a worker pool runs per round trip to its workers. */
 const WORKER_SLICE = 65536;
@@ -46,7 +46,7 @@ export interface CounterDelta {
  * What a session reports while it runs, for a terminal or a server to
  * forward: progress with the counters' movement since the last one, and,
  * when tracing, each xdp:* tracepoint line and bpf_printk line as trace_pipe
- * shows them; exceptions (program faults, redirects not simulated) always.
+ * shows them; exceptions (program faults, frames xdpsim stopped following) always.
  */
 export type ReplayEvent =
   | { type: 'progress'; progress: ReplayProgress; delta: CounterDelta }

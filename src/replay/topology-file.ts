@@ -13,7 +13,7 @@ export interface DeviceSpec {
   mtu?: number;
   /** "02:00:00:00:00:02". */
   mac?: string;
-  /** Down devices refuse redirected frames (ENETDOWN). */
+  /** A device that is down receives nothing and refuses redirected frames (ENETDOWN). */
   up?: boolean;
   /** A veth end takes XDP frames only while its peer runs an XDP program (XDP-FACTS 1.5). */
   type?: 'nic' | 'veth';
@@ -121,6 +121,7 @@ export function buildTopology(spec: TopologySpec, rssKey?: Uint8Array, threads =
   }
   const ingress = topology.device(ingressName);
   const peers = new Map(spec.devices.filter((d) => d.peer !== undefined).map((d) => [d.name, d.peer!]));
+  for (const [name, peer] of peers) topology.device(name).peer = topology.device(peer);
   const xdpReceiver = (dev: VirtualNic): boolean => {
     const peer = peers.get(dev.name);
     return peer === undefined || peer === ingress.name;

@@ -4,7 +4,7 @@ import type { Memory, Region } from '../vm/memory.js';
 import { FrameError } from './frame-error.js';
 import { XDP_PACKET_HEADROOM } from '../uapi/bpf.js';
 import { ETH_HLEN } from '../uapi/if-ether.js';
-import { MAX_SKB_FRAGS, XDP_FRAME_SIZE, XDP_MAX_LINEAR } from './constants.js';
+import { MAX_SKB_FRAGS, XDP_FRAME_SIZE, XDP_TAILROOM } from './constants.js';
 
 /** The fragments of every linear frame: one shared empty list, so loading a frame allocates nothing. */
 export const NO_FRAGS: Uint8Array[] = [];
@@ -26,10 +26,18 @@ export const XDP_BATCH = 64;
  * was redirected, so a batch of frames can be run first and acted on after.
  * Frames past the linear limit keep their fragments beside the slot, as
  * BPF_PROG_TEST_RUN builds them; only bpf_xdp_load_bytes/store_bytes reach them.
+ * Past the pages lies one large slot (`largeSlot`), for a frame that must
+ * lie linear beyond a page: the socket buffer generic XDP runs a program
+ * without fragments on.
  */
 export class FrameArena {
-  /** Address of each slot's first byte (data_hard_start). */
+  /** Page-sized slots: 0 .. slots - 1. */
+  readonly slots: number;
+  /** The large slot's index: `slots`, past the pages. */
+  readonly largeSlot: number;
+  /** Address of each slot's first byte (data_hard_start), and its size in bytes. */
   readonly start: Int32Array;
+  readonly size: Int32Array;
   /** After loading, and after a run: data_meta, data and data_end of each slot's frame. */
   readonly dataMeta: Int32Array;
   readonly data: Int32Array;
@@ -50,6 +58,13 @@ export class FrameArena {
    */
   readonly frameSize: Int32Array;
   /**
+   * frag_size of the xdp_rxq_info the frames come in by: how far
+   * bpf_xdp_adjust_tail may grow a frame's last fragment (its page, from
+   * the fragment's start). BPF_PROG_TEST_RUN registers a page; 0 says the
+   * fragments cannot grow at all, as a veth's and the core's RX queues say.
+   */
+  fragSize = XDP_FRAME_SIZE;
+  /**
    * After a run: the target bpf_redirect or bpf_redirect_map recorded, for
    * a verdict of XDP_REDIRECT; ifindex 0 and no map when the run recorded none.
    */
@@ -60,16 +75,21 @@ export class FrameArena {
   private readonly u8: Uint8Array;
   private readonly view: DataView;
 
-  constructor(memory: Memory, slots: readonly Region[]) {
-    const n = slots.length;
+  /** `slots` are page-sized regions, `large` the large slot's. */
+  constructor(memory: Memory, slots: readonly Region[], large: Region) {
+    const regions = [...slots, large];
+    const n = regions.length;
+    this.slots = slots.length;
+    this.largeSlot = slots.length;
     this.u8 = memory.u8;
     this.view = memory.view;
-    this.start = Int32Array.from(slots, (r) => r.start);
+    this.start = Int32Array.from(regions, (r) => r.start);
+    this.size = Int32Array.from(regions, (r) => r.end - r.start);
     this.dataMeta = new Int32Array(n);
     this.data = new Int32Array(n);
     this.dataEnd = new Int32Array(n);
     this.frags = Array.from({ length: n }, () => NO_FRAGS);
-    this.lowWater = Int32Array.from(slots, (r) => r.start + XDP_PACKET_HEADROOM);
+    this.lowWater = Int32Array.from(regions, (r) => r.start + XDP_PACKET_HEADROOM);
     this.frameSize = new Int32Array(n).fill(XDP_FRAME_SIZE);
     this.redirectIfindex = new Uint32Array(n);
     this.redirectMap = new Array<BpfMap | undefined>(n).fill(undefined);
@@ -77,22 +97,21 @@ export class FrameArena {
     this.redirectFlags = new Uint32Array(n);
   }
 
-  get slots(): number {
-    return this.start.length;
-  }
-
   /**
    * Copies `length` bytes of `bytes` from `offset` into `slot` as
-   * BPF_PROG_TEST_RUN lays a frame out: at least 14 bytes, the first 3520
-   * linear after 256 bytes of headroom, the rest in up to 17 page-sized
-   * fragments. Allocates nothing for a linear frame. `frameSize` is the
-   * frame's frame_sz, at most a page (the slot's size).
+   * BPF_PROG_TEST_RUN lays a frame out: at least 14 bytes, linear after 256
+   * bytes of headroom as far as `frameSize` (frame_sz) leaves room before
+   * the tailroom (3520 bytes in a page), the rest in up to 17 page-sized
+   * fragments. Allocates nothing for a linear frame. `frameSize` is at most
+   * the slot's size: a page, or the large slot's.
    */
   load(slot: number, bytes: Uint8Array, offset = 0, length = bytes.length - offset, frameSize = XDP_FRAME_SIZE): void {
     if (length < ETH_HLEN) {
       throw new FrameError(EINVAL, `frame of ${length} bytes is shorter than an Ethernet header (${ETH_HLEN})`);
     }
-    const linear = Math.min(length, XDP_MAX_LINEAR);
+    // The caller picks the slot for the frame: one too small for it is xdpsim's bug, not the input's.
+    if (frameSize > this.size[slot]!) throw new RangeError(`a frame_sz of ${frameSize} does not fit slot ${slot} of ${this.size[slot]} bytes`);
+    const linear = Math.min(length, frameSize - XDP_PACKET_HEADROOM - XDP_TAILROOM);
     const fragBytes = length - linear;
     if (fragBytes > MAX_SKB_FRAGS * XDP_FRAME_SIZE) {
       throw new FrameError(ENOMEM, `frame of ${length} bytes needs more than ${MAX_SKB_FRAGS} fragments`);
@@ -175,6 +194,36 @@ export class FrameArena {
 
   private basedSource: Uint8Array | undefined = undefined;
   private sourceBase = -1;
+
+  /**
+   * Copies the frame in slot `from` into slot `to` as it lies there: the
+   * same offsets from data_hard_start (headroom, metadata, linear part), the
+   * same frame_sz, and copies of its fragments. A clone a program may edit
+   * without touching the original, as each device of a broadcast gets its own.
+   */
+  copy(from: number, to: number): void {
+    const shift = this.start[to]! - this.start[from]!;
+    const end = this.dataEnd[from]!;
+    if (this.frameSize[from]! > this.size[to]!) throw new RangeError(`the frame in slot ${from} does not fit slot ${to}`);
+    // Below lowWater the source is all zeros; what the target exposed below that is zeroed, as load zeroes it.
+    const low = this.lowWater[from]!;
+    if (this.lowWater[to]! < low + shift) this.u8.fill(0, this.lowWater[to]!, low + shift);
+    this.u8.copyWithin(low + shift, low, end);
+    this.lowWater[to] = low + shift;
+    this.dataMeta[to] = this.dataMeta[from]! + shift;
+    this.data[to] = this.data[from]! + shift;
+    this.dataEnd[to] = end + shift;
+    this.frameSize[to] = this.frameSize[from]!;
+    const frags = this.frags[from]!;
+    this.frags[to] = frags.length === 0 ? NO_FRAGS : frags.map((f) => f.slice());
+  }
+
+  /** Bytes of the frame in `slot` from data to data_end, and its fragments: xdp_get_frame_len, an skb's len. */
+  frameLength(slot: number): number {
+    let n = this.dataEnd[slot]! - this.data[slot]!;
+    for (const f of this.frags[slot]!) n += f.length;
+    return n;
+  }
 
   /** Bytes of the frame in `slot` from data_meta to data_end, then its fragments. */
   outputLength(slot: number): number {

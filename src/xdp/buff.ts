@@ -1,9 +1,8 @@
 import type { Memory } from '../vm/memory.js';
-import { EACCES, EFAULT, EINVAL } from '../uapi/errno.js';
+import { EACCES, EFAULT, EINVAL, EOPNOTSUPP } from '../uapi/errno.js';
 import { ETH_HLEN } from '../uapi/if-ether.js';
 import type { FrameArena } from './arena.js';
 import {
-  XDP_FRAME_SIZE,
   XDP_FRAME_STRUCT,
   XDP_MD_DATA,
   XDP_MD_DATA_END,
@@ -150,8 +149,9 @@ export class XdpBuff {
   /**
    * bpf_xdp_adjust_tail. Linear: data_end within [data + 14, hard_end], growth
    * zeroed. With fragments: shrinking frees or trims fragments from the end
-   * (then the linear part), keeping 14 bytes; growing extends the last fragment
-   * within its page.
+   * (then the linear part), keeping 14 bytes; growing extends the last
+   * fragment within the RX queue's frag_size (bpf_xdp_frags_increase_tail:
+   * -EOPNOTSUPP when it is 0 or past frame_sz).
    */
   adjustTail(delta: number): number {
     if (this.frags.length > 0) return this.adjustFragsTail(delta);
@@ -164,8 +164,10 @@ export class XdpBuff {
 
   private adjustFragsTail(delta: number): number {
     if (delta >= 0) {
+      const fragSize = this.arena.fragSize;
+      if (fragSize === 0 || fragSize > this.arena.frameSize[this.slot]!) return -EOPNOTSUPP;
       const last = this.frags[this.frags.length - 1]!;
-      if (delta > XDP_FRAME_SIZE - last.length) return -EINVAL;
+      if (delta > fragSize - last.length) return -EINVAL;
       const grown = new Uint8Array(last.length + delta);
       grown.set(last);
       this.frags[this.frags.length - 1] = grown;

@@ -13,6 +13,16 @@ export const XDP_FRAME_STRUCT = 40;
 export const XDP_MAX_LINEAR = XDP_FRAME_SIZE - XDP_PACKET_HEADROOM - XDP_TAILROOM;
 /** MAX_SKB_FRAGS: pages beyond the linear part. */
 export const MAX_SKB_FRAGS = 17;
+/**
+ * The size of the one large frame slot of each execution context: the
+ * frame_sz generic XDP gives the longest frame a device takes (ETH_MAX_MTU
+ * plus Ethernet header and VLAN tag, 65553 bytes) when the program takes no
+ * fragments. netif_skb_check_for_xdp then makes the skb linear whatever its
+ * length, in a head kmalloc rounds up twice (the driver's, then
+ * pskb_expand_head's): 256 KiB. src/nic/generic.ts computes it
+ * (genericFrameSize); its test checks the two agree.
+ */
+export const XDP_LARGE_FRAME_SIZE = 256 * 1024;
 
 /** struct xdp_md field offsets. */
 export const XDP_MD_DATA = 0;

@@ -31,14 +31,14 @@ describe('xdpsim replay --json', () => {
     const r = await replayJson([DEMO, '--prog', FIREWALL, '--sec', 'xdp', '--setup', example('xdp_firewall.setup'), '--queues', '2', '--out', out]);
     expect(r.packets).toBe(300);
     expect(r.verdicts).toEqual({ XDP_ABORTED: 0, XDP_DROP: 59, XDP_PASS: 241, XDP_TX: 0, XDP_REDIRECT: 0 });
-    expect(Object.keys(r.errors).sort()).toEqual(['captures', 'invalid_actions', 'length_errors', 'link_type', 'redirect_errors', 'unwritable_outputs', 'xdp_tx_errors']);
+    expect(Object.keys(r.errors).sort()).toEqual(['captures', 'device_down', 'invalid_actions', 'length_errors', 'link_type', 'redirect_errors', 'unsimulated', 'unwritable_outputs', 'xdp_tx_errors']);
     expect(Object.values(r.errors).every((n) => n === 0)).toBe(true);
     expect(r.queues.map((q) => q.queue)).toEqual([0, 1]);
     for (const q of r.queues) {
       expect(Object.keys(q)).toEqual(
         expect.arrayContaining(['queue', 'rx_packets', 'rx_bytes', 'xdp_packets', 'xdp_bytes', 'xdp_drops', 'xdp_tx', 'xdp_tx_errors', 'xdp_redirect', 'drops', 'length_errors', 'verdicts']),
       );
-      expect(Object.keys(q.verdicts).sort()).toEqual(['aborted', 'drop', 'invalid', 'pass', 'redirect', 'redirect_errors', 'tx', 'tx_errors']);
+      expect(Object.keys(q.verdicts).sort()).toEqual(['aborted', 'drop', 'invalid', 'pass', 'redirect', 'redirect_errors', 'tx', 'tx_errors', 'unsimulated']);
       for (const [k, v] of Object.entries(q)) if (k !== 'verdicts') expect(Number.isInteger(v), k).toBe(true);
     }
     expect(r.mpps).toBeGreaterThan(0);
@@ -100,6 +100,27 @@ describe('every capture of ../shared replays or says why not', () => {
   });
 });
 
+describe('frames xdpsim stops following', () => {
+  it('are counted, named, and make the replay exit 1: a frame passed between cpumap kthreads for ever', async () => {
+    // nic_onward: xdp_to_cpu (program 1) sends it to CPU 1, whose xdp_cpu_onward (program 2) bounces it to CPU 2 and back.
+    const onward = join(ROOT, 'test/fixtures/objects/nic_onward.bpf.o');
+    const setup = file('bounce.setup', 'cpus 01000000 4000000002000000\ncpus 02000000 4000000002000000\n');
+    const data = new Uint8Array(64);
+    data.set([0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00, 1, 0, 0, 0]);
+    data[22] = 5;
+    const pcap = file('bounce.pcap', writePcap([{ tsSec: 1, tsNsec: 0, data }]));
+    const r = await xdpsim(['replay', pcap, '--prog', onward, '--sec', 'xdp', '--setup', setup, '--queues', '4', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('xdpsim replay: 1 frame not simulated to the end, where the kernel would carry it on: dropped (see the exceptions)\n');
+    const json = JSON.parse(r.stdout) as { errors: Record<string, number>; exceptions: string[] };
+    expect(json.errors.unsimulated).toBe(1);
+    expect(json.exceptions).toEqual([expect.stringMatching(/^eth0 queue \d: a frame redirected from cpumap kthread to cpumap kthread more than 16 times in one poll/)]);
+    const summary = await xdpsim(['replay', pcap, '--prog', onward, '--sec', 'xdp', '--setup', setup, '--queues', '4']);
+    expect(summary.code).toBe(1);
+    expect(summary.stdout).toContain('\nnote: 1 frames not simulated to the end, where the kernel would carry them on: dropped\n');
+  });
+});
+
 describe('packets that cannot be Ethernet frames', () => {
   it('are counted as link-type errors, with the reason, and the others run', async () => {
     // IEEE 802.11 (105): no conversion to Ethernet.
@@ -128,6 +149,10 @@ describe('refusals', () => {
     ['--queues 257', ['--queues', '257'], /--queues takes 1 to 256/],
     ['a short RSS key', ['--rss-key', 'abcd'], /--rss-key takes 40 bytes or more as hex digits/],
     ['more workers than queues', ['--queues', '2', '--workers', '3'], /--workers 3: each worker polls RX queues of its own, and eth0 has 2/],
+    ['more workers than xdpsim starts', ['--queues', '128', '--workers', '65'], /--workers takes 0 to 64/],
+    ['more workers than xdpsim starts, on one queue', ['--workers', '65'], /--workers takes 0 to 64/],
+    ['an MTU below the minimum', ['--mtu', '67'], /--mtu takes 68 to 65535/],
+    ['an MTU above the maximum', ['--mtu', '65536'], /--mtu takes 68 to 65535/],
     ['an unknown option', ['--bogus'], /bogus/],
   ];
   it.each(usage)('%s: usage error, exit 2', async (_, args, message) => {
@@ -174,6 +199,11 @@ describe('refusals', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`xdpsim replay: ${cut}: byte offset 4910, packet 52: truncated packet data: capture length 118, 74 bytes left (the 51 packets before it were replayed)\n`);
     expect(JSON.parse(r.stdout)).toMatchObject({ packets: 51, verdicts: { XDP_DROP: 51 }, errors: { captures: 1 } });
+    // Every loop replays the packets before the cut again.
+    const looped = await xdpsim(['replay', cut, '--prog', DROP, '--loop', '3', '--json']);
+    expect(looped.code).toBe(1);
+    expect(looped.stderr).toBe(`xdpsim replay: ${cut}: byte offset 4910, packet 52: truncated packet data: capture length 118, 74 bytes left (the 51 packets before it were replayed, 3 times: 153 in all)\n`);
+    expect(JSON.parse(looped.stdout)).toMatchObject({ packets: 153, loops: 3, verdicts: { XDP_DROP: 153 } });
     const header = file('header-cut.pcap', readFileSync(DEMO).subarray(0, 10));
     const h = await xdpsim(['replay', header, '--prog', DROP]);
     expect(h.code).toBe(1);
@@ -230,7 +260,7 @@ describe('refusals', () => {
     const path = file('two.json', '{"devices": [{"name": "wan"}, {"name": "lan0", "rxQueues": 3}], "ingress": "lan0"}');
     const r = await replayJson([ipv4, '--prog', DROP, '--topology', path]);
     expect(r.queues).toHaveLength(3);
-    expect(r.devices).toEqual([{ name: 'wan', ifindex: 2, tx_packets: 0, tx_bytes: 0, xdp_xmit: 0 }]);
+    expect(r.devices).toEqual([{ name: 'wan', ifindex: 2, tx_packets: 0, tx_bytes: 0, tx_dropped: 0, xdp_xmit: 0 }]);
     expect(r.packets).toBe(12);
   });
 });

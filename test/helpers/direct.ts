@@ -10,7 +10,7 @@ import { R0_PAIR, type Helper, type HelperCall } from '../../src/vm/helper.js';
 import type { Memory } from '../../src/vm/memory.js';
 import { FrameArena } from '../../src/xdp/arena.js';
 import { XdpBuff } from '../../src/xdp/buff.js';
-import { XDP_FRAME_SIZE, XDP_MD_SIZE } from '../../src/xdp/constants.js';
+import { XDP_FRAME_SIZE, XDP_LARGE_FRAME_SIZE, XDP_MD_SIZE } from '../../src/xdp/constants.js';
 
 export interface Bench {
   memory: Memory;
@@ -33,12 +33,13 @@ export function bench(specs: readonly MapSpec[] = [], cpus = 2): Bench {
       { name: 'rodata', size: 256, writable: false },
       { name: 'ctx', size: XDP_MD_SIZE, writable: false },
       { name: 'frame', size: XDP_FRAME_SIZE, writable: true },
+      { name: 'frame:large', size: XDP_LARGE_FRAME_SIZE, writable: true },
       { name: 'stack0', size: 512, writable: true },
     ],
   });
   const [scratch, rodata, ctx, stack] = ['scratch', 'rodata', 'ctx', 'stack0'].map((name) => memory.region(name).start) as [number, number, number, number];
   bindMapIndexes(maps, memory);
-  const arena = new FrameArena(memory, [memory.region('frame')]);
+  const arena = new FrameArena(memory, [memory.region('frame')], memory.region('frame:large'));
   const buff = new XdpBuff(memory, arena, ctx);
   arena.load(0, new Uint8Array(60));
   buff.attach(0, 1, 0);

@@ -26,8 +26,9 @@ describe('NicCounters', () => {
     expect(snap.rx[1]).toMatchObject({ queue: 1, rx_packets: 0, xdp_redirect: 9 });
     expect(snap.tx[1]).toMatchObject({ queue: 1, tx_bytes: 2 ** 40 });
     expect(Object.keys(snap.rx[0]!)).toEqual([
-      'queue', 'rx_packets', 'rx_bytes', 'xdp_packets', 'xdp_bytes', 'xdp_drops', 'xdp_aborted', 'xdp_tx', 'xdp_tx_errors', 'xdp_redirect', 'drops', 'length_errors',
+      'queue', 'rx_packets', 'rx_bytes', 'xdp_packets', 'xdp_bytes', 'xdp_drops', 'xdp_aborted', 'xdp_tx', 'xdp_tx_errors', 'xdp_redirect', 'drops', 'length_errors', 'rx_dropped',
     ]);
+    expect(Object.keys(snap.tx[0]!)).toEqual(['queue', 'tx_packets', 'tx_bytes', 'xdp_xmit', 'xdp_xmit_errors', 'tx_dropped']);
     a.reset();
     expect(b.rxTotal('xdp_redirect')).toBe(0);
   });

@@ -203,6 +203,15 @@ function poll(rx: RxPath, frames: readonly Uint8Array[]): void {
 const stat = (obj: LoadedObject, i: number): bigint => new DataView((obj.maps.get('stats')!.lookupElem(Uint8Array.of(i, 0, 0, 0)) as Uint8Array).buffer).getBigInt64(0, true);
 
 describe('OffloadRxQueue: the program on the NIC', () => {
+  it('runs nothing while the NIC is down: the frames count as its RX dropped, and its statistics do not move', () => {
+    const r = rig();
+    r.eth0.up = false;
+    poll(r.rx, [frame(XDP_PASS), frame(XDP_TX)]);
+    const c = r.eth0.counters;
+    expect([c.rxStat(0, 'dropped'), c.rxStat(0, 'packets'), c.offloadStat('bpf_pass_pkts'), c.offloadStat('bpf_app2_pkts'), c.verdictTotal('pass')]).toEqual([2, 0, 0, 0, 0]);
+    expect(r.rec.out).toEqual([]);
+  });
+
   it('acts on each verdict: PASS to the host, DROP freed, TX out of the port, REDIRECT and invalid actions aborted', () => {
     const r = rig();
     const frames = [frame(XDP_PASS), frame(XDP_DROP, 0, 0, 70), frame(XDP_TX, 0, 0, 80), frame(XDP_ABORTED), frame(XDP_REDIRECT, 0, 0, 90), frame(7, 0, 0, 100)];
@@ -217,7 +226,7 @@ describe('OffloadRxQueue: the program on the NIC', () => {
     ]);
     const c = r.eth0.counters;
     // What the program returned, per queue; the NIC's own statistics, bytes as received.
-    expect(c.snapshot().verdicts[0]).toEqual({ queue: 0, aborted: 1, drop: 1, pass: 1, tx: 1, redirect: 1, invalid: 1, tx_errors: 0, redirect_errors: 0 });
+    expect(c.snapshot().verdicts[0]).toEqual({ queue: 0, aborted: 1, drop: 1, pass: 1, tx: 1, redirect: 1, invalid: 1, tx_errors: 0, redirect_errors: 0, unsimulated: 0 });
     expect(c.snapshot().offload).toEqual({
       bpf_pass_pkts: 1,
       bpf_pass_bytes: 64,
@@ -289,6 +298,7 @@ describe('OffloadRxQueue: the program on the NIC', () => {
           context: b.obj.context(1),
           progId: 1,
           mapIds: objectMapIds(b.obj.maps.values()),
+          entryProgram: (id) => b.obj.compile(b.obj.programs[id - 1]!),
           sinks: b.rec,
           events: b.rec,
         })),

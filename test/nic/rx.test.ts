@@ -13,6 +13,7 @@ import type { NicEvents, XdpSinks } from '../../src/nic/sinks.js';
 import { Topology } from '../../src/nic/topology.js';
 import type { XdpTracepoint } from '../../src/nic/trace.js';
 import type { XskMap } from '../../src/maps/xskmap.js';
+import { VERDICT_STATS } from '../../src/nic/counters.js';
 import { readCapture, toEthernet } from '../../src/pcap/index.js';
 import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../../src/uapi/bpf.js';
 
@@ -88,7 +89,8 @@ class Recorder implements XdpSinks, NicEvents {
 interface QueueOptions {
   cpu?: number;
   xdpReceiver?: (dev: VirtualNic) => boolean;
-  entryPrograms?: boolean;
+  /** The device the queue is of: eth0 unless told. */
+  device?: VirtualNic;
 }
 
 interface Rig {
@@ -109,7 +111,7 @@ function rig(path: string, options: { name?: string; queues?: number; budget?: n
   const rec = new Recorder();
   const queue = (q: number, o: QueueOptions = {}): RxQueue =>
     new RxQueue({
-      device: eth0,
+      device: o.device ?? eth0,
       queue: q,
       topology,
       executable: obj.compile(program),
@@ -118,8 +120,8 @@ function rig(path: string, options: { name?: string; queues?: number; budget?: n
       mapIds: objectMapIds(obj.maps.values()),
       sinks: rec,
       events: rec,
+      entryProgram: (id) => obj.compile(obj.programs[id - 1]!),
       ...(o.xdpReceiver && { xdpReceiver: o.xdpReceiver }),
-      ...(o.entryPrograms === true && { entryProgram: (id: number) => obj.compile(obj.programs[id - 1]!) }),
     });
   return { obj, program, topology, eth0, rec, queue };
 }
@@ -261,7 +263,7 @@ describe('RxQueue: each verdict', () => {
     expect(r.rec.lines).toEqual(['xdp_exception: prog_id=1 action=ABORTED ifindex=2']);
   });
 
-  it('TX leaves by the paired TX queue, bulked; xdp_tx_errors when the device cannot send (down, or a veth whose peer has no program)', () => {
+  it('TX leaves by the paired TX queue, bulked; xdp_tx_errors when the device cannot send (a veth whose peer has no program)', () => {
     const r = rig(VERDICTS, { name: 'xdp_verdict', queues: 2 });
     const rx = r.queue(1);
     const frames = [verdictFrame(3, 0, 60), verdictFrame(2), verdictFrame(3, 0, 70)];
@@ -279,16 +281,10 @@ describe('RxQueue: each verdict', () => {
     expect(r.rec.lines).toEqual(['xdp_bulk_tx: ifindex=2 action=TX sent=2 drops=0 err=0']);
 
     const noPeerProgram = r.queue(0, { xdpReceiver: () => false });
-    pollAll(noPeerProgram, [verdictFrame(3)]);
-    r.eth0.up = false;
-    pollAll(rx, [verdictFrame(3), verdictFrame(3)]);
-    expect([c.rxStat(0, 'xdp_tx_errors'), c.rxStat(1, 'xdp_tx_errors'), c.rxTotal('xdp_tx')]).toEqual([1, 2, 2]);
-    expect(r.rec.lines.slice(1)).toEqual([
-      'xdp_bulk_tx: ifindex=2 action=TX sent=0 drops=1 err=-6',
-      'xdp_bulk_tx: ifindex=2 action=TX sent=0 drops=2 err=-100',
-    ]);
+    pollAll(noPeerProgram, [verdictFrame(3), verdictFrame(3)]);
+    expect([c.rxStat(0, 'xdp_tx_errors'), c.rxStat(1, 'xdp_tx_errors'), c.rxTotal('xdp_tx')]).toEqual([2, 0, 2]);
+    expect(r.rec.lines.slice(1)).toEqual(['xdp_bulk_tx: ifindex=2 action=TX sent=0 drops=2 err=-6']);
     expect(r.rec.out.slice(3).map((o) => [o.kind, o.verdict])).toEqual([
-      ['drop', 3],
       ['drop', 3],
       ['drop', 3],
     ]);
@@ -364,6 +360,7 @@ describe('RxQueue: redirects', () => {
       context: r.obj.context(1),
       progId: 1,
       mapIds: objectMapIds(r.obj.maps.values()),
+      entryProgram: (id) => r.obj.compile(r.obj.programs[id - 1]!),
       sinks: r.rec,
     });
     pollAll(back, frames.slice(0, 3));
@@ -424,7 +421,7 @@ describe('RxQueue: redirects', () => {
       return f;
     };
     const frames = [frame(0, 0, XDP_PASS), frame(0, 0, XDP_DROP), frame(0, 0, 9), frame(0, BPF_F_BROADCAST, XDP_PASS)];
-    pollAll(r.queue(0, { entryPrograms: true }), frames);
+    pollAll(r.queue(0), frames);
     const seen = (f: Uint8Array): number[] => [0, 1, 2].map((i) => new DataView(f.buffer, f.byteOffset).getUint32(22 + 4 * i, true));
     const out = r.rec.out.map((o) => [o.kind, o.to ?? o.verdict, o.kind === 'redirect' && o.to === 'eth1' ? seen(o.bytes) : o.bytes.length]);
     // At the flush, each device's frames in the order they were queued.
@@ -444,13 +441,52 @@ describe('RxQueue: redirects', () => {
       'xdp_devmap_xmit: ndo_xdp_xmit from_ifindex=2 to_ifindex=4 action=REDIRECT sent=1 drops=0 err=0',
     ]);
 
-    // Without a way to run the entry's program, the redirect fails visibly.
-    const plain = rig(fixture('nic_verdicts.bpf.o'), { name: 'xdp_port' });
-    const far = plain.topology.add({ name: 'far' });
-    plain.obj.map('ports').updateElem(u32(0), new Uint8Array(Uint32Array.of(far.ifindex, egressId).buffer));
-    pollAll(plain.queue(0), [frame(0, 0, XDP_PASS)]);
-    expect([plain.eth0.counters.rxStat(0, 'drops'), far.counters.txStat(0, 'xdp_xmit')]).toEqual([1, 0]);
-    expect(plain.rec.exceptions).toEqual(["eth0/0: a devmap entry's program (map 'ports', key 0) is not simulated yet: frame dropped"]);
+  });
+
+  it("a device's bulk queue runs the program of the entry that started it on every frame of the poll (bq_enqueue keeps bq->xdp_prog to the flush)", () => {
+    const r = rig(fixture('nic_verdicts.bpf.o'), { name: 'xdp_port' });
+    const eth1 = r.topology.add({ name: 'eth1' });
+    const egressId = r.obj.programs.findIndex((p) => p.name === 'xdp_egress') + 1;
+    const ports = r.obj.map('ports');
+    // Two entries for eth1: the first with xdp_egress, the second with no program.
+    ports.updateElem(u32(0), new Uint8Array(Uint32Array.of(eth1.ifindex, egressId).buffer));
+    ports.updateElem(u32(1), devmapVal(eth1.ifindex));
+    const frame = (key: number, tag: number): Uint8Array => {
+      const f = verdictFrame(key, 0, 64);
+      new DataView(f.buffer).setUint32(34, XDP_PASS, true);
+      f[40] = tag;
+      return f;
+    };
+    const seen = (f: Uint8Array): number[] => [0, 1, 2].map((i) => new DataView(f.buffer, f.byteOffset).getUint32(22 + 4 * i, true));
+    const rx = r.queue(0);
+    // Started by entry 1: no frame of the poll runs a program, entry 0's neither.
+    pollAll(rx, [frame(1, 1), frame(0, 2), frame(1, 3)]);
+    // Started by entry 0: every frame runs xdp_egress, entry 1's too.
+    pollAll(rx, [frame(0, 4), frame(1, 5)]);
+    // (A frame no program ran on keeps what verdictFrame wrote: its length at 30.)
+    expect(r.rec.of('redirect').map((o) => [o.bytes[40], seen(o.bytes)])).toEqual([
+      [1, [0, 0, 64]],
+      [2, [0, 0, 64]],
+      [3, [0, 0, 64]],
+      [4, [eth1.ifindex, r.eth0.ifindex, 0]],
+      [5, [eth1.ifindex, r.eth0.ifindex, 0]],
+    ]);
+  });
+
+  it('a redirected frame must fit the target whole, fragments included (xdp_get_frame_len in xdp_ok_fwd_dev)', () => {
+    const r = rig(fixture('nic_onward.bpf.o'), { name: 'xdp_frags_verdict', mtu: 9000 });
+    const mid = r.topology.add({ name: 'mid', mtu: 4000 });
+    const big = r.topology.add({ name: 'big', mtu: 9000 });
+    // 3520 bytes are linear in each: the 5000-byte frame's 1480 in fragments take it past mid's 4018.
+    pollAll(r.queue(0), [verdictFrame(XDP_REDIRECT, mid.ifindex, 4018), verdictFrame(XDP_REDIRECT, mid.ifindex, 5000), verdictFrame(XDP_REDIRECT, big.ifindex, 5000)]);
+    expect(r.rec.lines.filter((l) => l.startsWith('xdp_redirect'))).toEqual([
+      `xdp_redirect: prog_id=3 action=REDIRECT ifindex=2 to_ifindex=${mid.ifindex} err=0 map_id=2147483647 map_index=0`,
+      `xdp_redirect_err: prog_id=3 action=REDIRECT ifindex=2 to_ifindex=${mid.ifindex} err=-90 map_id=2147483647 map_index=0`,
+      `xdp_redirect: prog_id=3 action=REDIRECT ifindex=2 to_ifindex=${big.ifindex} err=0 map_id=2147483647 map_index=0`,
+    ]);
+    expect([r.eth0.counters.rxStat(0, 'xdp_redirect'), r.eth0.counters.rxStat(0, 'drops')]).toEqual([2, 1]);
+    // Each device counts every byte it sent, the fragments' too.
+    expect([mid.counters.txStat(0, 'bytes'), big.counters.txStat(0, 'bytes')]).toEqual([4018, 5000]);
   });
 
   it('an xskmap hands the frame to the socket bound to this queue; a socket bound to another queue refuses (-EINVAL)', () => {
@@ -487,36 +523,53 @@ describe('RxQueue: redirects', () => {
       return f;
     };
     const frames = [frame(1, 0, XDP_PASS, 1), frame(1, 0, XDP_DROP, 2), frame(1, 0, XDP_PASS, 3), frame(2, 0, XDP_DROP, 4), frame(3, XDP_PASS, 0, 5)];
-    pollAll(r.queue(0, { entryPrograms: true }), frames);
+    pollAll(r.queue(0), frames);
     const seen = (f: Uint8Array): number[] => [0, 1, 2].map((i) => new DataView(f.buffer, f.byteOffset).getUint32(22 + 4 * i, true));
     expect(r.rec.out.map((o) => [o.kind, o.verdict, o.bytes[40], seen(o.bytes)])).toEqual([
       // CPU 3 has no entry: the helper returns the action in the flags, XDP_PASS.
       ['pass', undefined, 5, [0, 0, 64]],
+      // Past CPU 1's qsize of 2: freed as the poll's flush puts the bulk on the ring.
+      ['drop', XDP_REDIRECT, 3, [0, 0, 64]],
       // CPU 1's program sees itself on CPU 1, the frame from eth0, queue 0.
       ['pass', undefined, 1, [1, r.eth0.ifindex, 0]],
       ['drop', XDP_DROP, 2, [1, r.eth0.ifindex, 0]],
-      // Past CPU 1's qsize of 2.
-      ['drop', XDP_REDIRECT, 3, [0, 0, 64]],
       // CPU 2 has no program: the frame goes up as it came.
       ['pass', undefined, 4, [0, 0, 64]],
     ]);
     expect([r.eth0.counters.rxStat(0, 'xdp_redirect'), r.eth0.counters.rxStat(0, 'drops')]).toEqual([4, 0]);
     const progId = r.obj.programs.indexOf(r.program) + 1;
     const mapId = objectMapIds(r.obj.maps.values()).get(cpus)!;
+    // __cpu_map_flush puts every bulk on its ring, then wakes the kthreads.
     expect(r.rec.lines).toEqual([
       ...[1, 1, 1, 2].map((cpu) => `xdp_redirect: prog_id=${progId} action=REDIRECT ifindex=2 to_ifindex=0 err=0 map_id=${mapId} map_index=${cpu}`),
       `xdp_cpumap_enqueue: enqueue cpu=0 map_id=${mapId} action=REDIRECT processed=3 drops=1 to_cpu=1`,
-      `xdp_cpumap_kthread: kthread cpu=1 map_id=${mapId} action=REDIRECT processed=2 drops=0 sched=0 xdp_pass=1 xdp_drop=1 xdp_redirect=0`,
       `xdp_cpumap_enqueue: enqueue cpu=0 map_id=${mapId} action=REDIRECT processed=1 drops=0 to_cpu=2`,
+      `xdp_cpumap_kthread: kthread cpu=1 map_id=${mapId} action=REDIRECT processed=2 drops=0 sched=0 xdp_pass=1 xdp_drop=1 xdp_redirect=0`,
       `xdp_cpumap_kthread: kthread cpu=2 map_id=${mapId} action=REDIRECT processed=1 drops=0 sched=0 xdp_pass=0 xdp_drop=0 xdp_redirect=0`,
     ]);
+  });
+});
 
-    // Without a way to run the entry's program, the redirect fails visibly.
-    const plain = rig(fixture('nic_verdicts.bpf.o'), { name: 'xdp_to_cpu' });
-    plain.obj.map('cpus').updateElem(u32(1), new Uint8Array(Uint32Array.of(2, onCpu).buffer));
-    pollAll(plain.queue(0), [frame(1, 0, XDP_PASS, 1)]);
-    expect([plain.eth0.counters.rxStat(0, 'drops'), plain.rec.of('pass').length]).toEqual([1, 0]);
-    expect(plain.rec.exceptions).toEqual(["eth0/0: a cpumap entry's program (map 'cpus', CPU 1) is not simulated yet: frame dropped"]);
+describe('RxQueue: a device that is down', () => {
+  it("receives nothing and runs no program: a NIC's frames count as its RX dropped, a veth's as its peer's TX dropped", () => {
+    const r = rig(fixture('nic_verdicts.bpf.o'), { name: 'xdp_verdict', queues: 2 });
+    r.eth0.up = false;
+    const frames = [verdictFrame(XDP_PASS), verdictFrame(XDP_TX), verdictFrame(XDP_REDIRECT, 99)];
+    pollAll(r.queue(1), frames);
+    const c = r.eth0.counters;
+    expect([c.rxStat(1, 'dropped'), c.rxStat(1, 'packets'), c.rxStat(1, 'xdp_packets'), c.txTotal('packets'), c.rxTotal('xdp_tx_errors')]).toEqual([3, 0, 0, 0, 0]);
+    expect(VERDICT_STATS.map((v) => c.verdictTotal(v))).toEqual(VERDICT_STATS.map(() => 0));
+    expect([r.rec.out, r.rec.lines, r.rec.exceptions]).toEqual([[], [], []]);
+
+    // A veth pair, veth1 down: veth0 has no carrier and drops what it sends, by the TX queue it sends by.
+    const veth0 = r.topology.add({ name: 'veth0', txQueues: 2 });
+    const veth1 = r.topology.add({ name: 'veth1', rxQueues: 2 });
+    veth0.peer = veth1;
+    veth1.peer = veth0;
+    veth1.up = false;
+    pollAll(r.queue(1, { device: veth1, cpu: 3 }), frames);
+    expect([veth0.counters.txStat(1, 'dropped'), veth0.counters.txTotal('dropped'), veth1.counters.rxTotal('dropped'), veth1.counters.rxTotal('packets')]).toEqual([3, 3, 0, 0]);
+    expect(r.rec.out).toEqual([]);
   });
 });
 

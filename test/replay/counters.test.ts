@@ -87,7 +87,7 @@ describe('per-queue counters add up to the totals', () => {
       expectConsistent(r, 3);
       expect(r.verdicts.XDP_REDIRECT).toBe(FRAMES.length - 6);
       expect(r.errors.redirect_errors).toBe(up ? 0 : FRAMES.length - 6);
-      expect(r.devices).toEqual([{ name: 'eth1', ifindex: 3, tx_packets: up ? FRAMES.length - 6 : 0, tx_bytes: expect.any(Number), xdp_xmit: up ? FRAMES.length - 6 : 0 }]);
+      expect(r.devices).toEqual([{ name: 'eth1', ifindex: 3, tx_dropped: 0, tx_packets: up ? FRAMES.length - 6 : 0, tx_bytes: expect.any(Number), xdp_xmit: up ? FRAMES.length - 6 : 0 }]);
     }
   });
 });

@@ -8,7 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCapture } from '../../src/pcap/index.js';
+import { parseSetup } from '../../src/loader/setup.js';
+import { readCapture, toEthernet } from '../../src/pcap/index.js';
+import { runInKernel } from '../oracle/kernel.js';
+import { kernelMissing } from '../oracle/support.js';
+import { sharedDir } from '../support/shared.js';
 import { capture, example, replayJson, xdpsim } from './replay-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'xdpsim-replay-modes-'));
@@ -42,6 +46,60 @@ describe('replay in generic mode', () => {
     expect(sum(native.queues, 'xdp_tx')).toBe(native.verdicts.XDP_TX);
     expect(sum(generic.queues, 'xdp_tx')).toBe(0);
     expect(sum(generic.tx_queues, 'tx_packets')).toBe(native.verdicts.XDP_TX);
+  });
+});
+
+describe('frames past a page in generic mode', () => {
+  // jumbo.pcap's frames are 3520 to 9000 bytes; tcpdump's gso-ipv6.pcap has one of 7226.
+  const gso = sharedDir('captures');
+  const big = [capture('jumbo.pcap'), ...(gso === undefined ? [] : [join(gso, 'gso-ipv6.pcap')])];
+  const bigFrames = big.flatMap((path) => readCapture(new Uint8Array(readFileSync(path))).packets.map(toEthernet));
+
+  it('run linear, as netif_skb_check_for_xdp makes them, every byte of them, with the verdicts BPF_PROG_TEST_RUN gives', async (ctx) => {
+    expect(bigFrames.filter((f) => f.length > 4096).length).toBeGreaterThan(1);
+    const out = join(tmp, 'jumbo');
+    const r = await replayJson([...big, ...firewall, '--mtu', '9000', '--mode', 'generic', '--out', out]);
+    expect([r.packets, r.errors.length_errors, r.errors.unsimulated, r.exceptions]).toEqual([bigFrames.length, 0, 0, []]);
+    const passed = readCapture(new Uint8Array(readFileSync(join(out, 'pass.pcap')))).packets.map((p) => p.data.length);
+    expect(passed.sort((a, b) => a - b)).toEqual(bigFrames.map((f) => f.length).sort((a, b) => a - b));
+    const missing = kernelMissing();
+    if (missing !== undefined) return ctx.skip(missing);
+    const kernel = runInKernel(example('xdp_firewall.o'), { sec: 'xdp', setup: parseSetup(readFileSync(example('xdp_firewall.setup'), 'utf8')), frames: bigFrames });
+    expect(kernel.frames.map((f) => ('verdict' in f ? f.verdict : f.err))).toEqual(bigFrames.map(() => 2));
+    expect(r.verdicts.XDP_PASS).toBe(bigFrames.length);
+  });
+});
+
+describe('a device that is down', () => {
+  it('receives nothing in any mode: no program runs, and its frames count as its RX dropped', async () => {
+    const topology = join(tmp, 'ingress-down.json');
+    writeFileSync(topology, JSON.stringify({ devices: [{ name: 'eth0', rxQueues: 2, up: false }] }));
+    for (const mode of ['native', 'generic', 'offload']) {
+      const r = await replayJson([capture('demo.pcap'), '--prog', example('xdp_drop.o'), '--topology', topology, '--mode', mode]);
+      expect(r.packets, mode).toBe(300);
+      expect(Object.values(r.verdicts), mode).toEqual([0, 0, 0, 0, 0]);
+      expect([sum(r.queues, 'rx_dropped'), sum(r.queues, 'rx_packets'), r.errors.device_down], mode).toEqual([300, 0, 300]);
+    }
+    const summary = await xdpsim(['replay', capture('demo.pcap'), '--prog', example('xdp_drop.o'), '--topology', topology]);
+    expect(summary.code).toBe(0);
+    expect(summary.stdout).toContain('\nnote: eth0 is down: 300 frames dropped before any driver received them (its RX dropped)\n');
+  });
+
+  it("a veth's frames are sent by its peer, which has no carrier while it is down: they count as the peer's TX dropped", async () => {
+    const topology = join(tmp, 'veth-down.json');
+    writeFileSync(
+      topology,
+      JSON.stringify({
+        devices: [
+          { name: 'veth1', type: 'veth', peer: 'veth0', rxQueues: 2, up: false },
+          { name: 'veth0', type: 'veth', peer: 'veth1', txQueues: 2 },
+        ],
+        ingress: 'veth1',
+      }),
+    );
+    const r = await replayJson([capture('demo.pcap'), '--prog', example('xdp_drop.o'), '--topology', topology]);
+    expect([r.verdicts.XDP_DROP, sum(r.queues, 'rx_dropped'), r.errors.device_down]).toEqual([0, 0, 300]);
+    expect(r.devices).toEqual([{ name: 'veth0', ifindex: 3, tx_packets: 0, tx_bytes: 0, tx_dropped: 300, xdp_xmit: 0 }]);
   });
 });
 

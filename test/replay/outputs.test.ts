@@ -131,7 +131,7 @@ describe('output captures', () => {
     const sent = records(join(dir, 'redirect-eth1.pcap'));
     const inputs = captures.flatMap(records).filter((p) => p.data.length >= 14);
     expect(sent.map(key).sort()).toEqual(inputs.map(key).sort());
-    expect(r.devices).toEqual([{ name: 'eth1', ifindex: 3, tx_packets: inputs.length, tx_bytes: inputs.reduce((n, p) => n + p.data.length, 0), xdp_xmit: inputs.length }]);
+    expect(r.devices).toEqual([{ name: 'eth1', ifindex: 3, tx_dropped: 0, tx_packets: inputs.length, tx_bytes: inputs.reduce((n, p) => n + p.data.length, 0), xdp_xmit: inputs.length }]);
     expect(r.outputs['pass.pcap']!.packets).toBe(0);
     // Microsecond captures keep their timestamps: whole microseconds in nanoseconds.
     expect(sent.every((p) => p.tsNsec % 1000 === 0)).toBe(true);

@@ -25,8 +25,9 @@ export interface ReplayJson {
   capture_errors: Array<{ capture: string; message: string; packetsBefore: number }>;
   queues: Array<Record<string, number> & { queue: number; verdicts: Record<string, number> }>;
   tx_queues: Array<Record<string, number>>;
-  devices: Array<{ name: string; ifindex: number; tx_packets: number; tx_bytes: number; xdp_xmit: number }>;
+  devices: Array<{ name: string; ifindex: number; tx_packets: number; tx_bytes: number; tx_dropped: number; xdp_xmit: number }>;
   mpps: number;
+  exceptions: string[];
   outputs: Record<string, { path: string; packets: number }>;
 }
 

@@ -7,6 +7,7 @@ import { parseSetup } from '../../loader/setup.js';
 import { DEFAULT_RSS_KEY } from '../../nic/rss.js';
 import {
   checkSpeed,
+  MAX_WORKERS,
   MODE_NAMES,
   parseTopology,
   ReplaySession,
@@ -17,6 +18,7 @@ import {
   type TopologySpec,
 } from '../../replay/index.js';
 import { MAP_TYPE_NAMES } from '../../uapi/bpf.js';
+import { ETH_MAX_MTU, ETH_MIN_MTU } from '../../uapi/if-ether.js';
 import { engineOption, parseCommandArgs, UsageError, type Command, type Io } from '../command.js';
 import { integerOption, MAX_SETUP_FILE, parseGlobals, readTextFile } from '../options.js';
 import { replayJson, replaySummary, type ReplayReport } from '../replay-report.js';
@@ -46,7 +48,7 @@ Prints the verdict counts and the per-queue counters.
   --mode M              native (default), generic, or offload
   --dev NAME            the receiving device's name (default eth0)
   --queues N            RX and TX queues of the receiving device (default 1)
-  --mtu N               its MTU (default 1500); longer frames are length errors
+  --mtu N               its MTU, 68 to 65535 (default 1500); longer frames are length errors
   --speed S             topspeed (default): as fast as they run; original: as the
                         capture's timestamps spaced them
   --pps N, --mbps N     a fixed rate of packets, or megabits, per second
@@ -60,7 +62,7 @@ Prints the verdict counts and the per-queue counters.
   --rss-key HEX         the RSS key (40 bytes or more; default: the common Microsoft key)
   --rss-queue N         file every frame on RX queue N instead of hashing
   --workers N           poll the RX queues on N worker threads (queue q on worker
-                        q mod N) sharing the maps; N at most the queues
+                        q mod N) sharing the maps; N at most the queues, and 64
   --out DIR             write pass.pcap, tx.pcap, drop.pcap, aborted.pcap,
                         redirect-DEV.pcap and xsk-Q.pcap there
   --json                print one JSON object instead of the summary
@@ -99,6 +101,7 @@ Prints the verdict counts and the per-queue counters.
     const loops = integerOption(values.loop, 'loop', 1);
     if (loops < 1) throw new UsageError('--loop takes 1 or more');
     const workers = integerOption(values.workers, 'workers', 0);
+    if (workers > MAX_WORKERS) throw new UsageError(`--workers takes 0 to ${MAX_WORKERS}`);
     const spec = await topologySpec(values);
     const ingress = spec.devices.find((d) => d.name === (spec.ingress ?? spec.devices[0]!.name))!;
     const queues = ingress.rxQueues ?? 1;
@@ -158,9 +161,15 @@ Prints the verdict counts and the per-queue counters.
     };
     io.stdout(values.json === true ? JSON.stringify(replayJson(report)) + '\n' : replaySummary(report));
     for (const p of result.problems) {
-      io.stderr(`xdpsim replay: ${p.capture}: ${p.message} (the ${p.packetsBefore} packets before it were replayed)\n`);
+      // Every loop replays the packets before the damage again.
+      const times = result.loopsDone > 1 ? `, ${result.loopsDone} times: ${p.packetsBefore * result.loopsDone} in all` : '';
+      io.stderr(`xdpsim replay: ${p.capture}: ${p.message} (the ${p.packetsBefore} packets before it were replayed${times})\n`);
     }
-    return result.problems.length > 0 ? 1 : 0;
+    const unsimulated = session.ingress.counters.verdictTotal('unsimulated');
+    if (unsimulated > 0) {
+      io.stderr(`xdpsim replay: ${unsimulated} frame${unsimulated === 1 ? '' : 's'} not simulated to the end, where the kernel would carry ${unsimulated === 1 ? 'it' : 'them'} on: dropped (see the exceptions)\n`);
+    }
+    return result.problems.length > 0 || unsimulated > 0 ? 1 : 0;
   },
 };
 
@@ -205,7 +214,11 @@ async function topologySpec(values: Record<string, string | boolean | string[] |
     ingress.rxQueues = n;
     ingress.txQueues = n;
   }
-  if (values.mtu !== undefined) ingress.mtu = integerOption(values.mtu as string, 'mtu', 1500);
+  if (values.mtu !== undefined) {
+    const mtu = integerOption(values.mtu as string, 'mtu', 1500);
+    if (mtu < ETH_MIN_MTU || mtu > ETH_MAX_MTU) throw new UsageError(`--mtu takes ${ETH_MIN_MTU} to ${ETH_MAX_MTU}`);
+    ingress.mtu = mtu;
+  }
   for (const name of (values.peer as string[] | undefined) ?? []) spec.devices.push({ name });
   return spec;
 }
