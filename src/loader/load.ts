@@ -88,7 +88,7 @@ export interface LoadOptions {
   /**
    * Execution contexts to lay out (see `LoadedObject.context`): one per
    * CPU, RX queue or worker that will run programs, in every thread the
-   * object is shared with; default 2 (each takes some 560 KB of memory).
+   * object is shared with; default 2 (each takes some 820 KB of memory, a 256 KiB slot for the longest frame included).
    * Test runs take the first one they find free.
    */
   contexts?: number;
