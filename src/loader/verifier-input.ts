@@ -5,7 +5,9 @@ import type { InsnArray } from '../isa/instruction.js';
 import { checkBtfFields } from '../maps/record.js';
 import type { MapSpec } from '../maps/types.js';
 import { BPF_F_RDONLY_PROG, BPF_F_XDP_HAS_FRAGS, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from '../uapi/bpf.js';
-import type { MapRef, Subprog, VerifierInput, VerifierMap, XdpAttach } from '../verifier/index.js';
+import type { GlobalArg, MapRef, Subprog, VerifierInput, VerifierMap, XdpAttach } from '../verifier/index.js';
+import type { Btf } from '../btf/btf.js';
+import type { BtfType } from '../btf/types.js';
 import { isGplCompatible } from './license.js';
 
 /** BTF_FUNC_GLOBAL: a function verified on its own, whatever its callers pass. */
@@ -34,8 +36,9 @@ export function verifierInput(object: ObjectFile, prog: BpfProgram, insns: InsnA
   const btf = object.btf;
   const subprogNames: Subprog[] = prog.funcInfo.map((fi) => {
     const t = btf?.types[fi.typeId];
-    const global = t?.kind === 'func' && t.linkage === BTF_FUNC_GLOBAL;
-    return { start: fi.insnIndex, name: t?.name ?? '', global };
+    const global = t?.kind === 'func' && t.linkage === BTF_FUNC_GLOBAL && fi.insnIndex !== 0;
+    if (!global || !btf) return { start: fi.insnIndex, name: t?.name ?? '', global: false };
+    return { start: fi.insnIndex, name: t.name, global, ...globalArgs(btf, t.type) };
   });
   return {
     insns,
@@ -76,4 +79,46 @@ function verifierMap(object: ObjectFile, def: MapDef, spec: MapSpec): VerifierMa
     ...(usable && fields.timerOff >= 0 && { timerOff: fields.timerOff }),
     ...(def.inner && spec.inner && { inner: verifierMap(object, def.inner, spec.inner) }),
   };
+}
+
+/** The context type of XDP programs, which a global function may take a pointer to. */
+const XDP_CTX_TYPE = 'xdp_md';
+
+/**
+ * btf_prepare_func_args for the prototypes an XDP program's global functions
+ * have: integers and enums are any scalar, a pointer to struct xdp_md the
+ * context, a pointer to anything of known size memory of that size that may
+ * be NULL; the function returns an integer.
+ */
+function globalArgs(btf: Btf, protoId: number): { args: GlobalArg[] } | { unsupported: string } {
+  const proto = btf.types[protoId];
+  if (proto?.kind !== 'func_proto') return { unsupported: 'no prototype' };
+  const strip = (id: number): BtfType => {
+    let t = btf.types[id]!;
+    while (t.kind === 'typedef' || t.kind === 'const' || t.kind === 'volatile' || t.kind === 'restrict' || t.kind === 'type_tag') t = btf.types[t.type]!;
+    return t;
+  };
+  const isScalar = (t: BtfType): boolean => t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64';
+  const ret = strip(proto.type);
+  if (!isScalar(ret)) return { unsupported: 'doesn\'t return scalar' };
+  const args: GlobalArg[] = [];
+  for (const [k, param] of proto.params.entries()) {
+    const t = strip(param.type);
+    if (isScalar(t)) {
+      args.push({ kind: 'scalar' });
+      continue;
+    }
+    if (t.kind !== 'ptr') return { unsupported: `arg#${k} type ${t.kind}` };
+    const to = strip(t.type);
+    if (to.kind === 'struct' && to.name === XDP_CTX_TYPE) {
+      args.push({ kind: 'ctx' });
+      continue;
+    }
+    try {
+      args.push({ kind: 'mem', size: btf.resolveSize(t.type) });
+    } catch {
+      return { unsupported: `arg#${k} reference type('${to.kind} ${to.name}') size cannot be determined` };
+    }
+  }
+  return { args };
 }

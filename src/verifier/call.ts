@@ -227,7 +227,7 @@ const KERNEL_OBJECT_TYPES: Readonly<Partial<Record<string, string>>> = {
 };
 
 /** check_helper_mem_access: memory a helper reads or writes, `size` bytes from the pointer. */
-function helperMem(v: Verifier, st: VerifierState, regno: number, size: bigint, access: 'read' | 'write', zeroSizeAllowed: boolean, uninit: boolean): void {
+export function helperMem(v: Verifier, st: VerifierState, regno: number, size: bigint, access: 'read' | 'write', zeroSizeAllowed: boolean, uninit: boolean): void {
   const reg = st.cur.regs[regno]!;
   const n = Number(size);
   switch (reg.type) {
@@ -382,7 +382,7 @@ function acquireReference(v: Verifier, st: VerifierState, i: number, r0: RegStat
 }
 
 /** A helper that may move the packet leaves every packet pointer unknown (clear_all_pkt_pointers). */
-function clearPacketPointers(st: VerifierState): void {
+export function clearPacketPointers(st: VerifierState): void {
   for (const r of st.allRegs()) if (r.isPacket || r.type === RegType.PTR_TO_PACKET_END) r.markUnknown();
 }
 

@@ -30,7 +30,14 @@ export interface Subprog {
   readonly name: string;
   /** BTF linkage global: verified on its own, with its arguments as their types say (here: scalars and ctx). */
   readonly global: boolean;
+  /** A global function's arguments, from its BTF prototype (btf_prepare_func_args). */
+  readonly args?: readonly GlobalArg[];
+  /** Why its prototype is one the kernel does not take for a global function, if it is. */
+  readonly unsupported?: string;
 }
+
+/** What a global function's argument may be: any scalar, the context, or memory of a known size, maybe NULL. */
+export type GlobalArg = { readonly kind: 'scalar' } | { readonly kind: 'ctx' } | { readonly kind: 'mem'; readonly size: number };
 
 /** Which XDP attach type the program was built for: `egress_ifindex` is only readable in devmap programs. */
 export type XdpAttach = 'xdp' | 'devmap' | 'cpumap';

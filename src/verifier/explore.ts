@@ -38,6 +38,7 @@ import { checkCondJmp } from './branch.js';
 import { checkHelperCall } from './call.js';
 import type { Subprog } from './env.js';
 import { JitFacts } from './facts.js';
+import { callGlobal, globalEntryState } from './global.js';
 import { checkResourceLeak } from './leak.js';
 import { liveRegisters } from './liveness.js';
 import { stackLiveness } from './stack-liveness.js';
@@ -103,6 +104,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const explored = new Map<number, Explored[]>();
   const stackDepth = new Map<number, number>();
   const asyncCallbacks = new Set<number>();
+  const calledGlobals = new Set<number>();
   const facts = new JitFacts(insns);
   const starts = subprogs.map((s) => s.start);
   const subprogAt = new Map(subprogs.map((s, k) => [s.start, k]));
@@ -129,12 +131,28 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   };
   // The jump a path taken up from `pending` came from, until its first instruction is logged.
   let poppedFrom: number | undefined;
+  // The global function being verified on its own, once the main program is done.
+  let validating: number | undefined;
+  const validated = new Set<number>();
   const next = (): VerifierState | undefined => {
     const p = pending.pop();
-    if (!p) return undefined;
+    if (!p) return nextGlobal();
     parent = p.parent;
     poppedFrom = p.from;
     return p.state;
+  };
+  /** do_check_subprogs: each global function some verified path calls, verified once from its prototype. */
+  const nextGlobal = (): VerifierState | undefined => {
+    if (validating !== undefined) v.log.push(`Func#${validating} ('${subprogs[validating]!.name}') is safe for any args that match its prototype`);
+    validating = [...calledGlobals].find((k) => !validated.has(k));
+    if (validating === undefined) return undefined;
+    validated.add(validating);
+    const sub = subprogs[validating]!;
+    v.log.push(`Validating ${sub.name}() func#${validating}...`);
+    parent = undefined;
+    const entry = globalEntryState(v, validating, sub);
+    if (level > 0) v.log.push(`${entry.insn}: ${stateStr(entry)}`);
+    return entry;
   };
   const push = (state: VerifierState): void => {
     if (pending.length >= BPF_COMPLEXITY_LIMIT_JMP_SEQ) v.fail(`The sequence of ${pending.length + 1} jumps is too complex.`, 'E2BIG');
@@ -261,6 +279,14 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     const op = BPF_OP(code);
     if (op === BPF_CALL) {
       if (insns.src[i] === BPF_PSEUDO_CALL) {
+        const k = starts.indexOf(i + insns.imm[i]! + 1);
+        const sub = subprogs[k];
+        if (sub?.global) {
+          callGlobal(v, st, k, sub, starts[k + 1] ?? n);
+          calledGlobals.add(k);
+          st.insn = i + 1;
+          continue;
+        }
         st = enterSubprog(v, st, i, starts);
       } else {
         const callee = checkHelperCall(v, st, i);
@@ -291,10 +317,15 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     if (op === BPF_EXIT) {
       if (st.frames.length > 1) {
         returnFromSubprog(v, st, stackDepth, starts);
+        // The kernel logs the return as it logs a path taken up: "from EXIT to the caller's next insn".
+        poppedFrom = i;
         continue;
       }
       exitMain(v, st);
       if (st.cur.callback) checkCallbackReturn(v, st.cur);
+      else if (subprogs[st.cur.subprogno]?.global && st.cur.regs[0]!.type !== RegType.SCALAR_VALUE) {
+        v.fail(`At subprogram exit the register R0 is not a scalar value (${st.cur.regs[0]!.typeName()})`, 'EINVAL');
+      }
       recordStack(stackDepth, starts[st.cur.subprogno]!, st.cur.allocatedStack);
       finish(parent);
       st = next();

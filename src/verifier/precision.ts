@@ -21,6 +21,7 @@ import {
   BPF_MOV,
   BPF_OP,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
   BPF_REG_FP,
   BPF_SRC,
   BPF_ST,
@@ -82,6 +83,9 @@ export function precisionNeeds(insns: InsnArray, precise: Uint8Array): Precision
     }
   }
   const slotOf = (off: number): number => Math.floor((-off - 1) / 8);
+  const { subOf, callbacks } = subprograms(insns);
+  // Per subprogram: whether a caller needs its R0 exact; a callback's always is (its range is checked).
+  const retPrecise = Uint8Array.from({ length: callbacks.length }, (_, k) => (callbacks[k] ? 1 : 0));
   const keySlots = lookupKeySlots(insns, succ, slotOf);
   const has = (lo: number, hi: number, k: number): boolean => (k < 32 ? (lo >>> k) & 1 : (hi >>> (k - 32)) & 1) === 1;
 
@@ -165,12 +169,25 @@ export function precisionNeeds(insns: InsnArray, precise: Uint8Array): Precision
         r &= ~bit(dst);
       } else if (cls === BPF_JMP || cls === BPF_JMP32) {
         if (op === BPF_EXIT) {
-          // A subprogram's or callback's R0 goes back to a caller that may check it.
-          r = bit(0);
+          // R0 goes back to a caller that needs it exact, or to the helper that checks a callback's.
+          r = retPrecise[subOf[i]!] ? bit(0) : 0;
         } else if (op === BPF_CALL) {
-          r &= ~0b111111;
-          if (src === BPF_PSEUDO_CALL) r |= 0b111110;
-          else {
+          if (src === BPF_PSEUDO_CALL) {
+            const target = i + insns.imm[i]! + 1;
+            const k = subOf[target]!;
+            if (r & bit(0) && !retPrecise[k]) {
+              retPrecise[k] = 1;
+              changed = true;
+            }
+            // The callee needs exact what it needs of its arguments; what it reads through
+            // them may be any slot of the caller's stack.
+            r = (r & ~0b111111) | (regs[target]! & 0b111110);
+            if (stackLo[target] || stackHi[target]) {
+              lo = ALL;
+              hi = ALL;
+            }
+          } else {
+            r &= ~0b111111;
             HELPER_PROTOS.get(insns.imm[i]!)?.args.forEach((a, k) => {
               if (VALUE_ARGS.has(a.type)) r |= bit(k + 1);
             });
@@ -200,6 +217,31 @@ export function precisionNeeds(insns: InsnArray, precise: Uint8Array): Precision
     }
   }
   return { regs, stackLo, stackHi };
+}
+
+/**
+ * Which subprogram each instruction belongs to (subprograms start at 0, at
+ * each BPF-to-BPF call's target and at each function an lddw refers to),
+ * and which subprograms are callbacks (referred to by an lddw).
+ */
+function subprograms(insns: InsnArray): { subOf: Int32Array; callbacks: Uint8Array } {
+  const n = insns.length;
+  const starts = new Set<number>([0]);
+  const refs = new Set<number>();
+  for (let i = 0; i < n; i += insns.width(i)) {
+    const code = insns.code[i]!;
+    const target = i + insns.imm[i]! + 1;
+    if (target < 0 || target >= n) continue;
+    if (BPF_CLASS(code) === BPF_JMP && BPF_OP(code) === BPF_CALL && insns.src[i] === BPF_PSEUDO_CALL) starts.add(target);
+    if (code === BPF_LDDW && insns.src[i] === BPF_PSEUDO_FUNC) {
+      starts.add(target);
+      refs.add(target);
+    }
+  }
+  const sorted = [...starts].sort((a, b) => a - b);
+  const subOf = new Int32Array(n);
+  sorted.forEach((start, k) => subOf.fill(k, start, sorted[k + 1] ?? n));
+  return { subOf, callbacks: Uint8Array.from(sorted, (start) => (refs.has(start) ? 1 : 0)) };
 }
 
 /**
