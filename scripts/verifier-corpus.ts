@@ -46,7 +46,6 @@ function record(): void {
 /** Why xdpsim differs from the kernel on the cases it knowingly does, written beside each in disagreements.json. */
 const LEGACY_MAPS = "libbpf 1.x refuses legacy 'maps' sections; xdpsim loads them as iproute2 does (LoadOptions.strict refuses them)";
 const KNOWN_CAUSES: Readonly<Record<string, string>> = {
-  'loops/may_goto_loop_ok': "may_goto is explored as a plain branch, without the kernel's may_goto depth that lets looping states converge",
   'maps/map_ptr_read': "reading a map's kernel struct (bpf_htab) needs the running kernel's BTF, which xdpsim does not load",
   'maps/map_ptr_write': "the kernel names the map's kernel struct from its BTF (bpf_htab), which xdpsim does not load",
   'examples/xdp_legacy_maps.o:xdp_legacy': LEGACY_MAPS,

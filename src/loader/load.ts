@@ -395,10 +395,12 @@ function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions,
     checkCoreRelocations(prog);
     const insns = decodeProgram(prog);
     // A thread taking up a shared object runs what the loading thread verified; it verifies again only for facts it asks for.
+    // Without a log, which a long walk would fill: only a refusal is walked again for the kernel's.
     const verify = (): JitFacts => {
-      const outcome = verifyDecoded(object, prog, insns, specs, {});
-      if (!outcome.accepted) throw new VerifierRefusal(prog.name, outcome.insn, outcome.error ?? '', outcome.errno, outcome.log, outcome.source);
-      return outcome.facts!;
+      const quiet = verifyDecoded(object, prog, insns, specs, { logLevel: 0 });
+      if (quiet.accepted) return quiet.facts!;
+      const outcome = verifyDecoded(object, prog, insns, specs, { logLevel: 1 });
+      throw new VerifierRefusal(prog.name, outcome.insn, outcome.error ?? quiet.error ?? '', outcome.errno, outcome.log, outcome.source);
     };
     if (attach) {
       facts.push(verify);

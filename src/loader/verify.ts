@@ -16,8 +16,8 @@ export type VerifyMode = 'native' | 'generic' | 'offload';
 export interface VerifyOptions {
   select?: ProgramSelector;
   mode?: VerifyMode;
-  /** 1: the log of a refusal; 2: every instruction's state as well (the kernel's log_level). */
-  logLevel?: 1 | 2;
+  /** 0: no log; 1: the log of a refusal; 2: every instruction's state as well (the kernel's log_level). */
+  logLevel?: 0 | 1 | 2;
   fileName?: string;
 }
 

@@ -71,6 +71,8 @@ interface Pending {
   parent: Explored | undefined;
   /** The instruction that left it for later (the kernel logs "from X to Y"). */
   from: number;
+  /** The log's length when it was left: a level-1 log goes back there when the path is taken up. */
+  logLen: number;
 }
 
 /** What one verification found, for the log and the JIT. */
@@ -100,6 +102,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const live = liveRegisters(insns);
   const precision = precisionNeeds(insns, v.precise);
   const stackLive = stackLiveness(insns);
+  const mayGoto = Uint8Array.from({ length: n }, (_, i) => (BPF_CLASS(insns.code[i]!) === BPF_JMP && BPF_OP(insns.code[i]!) === BPF_JCOND ? 1 : 0));
   const prune = prunePoints(v);
   const explored = new Map<number, Explored[]>();
   const stackDepth = new Map<number, number>();
@@ -131,6 +134,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   };
   // The jump a path taken up from `pending` came from, until its first instruction is logged.
   let poppedFrom: number | undefined;
+  // The source line logged last on this path.
+  let prevLine: string | undefined;
   // The global function being verified on its own, once the main program is done.
   let validating: number | undefined;
   const validated = new Set<number>();
@@ -139,6 +144,9 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     if (!p) return nextGlobal();
     parent = p.parent;
     poppedFrom = p.from;
+    prevLine = undefined;
+    // At level 1 the log keeps only the path being walked, as the kernel's does (pop_stack's log reset).
+    if (level === 1) v.log.length = p.logLen;
     return p.state;
   };
   /** do_check_subprogs: each global function some verified path calls, verified once from its prototype. */
@@ -157,10 +165,12 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const push = (state: VerifierState): void => {
     if (pending.length >= BPF_COMPLEXITY_LIMIT_JMP_SEQ) v.fail(`The sequence of ${pending.length + 1} jumps is too complex.`, 'E2BIG');
     if (parent) parent.branches++;
-    pending.push({ state, parent, from: v.insn });
+    pending.push({ state, parent, from: v.insn, logLen: v.log.length });
   };
 
-  while (st) {
+  // A walk that learns that some value must be exact stops there: what it pruned before may
+  // have relied on that value, so verifyXdp walks again from the start knowing it.
+  while (st && !v.newlyPrecise) {
     const i = st.insn;
     v.insn = i;
     if (i < 0 || i >= n) v.fail(`invalid insn idx ${i} insn_cnt ${n}`, 'EFAULT');
@@ -176,7 +186,13 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
         for (let k = list.length - 1; k >= 0; k--) {
           const e = list[k]!;
           if (e.branches > 0) {
-            if (statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, stackLive, precision, i, true)) {
+            // A may_goto loop converges once an iteration, deeper, is within one still being walked.
+            if (mayGoto[i] && e.state.mayGotoDepth !== st.mayGotoDepth && statesEqual(e.state, st, live, stackLive, precision, i, false)) {
+              e.hits++;
+              pruned = true;
+              break;
+            }
+            if (e.state.mayGotoDepth === st.mayGotoDepth && statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, stackLive, precision, i, true)) {
               v.fail(`infinite loop detected at insn ${i}`, 'EINVAL');
             }
             // Inside a loop each iteration differs: keep a state only now and then.
@@ -214,8 +230,10 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
 
     if (level > 0) {
       if (poppedFrom !== undefined) v.log.push(`from ${poppedFrom} to ${i}: ${stateStr(st)}`);
+      // verbose_linfo: a source line once, where the walk comes to it.
       const line = v.input.sourceLine?.(i);
-      if (line) v.log.push(`; ${line}`);
+      if (line && line !== prevLine) v.log.push(`; ${line}`);
+      prevLine = line;
       v.log.push(`${i}: (${insns.code[i]!.toString(16).padStart(2, '0')}) ${formatLlvm(insns.at(i))}`);
       if (level > 1) v.log.push(`${i}: ${stateStr(st)}`);
     }
@@ -336,11 +354,13 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       continue;
     }
     if (op === BPF_JCOND) {
-      // may_goto: the kernel lets either way be taken.
-      const taken = st.clone();
-      taken.insn = i + insns.off[i]! + 1;
-      push(taken);
-      st.insn = i + 1;
+      // may_goto: the way out (the budget is spent) is walked first; another iteration
+      // waits, one may_goto deeper, for a loop state it can be pruned against.
+      const again = st.clone();
+      again.insn = i + 1;
+      again.mayGotoDepth++;
+      push(again);
+      st.insn = i + insns.off[i]! + 1;
       continue;
     }
     const { taken, fallthrough } = checkCondJmp(v, st, i);

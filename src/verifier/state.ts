@@ -99,6 +99,8 @@ export interface Reference {
 
 /** The whole verifier state on one path (the kernel's `struct bpf_verifier_state`). */
 export class VerifierState {
+  /** may_goto iterations this path has taken (may_goto_depth): a loop state at another depth may prune it. */
+  mayGotoDepth = 0;
   frames: FuncState[] = [];
   refs: Reference[] = [];
   /** The bpf_spin_lock held: the id of the map value pointer it was taken through, 0 when none. */
@@ -120,6 +122,7 @@ export class VerifierState {
     s.activeLock = this.activeLock;
     s.activeLockMap = this.activeLockMap;
     s.insn = this.insn;
+    s.mayGotoDepth = this.mayGotoDepth;
     return s;
   }
 
