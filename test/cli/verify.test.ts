@@ -51,6 +51,26 @@ describe('xdpsim verify', () => {
   });
 });
 
+describe('xdpsim verify --mode offload', () => {
+  it("adds an nfp's refusals, in the driver's words: helpers it lacks, maps it cannot hold", async () => {
+    const meta = await runCli(['verify', join(ROOT, 'examples/xdp_meta.o'), '--mode', 'offload']);
+    expect(meta.code).toBe(1);
+    expect(meta.stdout).toMatch(/refused for offload at insn 2: \[nfp\] unsupported function id: 54 \(EOPNOTSUPP\)\n$/);
+    const firewall = await runCli(['verify', join(ROOT, 'examples/xdp_firewall.o'), '--mode', 'offload']);
+    expect(firewall.code).toBe(1);
+    expect(firewall.stdout).toContain("refused for offload: map 'action_counts' (percpu_array) cannot be created on the device (EINVAL)");
+    // Native and generic take both.
+    for (const mode of ['native', 'generic']) {
+      expect((await runCli(['verify', join(ROOT, 'examples/xdp_meta.o'), '--mode', mode])).code).toBe(0);
+    }
+  });
+
+  it('accepts what the NIC can run', async () => {
+    const r = await runCli(['verify', join(ROOT, 'examples/xdp_drop.o'), '--mode', 'offload']);
+    expect(r).toMatchObject({ code: 0, stdout: "program 'xdp_drop' (section xdp): accepted, 2 instructions processed\n" });
+  });
+});
+
 describe('commands that load a program', () => {
   it('refuse what the verifier refuses before running anything, in the same words', async () => {
     const r = await runCli(['run', join(ROOT, UNCHECKED), '--pcap', join(ROOT, 'captures/demo.pcap')]);

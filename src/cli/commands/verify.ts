@@ -1,5 +1,10 @@
 import { basename } from 'node:path';
+import type { ProgramSelector } from '../../elf/index.js';
+import { loadObject } from '../../loader/load.js';
 import { verifyObject, type VerifyMode } from '../../loader/verify.js';
+import { OffloadError } from '../../nic/errors.js';
+import { checkOffload } from '../../nic/offload.js';
+import { ERRNO_NAMES } from '../../uapi/errno.js';
 import { parseCommandArgs, readInput, UsageError, type Command } from '../command.js';
 
 export const verifyCommand: Command = {
@@ -17,7 +22,8 @@ accepted, 1 when it is refused.
   --program F      the program whose function is F
   --log-level N    1: instructions and the refusal; 2: states as well
   --mode M         native and generic accept the same programs; offload adds
-                   the NIC's own refusals`,
+                   the NIC's own refusals (an nfp's: map types and flags,
+                   helpers, tail calls, stack, frags), in the driver's words`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       sec: { type: 'string' },
@@ -32,16 +38,24 @@ accepted, 1 when it is refused.
     if (mode !== 'native' && mode !== 'generic' && mode !== 'offload') throw new UsageError(`unknown mode ${mode}`);
     const path = positionals[0]!;
     const bytes = new Uint8Array(await readInput(path, io));
+    const select = {
+      ...(typeof values.sec === 'string' && { section: values.sec }),
+      ...(typeof values.program === 'string' && { program: values.program }),
+    };
     const outcome = verifyObject(bytes, {
-      select: {
-        ...(typeof values.sec === 'string' && { section: values.sec }),
-        ...(typeof values.program === 'string' && { program: values.program }),
-      },
+      select,
       mode: mode as VerifyMode,
       logLevel: level === '2' ? 2 : 1,
       ...(path !== '-' && { fileName: basename(path) }),
     });
     if (!outcome.accepted || level === '2') io.stdout(outcome.log);
+    const offload = outcome.accepted && mode === 'offload' ? offloadRefusal(bytes, select, path) : undefined;
+    if (offload !== undefined) {
+      io.stdout(`${offload.log}\n`);
+      const at = offload.insn === undefined ? '' : ` at insn ${offload.insn}`;
+      io.stdout(`program '${outcome.program}' (section ${outcome.section}): refused for offload${at}: ${offload.log} (${ERRNO_NAMES[offload.errno] ?? offload.errno})\n`);
+      return 1;
+    }
     if (outcome.accepted) {
       io.stdout(`program '${outcome.program}' (section ${outcome.section}): accepted, ${outcome.processed} instructions processed\n`);
       return 0;
@@ -51,3 +65,19 @@ accepted, 1 when it is refused.
     return 1;
   },
 };
+
+/**
+ * What an nfp refuses of a program the verifier accepts: its maps created on
+ * the device, then the driver's own checks of the program (checkOffload, the
+ * ones `replay --mode offload` applies when it attaches).
+ */
+function offloadRefusal(bytes: Uint8Array, select: ProgramSelector, path: string): OffloadError | undefined {
+  const obj = loadObject(bytes, { select, contexts: 1, ...(path !== '-' && { fileName: basename(path) }) });
+  try {
+    checkOffload({ executable: obj.compile(obj.program(select)), maps: [...obj.maps.values()] });
+    return undefined;
+  } catch (e) {
+    if (e instanceof OffloadError) return e;
+    throw e;
+  }
+}
