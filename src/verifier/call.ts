@@ -21,7 +21,7 @@ import { checkResourceLeak } from './leak.js';
 import { tnumIsConst } from './tnum.js';
 import { checkStackRange } from './stack.js';
 import { BPF_REG_SIZE, FuncState, MAX_CALL_FRAMES, SlotType, type VerifierState } from './state.js';
-import { BPF_MAX_VAR_SIZ, type Verifier } from './verifier.js';
+import { BPF_MAX_VAR_SIZ, PRECISE_KEY, type Verifier } from './verifier.js';
 
 /** Types each kind of helper argument accepts, in the order the kernel lists them when it refuses one. */
 const MEM_TYPES = [RegType.PTR_TO_STACK, RegType.PTR_TO_PACKET, RegType.PTR_TO_PACKET_META, RegType.PTR_TO_MAP_KEY, RegType.PTR_TO_MAP_VALUE, RegType.PTR_TO_MEM];
@@ -128,7 +128,7 @@ function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, 
       if (!meta.map) v.fail(`invalid map_ptr to access map->${spec.type === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
       const size = spec.type === 'ARG_PTR_TO_MAP_KEY' ? meta.map.keySize : meta.map.valueSize;
       helperMem(v, st, regno, BigInt(size), spec.write || spec.uninit ? 'write' : 'read', false, spec.uninit ?? false);
-      if (spec.type === 'ARG_PTR_TO_MAP_KEY' && ELIDE_NULL_MAPS.has(meta.map.type)) meta.constKey = constantMapKey(st, reg, size);
+      if (spec.type === 'ARG_PTR_TO_MAP_KEY' && ELIDE_NULL_MAPS.has(meta.map.type)) meta.constKey = constantMapKey(v, st, reg, size);
       return;
     }
     case 'ARG_PTR_TO_MEM':
@@ -394,7 +394,7 @@ const ELIDE_NULL_MAPS: ReadonlySet<number> = new Set([BPF_MAP_TYPE_ARRAY, BPF_MA
  * when they are known, as zero bytes or as one spilled constant of exactly
  * the key's size; undefined otherwise.
  */
-function constantMapKey(st: VerifierState, reg: RegState, keySize: number): bigint | undefined {
+function constantMapKey(v: Verifier, st: VerifierState, reg: RegState, keySize: number): bigint | undefined {
   if (reg.type !== RegType.PTR_TO_STACK || !tnumIsConst(reg.value.varOff)) return undefined;
   const at = reg.off + Number(BigInt.asIntN(64, reg.value.varOff.value));
   const slot = st.frames[reg.frameno]!.slot(at, false);
@@ -407,6 +407,8 @@ function constantMapKey(st: VerifierState, reg: RegState, keySize: number): bigi
   let spilled = 0;
   for (let k = first; k >= 0 && slot.types[k] === SlotType.STACK_SPILL; k--) spilled++;
   if (spilled !== keySize || !tnumIsConst(slot.spilled.value.varOff)) return undefined;
+  // The result now depends on the spilled value: it must be exact where states are pruned.
+  v.needsPrecise(PRECISE_KEY);
   return slot.spilled.value.varOff.value;
 }
 

@@ -32,7 +32,7 @@ import {
 } from '../isa/opcodes.js';
 import type { ArgBase } from '../helpers/proto.js';
 import { BPF_FUNC_map_lookup_elem } from '../uapi/func-ids.js';
-import { PRECISE_DST, PRECISE_SRC } from './verifier.js';
+import { PRECISE_DST, PRECISE_KEY, PRECISE_SRC } from './verifier.js';
 
 /** Where exact scalar values matter, per instruction: registers (bits 0-9) and R10-relative stack slots. */
 export interface Precision {
@@ -191,8 +191,8 @@ export function precisionNeeds(insns: InsnArray, precise: Uint8Array): Precision
             HELPER_PROTOS.get(insns.imm[i]!)?.args.forEach((a, k) => {
               if (VALUE_ARGS.has(a.type)) r |= bit(k + 1);
             });
-            // A constant key can make an array lookup's result non-null: the key's slot must be exact.
-            if (insns.imm[i] === BPF_FUNC_map_lookup_elem) {
+            // A constant key that made an array lookup's result non-null: the key's slot must be exact.
+            if (insns.imm[i] === BPF_FUNC_map_lookup_elem && precise[i]! & PRECISE_KEY) {
               const k = keySlots[i]!;
               if (k < 0) {
                 lo = ALL;

@@ -182,7 +182,8 @@ function stacksafe(o: FuncState, c: FuncState, ck: Checker): boolean {
       if (!regsafe(oScalar, cScalar, ids, precise)) return false;
       continue;
     }
-    if (!precise && (oScalar || plainSlot(os)) && (!cs || cScalar || plainSlot(cs))) continue;
+    // Unknown bytes, or an imprecise scalar, take any plain bytes or scalar; known zeros only zeros (below).
+    if (!precise && (oScalar || unknownBytes(os)) && (!cs || cScalar || plainSlot(cs))) continue;
     for (let b = 0; b < BPF_REG_SIZE; b++) {
       const ot = os.types[b]! as SlotType;
       if (ot === SlotType.STACK_INVALID || ot === SlotType.STACK_MISC) continue;
@@ -212,6 +213,11 @@ function slotsExact(os: StackSlot | undefined, cs: StackSlot | undefined, ids: I
 /** A slot of plain bytes (never written, data or zero): it reads back as some scalar. */
 function plainSlot(slot: StackSlot): boolean {
   return slot.types.every((t) => t === SlotType.STACK_INVALID || t === SlotType.STACK_MISC || t === SlotType.STACK_ZERO);
+}
+
+/** A slot of bytes nothing is known of (never written, or data). */
+function unknownBytes(slot: StackSlot): boolean {
+  return slot.types.every((t) => t === SlotType.STACK_INVALID || t === SlotType.STACK_MISC);
 }
 
 /** A slot that reads back as one scalar: a whole spilled scalar, or eight plain bytes (scalar_reg_for_stack). */

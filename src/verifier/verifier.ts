@@ -7,6 +7,8 @@ import type { VerifierState } from './state.js';
 /** Operands of an instruction whose value some path needed exact (Verifier.precise). */
 export const PRECISE_DST = 1;
 export const PRECISE_SRC = 2;
+/** A helper call whose map key, a constant spilled on the stack, decided the result (get_constant_map_key). */
+export const PRECISE_KEY = 4;
 
 /** Instructions the kernel processes before it gives up (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
