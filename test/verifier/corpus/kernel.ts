@@ -33,6 +33,8 @@ export interface KernelRecord {
   insn?: number;
   /** The last lines of the log, before the statistics. */
   tail?: string[];
+  /** Instructions the kernel processed to accept it (its statistics line). */
+  processed?: number;
 }
 
 function findRoot(from: string): string {
@@ -134,7 +136,10 @@ export function kernelVerdict(file: string, program: string): KernelRecord {
   const run = spawnSync(tool(), [resolve(REPO_ROOT, file), program], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`verifying ${file} ${program} failed: ${run.stderr.trim()}`);
   const out = JSON.parse(run.stdout) as { accepted: boolean; errno: string; stage: string; log: string; libbpf: string };
-  if (out.accepted) return { file, program, accepted: true };
+  if (out.accepted) {
+    const processed = /processed (\d+) insns/.exec(out.log)?.[1];
+    return { file, program, accepted: true, ...(processed !== undefined && { processed: Number(processed) }) };
+  }
   if (out.stage === 'libbpf') {
     const first = out.libbpf.split('\n').find((l) => l.length > 0) ?? '';
     return { file, program, accepted: false, errno: out.errno, stage: 'libbpf', error: first.replace(/^libbpf: /, ''), tail: out.libbpf.split('\n').filter((l) => l.length > 0).slice(-TAIL_LINES) };
