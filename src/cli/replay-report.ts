@@ -35,7 +35,7 @@ function verdicts(dev: VirtualNic): Record<string, number> {
  * receiveWhileDown): its RX dropped, or its veth peer's TX dropped.
  */
 function downDrops(device: VirtualNic): number {
-  return device.counters.rxTotal('dropped') + (device.peer?.counters.txTotal('dropped') ?? 0);
+  return device.counters.rxTotal('dropped') + (device.peer?.counters.coreStat('tx_dropped') ?? 0);
 }
 
 function errors(report: ReplayReport): Record<string, number> {
@@ -79,7 +79,7 @@ export function replayJson(report: ReplayReport): unknown {
       ifindex: d.ifindex,
       tx_packets: d.counters.txTotal('packets'),
       tx_bytes: d.counters.txTotal('bytes'),
-      tx_dropped: d.counters.txTotal('dropped'),
+      tx_dropped: d.counters.coreStat('tx_dropped'),
       xdp_xmit: d.counters.txTotal('xdp_xmit'),
     })),
     seconds: result.wallNs / 1e9,

@@ -2,9 +2,10 @@
  * Per-queue counters of a virtual NIC, named as veth names its XDP
  * statistics in `ethtool -S` (rx_queue_N_xdp_packets, ..., tx_queue_N_xdp_xmit),
  * with the plain packet and byte counts every driver keeps per queue and an
- * aborted count as ena keeps one. They live in a SharedArrayBuffer: each
- * queue is counted by the one thread that polls it, and any thread may read
- * a snapshot.
+ * aborted count as ena keeps one; the few the kernel keeps for a device as
+ * a whole (dev_core_stats) in a block of their own. They live in a
+ * SharedArrayBuffer: each queue is counted by the one thread that polls it,
+ * and any thread may read a snapshot.
  */
 
 /** What each RX queue counts, in listing order; `rx_queue_N_` precedes each in `ethtool -S`. */
@@ -42,8 +43,20 @@ export const TX_QUEUE_STATS = [
   /** Frames other devices redirected here (ndo_xdp_xmit), and those it refused. */
   'xdp_xmit',
   'xdp_xmit_errors',
-  /** Frames dropped on the way out: `ip -s link`'s TX dropped (a veth whose peer is down has no carrier). */
-  'dropped',
+] as const;
+
+/**
+ * What a device counts as a whole, whatever the queue: the kernel's
+ * dev_core_stats (per CPU, added up by readers), which `ip -s link` adds to
+ * the driver's own. Only what xdpsim moves is here.
+ */
+export const CORE_STATS = [
+  /**
+   * Frames dropped on the way out: `ip -s link`'s TX dropped. A veth whose
+   * peer is down has no carrier, and its transmit drops what it sends
+   * (dev_core_stats_tx_dropped_inc, see receiveWhileDown).
+   */
+  'tx_dropped',
 ] as const;
 
 /**
@@ -56,7 +69,10 @@ export const TX_QUEUE_STATS = [
  * count the XDP_TX and XDP_REDIRECT frames that were then not sent, in every
  * mode (generic mode's failures move no driver counter). `unsimulated`
  * counts frames xdpsim stopped following where the kernel would go on (each
- * with an exception event): a replay that has any fails.
+ * with an exception event): a replay that has any fails. Such a frame was
+ * counted by its ingress verdict already (XDP_REDIRECT, into a cpumap), and
+ * `tx_errors` and `redirect_errors` count frames whose verdict was counted
+ * too: verdicts plus these may add up to more than the frames received.
  */
 export const VERDICT_STATS = ['aborted', 'drop', 'pass', 'tx', 'redirect', 'invalid', 'tx_errors', 'redirect_errors', 'unsimulated'] as const;
 
@@ -80,6 +96,7 @@ export type RxQueueStat = (typeof RX_QUEUE_STATS)[number];
 export type VerdictStat = (typeof VERDICT_STATS)[number];
 export type OffloadStat = (typeof OFFLOAD_STATS)[number];
 export type TxQueueStat = (typeof TX_QUEUE_STATS)[number];
+export type CoreStat = (typeof CORE_STATS)[number];
 
 /** Index of each statistic within its queue's block, for the hot path (`rx[queue * RX_STRIDE + RX.xdp_drops]++`). */
 export const RX = Object.freeze(Object.fromEntries(RX_QUEUE_STATS.map((s, i) => [s, i]))) as Readonly<Record<RxQueueStat, number>>;
@@ -98,6 +115,7 @@ export const VERDICT_TX_ERRORS = 6;
 export const VERDICT_REDIRECT_ERRORS = 7;
 export const VERDICT_UNSIMULATED = 8;
 export const OFFLOAD = Object.freeze(Object.fromEntries(OFFLOAD_STATS.map((s, i) => [s, i]))) as Readonly<Record<OffloadStat, number>>;
+export const CORE = Object.freeze(Object.fromEntries(CORE_STATS.map((s, i) => [s, i]))) as Readonly<Record<CoreStat, number>>;
 
 /** The statistics every device keeps, named rx_ and tx_ in JSON as `ip -s link` names them. */
 type DeviceStat = 'packets' | 'bytes' | 'dropped';
@@ -114,6 +132,8 @@ export interface CountersSnapshot {
   tx: TxQueueSnapshot[];
   verdicts: VerdictSnapshot[];
   offload: Record<OffloadStat, number>;
+  /** The device's own counts (CORE_STATS), every thread's added up. */
+  core: Record<CoreStat, number>;
 }
 
 /** How a NicCounters over another thread's memory counts: which of the `threads` blocks of TX and offload counters is its own. */
@@ -126,9 +146,10 @@ export interface CountersShare {
  * The counters of one NIC. Doubles, so counts stay exact past 2^32 (to 2^53)
  * without BigInt; a block per queue. Each RX queue is counted by the one
  * thread that polls it, but any thread may send out of a TX queue (XDP_TX,
- * redirects) and run an offloaded program's statistics: as the kernel counts
- * those under the ring's lock, each thread here counts them in a block of
- * its own (`tx` and `offload` are this thread's), and readers add the blocks up.
+ * redirects), run an offloaded program's statistics and move the device's
+ * own counts: as the kernel counts those under the ring's lock or per CPU,
+ * each thread here counts them in a block of its own (`tx`, `offload` and
+ * `core` are this thread's), and readers add the blocks up.
  */
 export class NicCounters {
   readonly rx: Float64Array;
@@ -138,12 +159,15 @@ export class NicCounters {
   readonly verdicts: Float64Array;
   /** This thread's count of the device's offloaded program's statistics (OFFLOAD_STATS). */
   readonly offload: Float64Array;
+  /** This thread's count of the device's own statistics (CORE_STATS): `core[CORE.tx_dropped]`. */
+  readonly core: Float64Array;
   readonly buffer: SharedArrayBuffer;
-  /** Every thread's TX counters, and every thread's offload statistics, block after block. */
+  /** Every thread's TX counters, offload statistics and device statistics, block after block. */
   private readonly txAll: Float64Array;
   private readonly offloadAll: Float64Array;
+  private readonly coreAll: Float64Array;
 
-  /** `threads` blocks of TX and offload counters, one per thread that may count into them; `share` counts into another NicCounters' memory. */
+  /** `threads` blocks of TX, offload and device counters, one per thread that may count into them; `share` counts into another NicCounters' memory. */
   constructor(
     readonly rxQueues: number,
     readonly txQueues: number,
@@ -154,7 +178,8 @@ export class NicCounters {
     const txLength = txQueues * TX_STRIDE;
     const verdictLength = rxQueues * VERDICT_STRIDE;
     const offloadLength = lineOf(OFFLOAD_STATS.length);
-    const words = rxLength + verdictLength + threads * (txLength + offloadLength);
+    const coreLength = lineOf(CORE_STATS.length);
+    const words = rxLength + verdictLength + threads * (txLength + offloadLength + coreLength);
     const thread = share?.thread ?? 0;
     if (!Number.isInteger(thread) || thread < 0 || thread >= threads) throw new RangeError(`thread ${thread} of ${threads}`);
     this.buffer = share?.buffer ?? new SharedArrayBuffer(words * 8);
@@ -169,8 +194,10 @@ export class NicCounters {
     this.verdicts = take(verdictLength);
     this.txAll = take(threads * txLength);
     this.offloadAll = take(threads * offloadLength);
+    this.coreAll = take(threads * coreLength);
     this.tx = this.txAll.subarray(thread * txLength, (thread + 1) * txLength);
     this.offload = this.offloadAll.subarray(thread * offloadLength, (thread + 1) * offloadLength);
+    this.core = this.coreAll.subarray(thread * coreLength, (thread + 1) * coreLength);
   }
 
   rxStat(queue: number, stat: RxQueueStat): number {
@@ -189,6 +216,13 @@ export class NicCounters {
   offloadStat(stat: OffloadStat): number {
     let n = 0;
     for (let t = 0; t < this.threads; t++) n += this.offloadAll[t * lineOf(OFFLOAD_STATS.length) + OFFLOAD[stat]]!;
+    return n;
+  }
+
+  /** One of the device's own statistics, every thread's count added up. */
+  coreStat(stat: CoreStat): number {
+    let n = 0;
+    for (let t = 0; t < this.threads; t++) n += this.coreAll[t * lineOf(CORE_STATS.length) + CORE[stat]]!;
     return n;
   }
 
@@ -218,6 +252,7 @@ export class NicCounters {
     this.txAll.fill(0);
     this.verdicts.fill(0);
     this.offloadAll.fill(0);
+    this.coreAll.fill(0);
   }
 
   snapshot(): CountersSnapshot {
@@ -237,12 +272,14 @@ export class NicCounters {
       return row as VerdictSnapshot;
     });
     const offload = Object.fromEntries(OFFLOAD_STATS.map((stat) => [stat, this.offloadStat(stat)])) as Record<OffloadStat, number>;
-    return { rx, tx, verdicts, offload };
+    const core = Object.fromEntries(CORE_STATS.map((stat) => [stat, this.coreStat(stat)])) as Record<CoreStat, number>;
+    return { rx, tx, verdicts, offload, core };
   }
 
   /**
    * The counters as `ethtool -S DEV` lists them: device totals first
-   * (rx_packets, rx_bytes, tx_packets, tx_bytes), then every queue's, then
+   * (rx_packets, rx_bytes, tx_packets, tx_bytes, and tx_dropped, the
+   * device's own), then every queue's, then
    * an offloaded program's statistics when it counted any. The verdict
    * counts are xdpsim's own, not the driver's, and are not listed.
    */
@@ -255,6 +292,7 @@ export class NicCounters {
     line('rx_bytes', this.rxTotal('bytes'));
     line('tx_packets', this.txTotal('packets'));
     line('tx_bytes', this.txTotal('bytes'));
+    line('tx_dropped', this.coreStat('tx_dropped'));
     for (let q = 0; q < this.rxQueues; q++) for (const stat of RX_QUEUE_STATS) line(`rx_queue_${q}_${stat}`, this.rxStat(q, stat));
     for (let q = 0; q < this.txQueues; q++) for (const stat of TX_QUEUE_STATS) line(`tx_queue_${q}_${stat}`, this.txStat(q, stat));
     if (this.offloadAll.some((n) => n !== 0)) for (const stat of OFFLOAD_STATS) line(stat, this.offloadStat(stat));

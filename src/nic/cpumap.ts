@@ -11,10 +11,12 @@ const CPU_MAP_BULK_SIZE = 8;
 const CPUMAP_BATCH = 8;
 /**
  * How many times xdpsim follows one frame from a cpumap kthread into
- * another cpumap within a poll. The kernel sets no bound: a frame its
- * programs pass from CPU to CPU circulates for ever, while xdpsim must run
- * every kthread to an empty ring before the next poll loads other frames
- * into the slots.
+ * another cpumap within a poll: a frame bounced that many times is still
+ * run (and may pass); the next arrival is freed and counted `unsimulated`
+ * (on top of the XDP_REDIRECT its ingress program was counted with). The
+ * kernel sets no bound: a frame its programs pass from CPU to CPU
+ * circulates for ever, while xdpsim must run every kthread to an empty ring
+ * before the next poll loads other frames into the slots.
  */
 export const CPUMAP_MAX_HOPS = 16;
 
@@ -229,14 +231,14 @@ export class CpumapRings {
   }
 
   private pass(slot: number): void {
-    const { data, dataEnd } = this.context.arena;
-    this.sinks.pass(this.device, this.queue, this.context.memory.u8, data[slot]!, dataEnd[slot]!, this.slotFrame[slot]!);
+    const { data, dataEnd, frags } = this.context.arena;
+    this.sinks.pass(this.device, this.queue, this.context.memory.u8, data[slot]!, dataEnd[slot]!, frags[slot]!, this.slotFrame[slot]!);
   }
 
   private free(entry: number, verdict: number): void {
     const slot = this.slots[entry]!;
-    const { data, dataEnd } = this.context.arena;
-    this.sinks.drop(this.device, this.queue, verdict, this.context.memory.u8, data[slot]!, dataEnd[slot]!, this.slotFrame[slot]!);
+    const { data, dataEnd, frags } = this.context.arena;
+    this.sinks.drop(this.device, this.queue, verdict, this.context.memory.u8, data[slot]!, dataEnd[slot]!, frags[slot]!, this.slotFrame[slot]!);
   }
 
   /** A frame past CPUMAP_MAX_HOPS: freed where the kernel would carry it on, counted and reported as such. */

@@ -261,7 +261,7 @@ export class GenericRxQueue implements RxPath {
     switch (verdict) {
       case XDP_PASS: {
         const arena = this.context.arena;
-        this.sinks.pass(this.device, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+        this.sinks.pass(this.device, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
         return;
       }
       case XDP_TX:
@@ -289,7 +289,7 @@ export class GenericRxQueue implements RxPath {
 
   private drop(slot: number, verdict: number): void {
     const arena = this.context.arena;
-    this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+    this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
   }
 
   /**
@@ -303,13 +303,14 @@ export class GenericRxQueue implements RxPath {
     const arena = this.context.arena;
     const start = arena.data[slot]!;
     const end = arena.dataEnd[slot]!;
+    const frags = arena.frags[slot]!;
     const txQueue = this.queue % target.txQueues;
     const tx = target.counters.tx;
     const txBase = txQueue * TX_STRIDE;
     tx[txBase + TX.packets]! += 1;
     tx[txBase + TX.bytes]! += arena.frameLength(slot);
-    if (verdict === XDP_TX) this.sinks.tx(target, txQueue, this.u8, start, end, this.slotFrame[slot]!);
-    else this.sinks.redirect(this.device, target, txQueue, this.u8, start, end, this.slotFrame[slot]!);
+    if (verdict === XDP_TX) this.sinks.tx(target, txQueue, this.u8, start, end, frags, this.slotFrame[slot]!);
+    else this.sinks.redirect(this.device, target, txQueue, this.u8, start, end, frags, this.slotFrame[slot]!);
   }
 
   /**
@@ -335,7 +336,7 @@ export class GenericRxQueue implements RxPath {
           break;
         case REDIRECT_XSK:
           // xsk_generic_rcv: copy mode, into the socket's RX ring at once.
-          this.sinks.xsk(this.device, this.queue, r.socket, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+          this.sinks.xsk(this.device, this.queue, r.socket, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
           break;
         case REDIRECT_CPU:
           // cpu_map_generic_redirect: onto the CPU's ring at once; a full ring refuses it.

@@ -369,8 +369,14 @@ export class OffloadRxQueue implements RxPath {
   /** Per slot, the frame's index in the polled batch and its length as received. */
   private readonly slotFrame: Int32Array;
   private readonly slotLength: Int32Array;
-  /** The frames passed to `next` this poll, copied out of the arena page by page: a batch indexed as the polled one, so next's sinks see the same frame numbers. */
-  private readonly staged: Uint8Array;
+  /**
+   * The frames passed to `next` this poll, copied out of the arena end to
+   * end, fragments included: a batch indexed as the polled one, so next's
+   * sinks see the same frame numbers. A page per frame to begin with, grown
+   * (rarely, doubling) for multi-buffer frames.
+   */
+  private staged: Uint8Array;
+  private stagedEnd = 0;
   private stagedOffset: Int32Array;
   private stagedLength: Int32Array;
   private readonly stagedWhich: Int32Array;
@@ -452,6 +458,7 @@ export class OffloadRxQueue implements RxPath {
       }
     }
     if (staged > 0) this.next!.poll(this.stagedBatch, this.stagedWhich, staged);
+    this.stagedEnd = 0;
   }
 
   /** Loads a frame into `slot`; false when it does not fit a page. */
@@ -487,37 +494,54 @@ export class OffloadRxQueue implements RxPath {
     const arena = this.context.arena;
     const start = arena.data[slot]!;
     const end = arena.dataEnd[slot]!;
+    const frags = arena.frags[slot]!;
     const frame = this.slotFrame[slot]!;
     switch (verdict) {
       case XDP_PASS:
-        this.sinks.pass(dev, this.queue, this.u8, start, end, frame);
+        this.sinks.pass(dev, this.queue, this.u8, start, end, frags, frame);
         return;
       case XDP_TX: {
         const txQueue = this.queue % dev.txQueues;
         const tx = dev.counters.tx;
         tx[txQueue * TX_STRIDE + TX.packets]! += 1;
-        tx[txQueue * TX_STRIDE + TX.bytes]! += end - start;
-        this.sinks.tx(dev, txQueue, this.u8, start, end, frame);
+        tx[txQueue * TX_STRIDE + TX.bytes]! += arena.frameLength(slot);
+        this.sinks.tx(dev, txQueue, this.u8, start, end, frags, frame);
         return;
       }
       default:
         // XDP_DROP, and the aborts; no xdp:xdp_exception, as the kernel never sees them.
-        this.sinks.drop(dev, this.queue, verdict, this.u8, start, end, frame);
+        this.sinks.drop(dev, this.queue, verdict, this.u8, start, end, frags, frame);
     }
   }
 
-  /** Copies the frame in `slot` out for `next`, as the `n`th of this poll's passed frames. */
+  /** Copies the frame in `slot` out for `next`, its linear part then its fragments, as the `n`th of this poll's passed frames. */
   private stage(n: number, slot: number): void {
     const arena = this.context.arena;
     const start = arena.data[slot]!;
-    const length = arena.dataEnd[slot]! - start;
+    const linear = arena.dataEnd[slot]! - start;
+    const length = arena.frameLength(slot);
     const frame = this.slotFrame[slot]!;
     if (frame >= this.stagedOffset.length) this.growStaged(frame + 1);
-    const at = n * XDP_FRAME_SIZE;
-    this.staged.set(this.u8.subarray(start, start + length), at);
+    const at = this.stagedEnd;
+    if (at + length > this.staged.length) this.growStagedBytes(at + length);
+    this.staged.set(this.u8.subarray(start, start + linear), at);
+    let to = at + linear;
+    for (const f of arena.frags[slot]!) {
+      this.staged.set(f, to);
+      to += f.length;
+    }
+    this.stagedEnd = to;
     this.stagedOffset[frame] = at;
     this.stagedLength[frame] = length;
     this.stagedWhich[n] = frame;
+  }
+
+  /** Room for `n` bytes of staged frames, keeping those staged this poll. */
+  private growStagedBytes(n: number): void {
+    const bytes = new Uint8Array(Math.max(n, this.staged.length * 2));
+    bytes.set(this.staged.subarray(0, this.stagedEnd));
+    this.staged = bytes;
+    this.stagedBatch.bytes = bytes;
   }
 
   /** Frame numbers index the staged batch as they index the polled one: grown (rarely, doubling) to the largest seen. */

@@ -3,9 +3,9 @@ import { RuntimeError } from '../vm/errors.js';
 import { CpuMap } from '../maps/cpumap.js';
 import { DevMap, DevMapHash, type DevmapEntry } from '../maps/devmap.js';
 import type { BpfMap } from '../maps/map.js';
-import { XskMap } from '../maps/xskmap.js';
+import { XskMap, xskRxFrameSize } from '../maps/xskmap.js';
 import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, XDP_ABORTED } from '../uapi/bpf.js';
-import { EBADRQC, EINVAL, EMSGSIZE, ENETDOWN } from '../uapi/errno.js';
+import { EBADRQC, EINVAL, EMSGSIZE, ENETDOWN, ENOSPC } from '../uapi/errno.js';
 import { ETH_HLEN } from '../uapi/if-ether.js';
 import type { VirtualNic } from './device.js';
 import type { NicEvents } from './sinks.js';
@@ -101,7 +101,8 @@ export class Redirects {
    * Finds the target recorded for the frame in `slot`: 0, with `kind` and its
    * fields set, or the negative errno the redirect fails with before any
    * device is asked: no such device, a socket not bound to `rxQueue` (the RX
-   * queue the frame is seen on), a CPU without an entry.
+   * queue the frame is seen on) or unable to take the frame, a CPU without
+   * an entry.
    */
   resolve(slot: number, rxQueue: number): number {
     const arena = this.context.arena;
@@ -134,7 +135,7 @@ export class Redirects {
     this.setTrace(0, mapId, key);
     if (map instanceof XskMap) {
       this.kind = REDIRECT_XSK;
-      return this.findSocket(map, key, rxQueue);
+      return this.findSocket(map, key, rxQueue, slot);
     }
     if (map instanceof CpuMap) {
       this.kind = REDIRECT_CPU;
@@ -197,12 +198,18 @@ export class Redirects {
 
   /**
    * xsk_rcv_check: the socket must be bound to the RX queue the frame is seen
-   * on (-EINVAL). The xskmap records a socket's queue but not its device: a
-   * socket is taken to be bound to the device whose program redirects to it.
+   * on (-EINVAL), and a frame longer than one of its chunks holds
+   * (xsk_pool_get_rx_frame_size), fragments included, is refused with
+   * -ENOSPC unless the socket was bound with XDP_USE_SG (it then takes it
+   * as several descriptors, __xsk_rcv); a multi-buffer frame that fits one
+   * chunk goes into one descriptor either way. The xskmap records a
+   * socket's queue but not its device: a socket is taken to be bound to the
+   * device whose program redirects to it.
    */
-  private findSocket(map: XskMap, key: number, rxQueue: number): number {
+  private findSocket(map: XskMap, key: number, rxQueue: number, slot: number): number {
     const socket = map.socketAt(key);
     if (socket === undefined || socket.queueId !== rxQueue) return -EINVAL;
+    if (!socket.sg && this.context.arena.frameLength(slot) > xskRxFrameSize(socket)) return -ENOSPC;
     this.socket = socket.id;
     return 0;
   }

@@ -237,7 +237,7 @@ export class RxQueue implements RxPath {
     const arena = this.context.arena;
     switch (verdict) {
       case XDP_PASS:
-        this.sinks.pass(this.device, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+        this.sinks.pass(this.device, this.queue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
         return;
       case XDP_TX:
         // veth_xdp_tx: a full bulk queue is sent before the frame joins it.
@@ -251,20 +251,20 @@ export class RxQueue implements RxPath {
         } else {
           rx[base + RX.drops]! += 1;
           this.device.counters.verdicts[this.queue * VERDICT_STRIDE + VERDICT_REDIRECT_ERRORS]! += 1;
-          this.sinks.drop(this.device, this.queue, XDP_REDIRECT, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+          this.sinks.drop(this.device, this.queue, XDP_REDIRECT, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
         }
         return;
       }
       case XDP_DROP:
         rx[base + RX.xdp_drops]! += 1;
-        this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+        this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
         return;
       default:
         // XDP_ABORTED, and any action past XDP_REDIRECT: bpf_warn_invalid_xdp_action, then handled as aborted.
         rx[base + RX.xdp_drops]! += 1;
         rx[base + RX.xdp_aborted]! += 1;
         this.events.trace?.('xdp:xdp_exception', xdpException(this.progId, verdict, this.device.ifindex));
-        this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+        this.sinks.drop(this.device, this.queue, verdict, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
     }
   }
 
@@ -295,7 +295,7 @@ export class RxQueue implements RxPath {
           break;
         case REDIRECT_XSK:
           // xsk_rcv copies the frame into the socket's RX ring at once (the sink stands for the ring; the flush only wakes the socket up).
-          this.sinks.xsk(this.device, rxQueue, r.socket, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+          this.sinks.xsk(this.device, rxQueue, r.socket, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
           break;
         case REDIRECT_CPU:
           this.cpumap.enqueue(slot, r.mapIndex, r.qsize, r.programId, r.mapId, cpu);
@@ -375,7 +375,7 @@ export class RxQueue implements RxPath {
         if (length > maxLength) break;
         tx[txBase + TX.packets]! += 1;
         tx[txBase + TX.bytes]! += length;
-        this.sinks.tx(dev, txQueue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+        this.sinks.tx(dev, txQueue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
       }
       rx[base + RX.xdp_tx]! += sent;
     }
@@ -383,7 +383,7 @@ export class RxQueue implements RxPath {
     dev.counters.verdicts[this.queue * VERDICT_STRIDE + VERDICT_TX_ERRORS]! += n - sent;
     for (let i = sent; i < n; i++) {
       const slot = this.txSlots[i]!;
-      this.sinks.drop(dev, this.queue, XDP_TX, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+      this.sinks.drop(dev, this.queue, XDP_TX, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
     }
     this.events.trace?.('xdp:xdp_bulk_tx', xdpBulkTx(dev.ifindex, sent, n - sent, err));
   }
@@ -430,7 +430,7 @@ export class RxQueue implements RxPath {
         tx[txBase + TX.xdp_xmit]! += 1;
         tx[txBase + TX.packets]! += 1;
         tx[txBase + TX.bytes]! += arena.frameLength(slot);
-        this.sinks.redirect(this.device, target, txQueue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, this.slotFrame[slot]!);
+        this.sinks.redirect(this.device, target, txQueue, this.u8, arena.data[slot]!, arena.dataEnd[slot]!, arena.frags[slot]!, this.slotFrame[slot]!);
         sentFrames++;
       }
       this.events.trace?.('xdp:xdp_devmap_xmit', xdpDevmapXmit(this.device.ifindex, target.ifindex, sentFrames, frames - sentFrames, 0));
@@ -455,7 +455,7 @@ export class RxQueue implements RxPath {
     const action = this.redirects.runEntry(egress, programId, egressIfindex, cpu, 0);
     if (action === XDP_PASS) return egress;
     if (action !== XDP_DROP) this.redirects.entryException(programId, action, egressIfindex);
-    this.sinks.drop(this.device, this.queue, action, this.u8, arena.data[egress]!, arena.dataEnd[egress]!, this.slotFrame[egress]!);
+    this.sinks.drop(this.device, this.queue, action, this.u8, arena.data[egress]!, arena.dataEnd[egress]!, arena.frags[egress]!, this.slotFrame[egress]!);
     return -1;
   }
 }

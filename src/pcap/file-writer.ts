@@ -4,6 +4,9 @@ import { LINKTYPE_ETHERNET } from './linktype.js';
 import { MAX_SNAPLEN } from './packet.js';
 import { FILE_HEADER_LEN, RECORD_HEADER_LEN, recordProblem, writeFileHeader } from './write.js';
 
+/** The parts of a record that has none past its first. */
+const NO_PARTS: readonly Uint8Array[] = [];
+
 /** Bytes buffered before a write to the file. */
 const BUFFER_SIZE = 1024 * 1024;
 
@@ -51,9 +54,23 @@ export class PcapFileWriter {
    * PcapError, with nothing written, when the format cannot hold it.
    */
   append(bytes: Uint8Array, start: number, end: number, tsSec: number, tsNsec: number, origLen = end - start): void {
-    const capLen = end - start;
+    this.appendFrame(bytes, start, end, NO_PARTS, tsSec, tsNsec, origLen);
+  }
+
+  /**
+   * Appends one record made of `bytes[start, end)` followed by each of
+   * `parts` in order (a multi-buffer frame: its linear part, then its
+   * fragments), captured at tsSec.tsNsec and `origLen` bytes long on the
+   * wire (the record's own length when absent); a PcapError, with nothing
+   * written, when the format cannot hold it. A frame without parts is copied
+   * once, as `append` copies it.
+   */
+  appendFrame(bytes: Uint8Array, start: number, end: number, parts: readonly Uint8Array[], tsSec: number, tsNsec: number, origLen?: number): void {
+    let capLen = end - start;
+    for (let i = 0; i < parts.length; i++) capLen += parts[i]!.length;
+    const wire = origLen ?? capLen;
     if (this.closed) throw new Error(`${this.path} is closed`);
-    const problem = recordProblem(capLen, tsSec, tsNsec, origLen, MAX_SNAPLEN);
+    const problem = recordProblem(capLen, tsSec, tsNsec, wire, MAX_SNAPLEN);
     if (problem !== undefined) throw new PcapError(this.size, this.count + 1, `packet ${this.count + 1} of ${this.path}`, problem);
     if (this.length + RECORD_HEADER_LEN + capLen > this.buf.length) this.flush();
     const view = this.view;
@@ -61,10 +78,17 @@ export class PcapFileWriter {
     view.setUint32(at, tsSec, true);
     view.setUint32(at + 4, tsNsec, true);
     view.setUint32(at + 8, capLen, true);
-    view.setUint32(at + 12, origLen, true);
+    view.setUint32(at + 12, wire, true);
     // A record is at most MAX_SNAPLEN bytes, well within the buffer.
-    this.buf.set(bytes.subarray(start, end), at + RECORD_HEADER_LEN);
-    this.length = at + RECORD_HEADER_LEN + capLen;
+    let to = at + RECORD_HEADER_LEN;
+    this.buf.set(bytes.subarray(start, end), to);
+    to += end - start;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      this.buf.set(part, to);
+      to += part.length;
+    }
+    this.length = to;
     this.count++;
   }
 

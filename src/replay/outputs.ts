@@ -7,9 +7,11 @@ import { XDP_DROP, XDP_REDIRECT, XDP_TX } from '../uapi/bpf.js';
 import type { FrameChunk } from './chunk.js';
 
 /**
- * A replay's output captures, one pcap per fate, each frame as it left (the
- * program's changes included) with the timestamp of the frame it was
- * received as:
+ * A replay's output captures, one pcap per fate, each frame whole as it
+ * left (the program's changes included; a multi-buffer frame's linear part
+ * then its fragments, as the kernel hands on the whole frame, so a capture's
+ * bytes are the bytes the device counters count) with the timestamp of the
+ * frame it was received as:
  * - `pass.pcap`: frames handed to the host stack (XDP_PASS, and what a
  *   cpumap passed on);
  * - `tx.pcap`: XDP_TX frames sent back out;
@@ -44,25 +46,25 @@ export class ReplayOutputs implements XdpSinks {
     this.chunk = chunk;
   }
 
-  pass(_dev: VirtualNic, _queue: number, bytes: Uint8Array, start: number, end: number, frame: number): void {
-    this.write(this.passFile, bytes, start, end, frame);
+  pass(_dev: VirtualNic, _queue: number, bytes: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
+    this.write(this.passFile, bytes, start, end, frags, frame);
   }
 
-  tx(_dev: VirtualNic, _txQueue: number, bytes: Uint8Array, start: number, end: number, frame: number): void {
-    this.write(this.txFile, bytes, start, end, frame);
+  tx(_dev: VirtualNic, _txQueue: number, bytes: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
+    this.write(this.txFile, bytes, start, end, frags, frame);
   }
 
-  drop(_dev: VirtualNic, _queue: number, verdict: number, bytes: Uint8Array, start: number, end: number, frame: number): void {
+  drop(_dev: VirtualNic, _queue: number, verdict: number, bytes: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
     const dropped = verdict === XDP_DROP || verdict === XDP_TX || verdict === XDP_REDIRECT;
-    this.write(dropped ? this.dropFile : this.abortedFile, bytes, start, end, frame);
+    this.write(dropped ? this.dropFile : this.abortedFile, bytes, start, end, frags, frame);
   }
 
-  redirect(_from: VirtualNic, to: VirtualNic, _txQueue: number, bytes: Uint8Array, start: number, end: number, frame: number): void {
-    this.write(this.file(`redirect-${to.name}.pcap`), bytes, start, end, frame);
+  redirect(_from: VirtualNic, to: VirtualNic, _txQueue: number, bytes: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
+    this.write(this.file(`redirect-${to.name}.pcap`), bytes, start, end, frags, frame);
   }
 
-  xsk(_dev: VirtualNic, queue: number, _socket: number, bytes: Uint8Array, start: number, end: number, frame: number): void {
-    this.write(this.file(`xsk-${queue}.pcap`), bytes, start, end, frame);
+  xsk(_dev: VirtualNic, queue: number, _socket: number, bytes: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
+    this.write(this.file(`xsk-${queue}.pcap`), bytes, start, end, frags, frame);
   }
 
   /** Frames written to each file, by file name. */
@@ -109,12 +111,15 @@ export class ReplayOutputs implements XdpSinks {
     return w;
   }
 
-  private write(file: PcapFileWriter, bytes: Uint8Array, start: number, end: number, frame: number): void {
+  /** Writes the frame `bytes[start, end)` then `frags` as one record, stamped as received frame `frame` of the chunk. */
+  private write(file: PcapFileWriter, bytes: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
     const chunk = this.chunk!;
     try {
       // A frame the capture cut short stays as much longer on the wire as it was (a record claiming less than it holds, nothing).
       const cut = Math.max(0, chunk.origLen[frame]! - chunk.capLen[frame]!);
-      file.append(bytes, start, end, chunk.tsSec[frame]!, chunk.tsNsec[frame]!, end - start + cut);
+      let length = end - start;
+      for (let i = 0; i < frags.length; i++) length += frags[i]!.length;
+      file.appendFrame(bytes, start, end, frags, chunk.tsSec[frame]!, chunk.tsNsec[frame]!, length + cut);
     } catch (e) {
       if (!(e instanceof PcapError)) throw e;
       this.unwritable++;

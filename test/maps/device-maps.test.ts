@@ -160,7 +160,14 @@ describe('BPF_MAP_TYPE_XSKMAP', () => {
     m.updateElem(u32(0), u32(5), BPF_NOEXIST); // the same socket again is fine
     expect(errnoOf(() => m.updateElem(u32(0), u32(6), BPF_NOEXIST))).toBe(EEXIST);
     m.setSocket(1, { id: 7, queueId: 3 });
-    expect(m.socketAt(1)).toEqual({ id: 7, queueId: 3 });
+    // Bound without XDP_USE_SG, on default UMEM chunks, unless told.
+    expect(m.socketAt(1)).toEqual({ id: 7, queueId: 3, sg: false, chunkSize: 4096, headroom: 0 });
+    m.setSocket(2, { id: 8, queueId: 0, sg: true, chunkSize: 2048, headroom: 64 });
+    expect(m.socketAt(2)).toEqual({ id: 8, queueId: 0, sg: true, chunkSize: 2048, headroom: 64 });
+    // User space's update stores a socket of queue 0 by id, with the defaults again.
+    m.updateElem(u32(2), u32(9));
+    expect(m.socketAt(2)).toEqual({ id: 9, queueId: 0, sg: false, chunkSize: 4096, headroom: 0 });
+    m.deleteElem(u32(2));
     expect(m.hasRedirectTarget(1)).toBe(true);
     m.deleteElem(u32(2)); // empty: fine
     expect(errnoOf(() => m.deleteElem(u32(9)))).toBe(EINVAL);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { NicCounters, OFFLOAD, RX, RX_STRIDE, TX, TX_STRIDE } from '../../src/nic/counters.js';
+import { CORE, NicCounters, OFFLOAD, RX, RX_STRIDE, TX, TX_STRIDE } from '../../src/nic/counters.js';
 
 describe('NicCounters', () => {
   it('lists per-queue counters under veth names, with device totals, as ethtool -S does', () => {
@@ -28,7 +28,8 @@ describe('NicCounters', () => {
     expect(Object.keys(snap.rx[0]!)).toEqual([
       'queue', 'rx_packets', 'rx_bytes', 'xdp_packets', 'xdp_bytes', 'xdp_drops', 'xdp_aborted', 'xdp_tx', 'xdp_tx_errors', 'xdp_redirect', 'drops', 'length_errors', 'rx_dropped',
     ]);
-    expect(Object.keys(snap.tx[0]!)).toEqual(['queue', 'tx_packets', 'tx_bytes', 'xdp_xmit', 'xdp_xmit_errors', 'tx_dropped']);
+    expect(Object.keys(snap.tx[0]!)).toEqual(['queue', 'tx_packets', 'tx_bytes', 'xdp_xmit', 'xdp_xmit_errors']);
+    expect(snap.core).toEqual({ tx_dropped: 0 });
     a.reset();
     expect(b.rxTotal('xdp_redirect')).toBe(0);
   });
@@ -42,6 +43,9 @@ describe('NicCounters across threads', () => {
     w1.tx[0 * TX_STRIDE + TX.xdp_xmit] += 4;
     w2.tx[0 * TX_STRIDE + TX.xdp_xmit] += 5;
     w2.offload[OFFLOAD.bpf_pass_pkts] += 2;
+    // The device's own counts (dev_core_stats) too, not any queue's.
+    w1.core[CORE.tx_dropped] += 3;
+    main.core[CORE.tx_dropped] += 1;
     // RX queues are one thread's each, so every view shares one block.
     w1.rx[1 * RX_STRIDE + RX.packets] += 7;
     expect(main.txStat(0, 'xdp_xmit')).toBe(9);
@@ -49,6 +53,8 @@ describe('NicCounters across threads', () => {
     expect(main.snapshot().offload.bpf_pass_pkts).toBe(2);
     expect(main.rxStat(1, 'packets')).toBe(7);
     expect(main.ethtoolListing()).toContain('     tx_queue_0_xdp_xmit: 9\n');
+    expect([main.coreStat('tx_dropped'), main.snapshot().core, w2.coreStat('tx_dropped')]).toEqual([4, { tx_dropped: 4 }, 4]);
+    expect(main.ethtoolListing()).toContain('     tx_bytes: 0\n     tx_dropped: 4\n');
     expect(() => new NicCounters(2, 1, 2, { buffer: main.buffer, thread: 1 })).toThrow(RangeError);
   });
 });

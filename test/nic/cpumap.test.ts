@@ -15,6 +15,7 @@ import type { NicEvents, XdpSinks } from '../../src/nic/sinks.js';
 import { Topology } from '../../src/nic/topology.js';
 import type { XdpTracepoint } from '../../src/nic/trace.js';
 import { XDP_ABORTED, XDP_REDIRECT, XDP_TX } from '../../src/uapi/bpf.js';
+import { frameBytes } from '../support/frame-bytes.js';
 
 const ONWARD = new URL('../fixtures/objects/nic_onward.bpf.o', import.meta.url).pathname;
 
@@ -42,24 +43,24 @@ class Recorder implements XdpSinks, NicEvents {
   readonly lines: string[] = [];
   readonly exceptions: string[] = [];
 
-  pass(_dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number): void {
-    this.out.push({ kind: 'pass', queue, bytes: b.slice(start, end) });
+  pass(_dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[]): void {
+    this.out.push({ kind: 'pass', queue, bytes: frameBytes(b, start, end, frags) });
   }
 
-  tx(_dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number): void {
-    this.out.push({ kind: 'tx', queue, bytes: b.slice(start, end) });
+  tx(_dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[]): void {
+    this.out.push({ kind: 'tx', queue, bytes: frameBytes(b, start, end, frags) });
   }
 
-  drop(_dev: VirtualNic, queue: number, verdict: number, b: Uint8Array, start: number, end: number): void {
-    this.out.push({ kind: 'drop', queue, verdict, bytes: b.slice(start, end) });
+  drop(_dev: VirtualNic, queue: number, verdict: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[]): void {
+    this.out.push({ kind: 'drop', queue, verdict, bytes: frameBytes(b, start, end, frags) });
   }
 
-  redirect(_from: VirtualNic, to: VirtualNic, queue: number, b: Uint8Array, start: number, end: number): void {
-    this.out.push({ kind: 'redirect', to: to.name, queue, bytes: b.slice(start, end) });
+  redirect(_from: VirtualNic, to: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[]): void {
+    this.out.push({ kind: 'redirect', to: to.name, queue, bytes: frameBytes(b, start, end, frags) });
   }
 
-  xsk(_dev: VirtualNic, queue: number, socket: number, b: Uint8Array, start: number, end: number): void {
-    this.out.push({ kind: 'xsk', queue, socket, bytes: b.slice(start, end) });
+  xsk(_dev: VirtualNic, queue: number, socket: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[]): void {
+    this.out.push({ kind: 'xsk', queue, socket, bytes: frameBytes(b, start, end, frags) });
   }
 
   trace(tracepoint: XdpTracepoint, line: string): void {

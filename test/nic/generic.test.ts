@@ -17,6 +17,7 @@ import type { XskMap } from '../../src/maps/xskmap.js';
 import { RX_QUEUE_STATS } from '../../src/nic/counters.js';
 import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../../src/uapi/bpf.js';
 import { XDP_LARGE_FRAME_SIZE } from '../../src/xdp/constants.js';
+import { frameBytes } from '../support/frame-bytes.js';
 
 const fixture = (name: string): string => new URL(`../fixtures/objects/${name}`, import.meta.url).pathname;
 const PROBE = fixture('generic_probe.bpf.o');
@@ -51,24 +52,24 @@ class Recorder implements XdpSinks, NicEvents {
   readonly lines: string[] = [];
   readonly exceptions: string[] = [];
 
-  pass(dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frame: number): void {
-    this.out.push({ kind: 'pass', dev: dev.name, queue, frame, bytes: b.slice(start, end) });
+  pass(dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
+    this.out.push({ kind: 'pass', dev: dev.name, queue, frame, bytes: frameBytes(b, start, end, frags) });
   }
 
-  tx(dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frame: number): void {
-    this.out.push({ kind: 'tx', dev: dev.name, queue, frame, bytes: b.slice(start, end) });
+  tx(dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
+    this.out.push({ kind: 'tx', dev: dev.name, queue, frame, bytes: frameBytes(b, start, end, frags) });
   }
 
-  drop(dev: VirtualNic, queue: number, verdict: number, b: Uint8Array, start: number, end: number, frame: number): void {
-    this.out.push({ kind: 'drop', dev: dev.name, queue, verdict, frame, bytes: b.slice(start, end) });
+  drop(dev: VirtualNic, queue: number, verdict: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
+    this.out.push({ kind: 'drop', dev: dev.name, queue, verdict, frame, bytes: frameBytes(b, start, end, frags) });
   }
 
-  redirect(from: VirtualNic, to: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frame: number): void {
-    this.out.push({ kind: 'redirect', dev: from.name, to: to.name, queue, frame, bytes: b.slice(start, end) });
+  redirect(from: VirtualNic, to: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
+    this.out.push({ kind: 'redirect', dev: from.name, to: to.name, queue, frame, bytes: frameBytes(b, start, end, frags) });
   }
 
-  xsk(dev: VirtualNic, queue: number, socket: number, b: Uint8Array, start: number, end: number, frame: number): void {
-    this.out.push({ kind: 'xsk', dev: dev.name, queue, socket, frame, bytes: b.slice(start, end) });
+  xsk(dev: VirtualNic, queue: number, socket: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[], frame: number): void {
+    this.out.push({ kind: 'xsk', dev: dev.name, queue, socket, frame, bytes: frameBytes(b, start, end, frags) });
   }
 
   trace(tracepoint: XdpTracepoint, line: string): void {

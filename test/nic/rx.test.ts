@@ -16,6 +16,7 @@ import type { XskMap } from '../../src/maps/xskmap.js';
 import { VERDICT_STATS } from '../../src/nic/counters.js';
 import { readCapture, toEthernet } from '../../src/pcap/index.js';
 import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../../src/uapi/bpf.js';
+import { frameBytes } from '../support/frame-bytes.js';
 
 const example = (name: string): string => new URL(`../../examples/${name}`, import.meta.url).pathname;
 const fixture = (name: string): string => new URL(`../fixtures/objects/${name}`, import.meta.url).pathname;
@@ -53,24 +54,24 @@ class Recorder implements XdpSinks, NicEvents {
   readonly lines: string[] = [];
   readonly exceptions: string[] = [];
 
-  pass(dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number): void {
-    this.out.push({ kind: 'pass', dev: dev.name, queue, bytes: b.slice(start, end) });
+  pass(dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[]): void {
+    this.out.push({ kind: 'pass', dev: dev.name, queue, bytes: frameBytes(b, start, end, frags) });
   }
 
-  tx(dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number): void {
-    this.out.push({ kind: 'tx', dev: dev.name, queue, bytes: b.slice(start, end) });
+  tx(dev: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[]): void {
+    this.out.push({ kind: 'tx', dev: dev.name, queue, bytes: frameBytes(b, start, end, frags) });
   }
 
-  drop(dev: VirtualNic, queue: number, verdict: number, b: Uint8Array, start: number, end: number): void {
-    this.out.push({ kind: 'drop', dev: dev.name, queue, verdict, bytes: b.slice(start, end) });
+  drop(dev: VirtualNic, queue: number, verdict: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[]): void {
+    this.out.push({ kind: 'drop', dev: dev.name, queue, verdict, bytes: frameBytes(b, start, end, frags) });
   }
 
-  redirect(from: VirtualNic, to: VirtualNic, queue: number, b: Uint8Array, start: number, end: number): void {
-    this.out.push({ kind: 'redirect', dev: from.name, to: to.name, queue, bytes: b.slice(start, end) });
+  redirect(from: VirtualNic, to: VirtualNic, queue: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[]): void {
+    this.out.push({ kind: 'redirect', dev: from.name, to: to.name, queue, bytes: frameBytes(b, start, end, frags) });
   }
 
-  xsk(dev: VirtualNic, queue: number, socket: number, b: Uint8Array, start: number, end: number): void {
-    this.out.push({ kind: 'xsk', dev: dev.name, queue, socket, bytes: b.slice(start, end) });
+  xsk(dev: VirtualNic, queue: number, socket: number, b: Uint8Array, start: number, end: number, frags: readonly Uint8Array[]): void {
+    this.out.push({ kind: 'xsk', dev: dev.name, queue, socket, bytes: frameBytes(b, start, end, frags) });
   }
 
   trace(tracepoint: XdpTracepoint, line: string): void {
@@ -561,14 +562,16 @@ describe('RxQueue: a device that is down', () => {
     expect(VERDICT_STATS.map((v) => c.verdictTotal(v))).toEqual(VERDICT_STATS.map(() => 0));
     expect([r.rec.out, r.rec.lines, r.rec.exceptions]).toEqual([[], [], []]);
 
-    // A veth pair, veth1 down: veth0 has no carrier and drops what it sends, by the TX queue it sends by.
+    // A veth pair, veth1 down: veth0 has no carrier and drops what it sends, a count of the device as a whole (dev_core_stats), no TX queue's.
     const veth0 = r.topology.add({ name: 'veth0', txQueues: 2 });
     const veth1 = r.topology.add({ name: 'veth1', rxQueues: 2 });
     veth0.peer = veth1;
     veth1.peer = veth0;
     veth1.up = false;
     pollAll(r.queue(1, { device: veth1, cpu: 3 }), frames);
-    expect([veth0.counters.txStat(1, 'dropped'), veth0.counters.txTotal('dropped'), veth1.counters.rxTotal('dropped'), veth1.counters.rxTotal('packets')]).toEqual([3, 3, 0, 0]);
+    expect([veth0.counters.coreStat('tx_dropped'), veth0.counters.snapshot().core, veth1.counters.rxTotal('dropped'), veth1.counters.rxTotal('packets')]).toEqual([3, { tx_dropped: 3 }, 0, 0]);
+    expect(veth0.counters.snapshot().tx.map((row) => Object.values(row).slice(1).every((n) => n === 0))).toEqual([true, true]);
+    expect(veth0.counters.ethtoolListing()).toContain('     tx_dropped: 3\n');
     expect(r.rec.out).toEqual([]);
   });
 });

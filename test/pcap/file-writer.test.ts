@@ -36,6 +36,30 @@ function writeAll(path: string, records: readonly PcapRecord[], linkType?: numbe
 }
 
 describe('PcapFileWriter', () => {
+  it('writes a frame given in parts (a linear part, then fragments) as one record, across flushes, and refuses one past the snapshot length whole', () => {
+    const path = join(tmp, 'parts.pcap');
+    const w = new PcapFileWriter(path);
+    const frames: PcapRecord[] = [];
+    for (let i = 0; i < 300; i++) {
+      // A 3520-byte linear part in a larger view, then fragments of a page and a rest: 9000 bytes, some past the 1 MiB buffer.
+      const whole = bytes(9000, i);
+      const view = new Uint8Array(3600);
+      view.set(whole.subarray(0, 3520), 40);
+      w.appendFrame(view, 40, 3560, [whole.slice(3520, 7616), whole.slice(7616)], 1_700_000_000 + i, 999_999_999 - i, i % 2 === 0 ? undefined : 9100);
+      frames.push({ data: whole, tsSec: 1_700_000_000 + i, tsNsec: 999_999_999 - i, origLen: i % 2 === 0 ? 9000 : 9100 });
+    }
+    // Without parts, as append.
+    w.appendFrame(bytes(64, 1), 0, 64, [], 1, 2);
+    frames.push({ data: bytes(64, 1), tsSec: 1, tsNsec: 2, origLen: 64 });
+    const tooLong = [bytes(MAX_SNAPLEN, 3)];
+    expect(() => w.appendFrame(bytes(10, 2), 0, 1, tooLong, 1, 2)).toThrow(PcapError);
+    // A wire length shorter than the parts hold is refused too.
+    expect(() => w.appendFrame(bytes(10, 2), 0, 10, [bytes(5, 3)], 1, 2, 14)).toThrow(PcapError);
+    w.close();
+    expect(w.packetCount).toBe(frames.length);
+    expect(read(path).packets.map(fields)).toEqual(frames.map(fields));
+  });
+
   it('round-trips records of every size through readCapture, more of them than its buffer holds', () => {
     const sizes = [0, 1, 14, 60, 1514, 9000, 65535, 100_000, MAX_SNAPLEN, MAX_SNAPLEN - 1, 262_000, 3, MAX_SNAPLEN, 500_000 >> 2, 7];
     const records: PcapRecord[] = [];
