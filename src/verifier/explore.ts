@@ -48,7 +48,7 @@ import { stateStr } from './print.js';
 import { RegType } from './reg.js';
 import { S64_MAX, S64_MIN } from './scalar.js';
 import { readReg, writeReg } from './regs.js';
-import { statesEqual, statesMaybeLooping } from './prune.js';
+import { statesEqual, statesMaybeLooping, widenImpreciseScalars } from './prune.js';
 import { FuncState, MAX_CALL_FRAMES, VerifierState, entryState } from './state.js';
 import { BPF_COMPLEXITY_LIMIT_INSNS, BPF_COMPLEXITY_LIMIT_JMP_SEQ, Verifier } from './verifier.js';
 
@@ -102,6 +102,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const live = liveRegisters(insns);
   const precision = precisionNeeds(insns, v.precise);
   const stackLive = stackLiveness(insns);
+  const callsCallback = Uint8Array.from({ length: n }, (_, i) => (insns.code[i] === (BPF_JMP | BPF_CALL) && insns.src[i] === 0 && SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? 1 : 0));
   const mayGoto = Uint8Array.from({ length: n }, (_, i) => (BPF_CLASS(insns.code[i]!) === BPF_JMP && BPF_OP(insns.code[i]!) === BPF_JCOND ? 1 : 0));
   const prune = prunePoints(v);
   const explored = new Map<number, Explored[]>();
@@ -132,6 +133,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       if (--e.branches > 0) break;
     }
   };
+  // The instruction count when a state was last kept, to tell whether `parent` was kept at this very instruction.
+  let keptAt = -1;
   // The jump a path taken up from `pending` came from, until its first instruction is logged.
   let poppedFrom: number | undefined;
   // The source line logged last on this path.
@@ -186,13 +189,24 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
         for (let k = list.length - 1; k >= 0; k--) {
           const e = list[k]!;
           if (e.branches > 0) {
+            // Callback iterations converge once one comes back to the call within one still being walked.
+            if (callsCallback[i]) {
+              if (statesEqual(e.state, st, live, stackLive, precision, i, false)) {
+                e.hits++;
+                pruned = true;
+                break;
+              }
+              if (!forced && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
+              if (addNew) e.misses++;
+              continue;
+            }
             // A may_goto loop converges once an iteration, deeper, is within one still being walked.
             if (mayGoto[i] && e.state.mayGotoDepth !== st.mayGotoDepth && statesEqual(e.state, st, live, stackLive, precision, i, false)) {
               e.hits++;
               pruned = true;
               break;
             }
-            if (e.state.mayGotoDepth === st.mayGotoDepth && statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, stackLive, precision, i, true)) {
+            if (e.state.mayGotoDepth === st.mayGotoDepth && e.state.callbackUnrollDepth === st.callbackUnrollDepth && statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, stackLive, precision, i, true)) {
               v.fail(`infinite loop detected at insn ${i}`, 'EINVAL');
             }
             // Inside a loop each iteration differs: keep a state only now and then.
@@ -220,6 +234,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
         if (list) list.push(kept);
         else explored.set(i, [kept]);
         parent = kept;
+        keptAt = processed;
         prevJmps = jmps;
         prevProcessed = processed;
         totalStates++;
@@ -307,6 +322,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
         }
         st = enterSubprog(v, st, i, starts);
       } else {
+        // A callback the helper runs now: its iterations start from the state before the call.
+        const before = SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? st.clone() : undefined;
         const callee = checkHelperCall(v, st, i);
         if (callee?.callback?.helper === BPF_FUNC_timer_set_callback) {
           // push_async_cb: a timer's callback runs later, on its own, so it is verified as a
@@ -319,13 +336,26 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
           st.insn = i + 1;
           continue;
         }
-        if (callee) {
-          // The callback may not run at all (bpf_loop with 0): the caller goes on from here too.
-          const skip = st.clone();
-          skip.insn = i + 1;
-          push(skip);
-          st.frames.push(callee);
-          st.insn = starts[callee.subprogno]!;
+        if (callee && before) {
+          // push_callback_call: the callback may run any number of times. The caller goes on past
+          // the call, as after the last; an iteration waits, and when it returns, the call is
+          // made again from where it left the caller, until an iteration brings nothing new.
+          // The previous iteration's state here: the nearest kept above this one (not the copy just kept of it).
+          // Past a few iterations, even values some check needs exact are widened, so that the
+          // iterations end: the walk then knows less than the kernel's, never more.
+          let prev: Explored | undefined;
+          let iterations = 0;
+          for (let e = keptAt === processed ? parent?.parent : parent; e; e = e.parent) {
+            if (e.state.insn !== i || e.state.frames.length !== before.frames.length) continue;
+            prev ??= e;
+            iterations++;
+          }
+          if (prev) widenImpreciseScalars(prev.state, before, iterations < CALLBACK_EXACT_ITERATIONS ? precision : undefined, i);
+          before.frames.push(callee);
+          before.insn = starts[callee.subprogno]!;
+          before.callbackUnrollDepth++;
+          push(before);
+          st.insn = i + 1;
           continue;
         }
         st.insn = i + 1;
@@ -379,6 +409,9 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   }
   return { processed, totalStates, peakStates, stackDepth, asyncCallbacks, facts };
 }
+
+/** Iterations of a callback walked with its exact values kept exact, before they too are widened. */
+const CALLBACK_EXACT_ITERATIONS = 16;
 
 /** A prune point where a state is kept whatever the heuristics say (the kernel's force checkpoint). */
 const FORCE_CHECKPOINT = 2;
@@ -523,7 +556,8 @@ function returnFromSubprog(v: Verifier, st: VerifierState, stackDepth: Map<numbe
   }
   // Pointers into the returning frame's stack point at nothing now.
   for (const r of st.allRegs()) if (r.type === RegType.PTR_TO_STACK && r.frameno >= st.frames.length) r.markUnknown();
-  st.insn = callee.callsite + 1;
+  // A callback goes back to the helper's call, which may run it again; a function to the next instruction.
+  st.insn = callee.callback ? callee.callsite : callee.callsite + 1;
 }
 
 /** The main program's exit: R0 set, no lock held, every reference released. */

@@ -31,7 +31,7 @@ import {
   BPF_XCHG,
 } from '../isa/opcodes.js';
 import type { ArgBase } from '../helpers/proto.js';
-import { BPF_FUNC_map_lookup_elem } from '../uapi/func-ids.js';
+import { BPF_FUNC_find_vma, BPF_FUNC_for_each_map_elem, BPF_FUNC_loop, BPF_FUNC_map_lookup_elem, BPF_FUNC_user_ringbuf_drain } from '../uapi/func-ids.js';
 import { PRECISE_DST, PRECISE_KEY, PRECISE_SRC } from './verifier.js';
 
 /** Where exact scalar values matter, per instruction: registers (bits 0-9) and R10-relative stack slots. */
@@ -45,6 +45,9 @@ export interface Precision {
 
 const ALL = 0xffffffff;
 const bit = (r: number): number => 1 << r;
+/** Helpers that run a callback on the caller's data before they return. */
+const CALLBACK_CALLERS: ReadonlySet<number> = new Set([BPF_FUNC_loop, BPF_FUNC_for_each_map_elem, BPF_FUNC_find_vma, BPF_FUNC_user_ringbuf_drain]);
+
 /** Helper arguments whose value the verifier checks: sizes and allocation sizes. */
 const VALUE_ARGS: ReadonlySet<ArgBase> = new Set(['ARG_CONST_SIZE', 'ARG_CONST_SIZE_OR_ZERO', 'ARG_CONST_ALLOC_SIZE_OR_ZERO']);
 
@@ -83,7 +86,8 @@ export function precisionNeeds(insns: InsnArray, precise: Uint8Array): Precision
     }
   }
   const slotOf = (off: number): number => Math.floor((-off - 1) / 8);
-  const { subOf, callbacks } = subprograms(insns);
+  const { subOf, callbacks, starts } = subprograms(insns);
+  const callbackStarts = starts.filter((_, k) => callbacks[k]);
   // Per subprogram: whether a caller needs its R0 exact; a callback's always is (its range is checked).
   const retPrecise = Uint8Array.from({ length: callbacks.length }, (_, k) => (callbacks[k] ? 1 : 0));
   const keySlots = lookupKeySlots(insns, succ, slotOf);
@@ -191,6 +195,12 @@ export function precisionNeeds(insns: InsnArray, precise: Uint8Array): Precision
             HELPER_PROTOS.get(insns.imm[i]!)?.args.forEach((a, k) => {
               if (VALUE_ARGS.has(a.type)) r |= bit(k + 1);
             });
+            // A callback the helper runs reads the caller's stack through the pointer it is given:
+            // what it needs exact there, the caller must keep exact.
+            if (CALLBACK_CALLERS.has(insns.imm[i]!) && callbackStarts.some((t) => stackLo[t] || stackHi[t])) {
+              lo = ALL;
+              hi = ALL;
+            }
             // A constant key that made an array lookup's result non-null: the key's slot must be exact.
             if (insns.imm[i] === BPF_FUNC_map_lookup_elem && precise[i]! & PRECISE_KEY) {
               const k = keySlots[i]!;
@@ -224,7 +234,7 @@ export function precisionNeeds(insns: InsnArray, precise: Uint8Array): Precision
  * each BPF-to-BPF call's target and at each function an lddw refers to),
  * and which subprograms are callbacks (referred to by an lddw).
  */
-function subprograms(insns: InsnArray): { subOf: Int32Array; callbacks: Uint8Array } {
+function subprograms(insns: InsnArray): { subOf: Int32Array; callbacks: Uint8Array; starts: number[] } {
   const n = insns.length;
   const starts = new Set<number>([0]);
   const refs = new Set<number>();
@@ -241,7 +251,7 @@ function subprograms(insns: InsnArray): { subOf: Int32Array; callbacks: Uint8Arr
   const sorted = [...starts].sort((a, b) => a - b);
   const subOf = new Int32Array(n);
   sorted.forEach((start, k) => subOf.fill(k, start, sorted[k + 1] ?? n));
-  return { subOf, callbacks: Uint8Array.from(sorted, (start) => (refs.has(start) ? 1 : 0)) };
+  return { subOf, callbacks: Uint8Array.from(sorted, (start) => (refs.has(start) ? 1 : 0)), starts: sorted };
 }
 
 /**

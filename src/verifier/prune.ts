@@ -226,3 +226,31 @@ function scalarOfSlot(slot: StackSlot): RegState | undefined {
   return undefined;
 }
 
+
+/**
+ * widen_imprecise_scalars: before another iteration of a loop that has run
+ * from `prev` (a callback's, here), every scalar no check needs exact that
+ * changed since `prev` becomes unknown, in registers and spilled slots, so
+ * that iterations come to a state already walked instead of counting on.
+ * `i` is where `cur` is, in its innermost frame. Without `precision`, exact
+ * scalars are widened too: less is then known, never more.
+ */
+export function widenImpreciseScalars(prev: VerifierState, cur: VerifierState, precision: Precision | undefined, i: number): void {
+  if (prev.frames.length !== cur.frames.length) return;
+  const ids = new IdMap();
+  for (let k = 0; k < cur.frames.length; k++) {
+    const at = k === cur.frames.length - 1 ? i : cur.frames[k + 1]!.callsite + 1;
+    const o = prev.frames[k]!;
+    const c = cur.frames[k]!;
+    const widen = (a: RegState, b: RegState, precise: boolean): void => {
+      if (a.type !== RegType.SCALAR_VALUE || b.type !== RegType.SCALAR_VALUE || precise || regsExact(a, b, ids)) return;
+      b.markUnknown();
+    };
+    for (let r = 0; r < 10; r++) widen(o.regs[r]!, c.regs[r]!, precision !== undefined && ((precision.regs[at]! >>> r) & 1) === 1);
+    for (let s = 0; s < c.stack.length; s++) {
+      const os = o.stack[s];
+      const cs = c.stack[s];
+      if (os?.isSpill && cs?.isSpill && os.spilled && cs.spilled) widen(os.spilled, cs.spilled, precision !== undefined && slotPrecise(precision, at, s));
+    }
+  }
+}

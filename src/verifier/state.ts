@@ -101,6 +101,8 @@ export interface Reference {
 export class VerifierState {
   /** may_goto iterations this path has taken (may_goto_depth): a loop state at another depth may prune it. */
   mayGotoDepth = 0;
+  /** Callback iterations this path has entered (callback_unroll_depth): states of two iterations are no infinite loop. */
+  callbackUnrollDepth = 0;
   frames: FuncState[] = [];
   refs: Reference[] = [];
   /** The bpf_spin_lock held: the id of the map value pointer it was taken through, 0 when none. */
@@ -123,6 +125,7 @@ export class VerifierState {
     s.activeLockMap = this.activeLockMap;
     s.insn = this.insn;
     s.mayGotoDepth = this.mayGotoDepth;
+    s.callbackUnrollDepth = this.callbackUnrollDepth;
     return s;
   }
 
