@@ -44,9 +44,12 @@ function generated(blocks: number): VerifierInput {
 
 const gotol = readFileSync(resolve(import.meta.dirname, '../../../examples/xdp_gotol.o'));
 const input = generated(400);
+const logged: VerifierInput = { ...input, logLevel: 1 };
 const cases: Array<{ name: string; run: () => number }> = [
-  { name: `examples/xdp_gotol.o (8,534 insns), verifyObject`, run: () => verifyObject(gotol).processed ?? 0 },
-  { name: `generated parser (${input.insns.length.toLocaleString('en')} insns), verifyXdp`, run: () => verifyXdp(input).processed },
+  { name: 'examples/xdp_gotol.o (8,534 insns), verifyObject, no log (as every load)', run: () => verifyObject(gotol, { logLevel: 0 }).processed ?? 0 },
+  { name: 'examples/xdp_gotol.o, verifyObject, log level 1 (xdpsim verify)', run: () => verifyObject(gotol, { logLevel: 1 }).processed ?? 0 },
+  { name: `generated parser (${input.insns.length.toLocaleString('en')} insns), verifyXdp, no log`, run: () => verifyXdp(input).processed },
+  { name: 'generated parser, verifyXdp, log level 1', run: () => verifyXdp(logged).processed },
 ];
 
 const samples = cases.map(() => [] as number[]);
