@@ -32,6 +32,7 @@ import { checkCoreRelocations } from './core.js';
 import { attachBtfRecords } from './btf-record.js';
 import { relocate } from './relocate.js';
 import { verifyDecoded } from './verify.js';
+import { checkProgMapOwners } from './prog-map-owner.js';
 import type { JitFacts } from '../verifier/index.js';
 import { whereInSource } from '../elf/index.js';
 import { ShareError, unshareable, type AttachOptions, type SharedLoadOptions, type SharedObject } from './shared.js';
@@ -415,6 +416,7 @@ function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions,
     if (why !== undefined) unsimulated.set(program, why);
     return program;
   });
+  if (!attach) checkProgMapOwners(object);
   const mapsByName = new Map(object.maps.map((d, i) => [d.name, maps[i]!]));
   // Everything but the per-thread options, and the secret as drawn: every thread makes the same cookies.
   const { trace: _trace, now: _now, fib: _fib, sockets: _sockets, ...sharedOptions } = options;
