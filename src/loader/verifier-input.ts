@@ -51,7 +51,8 @@ export function verifierInput(object: ObjectFile, prog: BpfProgram, insns: InsnA
     subprogNames,
     sourceLine: (insn) => {
       const line = sourceLine(prog, insn);
-      return line && `${line.text.trim()} @ ${line.file.replace(/^\.\//, '')}:${line.line}`;
+      // The kernel names the file without its directories (kbasename).
+      return line && `${line.text.trim()} @ ${line.file.slice(line.file.lastIndexOf('/') + 1)}:${line.line}`;
     },
     logLevel: options.logLevel,
   };

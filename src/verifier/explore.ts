@@ -1,4 +1,6 @@
-import { formatLlvm } from '../isa/disasm.js';
+import { formatKernelInsn, type KernelPrintNames } from '../isa/disasm-kernel.js';
+import { helperName } from '../helpers/proto.js';
+import type { InsnArray } from '../isa/instruction.js';
 import { BPF_JCOND } from '../isa/decode.js';
 import {
   BPF_ADD,
@@ -26,9 +28,11 @@ import {
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC,
   BPF_SIZE,
+  BPF_SRC,
   BPF_ST,
   BPF_STORE_REL,
   BPF_STX,
+  BPF_X,
   BPF_XCHG,
   BPF_XOR,
 } from '../isa/opcodes.js';
@@ -44,7 +48,7 @@ import { liveRegisters } from './liveness.js';
 import { stackLiveness } from './stack-liveness.js';
 import { precisionNeeds } from './precision.js';
 import { checkMemAccess } from './mem.js';
-import { stateStr } from './print.js';
+import { scratchedStr, stateStr } from './print.js';
 import { RegType } from './reg.js';
 import { S64_MAX, S64_MIN } from './scalar.js';
 import { readReg, writeReg } from './regs.js';
@@ -139,6 +143,18 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   let poppedFrom: number | undefined;
   // The source line logged last on this path.
   let prevLine: string | undefined;
+  // Whether the next instruction starts a path, whose whole state the log shows first.
+  let pathStart = true;
+  // The last instruction's log line, and what it touched, to be shown on it once it has run.
+  let lineOf: { index: number; regs: number; slots: number[] } | undefined;
+  const printNames: KernelPrintNames = {
+    helper: (id) => helperName(id),
+    imm64: (insn) => {
+      const ref = v.mapOf(v.insn);
+      if (!ref || insn.code !== BPF_LDDW) return undefined;
+      return ref.kind === 'map' ? `map[${ref.map.name}]` : `map[${ref.map.name}]+${ref.offset}`;
+    },
+  };
   // The global function being verified on its own, once the main program is done.
   let validating: number | undefined;
   const validated = new Set<number>();
@@ -148,6 +164,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     parent = p.parent;
     poppedFrom = p.from;
     prevLine = undefined;
+    pathStart = true;
+    lineOf = undefined;
     // At level 1 the log keeps only the path being walked, as the kernel's does (pop_stack's log reset).
     if (level === 1) v.log.length = p.logLen;
     return p.state;
@@ -161,9 +179,9 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     const sub = subprogs[validating]!;
     v.log.push(`Validating ${sub.name}() func#${validating}...`);
     parent = undefined;
-    const entry = globalEntryState(v, validating, sub);
-    if (level > 0) v.log.push(`${entry.insn}: ${stateStr(entry)}`);
-    return entry;
+    pathStart = true;
+    lineOf = undefined;
+    return globalEntryState(v, validating, sub);
   };
   const push = (state: VerifierState): void => {
     if (pending.length >= BPF_COMPLEXITY_LIMIT_JMP_SEQ) v.fail(`The sequence of ${pending.length + 1} jumps is too complex.`, 'E2BIG');
@@ -176,6 +194,13 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   while (st && !v.newlyPrecise) {
     const i = st.insn;
     v.insn = i;
+    if (lineOf) {
+      // print_insn_state: after the instruction, on its line, what it touched as it is now.
+      const text = v.log[lineOf.index];
+      const touched = scratchedStr(st, lineOf.regs, lineOf.slots);
+      if (text !== undefined && touched) v.log[lineOf.index] = `${text}${' '.repeat(alignment(text.length))}; ${touched}`;
+      lineOf = undefined;
+    }
     if (i < 0 || i >= n) v.fail(`invalid insn idx ${i} insn_cnt ${n}`, 'EFAULT');
     if (++processed > BPF_COMPLEXITY_LIMIT_INSNS) v.fail(`BPF program is too large. Processed ${processed} insn`, 'E2BIG');
 
@@ -244,13 +269,19 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     }
 
     if (level > 0) {
-      if (poppedFrom !== undefined) v.log.push(`from ${poppedFrom} to ${i}: ${stateStr(st)}`);
+      // A path's first instruction shows the whole state; each instruction then what it touched.
+      if (pathStart) {
+        if (poppedFrom !== undefined) v.log.push(`from ${poppedFrom} to ${i}: ${stateStr(st)}`);
+        v.log.push(`${i}: ${stateStr(st)}`);
+        pathStart = false;
+      }
       // verbose_linfo: a source line once, where the walk comes to it.
       const line = v.input.sourceLine?.(i);
       if (line && line !== prevLine) v.log.push(`; ${line}`);
       prevLine = line;
-      v.log.push(`${i}: (${insns.code[i]!.toString(16).padStart(2, '0')}) ${formatLlvm(insns.at(i))}`);
-      if (level > 1) v.log.push(`${i}: ${stateStr(st)}`);
+      v.log.push(`${i}: ${formatKernelInsn(insns.at(i), printNames)}`);
+      const touched = touchedBy(insns, i);
+      lineOf = touched.regs !== 0 || touched.slots.length > 0 ? { index: v.log.length - 1, ...touched } : undefined;
     }
 
     poppedFrom = undefined;
@@ -408,6 +439,45 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     }
   }
   return { processed, totalStates, peakStates, stackDepth, asyncCallbacks, facts };
+}
+
+/** Spaces before the `;` that ends an instruction's text of `length` characters (BPF_LOG_MIN_ALIGNMENT, BPF_LOG_ALIGNMENT). */
+function alignment(length: number): number {
+  const pos = length + 1;
+  return pos < 40 ? 40 - pos - 1 : 8 - (pos % 8) - 1;
+}
+
+/** The registers (a bit mask) instruction `i` reads or writes and the stack slots it writes through R10, which its log line shows. */
+function touchedBy(insns: InsnArray, i: number): { regs: number; slots: number[] } {
+  const code = insns.code[i]!;
+  const cls = BPF_CLASS(code);
+  const dst = insns.dst[i]!;
+  const src = insns.src[i]!;
+  const x = BPF_SRC(code) === BPF_X;
+  const slotAt = (base: number): number[] => {
+    const off = insns.off[i]!;
+    return base === 10 && off < 0 && off >= -512 ? [Math.floor((-off - 1) / 8)] : [];
+  };
+  switch (cls) {
+    case BPF_ALU:
+    case BPF_ALU64:
+      return { regs: (1 << dst) | (x ? 1 << src : 0), slots: [] };
+    case BPF_LDX:
+      return { regs: (1 << dst) | (1 << src), slots: [] };
+    case BPF_ST:
+      return { regs: 1 << dst, slots: slotAt(dst) };
+    case BPF_STX:
+      return { regs: (1 << dst) | (1 << src) | (insns.imm[i] === BPF_CMPXCHG ? 1 : 0), slots: slotAt(dst) };
+    case BPF_JMP:
+    case BPF_JMP32: {
+      const op = BPF_OP(code);
+      if (op === BPF_CALL) return { regs: insns.src[i] === BPF_PSEUDO_CALL ? 0 : 1, slots: [] };
+      if (op === BPF_EXIT || op === BPF_JA || op === BPF_JCOND) return { regs: 0, slots: [] };
+      return { regs: (1 << dst) | (x ? 1 << src : 0), slots: [] };
+    }
+    default:
+      return { regs: code === BPF_LDDW ? 1 << dst : 0, slots: [] };
+  }
 }
 
 /** Iterations of a callback walked with its exact values kept exact, before they too are widened. */

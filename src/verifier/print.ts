@@ -50,6 +50,28 @@ export function frameStr(f: FuncState): string {
   return out.join(' ');
 }
 
+/**
+ * What an instruction touched, as print_insn_state writes it after `;` on
+ * the instruction's line: the registers it read or wrote (`regs`, a bit
+ * mask) and the stack slots it wrote, as they are now, in the frame it ran in.
+ */
+export function scratchedStr(st: VerifierState, regs: number, slots: readonly number[]): string {
+  const f = st.cur;
+  const out: string[] = [];
+  f.regs.forEach((r, i) => {
+    if ((regs >>> i) & 1 && r.type !== RegType.NOT_INIT) out.push(`R${i}=${regStr(r, f.frameno)}`);
+  });
+  for (const i of slots) {
+    const s = f.stack[i];
+    if (!s) continue;
+    const off = -(i + 1) * 8;
+    if (s.isSpill && s.spilled) out.push(`fp${off}=${regStr(s.spilled, f.frameno)}`);
+    else out.push(`fp${off}=${[...s.types].reverse().map((t) => '?rmzd'[t] ?? '?').join('')}`);
+  }
+  if (out.length === 0) return '';
+  return st.frames.length > 1 ? `frame${f.frameno}: ${out.join(' ')}` : out.join(' ');
+}
+
 /** The whole state, frame by frame, for the log. */
 export function stateStr(st: VerifierState): string {
   return st.frames.map((f, i) => (st.frames.length > 1 ? `frame${i}: ${frameStr(f)}` : frameStr(f))).join(' ');
