@@ -36,8 +36,18 @@ export const LPM_TRIE_N_ENTRIES = 2;
 export const LPM_TRIE_NODES_USED = 3;
 /** Head and length of the FIFO of freed nodes. */
 export const LPM_TRIE_FREE_NODES = 4;
-const LPM_TRIE_VALUES_USED = 6;
-const LPM_TRIE_FREE_VALUES = 7;
+/** Value slots ever used; then head and length of the FIFO of freed value slots, after the nodes' ring. */
+export const LPM_TRIE_VALUES_USED = 6;
+export const LPM_TRIE_FREE_VALUES = 7;
+/**
+ * How many nodes and value slots have ever been freed (an int32 count that
+ * wraps), and what that count was when a freed one was last taken back.
+ * A lock-free walk that read FREED = f before it began can hold only slots
+ * freed since, and none of those has been reused while REUSED <= f. See
+ * `lookup`.
+ */
+export const LPM_TRIE_FREED = 9;
+export const LPM_TRIE_REUSED = 10;
 /** Words of the header; the FIFO of freed nodes follows. */
 export const LPM_TRIE_WORDS = 16;
 
@@ -54,22 +64,41 @@ export const LPM_TRIE_WORDS = 16;
  * Where ours differs, and why:
  * - Nodes are preallocated (max_entries real nodes can need max_entries - 1
  *   intermediate ones, since each intermediate node has two children) and
- *   values live in a pool of max_entries slots beside them, in a region
- *   programs may access; the kernel allocates both per update.
- * - Updating a present key, or giving an intermediate node a value, writes
- *   that node in place where the kernel swaps in a new node under RCU: a
- *   concurrent reader sees the old bytes or the new ones, as with an array
- *   map, and a program's pointer to the value stays valid.
- * - RCU's grace period becomes reuse order: freed nodes and value slots go
- *   to the back of a FIFO and never-used ones are taken first, so a lookup
- *   still inside a node just unlinked finds it unchanged as long as possible.
- *   A lookup that does meet a reused node stays in bounds (child links are
- *   node numbers) and stops after max_prefixlen + 1 steps.
+ *   values live in a pool of slots beside them, in a region programs may
+ *   access; the kernel allocates both per update. The pool has spare slots
+ *   beyond max_entries (lpmValueSlots): a full trie can still replace a
+ *   value, below, and a freed slot always waits behind others.
+ * - Replacing a present key's value fills a fresh value slot and then
+ *   switches the node to it with one Atomics.store, where the kernel swaps
+ *   in a new node under RCU: a concurrent reader gets the old value or the
+ *   new one, whole, never a mix of their bytes; a program that holds the old
+ *   value's address keeps writing there, as into the kernel's old node.
+ *   Giving an intermediate node a value, and taking a node's value while it
+ *   keeps two children, flip its flag in place after its value slot is
+ *   written (the kernel does the latter in place too).
+ * - RCU's grace period becomes, for a walk, a check. Freed nodes and value
+ *   slots go to the back of a FIFO, never-used ones are taken first, and
+ *   the header counts the slots ever freed and notes that count at each
+ *   reuse. A lock-free reader (lookup, get_next_key, the user-space copy of
+ *   a value) reads the count before it starts; slots freed before then it
+ *   cannot reach. If a slot was reused after some were freed since, it may
+ *   have walked through a node or value filled anew under it, and it walks
+ *   again. So a walk answers as over the trie before or after each
+ *   concurrent update, as under RCU, and never waits: no lock, no write.
+ *   A second walk needs a free and then a reuse within one walk, so it is
+ *   rare. A program keeps the value address a lookup gave it past the walk,
+ *   which the map cannot see the end of (the kernel's read-side section is
+ *   the whole program run): a slot freed under it stays unchanged until the
+ *   FIFO ahead of it, at least the spare slots, has been reused. A walk that
+ *   meets a reused node stays in bounds (child links are node numbers) and
+ *   stops after max_prefixlen + 1 steps.
  *
  * Updates and deletes take the trie's lock (the kernel's trie->lock) in the
  * memory, so threads sharing the buffer exclude each other; lookups and
  * get_next_key take none, as under rcu_read_lock, and write nothing. A
- * writer fills a node before one Atomics.store links it in.
+ * writer fills a node before one Atomics.store links it in, notes a reuse
+ * (an Atomics.store) before it writes into the slot, and unlinks a node or
+ * value before it counts it freed.
  */
 export class LpmTrieMap extends BpfMap {
   private readonly dataSize = this.spec.keySize - 4;
@@ -79,6 +108,8 @@ export class LpmTrieMap extends BpfMap {
   private readonly nodeWords = this.nodeSize >>> 2;
   private readonly nodeCount = lpmNodeCount(this.spec.maxEntries);
   private readonly valueSize = roundUp8(this.spec.valueSize);
+  /** Value slots: one per element and spares (lpmValueSlots). */
+  private readonly valueSlots = lpmValueSlots(this.spec.maxEntries, this.spec.valueSize);
   private i32!: Int32Array;
   private view!: DataView;
   /** int32 index of the trie header (struct lpm_trie). */
@@ -92,13 +123,13 @@ export class LpmTrieMap extends BpfMap {
   private values = 0;
 
   storage(): RegionSpec[] {
-    const { name, maxEntries, flags } = this.spec;
+    const { name, flags } = this.spec;
     return [
-      { name: `map:${name}:trie`, size: (LPM_TRIE_WORDS + this.nodeCount + maxEntries) * 4, writable: false, readable: false },
+      { name: `map:${name}:trie`, size: (LPM_TRIE_WORDS + this.nodeCount + this.valueSlots) * 4, writable: false, readable: false },
       { name: `map:${name}:nodes`, size: this.nodeCount * this.nodeSize, writable: false, readable: false },
       {
         name: `map:${name}:values`,
-        size: maxEntries * this.valueSize,
+        size: this.valueSlots * this.valueSize,
         writable: (flags & BPF_F_RDONLY_PROG) === 0,
         readable: (flags & BPF_F_WRONLY_PROG) === 0,
       },
@@ -118,30 +149,60 @@ export class LpmTrieMap extends BpfMap {
    * trie_lookup_elem, for programs and user space alike (the syscall's
    * lookup is a longest-prefix match too). A prefixlen beyond the trie's
    * width matches nothing.
+   *
+   * Takes no lock: it notes how many nodes and value slots had been freed,
+   * walks, and walks again if one was reused after others had been freed
+   * since (`stillValid`). The count is read before the first walk with a
+   * plain load (V8 keeps typed-array loads in program order, and x86 does
+   * not reorder loads), the reuse mark after it with Atomics.load, which no
+   * compiler folds into an earlier read, and the count again with
+   * Atomics.load for another walk, so that no compiler reuses a stale one.
    */
   lookup(key: number): number {
     const want = this.view.getUint32(key, true);
     if (want > this.maxPrefixlen) return 0;
     const i32 = this.i32;
+    const h = this.trie;
     const word0 = this.word0(key + 4);
-    let node = i32[this.trie + LPM_TRIE_ROOT]!;
-    let found = -1;
-    for (let steps = this.maxPrefixlen; node !== 0 && steps >= 0; steps--) {
-      const w = node;
-      const prefixlen = i32[w + LPM_NODE_PREFIXLEN]!;
-      if (prefixlen > want) break;
-      if (prefixlen < 32) {
-        // The bits past the prefix masked off; -1 >>> 0 keeps none.
-        if (((i32[w + LPM_NODE_WORD0]! ^ word0) & ~(-1 >>> prefixlen)) !== 0) break;
-      } else if (i32[w + LPM_NODE_WORD0] !== word0 || !this.prefixMatches((w << 2) + LPM_NODE_DATA + 4, key + 8, prefixlen - 32, this.dataSize - 4)) {
-        break;
+    let freed = i32[h + LPM_TRIE_FREED]!;
+    for (;;) {
+      let node = i32[h + LPM_TRIE_ROOT]!;
+      let found = -1;
+      for (let steps = this.maxPrefixlen; node !== 0 && steps >= 0; steps--) {
+        const w = node;
+        const prefixlen = i32[w + LPM_NODE_PREFIXLEN]!;
+        if (prefixlen > want) break;
+        if (prefixlen < 32) {
+          // The bits past the prefix masked off; -1 >>> 0 keeps none.
+          if (((i32[w + LPM_NODE_WORD0]! ^ word0) & ~(-1 >>> prefixlen)) !== 0) break;
+        } else if (i32[w + LPM_NODE_WORD0] !== word0 || !this.prefixMatches((w << 2) + LPM_NODE_DATA + 4, key + 8, prefixlen - 32, this.dataSize - 4)) {
+          break;
+        }
+        if ((i32[w + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) === 0) found = w;
+        // Every node below is longer than the key: none can match.
+        if (prefixlen === want) break;
+        node = i32[w + this.keyBit(key, prefixlen, word0)]!;
       }
-      if ((i32[w + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) === 0) found = w;
-      // Every node below is longer than the key: none can match.
-      if (prefixlen === want) break;
-      node = i32[w + this.keyBit(key, prefixlen, word0)]!;
+      // The slot is read before the check: a slot freed and reused since the walk began is caught by it.
+      const slot = found < 0 ? -1 : i32[found + LPM_NODE_VALUE]!;
+      if (this.stillValid(freed)) return slot < 0 ? 0 : this.values + slot * this.valueSize;
+      freed = Atomics.load(i32, h + LPM_TRIE_FREED);
     }
-    return found < 0 ? 0 : this.values + i32[found + LPM_NODE_VALUE]! * this.valueSize;
+  }
+
+  /**
+   * Whether no node or value slot freed since `freed` slots had been freed
+   * has been reused: then everything a lock-free walk that began after
+   * reading that count went through is as it was when the walk reached it
+   * (freeing writes nothing into a node or slot), or as an update published
+   * it. A reuse counts as one such when anything was freed between the
+   * walk's start and it, so a walk concurrent with a delete and an insert
+   * may be repeated for nothing: one load decides, where telling the
+   * reused slot's own place in the FIFO would take two (one per FIFO) or a
+   * stamp beside every slot.
+   */
+  private stillValid(freed: number): boolean {
+    return ((Atomics.load(this.i32, this.trie + LPM_TRIE_REUSED) - freed) | 0) <= 0;
   }
 
   /** The first 4 data bytes at `data` as one big-endian number, missing bytes 0, as LPM_NODE_WORD0 keeps them. */
@@ -153,8 +214,23 @@ export class LpmTrieMap extends BpfMap {
     return word;
   }
 
+  /**
+   * The value copied out as the syscall copies it under rcu_read_lock: into
+   * this thread's scratch, again if its slot was freed and reused during the
+   * copy, so a delete and a reuse that race it cannot hand back another
+   * element's bytes.
+   */
   protected userValue(key: number): number {
-    return this.lookup(key);
+    const i32 = this.i32;
+    const h = this.trie;
+    const to = this.scratchValue;
+    for (;;) {
+      const freed = Atomics.load(i32, h + LPM_TRIE_FREED);
+      const at = this.lookup(key);
+      if (at === 0) return 0;
+      copySmall(this.u8, to, at, this.spec.valueSize);
+      if (this.stillValid(freed)) return to;
+    }
   }
 
   /** trie_update_elem. */
@@ -197,14 +273,20 @@ export class LpmTrieMap extends BpfMap {
     if (i32[w + LPM_NODE_PREFIXLEN] === matchlen) {
       if ((i32[w + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) === 0) {
         if (flags === BPF_NOEXIST) return -EEXIST;
-        this.fill(node, key, value, i32[w + LPM_NODE_VALUE]!);
+        // The new value goes into a slot of its own, switched to whole: the kernel's new node.
+        const old = i32[w + LPM_NODE_VALUE]!;
+        const slotOfValue = this.allocValue();
+        this.fill(node, key, value, slotOfValue);
+        Atomics.store(i32, w + LPM_NODE_VALUE, slotOfValue);
+        this.freeValue(old);
         return 0;
       }
       const err = this.checkAddElem(flags);
       if (err < 0) return err;
       const slotOfValue = this.allocValue();
       this.fill(node, key, value, slotOfValue);
-      i32[w + LPM_NODE_VALUE] = slotOfValue;
+      // The slot before the flag: a reader that sees the node real reads this slot.
+      Atomics.store(i32, w + LPM_NODE_VALUE, slotOfValue);
       Atomics.store(i32, w + LPM_NODE_FLAGS, 0);
       return 0;
     }
@@ -258,7 +340,11 @@ export class LpmTrieMap extends BpfMap {
     return node;
   }
 
-  /** Writes the key's data bytes, as given, into the node and the value into its slot. */
+  /**
+   * Writes the key's data bytes, as given, into the node and the value into
+   * its slot. On a node in the trie only bits past its prefix change, which
+   * no walk reads.
+   */
   private fill(node: number, key: number, value: number, slot: number): void {
     copySmall(this.u8, this.dataAddress(node), key + 4, this.dataSize);
     this.i32[node + LPM_NODE_WORD0] = this.word0(key + 4);
@@ -345,6 +431,17 @@ export class LpmTrieMap extends BpfMap {
    * ancestor), which is where that climb would stop.
    */
   nextKey(key: number, next: number): number {
+    const i32 = this.i32;
+    const h = this.trie;
+    for (;;) {
+      // As lookup does: walk again if a node or slot freed since the walk began was reused under it.
+      const freed = Atomics.load(i32, h + LPM_TRIE_FREED);
+      const err = this.nextKeyOnce(key, next);
+      if (this.stillValid(freed)) return err;
+    }
+  }
+
+  private nextKeyOnce(key: number, next: number): number {
     const i32 = this.i32;
     let searchRoot = i32[this.trie + LPM_TRIE_ROOT]!;
     if (searchRoot === 0) return -ENOENT;
@@ -465,18 +562,20 @@ export class LpmTrieMap extends BpfMap {
 
   private allocValue(): number {
     const used = this.trie + LPM_TRIE_VALUES_USED;
-    if (this.i32[used]! < this.spec.maxEntries) return this.i32[used]!++;
-    return this.alloc(LPM_TRIE_FREE_VALUES, LPM_TRIE_WORDS + this.nodeCount, this.spec.maxEntries);
+    if (this.i32[used]! < this.valueSlots) return this.i32[used]!++;
+    return this.alloc(LPM_TRIE_FREE_VALUES, LPM_TRIE_WORDS + this.nodeCount, this.valueSlots);
   }
 
   private freeValue(slot: number): void {
-    this.free(LPM_TRIE_FREE_VALUES, LPM_TRIE_WORDS + this.nodeCount, this.spec.maxEntries, slot);
+    this.free(LPM_TRIE_FREE_VALUES, LPM_TRIE_WORDS + this.nodeCount, this.valueSlots, slot);
   }
 
   /**
    * Takes the slot freed longest ago from the FIFO at `ring` (header words
-   * `queue`: head, length). Callers take never-used slots first and count
-   * elements before they allocate, so a slot is always there.
+   * `queue`: head, length), and notes the reuse before the caller writes
+   * into it, so that a lock-free walk that may still be in it learns so
+   * (`stillValid`). Callers take never-used slots first and count elements
+   * before they allocate, so a slot is always there.
    */
   private alloc(queue: number, ring: number, size: number): number {
     const i32 = this.i32;
@@ -484,14 +583,21 @@ export class LpmTrieMap extends BpfMap {
     const head = i32[h + queue]!;
     i32[h + queue] = (head + 1) % size;
     i32[h + queue + 1]!--;
+    Atomics.store(i32, h + LPM_TRIE_REUSED, i32[h + LPM_TRIE_FREED]!);
     return i32[h + ring + head]!;
   }
 
+  /**
+   * Puts a slot at the back of the FIFO and counts it freed, after whatever
+   * unlinked it: a walk that reads the count after that store can no longer
+   * reach the slot.
+   */
   private free(queue: number, ring: number, size: number, slot: number): void {
     const i32 = this.i32;
     const h = this.trie;
     i32[h + ring + ((i32[h + queue]! + i32[h + queue + 1]!) % size)] = slot;
     i32[h + queue + 1]!++;
+    Atomics.store(i32, h + LPM_TRIE_FREED, (i32[h + LPM_TRIE_FREED]! + 1) | 0);
   }
 }
 
@@ -517,9 +623,23 @@ export function lpmNodeCount(maxEntries: number): number {
   return 2 * maxEntries - 1;
 }
 
+/** Bytes of value slots a trie keeps spare, beyond one slot per element, at most (but always one slot). */
+const SPARE_VALUE_BYTES = 64 * 1024;
+
+/**
+ * Value slots of a trie of `maxEntries` elements of `valueSize` bytes: one
+ * each, and spares, so that a full trie can still replace a value and a
+ * freed slot waits behind at least as many others in the FIFO before it is
+ * reused: up to max_entries of them, as many as fit in SPARE_VALUE_BYTES.
+ */
+export function lpmValueSlots(maxEntries: number, valueSize: number): number {
+  return maxEntries + Math.max(1, Math.min(maxEntries, Math.floor(SPARE_VALUE_BYTES / roundUp8(valueSize))));
+}
+
 /** Bytes an LPM trie's three regions take as laid out, each rounded up to the memory's 64-byte region alignment: for create.ts's footprint. */
 export function lpmTrieBytes(keySize: number, valueSize: number, maxEntries: number): number {
   const nodes = lpmNodeCount(maxEntries);
+  const slots = lpmValueSlots(maxEntries, valueSize);
   const laid = (bytes: number): number => Math.ceil(Math.max(bytes, 1) / 64) * 64;
-  return laid((LPM_TRIE_WORDS + nodes + maxEntries) * 4) + laid(nodes * lpmNodeSize(keySize - 4)) + laid(maxEntries * roundUp8(valueSize));
+  return laid((LPM_TRIE_WORDS + nodes + slots) * 4) + laid(nodes * lpmNodeSize(keySize - 4)) + laid(slots * roundUp8(valueSize));
 }

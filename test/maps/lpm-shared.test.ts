@@ -1,19 +1,25 @@
-// The LPM trie wholly in the flat memory: two worker threads bind their own
+// The LPM trie wholly in the flat memory: three worker threads bind their own
 // map objects over one SharedArrayBuffer (test/maps/lpm-shared.worker.mjs,
-// which runs the built dist/) and insert, look up and delete disjoint sets
-// of nesting prefixes in the same trie, while this thread does the same
-// through the user-space API. Updates and deletes exclude each other through
-// the trie lock; lookups take none and must still find every present prefix.
+// which runs the built dist/) and insert, replace, look up and delete
+// disjoint sets of nesting prefixes in the same trie, while this thread does
+// the same through the user-space API. Updates and deletes exclude each
+// other through the trie lock; lookups take none and must still find every
+// present prefix with its value, whole, while nodes and value slots that
+// other threads free are reused under them.
+//
+// A soak run: LPM_SHARED_ROUNDS=2000 npx vitest run test/maps/lpm-shared.test.ts
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createStandaloneMaps } from '../../src/maps/standalone.js';
-import { BPF_F_NO_PREALLOC, BPF_MAP_TYPE_LPM_TRIE, BPF_NOEXIST } from '../../src/uapi/bpf.js';
+import { BPF_EXIST, BPF_F_NO_PREALLOC, BPF_MAP_TYPE_LPM_TRIE, BPF_NOEXIST } from '../../src/uapi/bpf.js';
 import { hex } from '../oracle/packets.js';
 import { lpmKey, lpmTrieProblems, postorder, prefixOf, randomPrefixes, rng } from './lpm-support.js';
 import { spec, u32 } from './support.js';
 
-const THREADS = 3;
-const ROUNDS = 40;
+/** This thread and three workers: more threads than a CI machine's two cores, so walks are preempted midway. */
+const THREADS = 4;
+/** Rounds of insert, replace and delete in every thread. */
+const ROUNDS = Number(process.env.LPM_SHARED_ROUNDS ?? 40);
 const PER_THREAD = 400;
 const SPEC = spec(BPF_MAP_TYPE_LPM_TRIE, 8, 4, 4096, BPF_F_NO_PREALLOC, 'lpm');
 
@@ -23,6 +29,15 @@ interface WorkerResult {
 
 /** Prefix i of thread t as [prefixlen, address]. */
 type Prefix = [number, number];
+
+/**
+ * The value thread t stores for its prefix i in a round, first inserted,
+ * then replaced: whose, which round (mod 256), which prefix. The worker's
+ * own copy of this must agree.
+ */
+function valueOf(t: number, round: number, i: number, replaced: boolean): number {
+  return ((t << 24) | ((round & 0xff) << 16) | (replaced ? 0x8000 : 0) | i) >>> 0;
+}
 
 function runWorker(buffer: SharedArrayBuffer, start: SharedArrayBuffer, id: number, prefixes: Prefix[]): { ready: Promise<void>; done: Promise<WorkerResult> } {
   const worker = new Worker(new URL('./lpm-shared.worker.mjs', import.meta.url), {
@@ -39,7 +54,7 @@ function runWorker(buffer: SharedArrayBuffer, start: SharedArrayBuffer, id: numb
 }
 
 describe('an LPM trie shared by threads through one SharedArrayBuffer', () => {
-  it('two workers and this thread insert, look up and delete disjoint prefixes at once; the trie ends exact and whole', async () => {
+  it('three workers and this thread insert, replace, look up and delete disjoint prefixes at once; the trie ends exact and whole', async () => {
     // Distinct prefixes near a few bases, so the threads' prefixes nest in and part from each other's.
     const unique = new Map<string, Uint8Array>();
     for (const k of randomPrefixes(rng(0xc0ffee), 4 * THREADS * PER_THREAD)) unique.set(prefixOf(k), k);
@@ -56,27 +71,33 @@ describe('an LPM trie shared by threads through one SharedArrayBuffer', () => {
     const { maps, memory } = createStandaloneMaps([SPEC], 1, { before: regions });
     const map = maps[0]!;
     const start = new SharedArrayBuffer(4);
-    const workers = [1, 2].map((id) => runWorker(memory.buffer, start, id, sets[id]!));
+    const workers = Array.from({ length: THREADS - 1 }, (_, w) => w + 1).map((id) => runWorker(memory.buffer, start, id, sets[id]!));
     await Promise.all(workers.map((w) => w.ready));
     Atomics.store(new Int32Array(start), 0, 1);
     Atomics.notify(new Int32Array(start), 0);
 
     // This thread is thread 0, through lookupElem/updateElem/deleteElem.
     const mine = sets[0]!.map(([len, addr]) => lpmKey(len, addr));
-    const valueOf = (round: number, i: number): number => ((round << 16) | i) >>> 0;
     const errors: string[] = [];
+    const expectValue = (round: number, i: number, want: number): void => {
+      const got = map.lookupElem(mine[i]!);
+      if (got === undefined || hex(got as Uint8Array) !== hex(u32(want))) errors.push(`round ${round}: prefix ${i} gave ${got && hex(got as Uint8Array)} while present`);
+    };
     for (let round = 0; round < ROUNDS; round++) {
       const last = round === ROUNDS - 1;
       mine.forEach((k, i) => {
-        map.updateElem(k, u32(valueOf(round, i)), BPF_NOEXIST);
-        const got = map.lookupElem(mine[i >> 1]!);
-        if (hex(got as Uint8Array) !== hex(u32(valueOf(round, i >> 1)))) errors.push(`round ${round}: prefix ${i >> 1} while present`);
+        map.updateElem(k, u32(valueOf(0, round, i, false)), BPF_NOEXIST);
+        expectValue(round, i >> 1, valueOf(0, round, i >> 1, false));
+      });
+      mine.forEach((k, i) => {
+        map.updateElem(k, u32(valueOf(0, round, i, true)), BPF_EXIST);
+        expectValue(round, i, valueOf(0, round, i, true));
       });
       mine.forEach((k, i) => {
         if (last && i % 3 !== 0) return;
         map.deleteElem(k);
         const got = map.lookupElem(k);
-        if (got && hex(got as Uint8Array) === hex(u32(valueOf(round, i)))) errors.push(`round ${round}: prefix ${i} after its delete`);
+        if (got && hex(got as Uint8Array) === hex(u32(valueOf(0, round, i, true)))) errors.push(`round ${round}: prefix ${i} after its delete`);
       });
     }
     const results = await Promise.all(workers.map((w) => w.done));
@@ -86,7 +107,7 @@ describe('an LPM trie shared by threads through one SharedArrayBuffer', () => {
     const expected = new Map<string, string>();
     sets.forEach((set, t) =>
       set.forEach(([len, addr], i) => {
-        if (i % 3 !== 0) expected.set(hex(lpmKey(len, addr)), hex(u32((t << 24) | ((ROUNDS - 1) << 16) | i)));
+        if (i % 3 !== 0) expected.set(hex(lpmKey(len, addr)), hex(u32(valueOf(t, ROUNDS - 1, i, true))));
       }),
     );
     const entries = [...map.entries()].map(([k, v]) => [hex(k), hex(v as Uint8Array)] as const);
@@ -97,5 +118,5 @@ describe('an LPM trie shared by threads through one SharedArrayBuffer', () => {
     expect(entries.map(([k]) => k)).toEqual(postorder(keys).map(hex));
     for (const k of keys) expect(hex(map.lookupElem(k) as Uint8Array)).toBe(expected.get(hex(k)));
     expect(lpmTrieProblems(memory, 'lpm', 8, SPEC.maxEntries)).toEqual([]);
-  });
+  }, 60_000 + ROUNDS * 100);
 });

@@ -12,11 +12,16 @@ import {
   LPM_NODE_DATA,
   LPM_NODE_FLAGS,
   LPM_NODE_PREFIXLEN,
+  LPM_NODE_VALUE,
   LPM_TREE_NODE_FLAG_IM,
   LPM_TRIE_FREE_NODES,
+  LPM_TRIE_FREE_VALUES,
+  LPM_TRIE_FREED,
   LPM_TRIE_N_ENTRIES,
   LPM_TRIE_NODES_USED,
+  LPM_TRIE_REUSED,
   LPM_TRIE_ROOT,
+  LPM_TRIE_VALUES_USED,
   LPM_TRIE_WORDS,
   lpmNodeCount,
   lpmNodeSize,
@@ -101,18 +106,23 @@ export function postorder(keys: readonly Uint8Array[]): Uint8Array[] {
  * regions as any thread would see them: a node reached twice, an
  * intermediate node without two children, a child that does not extend its
  * parent's prefix on the side it hangs, element or node counts that do not
- * add up, or a free slot still in the trie. Empty when all holds.
+ * add up, or a free slot still in the trie; for value slots, one shared by
+ * two elements or also free, or counts that do not add up. Empty when all
+ * holds.
  */
 export function lpmTrieProblems(memory: Memory, name: string, keySize: number, maxEntries: number): string[] {
   const i32 = memory.i32;
   const u8 = memory.u8;
-  const trie = memory.region(`map:${name}:trie`).start >>> 2;
+  const trieRegion = memory.region(`map:${name}:trie`);
+  const trie = trieRegion.start >>> 2;
   const nodes = memory.region(`map:${name}:nodes`);
   const nodeCount = lpmNodeCount(maxEntries);
   const nodeWords = lpmNodeSize(keySize - 4) >>> 2;
   const problems: string[] = [];
   const bit = (node: number, index: number): number => (u8[(node << 2) + LPM_NODE_DATA + (index >>> 3)]! >>> (7 - (index & 7))) & 1;
   const seen = new Set<number>();
+  /** Value slot -> the node holding it. */
+  const slots = new Map<number, number>();
   let real = 0;
   let intermediate = 0;
   const visit = (node: number, parent: number, side: number): void => {
@@ -123,7 +133,12 @@ export function lpmTrieProblems(memory: Memory, name: string, keySize: number, m
     const prefixlen = i32[node + LPM_NODE_PREFIXLEN]!;
     const im = (i32[node + LPM_NODE_FLAGS]! & LPM_TREE_NODE_FLAG_IM) !== 0;
     if (im) intermediate++;
-    else real++;
+    else {
+      real++;
+      const slot = i32[node + LPM_NODE_VALUE]!;
+      if (slots.has(slot)) problems.push(`value slot ${slot} held by nodes ${slots.get(slot)} and ${node}`);
+      slots.set(slot, node);
+    }
     const [left, right] = [i32[node + LPM_NODE_CHILD0]!, i32[node + LPM_NODE_CHILD1]!];
     if (im && (left === 0 || right === 0)) problems.push(`intermediate node ${node} (/${prefixlen}) without two children`);
     if (parent !== 0) {
@@ -145,6 +160,22 @@ export function lpmTrieProblems(memory: Memory, name: string, keySize: number, m
   for (let k = 0; k < freeCount; k++) {
     const free = i32[trie + LPM_TRIE_WORDS + ((freeHead + k) % nodeCount)]!;
     if (seen.has(free)) problems.push(`free node ${free} is in the trie`);
+  }
+  // The value FIFO's ring follows the nodes', to the end of the trie region.
+  const valueSlots = (trieRegion.end - trieRegion.start) / 4 - LPM_TRIE_WORDS - nodeCount;
+  const valueRing = trie + LPM_TRIE_WORDS + nodeCount;
+  const freeValues = i32[trie + LPM_TRIE_FREE_VALUES + 1]!;
+  const freeValuesHead = i32[trie + LPM_TRIE_FREE_VALUES]!;
+  const valuesInUse = i32[trie + LPM_TRIE_VALUES_USED]! - freeValues;
+  if (valuesInUse !== real) problems.push(`${valuesInUse} value slots in use, ${real} elements`);
+  // Every slot in a FIFO was freed once at least; a reuse notes a count of frees there had been.
+  const freed = i32[trie + LPM_TRIE_FREED]!;
+  if (freed < freeCount + freeValues) problems.push(`${freed} slots ever freed, ${freeCount + freeValues} in the FIFOs`);
+  if (((freed - i32[trie + LPM_TRIE_REUSED]!) | 0) < 0) problems.push(`reuse noted at ${i32[trie + LPM_TRIE_REUSED]} frees, past the ${freed} there were`);
+  for (const slot of slots.keys()) if (slot < 0 || slot >= valueSlots) problems.push(`value slot ${slot} out of ${valueSlots}`);
+  for (let k = 0; k < freeValues; k++) {
+    const free = i32[valueRing + ((freeValuesHead + k) % valueSlots)]!;
+    if (slots.has(free)) problems.push(`free value slot ${free} is node ${slots.get(free)}'s`);
   }
   return problems;
 }
