@@ -1,4 +1,5 @@
 import type { InsnArray } from '../isa/instruction.js';
+import { successors } from './successors.js';
 import { HELPER_PROTOS } from '../helpers/protos.js';
 import { BPF_JCOND } from '../isa/decode.js';
 import {
@@ -70,21 +71,7 @@ export function precisionNeeds(insns: InsnArray, precise: Uint8Array): Precision
   const regs = new Uint16Array(n);
   const stackLo = new Uint32Array(n);
   const stackHi = new Uint32Array(n);
-  const succ: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < n; i += insns.width(i)) {
-    const code = insns.code[i]!;
-    const cls = BPF_CLASS(code);
-    const op = BPF_OP(code);
-    const next = i + insns.width(i);
-    if (cls === BPF_JMP || cls === BPF_JMP32) {
-      if (op === BPF_EXIT) continue;
-      if (op === BPF_JA) succ[i]!.push(i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1);
-      else if (op === BPF_CALL) succ[i]!.push(next);
-      else succ[i]!.push(next, i + insns.off[i]! + 1);
-    } else {
-      succ[i]!.push(next);
-    }
-  }
+  const succ = successors(insns);
   const slotOf = (off: number): number => Math.floor((-off - 1) / 8);
   const { subOf, callbacks, starts } = subprograms(insns);
   const callbackStarts = starts.filter((_, k) => callbacks[k]);

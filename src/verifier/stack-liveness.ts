@@ -1,4 +1,5 @@
 import type { InsnArray } from '../isa/instruction.js';
+import { successors } from './successors.js';
 import {
   BPF_ADD,
   BPF_ALU,
@@ -7,8 +8,6 @@ import {
   BPF_CALL,
   BPF_CLASS,
   BPF_DW,
-  BPF_EXIT,
-  BPF_JA,
   BPF_JMP,
   BPF_JMP32,
   BPF_LDDW,
@@ -48,21 +47,7 @@ const ARGS = 0b111110;
  */
 export function stackLiveness(insns: InsnArray): StackLiveness {
   const n = insns.length;
-  const succ: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < n; i += insns.width(i)) {
-    const code = insns.code[i]!;
-    const cls = BPF_CLASS(code);
-    const op = BPF_OP(code);
-    const next = i + insns.width(i);
-    if (cls === BPF_JMP || cls === BPF_JMP32) {
-      if (op === BPF_EXIT) continue;
-      if (op === BPF_JA) succ[i]!.push(i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1);
-      else if (op === BPF_CALL) succ[i]!.push(next);
-      else succ[i]!.push(next, i + insns.off[i]! + 1);
-    } else {
-      succ[i]!.push(next);
-    }
-  }
+  const succ = successors(insns);
   const fp = stackPointers(insns, succ);
   const slotOf = (off: number): number => Math.floor((-off - 1) / 8);
   const lo = new Uint32Array(n);
