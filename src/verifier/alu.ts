@@ -22,6 +22,7 @@ import {
 import { RegState, RegType } from './reg.js';
 import { Scalar, regBoundsSync, scalarAlu, scalarEndian, scalarMovSx } from './scalar.js';
 import { tnumAdd, tnumIsConst, tnumSub } from './tnum.js';
+import { S64_MIN, add, addOverflowsS, addOverflowsU, eq, fromS32, fromU32, isNeg, isZero, leU, sub, subOverflowsS, toBigS, toNumberS, ZERO } from './word.js';
 import { ALU_OPERATORS } from '../isa/syntax.js';
 import type { FuncState } from './state.js';
 import { BPF_MAX_VAR_OFF, PRECISE_DST, PRECISE_SRC, type Verifier } from './verifier.js';
@@ -29,10 +30,6 @@ import { readReg, writeReg } from './regs.js';
 
 /** The kernel's bpf_alu_string: how its messages name each operation. */
 const ALU_NAMES: ReadonlyMap<number, string> = new Map([...ALU_OPERATORS, [BPF_NEG, 'neg'], [BPF_MOV, '='], [BPF_END, 'endian']]);
-
-const S64_MIN = -(1n << 63n);
-const S64_MAX = (1n << 63n) - 1n;
-const U64_MAX = (1n << 64n) - 1n;
 
 /**
  * An ALU or ALU64 instruction (check_alu_op): operands initialised, the
@@ -59,7 +56,7 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
       dst.markUnknown();
       return;
     }
-    if (op === BPF_NEG) scalarAlu(dst.value, Scalar.constant(0n), BPF_NEG, is64);
+    if (op === BPF_NEG) scalarAlu(dst.value, Scalar.constant(ZERO), BPF_NEG, is64);
     else scalarEndian(dst.value, BPF_SRC(code) !== BPF_TO_BE, imm as 16 | 32 | 64, is64);
     dst.id = 0;
     return;
@@ -97,7 +94,7 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
       return;
     }
     writeReg(v, dstno);
-    dst.markKnown(is64 ? BigInt.asUintN(64, BigInt(imm)) : BigInt(imm >>> 0));
+    dst.markKnown(is64 ? fromS32(imm) : fromU32(imm));
     return;
   }
 
@@ -108,7 +105,7 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
     src = readReg(v, f, srcno);
   } else {
     src = new RegState();
-    src.markKnown(BigInt.asUintN(64, BigInt(imm)));
+    src.markKnown(fromS32(imm));
     if ((op === BPF_DIV || op === BPF_MOD) && imm === 0) v.fail('div by zero', 'EINVAL');
     if ((op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) && (imm < 0 || imm >= (is64 ? 64 : 32))) {
       v.fail(`invalid shift ${imm}`, 'EINVAL');
@@ -116,7 +113,7 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
   }
   readReg(v, f, dstno);
   writeReg(v, dstno);
-  if (BPF_SRC(code) !== BPF_X) src.value = Scalar.constant(is64 ? BigInt.asUintN(64, BigInt(imm)) : BigInt(imm >>> 0));
+  if (BPF_SRC(code) !== BPF_X) src.value = Scalar.constant(is64 ? fromS32(imm) : fromU32(imm));
   adjustRegMinMaxVals(v, dstno, dst, src, op, is64, BPF_SRC(code) === BPF_X ? srcno : -1, off);
 }
 
@@ -177,6 +174,8 @@ function adjustPtrMinMaxVals(
   if (ptr.maybeNull) v.fail(`R${dstno} pointer arithmetic on ${ptr.typeName()} prohibited, null-check it first`);
   const known = offReg.value.isConst();
   const smin = offReg.value.smin;
+  // Exact wherever it is used: a known offset that fits in 32 bits once added.
+  const delta = toNumberS(smin);
   switch (ptr.type) {
     case RegType.PTR_TO_CTX:
     case RegType.PTR_TO_MAP_VALUE:
@@ -191,7 +190,7 @@ function adjustPtrMinMaxVals(
       break;
     default:
       // Adding a known 0 to a map pointer is the one arithmetic allowed on it.
-      if (ptr.type === RegType.CONST_PTR_TO_MAP && known && smin === 0n && op === BPF_ADD) break;
+      if (ptr.type === RegType.CONST_PTR_TO_MAP && known && isZero(smin) && op === BPF_ADD) break;
       v.fail(`R${dstno} pointer arithmetic on ${ptr.typeName()} prohibited`);
   }
   const base = ptr.clone();
@@ -200,10 +199,10 @@ function adjustPtrMinMaxVals(
   const result = base;
   if (scalarPlusPointer) result.id = ptr.id;
 
-  const fits32 = (n: bigint): boolean => n === BigInt.asIntN(32, n);
+  const fits32 = (n: number): boolean => n === (n | 0);
   if (op === BPF_ADD) {
-    if (known && fits32(BigInt(ptr.off) + smin)) {
-      result.off = ptr.off + Number(smin);
+    if (known && fits32(ptr.off + delta)) {
+      result.off = ptr.off + delta;
     } else {
       result.value = addBounds(ptr.value, offReg.value);
       if (ptr.isPacket) {
@@ -214,13 +213,13 @@ function adjustPtrMinMaxVals(
   } else if (op === BPF_SUB) {
     if (scalarPlusPointer) v.fail(`R${dstno} tried to subtract pointer from scalar`);
     if (ptr.type === RegType.PTR_TO_STACK) v.fail(`R${dstno} subtraction from stack pointer prohibited`);
-    if (known && fits32(BigInt(ptr.off) - smin)) {
-      result.off = ptr.off - Number(smin);
+    if (known && fits32(ptr.off - delta)) {
+      result.off = ptr.off - delta;
     } else {
       result.value = subBounds(ptr.value, offReg.value);
       if (ptr.isPacket) {
         result.id = v.newId();
-        if (smin < 0n) result.range = 0;
+        if (isNeg(smin)) result.range = 0;
       }
     }
   } else if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {
@@ -235,32 +234,26 @@ function adjustPtrMinMaxVals(
 
 /** check_reg_sane_offset: offsets the kernel refuses to reason about. */
 function checkRegSaneOffset(v: Verifier, reg: RegState, ptr: RegState): void {
-  const type = ptr.typeName();
-  const val = BigInt.asIntN(64, reg.value.varOff.value);
-  if (tnumIsConst(reg.value.varOff) && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) {
-    v.fail(`math between ${type} pointer and ${val} is not allowed`, 'EACCES');
+  const outside = (n: number): boolean => n >= BPF_MAX_VAR_OFF || n <= -BPF_MAX_VAR_OFF;
+  const { varOff, smin } = reg.value;
+  if (tnumIsConst(varOff) && outside(toNumberS(varOff.value))) {
+    v.fail(`math between ${ptr.typeName()} pointer and ${toBigS(varOff.value)} is not allowed`, 'EACCES');
   }
-  if (reg.off >= BPF_MAX_VAR_OFF || reg.off <= -BPF_MAX_VAR_OFF) v.fail(`${type} pointer offset ${reg.off} is not allowed`);
-  if (reg.value.smin === S64_MIN) v.fail(`math between ${type} pointer and register with unbounded min value is not allowed`);
-  if (reg.value.smin >= BPF_MAX_VAR_OFF || reg.value.smin <= -BPF_MAX_VAR_OFF) {
-    v.fail(`value ${reg.value.smin} makes ${type} pointer be out of bounds`);
-  }
+  if (outside(reg.off)) v.fail(`${ptr.typeName()} pointer offset ${reg.off} is not allowed`);
+  if (eq(smin, S64_MIN)) v.fail(`math between ${ptr.typeName()} pointer and register with unbounded min value is not allowed`);
+  if (outside(toNumberS(smin))) v.fail(`value ${toBigS(smin)} makes ${ptr.typeName()} pointer be out of bounds`);
 }
 
 /** The variable part of pointer + scalar: 64-bit bounds added, unbounded on overflow; no 32-bit bounds for pointers. */
 function addBounds(a: Scalar, b: Scalar): Scalar {
   const r = Scalar.unknown();
-  const smin = a.smin + b.smin;
-  const smax = a.smax + b.smax;
-  if (smin >= S64_MIN && smax <= S64_MAX) {
-    r.smin = smin;
-    r.smax = smax;
+  if (!addOverflowsS(a.smin, b.smin) && !addOverflowsS(a.smax, b.smax)) {
+    r.smin = add(a.smin, b.smin);
+    r.smax = add(a.smax, b.smax);
   }
-  const umin = a.umin + b.umin;
-  const umax = a.umax + b.umax;
-  if (umax <= U64_MAX) {
-    r.umin = umin;
-    r.umax = umax;
+  if (!addOverflowsU(a.umin, b.umin) && !addOverflowsU(a.umax, b.umax)) {
+    r.umin = add(a.umin, b.umin);
+    r.umax = add(a.umax, b.umax);
   }
   r.varOff = tnumAdd(a.varOff, b.varOff);
   return r;
@@ -268,15 +261,13 @@ function addBounds(a: Scalar, b: Scalar): Scalar {
 
 function subBounds(a: Scalar, b: Scalar): Scalar {
   const r = Scalar.unknown();
-  const smin = a.smin - b.smax;
-  const smax = a.smax - b.smin;
-  if (smin >= S64_MIN && smax <= S64_MAX) {
-    r.smin = smin;
-    r.smax = smax;
+  if (!subOverflowsS(a.smin, b.smax) && !subOverflowsS(a.smax, b.smin)) {
+    r.smin = sub(a.smin, b.smax);
+    r.smax = sub(a.smax, b.smin);
   }
-  if (a.umin >= b.umax) {
-    r.umin = a.umin - b.umax;
-    r.umax = a.umax - b.umin;
+  if (leU(b.umax, a.umin)) {
+    r.umin = sub(a.umin, b.umax);
+    r.umax = sub(a.umax, b.umin);
   }
   r.varOff = tnumSub(a.varOff, b.varOff);
   return r;

@@ -3,6 +3,7 @@ import { RegState, RegType } from './reg.js';
 import { flipOpcode, isBranchTaken, refineCond, regBoundsSync } from './scalar.js';
 import type { VerifierState } from './state.js';
 import { readReg } from './regs.js';
+import { ZERO, add, fromNumber, fromS32, fromU32, isZero, ltU } from './word.js';
 import { MAX_PACKET_OFF, PRECISE_DST, PRECISE_SRC, type Verifier } from './verifier.js';
 
 /** The two ways out of a conditional jump: each is undefined when the verifier proved it is never taken. */
@@ -33,7 +34,7 @@ export function checkCondJmp(v: Verifier, st: VerifierState, i: number): BranchO
     src = readReg(v, f, srcno);
   } else {
     src = new RegState();
-    src.markKnown(BigInt.asUintN(64, BigInt(insns.imm[i]!)));
+    src.markKnown(fromS32(insns.imm[i]!));
   }
 
   const pred = branchTaken(dst, src, op, is32);
@@ -100,7 +101,7 @@ function markPtrOrNull(st: VerifierState, id: number, refObjId: number, isNull: 
   for (const r of st.allRegs()) {
     if (!r.maybeNull || r.id !== id) continue;
     if (isNull) {
-      r.markKnown(0n);
+      r.markKnown(ZERO);
       continue;
     }
     r.maybeNull = false;
@@ -145,13 +146,14 @@ function matchPacketPointers(op: number, dst: RegState, src: RegState, taken: Ve
 
 /** A packet pointer exactly as loaded from the context (reg_is_init_pkt_pointer). */
 function isInitPacketPointer(reg: RegState, type: RegType): boolean {
-  return reg.type === type && reg.off === 0 && reg.value.isConst() && reg.value.constValue() === 0n;
+  return reg.type === type && reg.off === 0 && reg.value.isConst() && isZero(reg.value.constValue());
 }
 
 /** find_good_pkt_pointers: every copy of the pointer (same id) may read the proven bytes. */
 function findGoodPktPointers(st: VerifierState, reg: RegState, open: boolean): void {
   if (reg.off < 0 || (reg.off === 0 && open)) return;
-  if (reg.value.umax > BigInt(MAX_PACKET_OFF) || reg.value.umax + BigInt(reg.off) > BigInt(MAX_PACKET_OFF)) return;
+  const max = fromU32(MAX_PACKET_OFF);
+  if (ltU(max, reg.value.umax) || ltU(max, add(reg.value.umax, fromNumber(reg.off)))) return;
   const range = reg.off + (open ? 1 : 0);
   const { type, id } = reg;
   for (const r of st.allRegs()) if (r.type === type && r.id === id) r.range = Math.max(r.range, range);

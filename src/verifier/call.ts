@@ -19,6 +19,7 @@ import { checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg }
 import { RegState, RegType, regTypeName } from './reg.js';
 import { checkResourceLeak } from './leak.js';
 import { tnumIsConst } from './tnum.js';
+import { isNeg, isZero, toBigU, toNumberS, toNumberU } from './word.js';
 import { checkStackRange } from './stack.js';
 import { BPF_REG_SIZE, FuncState, MAX_CALL_FRAMES, SlotType, type VerifierState } from './state.js';
 import { BPF_MAX_VAR_SIZ, PRECISE_KEY, type Verifier } from './verifier.js';
@@ -143,25 +144,25 @@ function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, 
     case 'ARG_CONST_SIZE_OR_ZERO': {
       expect([RegType.SCALAR_VALUE], 'scalar');
       const zeroOk = spec.type === 'ARG_CONST_SIZE_OR_ZERO';
-      if (reg.value.smin < 0n) v.fail(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
-      if (reg.value.umin === 0n && !zeroOk) v.fail(`R${regno} invalid zero-sized read: u64=[${reg.value.umin},${reg.value.umax}]`);
-      if (reg.value.umax >= BPF_MAX_VAR_SIZ) v.fail(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+      if (isNeg(reg.value.smin)) v.fail(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
+      if (isZero(reg.value.umin) && !zeroOk) v.fail(`R${regno} invalid zero-sized read: u64=[${toBigU(reg.value.umin)},${toBigU(reg.value.umax)}]`);
+      if (toNumberU(reg.value.umax) >= BPF_MAX_VAR_SIZ) v.fail(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
       const memRegno = meta.memRegno ?? regno - 1;
       const memSpec = meta.memSpec;
       const memReg = f.regs[memRegno]!;
       if (memSpec?.maybeNull && memReg.isKnownZero) {
-        if (reg.value.umax !== 0n) v.fail(`R${memRegno} type=scalar expected=${MEM_TYPES_NAMES}`);
+        if (!isZero(reg.value.umax)) v.fail(`R${memRegno} type=scalar expected=${MEM_TYPES_NAMES}`);
         return;
       }
       const access = memSpec?.write || memSpec?.uninit ? 'write' : 'read';
-      helperMem(v, st, memRegno, reg.value.umax, access, zeroOk, (memSpec?.uninit ?? false) && tnumIsConst(reg.value.varOff));
-      meta.allocSize = reg.value.isConst() ? Number(reg.value.constValue()) : undefined;
+      helperMem(v, st, memRegno, toBigU(reg.value.umax), access, zeroOk, (memSpec?.uninit ?? false) && tnumIsConst(reg.value.varOff));
+      meta.allocSize = reg.value.isConst() ? toNumberU(reg.value.constValue()) : undefined;
       return;
     }
     case 'ARG_CONST_ALLOC_SIZE_OR_ZERO':
       expect([RegType.SCALAR_VALUE], 'scalar');
       if (!reg.value.isConst()) v.fail(`R${regno} is not a known constant'`);
-      meta.allocSize = Number(reg.value.constValue());
+      meta.allocSize = toNumberU(reg.value.constValue());
       return;
     case 'ARG_PTR_TO_CTX':
       expect([RegType.PTR_TO_CTX]);
@@ -180,7 +181,7 @@ function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, 
       expect([RegType.PTR_TO_MAP_VALUE], spec.type === 'ARG_PTR_TO_SPIN_LOCK' ? 'map_value, ptr_' : undefined);
       const what = spec.type === 'ARG_PTR_TO_SPIN_LOCK' ? 'bpf_spin_lock' : 'bpf_timer';
       if (!tnumIsConst(reg.value.varOff)) v.fail(`R${regno} doesn't have constant offset. ${what} has to be at the constant offset`, 'EINVAL');
-      const at = reg.off + Number(reg.value.varOff.value);
+      const at = reg.off + toNumberU(reg.value.varOff.value);
       if (!reg.map!.btf) v.fail(`map '${reg.map!.name}' has to have BTF in order to use ${what}`, 'EINVAL');
       const fieldOff = spec.type === 'ARG_PTR_TO_SPIN_LOCK' ? reg.map!.spinLockOff : reg.map!.timerOff;
       if (fieldOff === undefined) v.fail(`map '${reg.map!.name}' has no valid ${what}`, 'EINVAL');
@@ -196,7 +197,7 @@ function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, 
       const map = reg.map!;
       if (!map.frozen || !map.data) v.fail(`R${regno} does not point to a readonly map'`);
       if (!tnumIsConst(reg.value.varOff)) v.fail(`R${regno} is not a constant address'`);
-      const at = reg.off + Number(reg.value.varOff.value);
+      const at = reg.off + toNumberU(reg.value.varOff.value);
       checkMemRegion(v, regno, reg, reg.off, 1, map.valueSize, false);
       if (map.data.indexOf(0, at) < 0) v.fail('string is not zero-terminated');
       return;
@@ -205,7 +206,7 @@ function checkArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: number, 
       if (!(reg.type === RegType.PTR_TO_MEM && reg.memKind === 'ringbuf' && !reg.maybeNull)) {
         v.fail(`R${regno} type=${reg.typeName()} expected=ringbuf_mem`);
       }
-      if (reg.off !== 0 || !reg.value.isConst() || reg.value.constValue() !== 0n) v.fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`, 'EINVAL');
+      if (reg.off !== 0 || !reg.value.isConst() || !isZero(reg.value.constValue())) v.fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`, 'EINVAL');
       if (spec.release) meta.releaseRefObjId = reg.refObjId;
       return;
     case 'ARG_PTR_TO_DYNPTR':
@@ -262,7 +263,7 @@ function checkDynptrArg(v: Verifier, st: VerifierState, spec: ArgSpec, regno: nu
   if (reg.type !== RegType.PTR_TO_STACK && reg.type !== RegType.CONST_PTR_TO_DYNPTR) v.fail(`R${regno} type=${reg.typeName()} expected=fp, dynptr_ptr`);
   if (reg.type === RegType.CONST_PTR_TO_DYNPTR) return;
   if (!tnumIsConst(reg.value.varOff)) v.fail(`R${regno} doesn't have constant offset. dynptr has to be at a constant offset`);
-  const at = reg.off + Number(BigInt.asIntN(64, reg.value.varOff.value));
+  const at = reg.off + toNumberS(reg.value.varOff.value);
   if (at % 8 !== 0) v.fail(`cannot pass in dynptr at an offset=${at}`);
   const frame = st.frames[reg.frameno]!;
   if (spec.uninit) {
@@ -396,7 +397,7 @@ const ELIDE_NULL_MAPS: ReadonlySet<number> = new Set([BPF_MAP_TYPE_ARRAY, BPF_MA
  */
 function constantMapKey(v: Verifier, st: VerifierState, reg: RegState, keySize: number): bigint | undefined {
   if (reg.type !== RegType.PTR_TO_STACK || !tnumIsConst(reg.value.varOff)) return undefined;
-  const at = reg.off + Number(BigInt.asIntN(64, reg.value.varOff.value));
+  const at = reg.off + toNumberS(reg.value.varOff.value);
   const slot = st.frames[reg.frameno]!.slot(at, false);
   if (!slot) return undefined;
   const first = (-at - 1) % BPF_REG_SIZE;
@@ -409,7 +410,7 @@ function constantMapKey(v: Verifier, st: VerifierState, reg: RegState, keySize: 
   if (spilled !== keySize || !tnumIsConst(slot.spilled.value.varOff)) return undefined;
   // The result now depends on the spilled value: it must be exact where states are pruned.
   v.needsPrecise(PRECISE_KEY);
-  return slot.spilled.value.varOff.value;
+  return toBigU(slot.spilled.value.varOff.value);
 }
 
 /** Map types whose elements bpf_for_each_map_elem can walk (those with map_for_each_callback). */

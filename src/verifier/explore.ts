@@ -50,7 +50,7 @@ import { precisionNeeds } from './precision.js';
 import { checkMemAccess } from './mem.js';
 import { scratchedStr, stateStr } from './print.js';
 import { RegType } from './reg.js';
-import { S64_MAX, S64_MIN } from './scalar.js';
+import { type Word, S64_MAX, S64_MIN, eq, fromS32, ltS, toBigS, word } from './word.js';
 import { readReg, writeReg } from './regs.js';
 import { statesEqual, statesMaybeLooping, widenImpreciseScalars } from './prune.js';
 import { FuncState, MAX_CALL_FRAMES, VerifierState, entryState } from './state.js';
@@ -548,9 +548,7 @@ function checkLdImm64(v: Verifier, f: FuncState, i: number): void {
     }
     return;
   }
-  const lo = BigInt(insns.imm[i]! >>> 0);
-  const hi = BigInt(insns.imm[i + 1]! >>> 0);
-  dst.markKnown((hi << 32n) | lo);
+  dst.markKnown(word(insns.imm[i + 1]!, insns.imm[i]!));
 }
 
 /** Atomic read-modify-write, load-acquire and store-release (check_atomic). */
@@ -650,7 +648,8 @@ function checkCallbackReturn(v: Verifier, callee: FuncState): void {
     if (async) v.fail(`${where} the register R0 is not a known value (${r0.typeName()})`);
     v.fail('R0 not a scalar value');
   }
-  if (r0.value.smin < BigInt(retMin) || r0.value.smax > BigInt(retMax)) v.fail(invalidScalar(where, r0.value.smin, r0.value.smax, retMin, retMax), 'EINVAL');
+  const { smin, smax } = r0.value;
+  if (ltS(smin, fromS32(retMin)) || ltS(fromS32(retMax), smax)) v.fail(invalidScalar(where, smin, smax, retMin, retMax), 'EINVAL');
 }
 
 /** The callback frame of a timer as frame 0 of a state of its own, R10 its own stack. */
@@ -664,8 +663,8 @@ function asyncFrame(callee: FuncState): FuncState {
 }
 
 /** verbose_invalid_scalar: the bounds that are known, then the range they should have been in. */
-function invalidScalar(where: string, smin: bigint, smax: bigint, min: number, max: number): string {
-  const known = [...(smin > S64_MIN ? [` smin=${smin}`] : []), ...(smax < S64_MAX ? [` smax=${smax}`] : [])];
+function invalidScalar(where: string, smin: Word, smax: Word, min: number, max: number): string {
+  const known = [...(!eq(smin, S64_MIN) ? [` smin=${toBigS(smin)}`] : []), ...(!eq(smax, S64_MAX) ? [` smax=${toBigS(smax)}`] : [])];
   return `${where} the register R0 has${known.length > 0 ? known.join('') : ' unknown scalar value'} should have been in [${min}, ${max}]`;
 }
 

@@ -2,6 +2,7 @@ import type { InsnArray } from '../isa/instruction.js';
 import { BPF_ALU, BPF_ALU64, BPF_CALL, BPF_CLASS, BPF_END, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LDX, BPF_MOV, BPF_OP, BPF_SRC, BPF_ST, BPF_STX, BPF_X } from '../isa/opcodes.js';
 import { RegType, regTypeName, type RegState } from './reg.js';
 import type { FuncState } from './state.js';
+import { isNeg, isU32, toBigS, word } from './word.js';
 
 /** What an operand holds on every path to its instruction. */
 export interface OperandFact {
@@ -59,7 +60,6 @@ function readsOf(code: number): number {
       return 0;
   }
 }
-const U32_MAX = 0xffffffffn;
 
 /**
  * The verifier's proven facts, per instruction, gathered while it walks
@@ -74,7 +74,9 @@ export class JitFacts {
   /** Per instruction and operand (i * 2 + 0 for dst, + 1 for src): the type, MIXED, or NOT_INIT before the first visit. */
   private readonly types: Int8Array;
   private readonly constKnown: Uint8Array;
-  private readonly constValue: BigInt64Array;
+  /** The constant's halves, as a Word holds them. */
+  private readonly constHi: Int32Array;
+  private readonly constLo: Int32Array;
   private readonly u32: Uint8Array;
   private readonly nonNeg: Uint8Array;
 
@@ -83,7 +85,8 @@ export class JitFacts {
     this.visits = new Uint32Array(n);
     this.types = new Int8Array(n * 2);
     this.constKnown = new Uint8Array(n * 2);
-    this.constValue = new BigInt64Array(n * 2);
+    this.constHi = new Int32Array(n * 2);
+    this.constLo = new Int32Array(n * 2);
     this.u32 = new Uint8Array(n * 2);
     this.nonNeg = new Uint8Array(n * 2);
   }
@@ -101,18 +104,22 @@ export class JitFacts {
     const type = reg?.type ?? RegType.NOT_INIT;
     const scalar = reg !== undefined && type === RegType.SCALAR_VALUE;
     const isConst = scalar && reg.value.isConst();
-    const u32 = scalar && reg.value.umax <= U32_MAX ? 1 : 0;
-    const nonNeg = scalar && reg.value.smin >= 0n ? 1 : 0;
+    const u32 = scalar && isU32(reg.value.umax) ? 1 : 0;
+    const nonNeg = scalar && !isNeg(reg.value.smin) ? 1 : 0;
     if (first) {
       this.types[k] = type;
       this.constKnown[k] = isConst ? 1 : 0;
-      if (isConst) this.constValue[k] = BigInt.asIntN(64, reg.value.constValue());
+      if (isConst) {
+        const c = reg.value.constValue();
+        this.constHi[k] = c.hi;
+        this.constLo[k] = c.lo;
+      }
       this.u32[k] = u32;
       this.nonNeg[k] = nonNeg;
       return;
     }
     if (this.types[k] !== type) this.types[k] = MIXED;
-    if (this.constKnown[k] && (!isConst || this.constValue[k] !== BigInt.asIntN(64, reg.value.constValue()))) this.constKnown[k] = 0;
+    if (this.constKnown[k] && (!isConst || this.constHi[k] !== reg.value.constValue().hi || this.constLo[k] !== reg.value.constValue().lo)) this.constKnown[k] = 0;
     this.u32[k]! &= u32;
     this.nonNeg[k]! &= nonNeg;
   }
@@ -135,7 +142,7 @@ export class JitFacts {
     const t = this.types[k]!;
     return {
       type: t === MIXED ? 'mixed' : regTypeName(t as RegType),
-      ...(this.constKnown[k] === 1 && { constant: this.constValue[k]! }),
+      ...(this.constKnown[k] === 1 && { constant: toBigS(word(this.constHi[k]!, this.constLo[k]!)) }),
       fitsU32: this.u32[k] === 1,
       nonNegative: this.nonNeg[k] === 1,
     };

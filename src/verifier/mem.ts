@@ -6,6 +6,7 @@ import { checkCtxAccess, checkSockAccess } from './ctx.js';
 import { checkStackRead, checkStackWrite, stackBounds } from './stack.js';
 import type { VerifierState } from './state.js';
 import { BPF_MAX_VAR_OFF, type Verifier } from './verifier.js';
+import { fromBigInt, fromNumber, isNeg, isZero, toBigS, toBigU, toNumberU } from './word.js';
 
 export type AccessType = 'read' | 'write';
 
@@ -56,8 +57,8 @@ export function checkMemAccess(v: Verifier, st: VerifierState, a: MemAccess): vo
       checkMapSpecialFields(v, reg, off, a.size);
       if (a.type === 'read') {
         result = unknown();
-        const direct = tnumIsConst(reg.value.varOff) ? directRead(reg, off + Number(reg.value.varOff.value), a.size, a.sx ?? false) : undefined;
-        if (direct !== undefined) result.markKnown(direct);
+        const direct = tnumIsConst(reg.value.varOff) ? directRead(reg, off + toNumberU(reg.value.varOff.value), a.size, a.sx ?? false) : undefined;
+        if (direct !== undefined) result.markKnown(fromBigInt(direct));
       }
       break;
     }
@@ -99,7 +100,7 @@ export function checkMemAccess(v: Verifier, st: VerifierState, a: MemAccess): vo
     case RegType.PTR_TO_SOCKET:
     case RegType.PTR_TO_SOCK_COMMON:
       if (reg.maybeNull) v.fail(`R${a.regno} invalid mem access '${reg.typeName()}'`);
-      if (reg.value.smin < 0n) v.fail(`R${a.regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      if (isNeg(reg.value.smin)) v.fail(`R${a.regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
       checkSockAccess(v, a.regno, reg.typeName(), off, a.size, a.type);
       if (a.type === 'read') result = unknown();
       break;
@@ -119,7 +120,7 @@ export function checkMemAccess(v: Verifier, st: VerifierState, a: MemAccess): vo
 /** check_ptr_alignment for the accesses that are always strict: the stack, and atomics anywhere. */
 function checkAlignment(v: Verifier, reg: RegState, off: number, size: number): void {
   if (size === 1) return;
-  const at = tnumAdd(reg.value.varOff, tnumConst(BigInt.asUintN(64, BigInt(reg.off + off))));
+  const at = tnumAdd(reg.value.varOff, tnumConst(fromNumber(reg.off + off)));
   if (tnumIsAligned(at, size)) return;
   const desc: Partial<Record<RegType, string>> = {
     [RegType.PTR_TO_STACK]: 'stack ',
@@ -128,7 +129,7 @@ function checkAlignment(v: Verifier, reg: RegState, off: number, size: number): 
     [RegType.PTR_TO_CTX]: 'context ',
   };
   // A constant variable part reads as its value; any other as the tnum.
-  const varOff = tnumIsConst(reg.value.varOff) ? String(BigInt.asIntN(64, reg.value.varOff.value)) : tnumStr(reg.value.varOff);
+  const varOff = tnumIsConst(reg.value.varOff) ? String(toBigS(reg.value.varOff.value)) : tnumStr(reg.value.varOff);
   if (reg.isPacket) v.fail(`misaligned packet access off ${0}+${varOff}+${reg.off}+${off} size ${size}`);
   v.fail(`misaligned ${desc[reg.type] ?? ''}access off ${varOff}+${reg.off}+${off} size ${size}`);
 }
@@ -137,7 +138,7 @@ function checkAlignment(v: Verifier, reg: RegState, off: number, size: number): 
 export function checkPtrOffReg(v: Verifier, reg: RegState, regno: number, fixedOffOk: boolean): void {
   if (reg.off < 0) v.fail(`negative offset ${reg.typeName()} ptr R${regno} off=${reg.off} disallowed`);
   if (!fixedOffOk && reg.off) v.fail(`dereference of modified ${reg.typeName()} ptr R${regno} off=${reg.off} disallowed`);
-  if (!tnumIsConst(reg.value.varOff) || reg.value.varOff.value !== 0n) {
+  if (!tnumIsConst(reg.value.varOff) || !isZero(reg.value.varOff.value)) {
     v.fail(`variable ${reg.typeName()} access var_off=${tnumStr(reg.value.varOff)} disallowed`);
   }
 }
@@ -155,8 +156,8 @@ export function checkMapAccessType(v: Verifier, reg: RegState, off: number, size
 /** Spin locks and timers in a map value are reached through their helpers only. */
 function checkMapSpecialFields(v: Verifier, reg: RegState, off: number, size: number): void {
   const map = reg.map!;
-  const lo = BigInt(off) + reg.value.smin;
-  const hi = BigInt(off) + BigInt.asIntN(64, reg.value.umax) + BigInt(size);
+  const lo = BigInt(off) + toBigS(reg.value.smin);
+  const hi = BigInt(off) + toBigS(reg.value.umax) + BigInt(size);
   const overlaps = (fieldOff: number | undefined, fieldSize: number): boolean =>
     fieldOff !== undefined && lo < BigInt(fieldOff + fieldSize) && BigInt(fieldOff) < hi;
   if (overlaps(map.spinLockOff, 4)) v.fail(`bpf_spin_lock cannot be accessed directly by load/store`);
@@ -203,7 +204,8 @@ function checkMemAccessBounds(v: Verifier, regno: number, reg: RegState, off: bi
  * from its smallest to its largest offset, and both ends must fit.
  */
 export function checkMemRegion(v: Verifier, regno: number, reg: RegState, off: number, size: number, memSize: number, zeroSizeAllowed: boolean): void {
-  const smin = reg.value.smin;
+  const smin = toBigS(reg.value.smin);
+  const umax = toBigU(reg.value.umax);
   const o = BigInt(off);
   if (smin < 0n && (smin === S64_MIN || o + smin !== BigInt.asIntN(32, o + smin) || smin + o < 0n)) {
     v.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
@@ -211,15 +213,15 @@ export function checkMemRegion(v: Verifier, regno: number, reg: RegState, off: n
   if (!checkMemAccessBounds(v, regno, reg, smin + o, size, memSize, zeroSizeAllowed)) {
     v.fail(`R${regno} min value is outside of the allowed memory range`);
   }
-  if (reg.value.umax >= BPF_MAX_VAR_OFF) v.fail(`R${regno} unbounded memory access, make sure to bounds check any such access`);
-  if (!checkMemAccessBounds(v, regno, reg, reg.value.umax + o, size, memSize, zeroSizeAllowed)) {
+  if (umax >= BPF_MAX_VAR_OFF) v.fail(`R${regno} unbounded memory access, make sure to bounds check any such access`);
+  if (!checkMemAccessBounds(v, regno, reg, umax + o, size, memSize, zeroSizeAllowed)) {
     v.fail(`R${regno} max value is outside of the allowed memory range`);
   }
 }
 
 /** check_packet_access: within the range comparisons against data_end have proven. */
 export function checkPacketAccess(v: Verifier, regno: number, reg: RegState, off: number, size: number, zeroSizeAllowed: boolean): void {
-  if (reg.value.smin < 0n) v.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  if (isNeg(reg.value.smin)) v.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   if (!checkMemAccessBounds(v, regno, reg, BigInt(off), size, reg.range, zeroSizeAllowed)) {
     v.fail(`R${regno} offset is outside of the packet`);
   }

@@ -2,8 +2,7 @@ import { tnumIsConst, tnumStr } from './tnum.js';
 import { scalarRangesStr, scalarStr, verboseSnum } from './scalar.js';
 import { RegType, type RegState } from './reg.js';
 import type { FuncState, VerifierState } from './state.js';
-
-const snum = (v: bigint): string => verboseSnum(BigInt.asUintN(64, v));
+import { add, fromNumber, isZero } from './word.js';
 
 /** One register as the kernel's print_reg_state writes it after `R1=`. */
 export function regStr(reg: RegState, frameno: number): string {
@@ -12,7 +11,7 @@ export function regStr(reg: RegState, frameno: number): string {
   const parts: string[] = [];
   if (reg.type === RegType.PTR_TO_STACK) {
     const prefix = reg.frameno !== frameno ? `[${reg.frameno}]` : '';
-    if (tnumIsConst(reg.value.varOff)) return `${name}${prefix}${snum(BigInt(reg.off) + BigInt.asIntN(64, reg.value.varOff.value))}`;
+    if (tnumIsConst(reg.value.varOff)) return `${name}${prefix}${verboseSnum(add(fromNumber(reg.off), reg.value.varOff.value))}`;
   }
   if (reg.id) parts.push(`id=${reg.id}`);
   if (reg.refObjId) parts.push(`ref_obj_id=${reg.refObjId}`);
@@ -20,11 +19,11 @@ export function regStr(reg: RegState, frameno: number): string {
     if (reg.map.name) parts.push(`map=${reg.map.name}`);
     parts.push(`ks=${reg.map.keySize},vs=${reg.map.valueSize}`);
   }
-  if (reg.off) parts.push(`off=${snum(BigInt(reg.off))}`);
+  if (reg.off) parts.push(`off=${verboseSnum(fromNumber(reg.off))}`);
   if (reg.isPacket) parts.push(`r=${reg.range}`);
   if (reg.type === RegType.PTR_TO_MEM) parts.push(`sz=${reg.memSize}`);
   if (tnumIsConst(reg.value.varOff)) {
-    if (reg.value.varOff.value !== 0n) parts.push(`imm=${snum(reg.value.varOff.value)}`);
+    if (!isZero(reg.value.varOff.value)) parts.push(`imm=${verboseSnum(reg.value.varOff.value)}`);
   } else {
     const ranges = scalarRangesStr(reg.value);
     if (ranges) parts.push(ranges);

@@ -1,4 +1,5 @@
 import { Scalar } from './scalar.js';
+import { type Word, ZERO, isZero } from './word.js';
 import type { VerifierMap } from './env.js';
 
 /**
@@ -66,7 +67,7 @@ export class RegState {
   /** Fixed offset from the pointer's base. */
   off = 0;
   /** The scalar, or a pointer's variable offset. */
-  value: Scalar = Scalar.constant(0n);
+  value: Scalar = Scalar.constant(ZERO);
   id = 0;
   refObjId = 0;
   /** Packet pointers: bytes past `off` proven inside the packet. */
@@ -130,7 +131,7 @@ export class RegState {
   }
 
   /** A known scalar (__mark_reg_known). */
-  markKnown(v: bigint): void {
+  markKnown(v: Word): void {
     this.markUnknown();
     this.value = Scalar.constant(v);
   }
@@ -139,7 +140,7 @@ export class RegState {
   markPointer(type: RegType): void {
     this.markUnknown();
     this.type = type;
-    this.value = Scalar.constant(0n);
+    this.value = Scalar.constant(ZERO);
   }
 
   get isScalar(): boolean {
@@ -156,7 +157,7 @@ export class RegState {
 
   /** A known zero: NULL where a pointer may be NULL. */
   get isKnownZero(): boolean {
-    return this.isScalar && this.value.isConst() && this.value.constValue() === 0n;
+    return this.isScalar && this.value.isConst() && isZero(this.value.constValue());
   }
 
   /** The kernel's name for the type with its flags, as in "R0 invalid mem access 'map_value_or_null'". */

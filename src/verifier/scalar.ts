@@ -72,36 +72,68 @@ import {
   tnumXor,
   type Tnum,
 } from './tnum.js';
+import {
+  type Word,
+  S64_MAX,
+  S64_MIN,
+  U32_MAX_WORD,
+  U64_MAX,
+  ZERO,
+  add,
+  addOverflowsS,
+  addOverflowsU,
+  and,
+  andNot,
+  eq,
+  fromBigInt,
+  fromS32,
+  fromU32,
+  hex,
+  isNeg,
+  isZero,
+  leS,
+  leU,
+  ltS,
+  ltU,
+  maxS,
+  maxU,
+  minS,
+  minU,
+  not,
+  or,
+  sar,
+  shl,
+  shr,
+  signExtend,
+  sub,
+  subOverflowsS,
+  subOverflowsU,
+  toBigS,
+  toBigU,
+  truncate,
+  word,
+} from './word.js';
 
-const U64_MAX = (1n << 64n) - 1n;
-export const S64_MIN = -(1n << 63n);
-export const S64_MAX = (1n << 63n) - 1n;
 const U32_MAX = 0xffffffff;
 const S32_MIN = -0x80000000;
 const S32_MAX = 0x7fffffff;
-const LOW32 = 0xffffffffn;
-const HIGH32 = 0xffffffff00000000n;
-
-const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
-const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
-/** Low 32 bits of a bigint, unsigned and signed. */
-const lo32 = (x: bigint): number => Number(x & LOW32);
-const lo32s = (x: bigint): number => Number(x & LOW32) | 0;
-const maxB = (a: bigint, b: bigint): bigint => (a > b ? a : b);
-const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const ONE = fromU32(1);
+const S32_MIN_WORD = fromS32(S32_MIN);
+const S32_MAX_WORD = fromS32(S32_MAX);
 
 /**
  * A scalar register's value: var_off and the eight bounds of struct
  * bpf_reg_state. Mutable, as the kernel's is; the verifier clones it where it
- * copies a state. umin/umax are in [0, 2^64), smin/smax in [-2^63, 2^63),
- * u32min/u32max in [0, 2^32), s32min/s32max in [-2^31, 2^31).
+ * copies a state. The 64-bit bounds are Words, read as u64 (umin/umax) or s64
+ * (smin/smax) as the kernel declares them; u32min/u32max are numbers in
+ * [0, 2^32), s32min/s32max in [-2^31, 2^31).
  */
 export class Scalar {
   varOff: Tnum = TNUM_UNKNOWN;
-  umin = 0n;
-  umax = U64_MAX;
-  smin = S64_MIN;
-  smax = S64_MAX;
+  umin: Word = ZERO;
+  umax: Word = U64_MAX;
+  smin: Word = S64_MIN;
+  smax: Word = S64_MAX;
   u32min = 0;
   u32max = U32_MAX;
   s32min = S32_MIN;
@@ -112,8 +144,8 @@ export class Scalar {
     return new Scalar();
   }
 
-  /** Exactly `v`, taken modulo 2^64 (__mark_reg_known). */
-  static constant(v: bigint): Scalar {
+  /** Exactly `v` (__mark_reg_known). */
+  static constant(v: Word): Scalar {
     const s = new Scalar();
     s.markKnown(v);
     return s;
@@ -148,22 +180,20 @@ export class Scalar {
     mark32Unbounded(this);
   }
 
-  /** ___mark_reg_known: var_off and every bound say `v` (mod 2^64). */
-  markKnown(v: bigint): void {
-    const x = u64(v);
-    this.varOff = tnumConst(x);
-    this.umin = this.umax = x;
-    this.smin = this.smax = s64(x);
-    this.u32min = this.u32max = lo32(x);
-    this.s32min = this.s32max = lo32s(x);
+  /** ___mark_reg_known: var_off and every bound say `v`. */
+  markKnown(v: Word): void {
+    this.varOff = tnumConst(v);
+    this.umin = this.umax = this.smin = this.smax = v;
+    this.u32min = this.u32max = v.lo >>> 0;
+    this.s32min = this.s32max = v.lo;
   }
 
   isConst(): boolean {
     return tnumIsConst(this.varOff);
   }
 
-  /** The value, unsigned, when isConst(). */
-  constValue(): bigint {
+  /** The value when isConst(). */
+  constValue(): Word {
     return this.varOff.value;
   }
 
@@ -173,16 +203,16 @@ export class Scalar {
 
   /** The low 32 bits, unsigned, when isConst32(). */
   constValue32(): number {
-    return lo32(this.varOff.value);
+    return this.varOff.value.lo >>> 0;
   }
 
   equals(o: Scalar): boolean {
     return (
       tnumEquals(this.varOff, o.varOff) &&
-      this.umin === o.umin &&
-      this.umax === o.umax &&
-      this.smin === o.smin &&
-      this.smax === o.smax &&
+      eq(this.umin, o.umin) &&
+      eq(this.umax, o.umax) &&
+      eq(this.smin, o.smin) &&
+      eq(this.smax, o.smax) &&
       this.u32min === o.u32min &&
       this.u32max === o.u32max &&
       this.s32min === o.s32min &&
@@ -194,7 +224,7 @@ export class Scalar {
 function mark64Unbounded(s: Scalar): void {
   s.smin = S64_MIN;
   s.smax = S64_MAX;
-  s.umin = 0n;
+  s.umin = ZERO;
   s.umax = U64_MAX;
 }
 
@@ -217,8 +247,8 @@ function markKnown32(s: Scalar, v: number): void {
 
 /** __update_reg32_bounds: the low half's bounds tightened by what var_off allows. */
 function updateReg32Bounds(s: Scalar): void {
-  const v = lo32(s.varOff.value);
-  const m = lo32(s.varOff.mask);
+  const v = s.varOff.value.lo >>> 0;
+  const m = s.varOff.mask.lo >>> 0;
   s.s32min = Math.max(s.s32min, v | (m & S32_MIN));
   s.s32max = Math.min(s.s32max, (v | (m & S32_MAX)) | 0);
   s.u32min = Math.max(s.u32min, v);
@@ -228,10 +258,10 @@ function updateReg32Bounds(s: Scalar): void {
 /** __update_reg64_bounds. */
 function updateReg64Bounds(s: Scalar): void {
   const { value, mask } = s.varOff;
-  s.smin = maxB(s.smin, s64(value | (mask & (1n << 63n))));
-  s.smax = minB(s.smax, s64(value | (mask & S64_MAX)));
-  s.umin = maxB(s.umin, value);
-  s.umax = minB(s.umax, value | mask);
+  s.smin = maxS(s.smin, or(value, and(mask, S64_MIN)));
+  s.smax = minS(s.smax, or(value, and(mask, S64_MAX)));
+  s.umin = maxU(s.umin, value);
+  s.umax = minU(s.umax, or(value, mask));
 }
 
 /** __update_reg_bounds. */
@@ -256,20 +286,17 @@ function tighten32FromSigned(s: Scalar, lo: number, hi: number): void {
  * lower half), then signed from unsigned and back when no sign change.
  */
 function reg32DeduceBounds(s: Scalar): void {
-  if (s.umin >> 32n === s.umax >> 32n) {
-    tighten32FromUnsigned(s, lo32(s.umin), lo32(s.umax));
-    if (lo32s(s.umin) <= lo32s(s.umax)) tighten32FromSigned(s, lo32s(s.umin), lo32s(s.umax));
+  const { umin, umax, smin, smax } = s;
+  if (umin.hi === umax.hi) {
+    tighten32FromUnsigned(s, umin.lo >>> 0, umax.lo >>> 0);
+    if (umin.lo <= umax.lo) tighten32FromSigned(s, umin.lo, umax.lo);
   }
-  if (s.smin >> 32n === s.smax >> 32n) {
-    if (lo32(s.smin) <= lo32(s.smax)) tighten32FromUnsigned(s, lo32(s.smin), lo32(s.smax));
-    if (lo32s(s.smin) <= lo32s(s.smax)) tighten32FromSigned(s, lo32s(s.smin), lo32s(s.smax));
+  if (smin.hi === smax.hi) {
+    if (smin.lo >>> 0 <= smax.lo >>> 0) tighten32FromUnsigned(s, smin.lo >>> 0, smax.lo >>> 0);
+    if (smin.lo <= smax.lo) tighten32FromSigned(s, smin.lo, smax.lo);
   }
-  if (((lo32(s.umin >> 32n) + 1) >>> 0) === lo32(s.umax >> 32n) && lo32s(s.umin) < 0 && lo32s(s.umax) >= 0) {
-    tighten32FromSigned(s, lo32s(s.umin), lo32s(s.umax));
-  }
-  if (((lo32(s.smin >> 32n) + 1) >>> 0) === lo32(s.smax >> 32n) && lo32s(s.smin) < 0 && lo32s(s.smax) >= 0) {
-    tighten32FromSigned(s, lo32s(s.smin), lo32s(s.smax));
-  }
+  if (((umin.hi + 1) | 0) === umax.hi && umin.lo < 0 && umax.lo >= 0) tighten32FromSigned(s, umin.lo, umax.lo);
+  if (((smin.hi + 1) | 0) === smax.hi && smin.lo < 0 && smax.lo >= 0) tighten32FromSigned(s, smin.lo, smax.lo);
   if ((s.u32min | 0) <= (s.u32max | 0)) tighten32FromSigned(s, s.u32min | 0, s.u32max | 0);
   if (s.s32min >>> 0 <= s.s32max >>> 0) tighten32FromUnsigned(s, s.s32min >>> 0, s.s32max >>> 0);
 }
@@ -280,19 +307,19 @@ function reg32DeduceBounds(s: Scalar): void {
  * still meet only one of its two ends.
  */
 function reg64DeduceBounds(s: Scalar): void {
-  if (s64(s.umin) <= s64(s.umax)) {
-    s.smin = maxB(s.smin, s64(s.umin));
-    s.smax = minB(s.smax, s64(s.umax));
+  if (leS(s.umin, s.umax)) {
+    s.smin = maxS(s.smin, s.umin);
+    s.smax = minS(s.smax, s.umax);
   }
-  if (u64(s.smin) <= u64(s.smax)) {
-    s.umin = maxB(u64(s.smin), s.umin);
-    s.umax = minB(u64(s.smax), s.umax);
-  } else if (s.umax < u64(s.smin)) {
-    s.smin = s64(s.umin);
-    s.umax = minB(s.umax, u64(s.smax));
-  } else if (u64(s.smax) < s.umin) {
-    s.smax = s64(s.umax);
-    s.umin = maxB(s.umin, u64(s.smin));
+  if (leU(s.smin, s.smax)) {
+    s.umin = maxU(s.smin, s.umin);
+    s.umax = minU(s.smax, s.umax);
+  } else if (ltU(s.umax, s.smin)) {
+    s.smin = s.umin;
+    s.umax = minU(s.umax, s.smax);
+  } else if (ltU(s.smax, s.umin)) {
+    s.smax = s.umax;
+    s.umin = maxU(s.umin, s.smin);
   }
 }
 
@@ -301,15 +328,13 @@ function reg64DeduceBounds(s: Scalar): void {
  * of a sign-extended non-negative 32-bit value.
  */
 function regDeduceMixedBounds(s: Scalar): void {
-  const u32min = BigInt(s.u32min);
-  const u32max = BigInt(s.u32max);
-  s.umin = maxB(s.umin, (s.umin & HIGH32) | u32min);
-  s.umax = minB(s.umax, (s.umax & HIGH32) | u32max);
-  s.smin = maxB(s.smin, s64((s.smin & HIGH32) | u32min));
-  s.smax = minB(s.smax, s64((s.smax & HIGH32) | u32max));
-  if (s.s32min >= 0 && s.smin >= BigInt(S32_MIN) && s.smax <= BigInt(S32_MAX)) {
-    s.smin = s.umin = BigInt(s.s32min);
-    s.smax = s.umax = BigInt(s.s32max);
+  s.umin = maxU(s.umin, word(s.umin.hi, s.u32min));
+  s.umax = minU(s.umax, word(s.umax.hi, s.u32max));
+  s.smin = maxS(s.smin, word(s.smin.hi, s.u32min));
+  s.smax = minS(s.smax, word(s.smax.hi, s.u32max));
+  if (s.s32min >= 0 && leS(S32_MIN_WORD, s.smin) && leS(s.smax, S32_MAX_WORD)) {
+    s.smin = s.umin = fromS32(s.s32min);
+    s.smax = s.umax = fromS32(s.s32max);
     s.varOff = tnumIntersect(s.varOff, tnumRange(s.umin, s.umax));
   }
 }
@@ -324,7 +349,7 @@ function regDeduceBounds(s: Scalar): void {
 /** __reg_bound_offset: var_off narrowed by the unsigned ranges. */
 function regBoundOffset(s: Scalar): void {
   const var64 = tnumIntersect(s.varOff, tnumRange(s.umin, s.umax));
-  const var32 = tnumIntersect(tnumSubreg(var64), tnumRange(BigInt(s.u32min), BigInt(s.u32max)));
+  const var32 = tnumIntersect(tnumSubreg(var64), tnumRange(fromU32(s.u32min), fromU32(s.u32max)));
   s.varOff = tnumOr(tnumClearSubreg(var64), var32);
 }
 
@@ -336,15 +361,15 @@ function regBoundOffset(s: Scalar): void {
  */
 function syncIsNoop(s: Scalar): boolean {
   const { value, mask } = s.varOff;
-  if (mask === 0n) {
-    const lo = lo32(value);
+  if (isZero(mask)) {
+    const lo = value.lo;
     return (
-      s.umin === value && s.umax === value && s.smin === s.smax && s.smin === s64(value) &&
-      s.u32min === lo && s.u32max === lo && s.s32min === (lo | 0) && s.s32max === (lo | 0)
+      eq(s.umin, value) && eq(s.umax, value) && eq(s.smin, value) && eq(s.smax, value) &&
+      s.u32min === lo >>> 0 && s.u32max === lo >>> 0 && s.s32min === lo && s.s32max === lo
     );
   }
   return (
-    mask === U64_MAX && s.umin === 0n && s.umax === U64_MAX && s.smin === S64_MIN && s.smax === S64_MAX &&
+    eq(mask, U64_MAX) && isZero(s.umin) && eq(s.umax, U64_MAX) && eq(s.smin, S64_MIN) && eq(s.smax, S64_MAX) &&
     s.u32min === 0 && s.u32max === U32_MAX && s.s32min === S32_MIN && s.s32max === S32_MAX
   );
 }
@@ -370,17 +395,17 @@ export function regBoundsSync(s: Scalar): void {
  * unbounded (Scalar.markUnbounded) and goes on.
  */
 export function boundsSane(s: Scalar): string | undefined {
-  if (s.umin > s.umax || s.smin > s.smax || s.u32min > s.u32max || s.s32min > s.s32max) {
+  if (ltU(s.umax, s.umin) || ltS(s.smax, s.smin) || s.u32min > s.u32max || s.s32min > s.s32max) {
     return 'range bounds violation';
   }
   if (tnumIsConst(s.varOff)) {
     const u = s.varOff.value;
-    if (s.umin !== u || s.umax !== u || s.smin !== s64(u) || s.smax !== s64(u)) {
+    if (!eq(s.umin, u) || !eq(s.umax, u) || !eq(s.smin, u) || !eq(s.smax, u)) {
       return 'const tnum out of sync with range bounds';
     }
   }
   if (tnumSubregIsConst(s.varOff)) {
-    const u = lo32(s.varOff.value);
+    const u = s.varOff.value.lo >>> 0;
     if (s.u32min !== u || s.u32max !== u || s.s32min !== (u | 0) || s.s32max !== (u | 0)) {
       return 'const subreg tnum out of sync with range bounds';
     }
@@ -388,7 +413,7 @@ export function boundsSane(s: Scalar): string | undefined {
   return undefined;
 }
 
-const hex64 = (x: bigint): string => `0x${u64(x).toString(16)}`;
+const hex64 = (x: Word): string => `0x${hex(x)}`;
 const hex32 = (x: number): string => `0x${(x >>> 0).toString(16)}`;
 
 /**
@@ -408,14 +433,14 @@ export function boundsViolationText(s: Scalar, ctx: string, reason: string): str
 
 /** __reg_assign_32_into_64: 64-bit bounds from the 32-bit ones after zero extension. */
 function assign32Into64(s: Scalar): void {
-  s.umin = BigInt(s.u32min);
-  s.umax = BigInt(s.u32max);
+  s.umin = fromU32(s.u32min);
+  s.umax = fromU32(s.u32max);
   if (s.s32min >= 0 && s.s32max >= 0) {
-    s.smin = BigInt(s.s32min);
-    s.smax = BigInt(s.s32max);
+    s.smin = fromS32(s.s32min);
+    s.smax = fromS32(s.s32max);
   } else {
-    s.smin = 0n;
-    s.smax = BigInt(U32_MAX);
+    s.smin = ZERO;
+    s.smax = U32_MAX_WORD;
   }
 }
 
@@ -426,7 +451,6 @@ function zext32To64(s: Scalar): void {
 }
 
 const fitsS32 = (x: number): boolean => x >= S32_MIN && x <= S32_MAX;
-const fitsS64 = (x: bigint): boolean => x >= S64_MIN && x <= S64_MAX;
 
 /** scalar32_min_max_add: unsigned bounds stay when no sum or every sum wraps. */
 function add32(d: Scalar, s: Scalar): void {
@@ -452,23 +476,19 @@ function add32(d: Scalar, s: Scalar): void {
 
 /** scalar_min_max_add. */
 function add64(d: Scalar, s: Scalar): void {
-  const smin = d.smin + s.smin;
-  const smax = d.smax + s.smax;
-  if (fitsS64(smin) && fitsS64(smax)) {
-    d.smin = smin;
-    d.smax = smax;
+  if (!addOverflowsS(d.smin, s.smin) && !addOverflowsS(d.smax, s.smax)) {
+    d.smin = add(d.smin, s.smin);
+    d.smax = add(d.smax, s.smax);
   } else {
     d.smin = S64_MIN;
     d.smax = S64_MAX;
   }
-  const umin = d.umin + s.umin;
-  const umax = d.umax + s.umax;
-  if (umin <= U64_MAX && umax > U64_MAX) {
-    d.umin = 0n;
+  if (!addOverflowsU(d.umin, s.umin) && addOverflowsU(d.umax, s.umax)) {
+    d.umin = ZERO;
     d.umax = U64_MAX;
   } else {
-    d.umin = u64(umin);
-    d.umax = u64(umax);
+    d.umin = add(d.umin, s.umin);
+    d.umax = add(d.umax, s.umax);
   }
 }
 
@@ -496,23 +516,21 @@ function sub32(d: Scalar, s: Scalar): void {
 
 /** scalar_min_max_sub. */
 function sub64(d: Scalar, s: Scalar): void {
-  const smin = d.smin - s.smax;
-  const smax = d.smax - s.smin;
-  if (fitsS64(smin) && fitsS64(smax)) {
+  if (!subOverflowsS(d.smin, s.smax) && !subOverflowsS(d.smax, s.smin)) {
+    const smin = sub(d.smin, s.smax);
+    d.smax = sub(d.smax, s.smin);
     d.smin = smin;
-    d.smax = smax;
   } else {
     d.smin = S64_MIN;
     d.smax = S64_MAX;
   }
-  const umin = d.umin - s.umax;
-  const umax = d.umax - s.umin;
-  if (umin < 0n && umax >= 0n) {
-    d.umin = 0n;
+  if (subOverflowsU(d.umin, s.umax) && !subOverflowsU(d.umax, s.umin)) {
+    d.umin = ZERO;
     d.umax = U64_MAX;
   } else {
-    d.umin = u64(umin);
-    d.umax = u64(umax);
+    const umin = sub(d.umin, s.umax);
+    d.umax = sub(d.umax, s.umin);
+    d.umin = umin;
   }
 }
 
@@ -537,21 +555,22 @@ function mul32(d: Scalar, s: Scalar): void {
   }
 }
 
-/** scalar_min_max_mul. */
+/** scalar_min_max_mul, in BigInt: products of 64-bit numbers are rare, and need 128 bits to check. */
 function mul64(d: Scalar, s: Scalar): void {
-  const umax = d.umax * s.umax;
-  const umin = d.umin * s.umin;
-  if (umax > U64_MAX || umin > U64_MAX) {
-    d.umin = 0n;
+  const umax = toBigU(d.umax) * toBigU(s.umax);
+  const umin = toBigU(d.umin) * toBigU(s.umin);
+  if (umax !== BigInt.asUintN(64, umax) || umin !== BigInt.asUintN(64, umin)) {
+    d.umin = ZERO;
     d.umax = U64_MAX;
   } else {
-    d.umin = umin;
-    d.umax = umax;
+    d.umin = fromBigInt(umin);
+    d.umax = fromBigInt(umax);
   }
-  const p = [d.smin * s.smin, d.smin * s.smax, d.smax * s.smin, d.smax * s.smax];
-  if (p.every(fitsS64)) {
-    d.smin = p.reduce(minB);
-    d.smax = p.reduce(maxB);
+  const [dmin, dmax, smin, smax] = [toBigS(d.smin), toBigS(d.smax), toBigS(s.smin), toBigS(s.smax)];
+  const p = [dmin * smin, dmin * smax, dmax * smin, dmax * smax];
+  if (p.every((x) => x === BigInt.asIntN(64, x))) {
+    d.smin = fromBigInt(p.reduce((a, b) => (a < b ? a : b)));
+    d.smax = fromBigInt(p.reduce((a, b) => (a > b ? a : b)));
   } else {
     d.smin = S64_MIN;
     d.smax = S64_MAX;
@@ -570,9 +589,9 @@ function signed32FromUnsigned(d: Scalar): void {
 }
 
 function signed64FromUnsigned(d: Scalar): void {
-  if (s64(d.umin) <= s64(d.umax)) {
-    d.smin = s64(d.umin);
-    d.smax = s64(d.umax);
+  if (leS(d.umin, d.umax)) {
+    d.smin = d.umin;
+    d.smax = d.umax;
   } else {
     d.smin = S64_MIN;
     d.smax = S64_MAX;
@@ -588,11 +607,11 @@ function signed64FromUnsigned(d: Scalar): void {
 function bitwise32(d: Scalar, s: Scalar, op: number): void {
   const var32 = tnumSubreg(d.varOff);
   if (tnumSubregIsConst(s.varOff) && tnumSubregIsConst(d.varOff)) {
-    markKnown32(d, lo32(var32.value));
+    markKnown32(d, var32.value.lo);
     return;
   }
-  const lo = lo32(var32.value);
-  const hi = lo32(var32.value | var32.mask);
+  const lo = var32.value.lo >>> 0;
+  const hi = (var32.value.lo | var32.mask.lo) >>> 0;
   if (op === BPF_AND) {
     d.u32min = lo;
     d.u32max = Math.min(d.u32max, s.u32max);
@@ -614,13 +633,13 @@ function bitwise64(d: Scalar, s: Scalar, op: number): void {
   const { value, mask } = d.varOff;
   if (op === BPF_AND) {
     d.umin = value;
-    d.umax = minB(d.umax, s.umax);
+    d.umax = minU(d.umax, s.umax);
   } else if (op === BPF_OR) {
-    d.umin = maxB(d.umin, s.umin);
-    d.umax = value | mask;
+    d.umin = maxU(d.umin, s.umin);
+    d.umax = or(value, mask);
   } else {
     d.umin = value;
-    d.umax = value | mask;
+    d.umax = or(value, mask);
   }
   signed64FromUnsigned(d);
   updateRegBounds(d);
@@ -654,21 +673,22 @@ function lsh32(d: Scalar, s: Scalar): void {
  * bounds before they are shifted.
  */
 function lsh64(d: Scalar, s: Scalar): void {
-  const uminVal = Number(s.umin);
-  const umaxVal = Number(s.umax);
+  // Both below 64 (isSafeToCompute).
+  const uminVal = s.umin.lo;
+  const umaxVal = s.umax.lo;
   if (uminVal === 32 && umaxVal === 32) {
-    d.smax = s64(BigInt(d.s32max) << 32n);
-    d.smin = s64(BigInt(d.s32min) << 32n);
+    d.smax = word(d.s32max, 0);
+    d.smin = word(d.s32min, 0);
   } else {
     d.smax = S64_MAX;
     d.smin = S64_MIN;
   }
-  if (d.umax > 1n << BigInt(63 - umaxVal)) {
-    d.umin = 0n;
+  if (ltU(shl(ONE, 63 - umaxVal), d.umax)) {
+    d.umin = ZERO;
     d.umax = U64_MAX;
   } else {
-    d.umin = u64(d.umin << BigInt(uminVal));
-    d.umax = u64(d.umax << BigInt(umaxVal));
+    d.umin = shl(d.umin, uminVal);
+    d.umax = shl(d.umax, umaxVal);
   }
   lsh32Bounds(d, uminVal, umaxVal);
   d.varOff = tnumLshift(d.varOff, uminVal);
@@ -691,9 +711,9 @@ function rsh32(d: Scalar, s: Scalar): void {
 function rsh64(d: Scalar, s: Scalar): void {
   d.smin = S64_MIN;
   d.smax = S64_MAX;
-  d.varOff = tnumRshift(d.varOff, Number(s.umin));
-  d.umin >>= s.umax;
-  d.umax >>= s.umin;
+  d.varOff = tnumRshift(d.varOff, s.umin.lo);
+  d.umin = shr(d.umin, s.umax.lo);
+  d.umax = shr(d.umax, s.umin.lo);
   mark32Unbounded(d);
   updateRegBounds(d);
 }
@@ -712,11 +732,11 @@ function arsh32(d: Scalar, s: Scalar): void {
 
 /** scalar_min_max_arsh. */
 function arsh64(d: Scalar, s: Scalar): void {
-  const k = s.umin;
-  d.smin >>= k;
-  d.smax >>= k;
-  d.varOff = tnumArshift(d.varOff, Number(k), 64);
-  d.umin = 0n;
+  const k = s.umin.lo;
+  d.smin = sar(d.smin, k);
+  d.smax = sar(d.smax, k);
+  d.varOff = tnumArshift(d.varOff, k, 64);
+  d.umin = ZERO;
   d.umax = U64_MAX;
   mark32Unbounded(d);
   updateRegBounds(d);
@@ -740,9 +760,9 @@ function isSafeToCompute(op: number, src: Scalar, is64: boolean): boolean {
     case BPF_RSH:
     case BPF_ARSH: {
       const srcIsConst = is64
-        ? tnumIsConst(src.varOff) && src.smin === src.smax && src.umin === src.umax
+        ? tnumIsConst(src.varOff) && eq(src.smin, src.smax) && eq(src.umin, src.umax)
         : tnumSubregIsConst(src.varOff) && src.s32min === src.s32max && src.u32min === src.u32max;
-      return srcIsConst && src.umax < (is64 ? 64n : 32n);
+      return srcIsConst && ltU(src.umax, fromU32(is64 ? 64 : 32));
     }
     default:
       return false;
@@ -787,7 +807,7 @@ export function scalarAlu(dst: Scalar, src: Scalar, op: number, is64: boolean): 
       break;
     case BPF_NEG: {
       const old = dst.clone();
-      dst.markKnown(0n);
+      dst.markKnown(ZERO);
       sub32(dst, old);
       sub64(dst, old);
       dst.varOff = tnumNeg(old.varOff);
@@ -835,8 +855,8 @@ export function scalarAlu(dst: Scalar, src: Scalar, op: number, is64: boolean): 
 export function maybeForkScalars(dst: Scalar, src: Scalar, op: number): Scalar | undefined {
   if ((op !== BPF_AND && op !== BPF_OR) || !tnumIsConst(src.varOff)) return undefined;
   const zero = dst.clone();
-  if (dst.smin === -1n && dst.smax === 0n) {
-    zero.markKnown(0n);
+  if (eq(dst.smin, U64_MAX) && isZero(dst.smax)) {
+    zero.markKnown(ZERO);
     dst.markKnown(U64_MAX);
   } else if (dst.s32min === -1 && dst.s32max === 0) {
     markKnown32(zero, 0);
@@ -856,12 +876,12 @@ export function maybeForkScalars(dst: Scalar, src: Scalar, op: number): Scalar |
  */
 export function coerceToSize(s: Scalar, sizeBytes: number): void {
   s.varOff = tnumCast(s.varOff, sizeBytes);
-  const mask = (1n << BigInt(sizeBytes * 8)) - 1n;
-  if ((s.umin & ~mask) === (s.umax & ~mask)) {
-    s.umin &= mask;
-    s.umax &= mask;
+  const mask = truncate(U64_MAX, sizeBytes * 8);
+  if (eq(andNot(s.umin, mask), andNot(s.umax, mask))) {
+    s.umin = and(s.umin, mask);
+    s.umax = and(s.umax, mask);
   } else {
-    s.umin = 0n;
+    s.umin = ZERO;
     s.umax = mask;
   }
   s.smin = s.umin;
@@ -869,8 +889,6 @@ export function coerceToSize(s: Scalar, sizeBytes: number): void {
   if (sizeBytes < 4) mark32Unbounded(s);
   regBoundsSync(s);
 }
-
-const sext = (x: bigint, bits: number): bigint => BigInt.asIntN(bits, x);
 
 /**
  * coerce_reg_to_size_sx: sign extension of the low 1, 2 or 4 bytes to 64 bits
@@ -882,34 +900,31 @@ const sext = (x: bigint, bits: number): bigint => BigInt.asIntN(bits, x);
 export function coerceToSizeSx(s: Scalar, sizeBytes: number): void {
   const bits = sizeBytes * 8;
   if (tnumIsConst(s.varOff)) {
-    s.markKnown(sext(s.varOff.value, bits));
+    s.markKnown(signExtend(s.varOff.value, bits));
     return;
   }
-  const nb = BigInt(bits);
-  if (u64(s.smax) >> nb === u64(s.smin) >> nb) {
-    const a = sext(s.smax, bits);
-    const b = sext(s.smin, bits);
-    const hi = maxB(a, b);
-    const lo = minB(a, b);
-    if (hi >= 0n === lo >= 0n) {
-      s.smin = lo;
-      s.smax = hi;
-      s.umin = u64(lo);
-      s.umax = u64(hi);
-      s.s32min = lo32s(lo);
-      s.s32max = lo32s(hi);
-      s.u32min = lo32(lo);
-      s.u32max = lo32(hi);
-      s.varOff = tnumRange(u64(lo), u64(hi));
+  if (eq(shr(s.smax, bits), shr(s.smin, bits))) {
+    const a = signExtend(s.smax, bits);
+    const b = signExtend(s.smin, bits);
+    const hi = maxS(a, b);
+    const lo = minS(a, b);
+    if (isNeg(hi) === isNeg(lo)) {
+      s.smin = s.umin = lo;
+      s.smax = s.umax = hi;
+      s.s32min = lo.lo;
+      s.s32max = hi.lo;
+      s.u32min = lo.lo >>> 0;
+      s.u32max = hi.lo >>> 0;
+      s.varOff = tnumRange(lo, hi);
       return;
     }
   }
-  const half = 1n << (nb - 1n);
-  s.smin = -half;
-  s.smax = half - 1n;
-  s.s32min = Number(-half);
-  s.s32max = Number(half - 1n);
-  s.umin = 0n;
+  const half = shl(ONE, bits - 1);
+  s.smin = sub(ZERO, half);
+  s.smax = sub(half, ONE);
+  s.s32min = -(2 ** (bits - 1));
+  s.s32max = 2 ** (bits - 1) - 1;
+  s.umin = ZERO;
   s.umax = U64_MAX;
   s.u32min = 0;
   s.u32max = U32_MAX;
@@ -920,16 +935,16 @@ export function coerceToSizeSx(s: Scalar, sizeBytes: number): void {
 function coerceSubregToSizeSx(s: Scalar, sizeBytes: number): void {
   const bits = sizeBytes * 8;
   if (tnumIsConst(s.varOff)) {
-    s.varOff = tnumConst(sext(s.varOff.value, bits));
-    const v = lo32(s.varOff.value);
+    s.varOff = tnumConst(signExtend(s.varOff.value, bits));
+    const v = s.varOff.value.lo >>> 0;
     s.s32min = s.s32max = v | 0;
     s.u32min = s.u32max = v;
     return;
   }
   const top = (x: number): number => (x >>> bits) << bits;
   if (top(s.s32max >>> 0) === top(s.s32min >>> 0)) {
-    const a = Number(sext(BigInt(s.s32max), bits));
-    const b = Number(sext(BigInt(s.s32min), bits));
+    const a = (s.s32max << (32 - bits)) >> (32 - bits);
+    const b = (s.s32min << (32 - bits)) >> (32 - bits);
     const hi = Math.max(a, b);
     const lo = Math.min(a, b);
     if (hi >= 0 === lo >= 0) {
@@ -937,7 +952,7 @@ function coerceSubregToSizeSx(s: Scalar, sizeBytes: number): void {
       s.s32max = hi;
       s.u32min = lo >>> 0;
       s.u32max = hi >>> 0;
-      s.varOff = tnumSubreg(tnumRange(u64(BigInt(lo)), u64(BigInt(hi))));
+      s.varOff = tnumSubreg(tnumRange(fromS32(lo), fromS32(hi)));
       return;
     }
   }
@@ -983,12 +998,12 @@ export function scalarEndian(dst: Scalar, toLe: boolean, bits: 16 | 32 | 64, is6
 // Branches: is_branch_taken, regs_refine_cond_op
 
 const isConstW = (s: Scalar, is32: boolean): boolean => (is32 ? s.isConst32() : s.isConst());
-const constW = (s: Scalar, is32: boolean): bigint => (is32 ? BigInt(s.constValue32()) : s.constValue());
+const constW = (s: Scalar, is32: boolean): Word => (is32 ? fromU32(s.constValue32()) : s.constValue());
 
 /** The width-selected view of a scalar that is_scalar_branch_taken compares. */
 function view(s: Scalar, is32: boolean) {
   return is32
-    ? { t: tnumSubreg(s.varOff), umin: BigInt(s.u32min), umax: BigInt(s.u32max), smin: BigInt(s.s32min), smax: BigInt(s.s32max) }
+    ? { t: tnumSubreg(s.varOff), umin: fromU32(s.u32min), umax: fromU32(s.u32max), smin: fromS32(s.s32min), smax: fromS32(s.s32max) }
     : { t: s.varOff, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax };
 }
 
@@ -1008,12 +1023,12 @@ export function isBranchTaken(a: Scalar, b: Scalar, op: number, is32: boolean): 
   switch (op) {
     case BPF_JEQ:
     case BPF_JNE: {
-      const eq = op === BPF_JEQ ? 1 : 0;
+      const equal = op === BPF_JEQ ? 1 : 0;
       const ne = op === BPF_JEQ ? 0 : 1;
-      if (tnumIsConst(x.t) && tnumIsConst(y.t)) return x.t.value === y.t.value ? eq : ne;
+      if (tnumIsConst(x.t) && tnumIsConst(y.t)) return eq(x.t.value, y.t.value) ? equal : ne;
       if (!tnumOverlap(x.t, y.t)) return ne;
-      if (x.umin > y.umax || x.umax < y.umin) return ne;
-      if (x.smin > y.smax || x.smax < y.smin) return ne;
+      if (ltU(y.umax, x.umin) || ltU(x.umax, y.umin)) return ne;
+      if (ltS(y.smax, x.smin) || ltS(x.smax, y.smin)) return ne;
       if (!is32 && disjoint32(a, b)) return ne;
       return -1;
     }
@@ -1023,26 +1038,26 @@ export function isBranchTaken(a: Scalar, b: Scalar, op: number, is32: boolean): 
         if (!isConstW(a, is32)) return -1;
         [p, q] = [y, x];
       }
-      if (~p.t.mask & p.t.value & q.t.value) return 1;
-      if (((p.t.mask | p.t.value) & q.t.value) === 0n) return 0;
+      if (!isZero(andNot(and(p.t.value, q.t.value), p.t.mask))) return 1;
+      if (isZero(and(or(p.t.mask, p.t.value), q.t.value))) return 0;
       return -1;
     }
     case BPF_JGT:
-      return x.umin > y.umax ? 1 : x.umax <= y.umin ? 0 : -1;
+      return ltU(y.umax, x.umin) ? 1 : leU(x.umax, y.umin) ? 0 : -1;
     case BPF_JSGT:
-      return x.smin > y.smax ? 1 : x.smax <= y.smin ? 0 : -1;
+      return ltS(y.smax, x.smin) ? 1 : leS(x.smax, y.smin) ? 0 : -1;
     case BPF_JLT:
-      return x.umax < y.umin ? 1 : x.umin >= y.umax ? 0 : -1;
+      return ltU(x.umax, y.umin) ? 1 : leU(y.umax, x.umin) ? 0 : -1;
     case BPF_JSLT:
-      return x.smax < y.smin ? 1 : x.smin >= y.smax ? 0 : -1;
+      return ltS(x.smax, y.smin) ? 1 : leS(y.smax, x.smin) ? 0 : -1;
     case BPF_JGE:
-      return x.umin >= y.umax ? 1 : x.umax < y.umin ? 0 : -1;
+      return leU(y.umax, x.umin) ? 1 : ltU(x.umax, y.umin) ? 0 : -1;
     case BPF_JSGE:
-      return x.smin >= y.smax ? 1 : x.smax < y.smin ? 0 : -1;
+      return leS(y.smax, x.smin) ? 1 : ltS(x.smax, y.smin) ? 0 : -1;
     case BPF_JLE:
-      return x.umax <= y.umin ? 1 : x.umin > y.umax ? 0 : -1;
+      return leU(x.umax, y.umin) ? 1 : ltU(y.umax, x.umin) ? 0 : -1;
     case BPF_JSLE:
-      return x.smax <= y.smin ? 1 : x.smin > y.smax ? 0 : -1;
+      return leS(x.smax, y.smin) ? 1 : ltS(y.smax, x.smin) ? 0 : -1;
     default:
       return -1;
   }
@@ -1108,7 +1123,7 @@ export function flipOpcode(op: number): number {
   }
 }
 
-const isPowerOf2 = (v: bigint): boolean => v !== 0n && (v & (v - 1n)) === 0n;
+const isPowerOf2 = (v: Word): boolean => !isZero(v) && isZero(and(v, sub(v, ONE)));
 
 /** regs_refine_cond_op for JEQ: both sides get the intersection. */
 function refineEq(a: Scalar, b: Scalar, is32: boolean): void {
@@ -1125,10 +1140,10 @@ function refineEq(a: Scalar, b: Scalar, is32: boolean): void {
     a.varOff = tnumWithSubreg(a.varOff, t);
     b.varOff = tnumWithSubreg(b.varOff, t);
   } else {
-    a.umin = maxB(a.umin, b.umin);
-    a.umax = minB(a.umax, b.umax);
-    a.smin = maxB(a.smin, b.smin);
-    a.smax = minB(a.smax, b.smax);
+    a.umin = maxU(a.umin, b.umin);
+    a.umax = minU(a.umax, b.umax);
+    a.smin = maxS(a.smin, b.smin);
+    a.smax = minS(a.smax, b.smax);
     b.umin = a.umin;
     b.umax = a.umax;
     b.smin = a.smin;
@@ -1139,19 +1154,19 @@ function refineEq(a: Scalar, b: Scalar, is32: boolean): void {
 }
 
 /** regs_refine_cond_op for JNE against a constant: a bound equal to it moves by one. */
-function refineNe(a: Scalar, val: bigint, is32: boolean): void {
+function refineNe(a: Scalar, val: Word, is32: boolean): void {
   if (is32) {
-    const u = lo32(val);
-    const sv = lo32s(val);
+    const u = val.lo >>> 0;
+    const sv = val.lo;
     if (a.u32min === u) a.u32min = (a.u32min + 1) >>> 0;
     if (a.u32max === u) a.u32max = (a.u32max - 1) >>> 0;
     if (a.s32min === sv) a.s32min = (a.s32min + 1) | 0;
     if (a.s32max === sv) a.s32max = (a.s32max - 1) | 0;
   } else {
-    if (a.umin === val) a.umin = u64(a.umin + 1n);
-    if (a.umax === val) a.umax = u64(a.umax - 1n);
-    if (a.smin === s64(val)) a.smin = s64(a.smin + 1n);
-    if (a.smax === s64(val)) a.smax = s64(a.smax - 1n);
+    if (eq(a.umin, val)) a.umin = add(a.umin, ONE);
+    if (eq(a.umax, val)) a.umax = sub(a.umax, ONE);
+    if (eq(a.smin, val)) a.smin = add(a.smin, ONE);
+    if (eq(a.smax, val)) a.smax = sub(a.smax, ONE);
   }
 }
 
@@ -1199,7 +1214,7 @@ function regsRefineCondOp(a: Scalar, b: Scalar, op: number, is32: boolean): void
       } else {
         // Bounds are dropped first so a dead branch cannot contradict the narrowed tnum.
         r1.markUnbounded();
-        withWidth(r1, is32, (t) => tnumAnd(t, tnumConst(~val)));
+        withWidth(r1, is32, (t) => tnumAnd(t, tnumConst(not(val))));
       }
       return;
     }
@@ -1210,8 +1225,8 @@ function regsRefineCondOp(a: Scalar, b: Scalar, op: number, is32: boolean): void
         r1.u32max = Math.min(r1.u32max, (r2.u32max - d) >>> 0);
         r2.u32min = Math.max((r1.u32min + d) >>> 0, r2.u32min);
       } else {
-        r1.umax = minB(r1.umax, u64(r2.umax - BigInt(d)));
-        r2.umin = maxB(u64(r1.umin + BigInt(d)), r2.umin);
+        r1.umax = minU(r1.umax, sub(r2.umax, fromU32(d)));
+        r2.umin = maxU(add(r1.umin, fromU32(d)), r2.umin);
       }
       return;
     }
@@ -1222,8 +1237,8 @@ function regsRefineCondOp(a: Scalar, b: Scalar, op: number, is32: boolean): void
         r1.s32max = Math.min(r1.s32max, (r2.s32max - d) | 0);
         r2.s32min = Math.max((r1.s32min + d) | 0, r2.s32min);
       } else {
-        r1.smax = minB(r1.smax, s64(r2.smax - BigInt(d)));
-        r2.smin = maxB(s64(r1.smin + BigInt(d)), r2.smin);
+        r1.smax = minS(r1.smax, sub(r2.smax, fromU32(d)));
+        r2.smin = maxS(add(r1.smin, fromU32(d)), r2.smin);
       }
       return;
     }
@@ -1236,10 +1251,10 @@ function regsRefineCondOp(a: Scalar, b: Scalar, op: number, is32: boolean): void
 /** range_within: every bound of cur inside old's. */
 export function rangeWithin(old: Scalar, cur: Scalar): boolean {
   return (
-    old.umin <= cur.umin &&
-    old.umax >= cur.umax &&
-    old.smin <= cur.smin &&
-    old.smax >= cur.smax &&
+    leU(old.umin, cur.umin) &&
+    leU(cur.umax, old.umax) &&
+    leS(old.smin, cur.smin) &&
+    leS(cur.smax, old.smax) &&
     old.u32min <= cur.u32min &&
     old.u32max >= cur.u32max &&
     old.s32min <= cur.s32min &&
@@ -1256,14 +1271,14 @@ export function scalarIn(old: Scalar, cur: Scalar): boolean {
 // The log
 
 /** A signed number as verbose_snum prints it: decimal within [-32768, 32767], else the 64-bit pattern in hex. */
-export function verboseSnum(v: bigint): string {
-  const x = s64(v);
-  return x >= -32768n && x <= 32767n ? `${x}` : `0x${u64(x).toString(16)}`;
+export function verboseSnum(v: Word): string {
+  const small = v.hi === 0 ? v.lo >= 0 && v.lo <= 32767 : v.hi === -1 && v.lo < 0 && v.lo >= -32768;
+  return small ? `${v.lo}` : `0x${hex(v)}`;
 }
 
 /** An unsigned number as verbose_unum prints it: decimal up to 65535, else hex. */
-export function verboseUnum(v: bigint): string {
-  return v <= 65535n ? `${v}` : `0x${v.toString(16)}`;
+export function verboseUnum(v: Word): string {
+  return v.hi === 0 && v.lo >>> 0 <= 65535 ? `${v.lo >>> 0}` : `0x${hex(v)}`;
 }
 
 /**
@@ -1275,18 +1290,18 @@ export function verboseUnum(v: bigint): string {
  * print in hex is compared as its unsigned 32-bit pattern.
  */
 export function scalarRangesStr(s: Scalar): string {
-  const s32 = (v: number): bigint => (v >= -32768 && v <= 32767 ? u64(BigInt(v)) : BigInt(v >>> 0));
+  const s32 = (v: number): Word => (v >= -32768 && v <= 32767 ? fromS32(v) : fromU32(v));
   const items = [
-    { name: 'smin', val: u64(s.smin), omit: s.smin === S64_MIN },
-    { name: 'smax', val: u64(s.smax), omit: s.smax === S64_MAX },
-    { name: 'umin', val: s.umin, omit: s.umin === 0n },
-    { name: 'umax', val: s.umax, omit: s.umax === U64_MAX },
+    { name: 'smin', val: s.smin, omit: eq(s.smin, S64_MIN) },
+    { name: 'smax', val: s.smax, omit: eq(s.smax, S64_MAX) },
+    { name: 'umin', val: s.umin, omit: isZero(s.umin) },
+    { name: 'umax', val: s.umax, omit: eq(s.umax, U64_MAX) },
     { name: 'smin32', val: s32(s.s32min), omit: s.s32min === S32_MIN },
     { name: 'smax32', val: s32(s.s32max), omit: s.s32max === S32_MAX },
-    { name: 'umin32', val: BigInt(s.u32min), omit: s.u32min === 0 },
-    { name: 'umax32', val: BigInt(s.u32max), omit: s.u32max === U32_MAX },
+    { name: 'umin32', val: fromU32(s.u32min), omit: s.u32min === 0 },
+    { name: 'umax32', val: fromU32(s.u32max), omit: s.u32max === U32_MAX },
   ];
-  const neg = (it: { name: string; val: bigint }): boolean => it.name[0] === 's' && s64(it.val) < 0n;
+  const neg = (it: { name: string; val: Word }): boolean => it.name[0] === 's' && isNeg(it.val);
   const out: string[] = [];
   for (let i = 0; i < items.length; i++) {
     const m1 = items[i]!;
@@ -1294,7 +1309,7 @@ export function scalarRangesStr(s: Scalar): string {
     let text = `${m1.name}=`;
     for (let j = i + 2; j < items.length; j += 2) {
       const m2 = items[j]!;
-      if (m2.omit || m2.val !== m1.val || neg(m2) !== neg(m1)) continue;
+      if (m2.omit || !eq(m2.val, m1.val) || neg(m2) !== neg(m1)) continue;
       m2.omit = true;
       text += `${m2.name}=`;
     }

@@ -2,9 +2,10 @@ import { RegState, RegType } from './reg.js';
 import { tnumIsConst, tnumStr } from './tnum.js';
 import { BPF_REG_SIZE, MAX_BPF_STACK, SlotType, type FuncState, type StackSlot, type VerifierState } from './state.js';
 import { BPF_MAX_VAR_OFF, type Verifier } from './verifier.js';
+import { ZERO, fls64, fromS32, toNumberS } from './word.js';
 
 /** Bits needed for a scalar's largest value (get_reg_width). */
-const regWidth = (reg: RegState): number => reg.value.umax.toString(2).length - (reg.value.umax === 0n ? 1 : 0);
+const regWidth = (reg: RegState): number => fls64(reg.value.umax);
 
 /**
  * check_stack_access_within_bounds: the bytes an access may touch lie in
@@ -13,25 +14,28 @@ const regWidth = (reg: RegState): number => reg.value.umax.toString(2).length - 
  */
 export function stackBounds(v: Verifier, st: VerifierState, regno: number, off: number, size: number, what: string): { min: number; max: number } {
   const reg = st.cur.regs[regno]!;
-  let min: bigint;
-  let max: bigint;
+  // Numbers, exact wherever the access can be inside the frame: an offset too large to be exact is refused either way.
+  let min: number;
+  let max: number;
   const constant = tnumIsConst(reg.value.varOff);
   if (constant) {
-    min = BigInt.asIntN(64, reg.value.varOff.value) + BigInt(off);
-    max = min + BigInt(size);
+    min = toNumberS(reg.value.varOff.value) + off;
+    max = min + size;
   } else {
-    if (reg.value.smax >= BPF_MAX_VAR_OFF || reg.value.smin <= -BPF_MAX_VAR_OFF) v.fail(`invalid unbounded variable-offset${what} stack R${regno}`);
-    min = reg.value.smin + BigInt(off);
-    max = reg.value.smax + BigInt(off) + BigInt(size);
+    const smin = toNumberS(reg.value.smin);
+    const smax = toNumberS(reg.value.smax);
+    if (smax >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) v.fail(`invalid unbounded variable-offset${what} stack R${regno}`);
+    min = smin + off;
+    max = smax + off + size;
   }
-  if (min < -BigInt(MAX_BPF_STACK) || max > 0n || size < 0) {
+  if (min < -MAX_BPF_STACK || max > 0 || size < 0) {
     if (constant) v.fail(`invalid${what} stack R${regno} off=${off} size=${size}`);
     v.fail(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(reg.value.varOff)} off=${off} size=${size}`);
   }
   // The frame grows to cover what is touched (grow_stack_state).
   const frame = st.frames[reg.frameno]!;
-  frame.allocatedStack = Math.max(frame.allocatedStack, Math.ceil(-Number(min) / BPF_REG_SIZE) * BPF_REG_SIZE);
-  return { min: Number(min), max: Number(max) };
+  frame.allocatedStack = Math.max(frame.allocatedStack, Math.ceil(-min / BPF_REG_SIZE) * BPF_REG_SIZE);
+  return { min, max };
 }
 
 /** Bytes `from` to `to - 1` (negative stack offsets) in slot order. */
@@ -50,7 +54,7 @@ export function checkStackWrite(v: Verifier, st: VerifierState, frame: FuncState
     writeVarOff(frame, ptr, off, size, value);
     return;
   }
-  const at = off + Number(BigInt.asIntN(64, ptr.value.varOff.value));
+  const at = off + toNumberS(ptr.value.varOff.value);
   const slot = frame.slot(at, true)!;
   const aligned = at % BPF_REG_SIZE === 0;
   if (value && aligned && value.type === RegType.SCALAR_VALUE) {
@@ -60,7 +64,7 @@ export function checkStackWrite(v: Verifier, st: VerifierState, frame: FuncState
   }
   if (!value && aligned && imm !== undefined && imm !== 0) {
     const fake = new RegState();
-    fake.markKnown(BigInt.asUintN(64, BigInt(imm)));
+    fake.markKnown(fromS32(imm));
     saveRegister(slot, fake, size);
     return;
   }
@@ -97,8 +101,8 @@ function scrub(slot: StackSlot): void {
 
 /** A store at a variable stack offset: every byte it may reach becomes plain bytes (zero stays zero when a zero is stored). */
 function writeVarOff(frame: FuncState, ptr: RegState, off: number, size: number, value: RegState | undefined): void {
-  const min = Number(ptr.value.smin) + off;
-  const max = Number(ptr.value.smax) + off + size;
+  const min = toNumberS(ptr.value.smin) + off;
+  const max = toNumberS(ptr.value.smax) + off + size;
   const zero = value?.isKnownZero ?? false;
   for (const b of bytes(min, max)) {
     const slot = frame.slot(b.off, true)!;
@@ -119,8 +123,8 @@ function writeVarOff(frame: FuncState, ptr: RegState, off: number, size: number,
 export function checkStackRead(v: Verifier, frame: FuncState, ptr: RegState, off: number, size: number, dstno: number): RegState {
   const out = new RegState();
   if (!tnumIsConst(ptr.value.varOff)) {
-    const min = Number(ptr.value.smin) + off;
-    const max = Number(ptr.value.smax) + off;
+    const min = toNumberS(ptr.value.smin) + off;
+    const max = toNumberS(ptr.value.smax) + off;
     let zeros = true;
     for (const b of bytes(min, max + size)) {
       const slot = frame.slot(b.off, false);
@@ -131,11 +135,11 @@ export function checkStackRead(v: Verifier, frame: FuncState, ptr: RegState, off
       if (t === SlotType.STACK_SPILL) continue;
       v.fail(`invalid read from stack R${dstno < 0 ? 0 : dstno} var_off ${tnumStr(ptr.value.varOff)}+${b.off - min} size ${size}`);
     }
-    if (zeros) out.markKnown(0n);
+    if (zeros) out.markKnown(ZERO);
     else out.markUnknown();
     return out;
   }
-  const at = off + Number(BigInt.asIntN(64, ptr.value.varOff.value));
+  const at = off + toNumberS(ptr.value.varOff.value);
   const slot = frame.slot(at, false);
   if (slot?.isSpill && slot.spilled) {
     let spillSize = 1;
@@ -156,7 +160,7 @@ export function checkStackRead(v: Verifier, frame: FuncState, ptr: RegState, off
         else if (t === SlotType.STACK_ZERO) zeros++;
         else if (t !== SlotType.STACK_MISC && t !== SlotType.STACK_INVALID) v.fail(`invalid read from stack off ${at}+${i} size ${size}`);
       }
-      if ((spills === size && reg.isKnownZero) || zeros === size) out.markKnown(0n);
+      if ((spills === size && reg.isKnownZero) || zeros === size) out.markKnown(ZERO);
       else out.markUnknown();
       return out;
     }
@@ -173,7 +177,7 @@ export function checkStackRead(v: Verifier, frame: FuncState, ptr: RegState, off
     }
     v.fail(`invalid read from stack off ${at}+${i} size ${size}`);
   }
-  if (zeros === size) out.markKnown(0n);
+  if (zeros === size) out.markKnown(ZERO);
   else out.markUnknown();
   return out;
 }

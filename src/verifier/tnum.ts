@@ -5,47 +5,40 @@
  * on members of its operands, as kernel/bpf/tnum.c does; the function names are
  * the kernel's in camelCase, so each can be compared with its original.
  *
- * Values are unsigned 64-bit bigints; `value & mask` is always 0.
+ * Values and masks are 64-bit Words (word.ts); `value & mask` is always 0.
  */
+import { type Word, U64_MAX, ZERO, add, and, andNot, eq, fls64, fromU32, hex, isZero, or, sar, shl, shr, sub, truncate, word, xor } from './word.js';
 
 export interface Tnum {
-  readonly value: bigint;
-  readonly mask: bigint;
+  readonly value: Word;
+  readonly mask: Word;
 }
 
-const U64 = (1n << 64n) - 1n;
-const U32 = 0xffffffffn;
-
-const tnum = (value: bigint, mask: bigint): Tnum => ({ value, mask });
+const tnum = (value: Word, mask: Word): Tnum => ({ value, mask });
 
 /** Nothing known about any bit (tnum_unknown). */
-export const TNUM_UNKNOWN: Tnum = tnum(0n, U64);
+export const TNUM_UNKNOWN: Tnum = tnum(ZERO, U64_MAX);
 
-export function tnumConst(value: bigint): Tnum {
-  return tnum(BigInt.asUintN(64, value), 0n);
-}
+const TNUM_ZERO: Tnum = tnum(ZERO, ZERO);
 
-/** Number of the highest set bit, 1-based; 0 for 0 (fls64). */
-function fls64(x: bigint): number {
-  return x === 0n ? 0 : x.toString(2).length;
+export function tnumConst(value: Word): Tnum {
+  return tnum(value, ZERO);
 }
 
 /** The smallest tnum holding every value of [min, max] (tnum_range): the common high bits known, the rest unknown. */
-export function tnumRange(min: bigint, max: bigint): Tnum {
-  const bits = fls64(min ^ max);
+export function tnumRange(min: Word, max: Word): Tnum {
+  const bits = fls64(xor(min, max));
   if (bits > 63) return TNUM_UNKNOWN;
-  const delta = (1n << BigInt(bits)) - 1n;
-  return tnum(min & ~delta, delta);
+  const delta = truncate(U64_MAX, bits);
+  return tnum(andNot(min, delta), delta);
 }
 
 export function tnumLshift(a: Tnum, shift: number): Tnum {
-  const s = BigInt(shift);
-  return tnum((a.value << s) & U64, (a.mask << s) & U64);
+  return tnum(shl(a.value, shift), shl(a.mask, shift));
 }
 
 export function tnumRshift(a: Tnum, shift: number): Tnum {
-  const s = BigInt(shift);
-  return tnum(a.value >> s, a.mask >> s);
+  return tnum(shr(a.value, shift), shr(a.mask, shift));
 }
 
 /**
@@ -53,54 +46,50 @@ export function tnumRshift(a: Tnum, shift: number): Tnum {
  * of bit 31 and leaves the upper half zero.
  */
 export function tnumArshift(a: Tnum, shift: number, insnBitness: 32 | 64): Tnum {
-  const s = BigInt(shift);
-  const w = insnBitness;
-  return tnum(
-    BigInt.asUintN(w, BigInt.asIntN(w, a.value) >> s),
-    BigInt.asUintN(w, BigInt.asIntN(w, a.mask) >> s),
-  );
+  if (insnBitness === 64) return tnum(sar(a.value, shift), sar(a.mask, shift));
+  return tnum(word(0, a.value.lo >> shift), word(0, a.mask.lo >> shift));
 }
 
 /** Addition with carries through unknown bits made unknown (tnum_add). */
 export function tnumAdd(a: Tnum, b: Tnum): Tnum {
-  const sm = (a.mask + b.mask) & U64;
-  const sv = (a.value + b.value) & U64;
-  const sigma = (sm + sv) & U64;
-  const chi = sigma ^ sv;
-  const mu = chi | a.mask | b.mask;
-  return tnum(sv & ~mu, mu);
+  const sm = add(a.mask, b.mask);
+  const sv = add(a.value, b.value);
+  const sigma = add(sm, sv);
+  const chi = xor(sigma, sv);
+  const mu = or(or(chi, a.mask), b.mask);
+  return tnum(andNot(sv, mu), mu);
 }
 
 export function tnumSub(a: Tnum, b: Tnum): Tnum {
-  const dv = (a.value - b.value) & U64;
-  const alpha = (dv + a.mask) & U64;
-  const beta = (dv - b.mask) & U64;
-  const chi = alpha ^ beta;
-  const mu = chi | a.mask | b.mask;
-  return tnum(dv & ~mu, mu);
+  const dv = sub(a.value, b.value);
+  const alpha = add(dv, a.mask);
+  const beta = sub(dv, b.mask);
+  const chi = xor(alpha, beta);
+  const mu = or(or(chi, a.mask), b.mask);
+  return tnum(andNot(dv, mu), mu);
 }
 
 export function tnumNeg(a: Tnum): Tnum {
-  return tnumSub(tnum(0n, 0n), a);
+  return tnumSub(TNUM_ZERO, a);
 }
 
 export function tnumAnd(a: Tnum, b: Tnum): Tnum {
-  const alpha = a.value | a.mask;
-  const beta = b.value | b.mask;
-  const v = a.value & b.value;
-  return tnum(v, alpha & beta & ~v);
+  const alpha = or(a.value, a.mask);
+  const beta = or(b.value, b.mask);
+  const v = and(a.value, b.value);
+  return tnum(v, andNot(and(alpha, beta), v));
 }
 
 export function tnumOr(a: Tnum, b: Tnum): Tnum {
-  const v = a.value | b.value;
-  const mu = a.mask | b.mask;
-  return tnum(v, mu & ~v);
+  const v = or(a.value, b.value);
+  const mu = or(a.mask, b.mask);
+  return tnum(v, andNot(mu, v));
 }
 
 export function tnumXor(a: Tnum, b: Tnum): Tnum {
-  const v = a.value ^ b.value;
-  const mu = a.mask | b.mask;
-  return tnum(v & ~mu, mu);
+  const v = xor(a.value, b.value);
+  const mu = or(a.mask, b.mask);
+  return tnum(andNot(v, mu), mu);
 }
 
 /**
@@ -110,27 +99,25 @@ export function tnumXor(a: Tnum, b: Tnum): Tnum {
  * older half-multiply-add algorithm gave (0x1; 0xe).
  */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
-  let acc = tnum(0n, 0n);
+  let acc = TNUM_ZERO;
   let av = a.value;
   let am = a.mask;
-  let bv = b.value;
-  let bm = b.mask;
-  while (av !== 0n || am !== 0n) {
-    const bt = tnum(bv, bm);
-    if (av & 1n) acc = tnumAdd(acc, bt);
-    else if (am & 1n) acc = tnumUnion(acc, tnumAdd(acc, bt));
-    av >>= 1n;
-    am >>= 1n;
-    bv = (bv << 1n) & U64;
-    bm = (bm << 1n) & U64;
+  let bt = b;
+  while (!isZero(av) || !isZero(am)) {
+    if (av.lo & 1) acc = tnumAdd(acc, bt);
+    else if (am.lo & 1) acc = tnumUnion(acc, tnumAdd(acc, bt));
+    av = shr(av, 1);
+    am = shr(am, 1);
+    bt = tnumLshift(bt, 1);
   }
   return acc;
 }
 
 /** Whether some value is a member of both (tnum_overlap): the bits known in both agree. */
 export function tnumOverlap(a: Tnum, b: Tnum): boolean {
-  const mu = ~a.mask & ~b.mask & U64;
-  return (a.value & mu) === (b.value & mu);
+  const hi = (a.value.hi ^ b.value.hi) & ~a.mask.hi & ~b.mask.hi;
+  const lo = (a.value.lo ^ b.value.lo) & ~a.mask.lo & ~b.mask.lo;
+  return (hi | lo) === 0;
 }
 
 /**
@@ -138,47 +125,46 @@ export function tnumOverlap(a: Tnum, b: Tnum): boolean {
  * the result says 1, as the kernel's does.
  */
 export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
-  const v = a.value | b.value;
-  const mu = a.mask & b.mask;
-  return tnum(v & ~mu, mu);
+  const v = or(a.value, b.value);
+  const mu = and(a.mask, b.mask);
+  return tnum(andNot(v, mu), mu);
 }
 
 /** The smallest tnum holding every member of a and of b (tnum_union). */
 export function tnumUnion(a: Tnum, b: Tnum): Tnum {
-  const v = a.value & b.value;
-  const mu = (a.value ^ b.value) | a.mask | b.mask;
-  return tnum(v & ~mu, mu);
+  const v = and(a.value, b.value);
+  const mu = or(or(xor(a.value, b.value), a.mask), b.mask);
+  return tnum(andNot(v, mu), mu);
 }
 
 /** Truncation to the low `size` bytes (tnum_cast). */
 export function tnumCast(a: Tnum, sizeBytes: number): Tnum {
   if (sizeBytes >= 8) return a;
-  const m = (1n << BigInt(sizeBytes * 8)) - 1n;
-  return tnum(a.value & m, a.mask & m);
+  return tnum(truncate(a.value, sizeBytes * 8), truncate(a.mask, sizeBytes * 8));
 }
 
 export function tnumIsConst(a: Tnum): boolean {
-  return a.mask === 0n;
+  return isZero(a.mask);
 }
 
 export function tnumIsUnknown(a: Tnum): boolean {
-  return a.mask === U64;
+  return eq(a.mask, U64_MAX);
 }
 
-/** Whether every member is a multiple of `size`, a power of two (tnum_is_aligned). */
+/** Whether every member is a multiple of `size`, a power of two up to 2^31 (tnum_is_aligned). */
 export function tnumIsAligned(a: Tnum, size: number): boolean {
   if (size === 0) return true;
-  return ((a.value | a.mask) & BigInt(size - 1)) === 0n;
+  return ((a.value.lo | a.mask.lo) & (size - 1)) === 0;
 }
 
 /** Whether every member of b is a member of a (tnum_in). */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
-  if (b.mask & ~a.mask) return false;
-  return a.value === (b.value & ~a.mask);
+  if ((b.mask.hi & ~a.mask.hi) | (b.mask.lo & ~a.mask.lo)) return false;
+  return eq(a.value, andNot(b.value, a.mask));
 }
 
 export function tnumEquals(a: Tnum, b: Tnum): boolean {
-  return a.value === b.value && a.mask === b.mask;
+  return eq(a.value, b.value) && eq(a.mask, b.mask);
 }
 
 /** The low 32 bits, the upper half known zero (tnum_subreg). */
@@ -188,7 +174,7 @@ export function tnumSubreg(a: Tnum): Tnum {
 
 /** The upper 32 bits, the lower half known zero (tnum_clear_subreg). */
 export function tnumClearSubreg(a: Tnum): Tnum {
-  return tnumLshift(tnumRshift(a, 32), 32);
+  return tnum(word(a.value.hi, 0), word(a.mask.hi, 0));
 }
 
 /** reg's upper half with subreg's lower half (tnum_with_subreg). */
@@ -198,27 +184,30 @@ export function tnumWithSubreg(reg: Tnum, subreg: Tnum): Tnum {
 
 /** a with its lower half replaced by the constant `value` (tnum_const_subreg). */
 export function tnumConstSubreg(a: Tnum, value: number): Tnum {
-  return tnumWithSubreg(a, tnumConst(BigInt(value >>> 0)));
+  return tnumWithSubreg(a, tnumConst(fromU32(value)));
 }
 
 export function tnumSubregIsConst(a: Tnum): boolean {
-  return (a.mask & U32) === 0n;
+  return a.mask.lo === 0;
 }
 
-function swab(x: bigint, bytes: number): bigint {
-  let r = 0n;
-  for (let i = 0; i < bytes; i++) r = (r << 8n) | ((x >> BigInt(8 * i)) & 0xffn);
-  return r;
+/** The bytes of a 32-bit number in the opposite order. */
+function swab32(x: number): number {
+  return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+}
+
+function swab(x: Word, bits: 16 | 32 | 64): Word {
+  if (bits === 64) return word(swab32(x.lo), swab32(x.hi));
+  return word(0, swab32(x.lo) >>> (32 - bits));
 }
 
 /** Byte swap of the low 16, 32 or 64 bits, higher bits dropped (tnum_bswap16/32/64). */
 export function tnumBswap(a: Tnum, bits: 16 | 32 | 64): Tnum {
-  const bytes = bits / 8;
-  const t = tnumCast(a, bytes);
-  return tnum(swab(t.value, bytes), swab(t.mask, bytes));
+  const t = tnumCast(a, bits / 8);
+  return tnum(swab(t.value, bits), swab(t.mask, bits));
 }
 
 /** var_off as the kernel's log prints it (tnum_strn): `(0x0; 0xff)`. */
 export function tnumStr(a: Tnum): string {
-  return `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
+  return `(0x${hex(a.value)}; 0x${hex(a.mask)})`;
 }

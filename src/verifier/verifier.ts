@@ -15,9 +15,9 @@ export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** Pending branches the kernel keeps before it gives up (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 /** Largest variable offset a pointer may carry (BPF_MAX_VAR_OFF). */
-export const BPF_MAX_VAR_OFF = 1n << 29n;
+export const BPF_MAX_VAR_OFF = 2 ** 29;
 /** Largest size a helper may be passed (BPF_MAX_VAR_SIZ). */
-export const BPF_MAX_VAR_SIZ = 1n << 29n;
+export const BPF_MAX_VAR_SIZ = 2 ** 29;
 /** Largest packet offset the verifier reasons about (MAX_PACKET_OFF). */
 export const MAX_PACKET_OFF = 0xffff;
 

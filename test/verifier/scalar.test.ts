@@ -45,13 +45,14 @@ import {
   swapOpcode,
 } from '../../src/verifier/scalar.js';
 import { tnumIn, tnumRange } from '../../src/verifier/tnum.js';
+import { fromBigInt as W, toBigS, toBigU } from '../../src/verifier/word.js';
 
 const M64 = (1n << 64n) - 1n;
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 
 /** A BPF_K operand: the immediate sign-extended to 64 bits, as the verifier's fake register holds it. */
-const K = (imm: number): Scalar => Scalar.constant(u64(BigInt(imm)));
+const K = (imm: number): Scalar => Scalar.constant(W(u64(BigInt(imm))));
 
 /** `dst op= src` on a copy. */
 function alu(dst: Scalar, op: number, src: Scalar, is64 = true): Scalar {
@@ -112,11 +113,11 @@ function interesting(): bigint {
 function member(s: Scalar, x: bigint): boolean {
   const lo = Number(x & 0xffffffffn);
   return (
-    (x & ~s.varOff.mask & M64) === s.varOff.value &&
-    s.umin <= x &&
-    x <= s.umax &&
-    s.smin <= s64(x) &&
-    s64(x) <= s.smax &&
+    (x & ~toBigU(s.varOff.mask) & M64) === toBigU(s.varOff.value) &&
+    toBigU(s.umin) <= x &&
+    x <= toBigU(s.umax) &&
+    toBigS(s.smin) <= s64(x) &&
+    s64(x) <= toBigS(s.smax) &&
     s.u32min <= lo &&
     lo <= s.u32max &&
     s.s32min <= (lo | 0) &&
@@ -131,10 +132,10 @@ function member(s: Scalar, x: bigint): boolean {
  */
 function around(x: bigint): Scalar {
   const s = Scalar.unknown();
-  if (below(6) === 0) return Scalar.constant(x);
+  if (below(6) === 0) return Scalar.constant(W(x));
   if (below(2)) {
     const mask = [0xffn, 0xff00n, 0xffffffffn, rnd(), rnd() & rnd(), ~0xfn & M64][below(6)]!;
-    s.varOff = { value: x & ~mask, mask };
+    s.varOff = { value: W(x & ~mask), mask: W(mask) };
   }
   const cmps = below(4);
   for (let i = 0; i < cmps; i++) {
@@ -178,7 +179,7 @@ function around(x: bigint): Scalar {
     const signed = op === BPF_JSLE || op === BPF_JSLT || op === BPF_JSGE || op === BPF_JSGT;
     const inRange = signed ? c === BigInt.asIntN(width, c) : c === BigInt.asUintN(width, c);
     if (!inRange) continue;
-    const k = Scalar.constant(u64(c));
+    const k = Scalar.constant(W(u64(c)));
     if (isBranchTaken(s, k, op, is32) === 0) continue;
     refineCond(s, k, op, is32);
   }
@@ -261,7 +262,7 @@ describe('soundness against concrete execution', () => {
         if (op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) {
           // Shifts the kernel accepts: mostly constant amounts below the width.
           y = BigInt(below(is64 ? 64 : 32));
-          b = below(4) ? Scalar.constant(y) : around(y);
+          b = below(4) ? Scalar.constant(W(y)) : around(y);
         }
         const r = alu(a, op, b, is64);
         const z = concrete(op, x, y, is64);
@@ -351,7 +352,7 @@ describe('soundness against concrete execution', () => {
       if (below(2)) {
         // Against a constant equal to or next to a member, where off-by-one errors show.
         y = u64(x + BigInt(below(2)));
-        b = Scalar.constant(y);
+        b = Scalar.constant(W(y));
       }
       const h = holds(op, x, y, is32);
       const taken = isBranchTaken(a, b, op, is32);
@@ -602,7 +603,7 @@ describe('branch decisions', () => {
     const a = byte.clone();
     const b = alu(Scalar.unknown(), BPF_AND, K(0xf));
     refineCond(a, b, BPF_JLT, false);
-    expect([a.umax, b.umin]).toEqual([14n, 1n]);
+    expect([toBigU(a.umax), toBigU(b.umin)]).toEqual([14n, 1n]);
     const c = byte.clone();
     const d = K(7);
     refineCond(c, d, BPF_JEQ, false);
@@ -621,15 +622,15 @@ describe('invariants', () => {
   it('reports the kernel reason for inconsistent bounds', () => {
     const s = Scalar.unknown();
     expect(boundsSane(s)).toBeUndefined();
-    s.umin = 5n;
-    s.umax = 4n;
+    s.umin = W(5n);
+    s.umax = W(4n);
     expect(boundsSane(s)).toBe('range bounds violation');
     expect(boundsViolationText(s, 'alu', 'range bounds violation')).toBe(
       'REG INVARIANTS VIOLATION (alu): range bounds violation u64=[0x5, 0x4] s64=[0x8000000000000000, 0x7fffffffffffffff] ' +
         'u32=[0x0, 0xffffffff] s32=[0x80000000, 0x7fffffff] var_off=(0x0, 0xffffffffffffffff)',
     );
     const c = K(3);
-    c.umax = 4n;
+    c.umax = W(4n);
     expect(boundsSane(c)).toBe('const tnum out of sync with range bounds');
     const c32 = alu(Scalar.unknown(), BPF_AND, K(0xffff00000000));
     c32.u32max = 1;
@@ -638,9 +639,9 @@ describe('invariants', () => {
 
   it('keeps var_off and the bounds in step', () => {
     const s = Scalar.unknown();
-    s.umax = 1000n;
+    s.umax = W(1000n);
     regBoundsSync(s);
-    expect(tnumIn(tnumRange(0n, 1023n), s.varOff)).toBe(true);
-    expect([s.smax, s.u32max, s.s32min]).toEqual([1000n, 1000, 0]);
+    expect(tnumIn(tnumRange(W(0n), W(1023n)), s.varOff)).toBe(true);
+    expect([toBigS(s.smax), s.u32max, s.s32min]).toEqual([1000n, 1000, 0]);
   });
 });
