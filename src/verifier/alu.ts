@@ -104,8 +104,9 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
   if (BPF_SRC(code) === BPF_X) {
     src = readReg(v, f, srcno);
   } else {
+    // The immediate, sign-extended to 64 bits or taken as 32 as the instruction reads it.
     src = new RegState();
-    src.markKnown(fromS32(imm));
+    src.markKnown(is64 ? fromS32(imm) : fromU32(imm));
     if ((op === BPF_DIV || op === BPF_MOD) && imm === 0) v.fail('div by zero', 'EINVAL');
     if ((op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) && (imm < 0 || imm >= (is64 ? 64 : 32))) {
       v.fail(`invalid shift ${imm}`, 'EINVAL');
@@ -113,7 +114,6 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
   }
   readReg(v, f, dstno);
   writeReg(v, dstno);
-  if (BPF_SRC(code) !== BPF_X) src.value = Scalar.constant(is64 ? fromS32(imm) : fromU32(imm));
   adjustRegMinMaxVals(v, dstno, dst, src, op, is64, BPF_SRC(code) === BPF_X ? srcno : -1, off);
 }
 

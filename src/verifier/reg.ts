@@ -66,8 +66,8 @@ export class RegState {
   rdonly = false;
   /** Fixed offset from the pointer's base. */
   off = 0;
-  /** The scalar, or a pointer's variable offset. */
-  value: Scalar = Scalar.constant(ZERO);
+  /** The scalar, or a pointer's variable offset: this register's own, which copies and marks write into. */
+  value: Scalar;
   id = 0;
   refObjId = 0;
   /** Packet pointers: bytes past `off` proven inside the packet. */
@@ -84,8 +84,12 @@ export class RegState {
   /** PTR_TO_FUNC: the slot where the subprogram starts. */
   subprog = 0;
 
+  constructor(value: Scalar = Scalar.constant(ZERO)) {
+    this.value = value;
+  }
+
   clone(): RegState {
-    const r = new RegState();
+    const r = new RegState(this.value.clone());
     r.copyFrom(this);
     return r;
   }
@@ -95,7 +99,7 @@ export class RegState {
     this.maybeNull = o.maybeNull;
     this.rdonly = o.rdonly;
     this.off = o.off;
-    this.value = o.value.clone();
+    this.value.copyFrom(o.value);
     this.id = o.id;
     this.refObjId = o.refObjId;
     this.range = o.range;
@@ -119,7 +123,7 @@ export class RegState {
     this.maybeNull = false;
     this.rdonly = false;
     this.off = 0;
-    this.value = Scalar.unknown();
+    this.value.markUnknown();
     this.id = 0;
     this.refObjId = 0;
     this.range = 0;
@@ -133,14 +137,14 @@ export class RegState {
   /** A known scalar (__mark_reg_known). */
   markKnown(v: Word): void {
     this.markUnknown();
-    this.value = Scalar.constant(v);
+    this.value.markKnown(v);
   }
 
   /** A pointer of `type` at offset 0 with no variable part. */
   markPointer(type: RegType): void {
     this.markUnknown();
     this.type = type;
-    this.value = Scalar.constant(ZERO);
+    this.value.markKnown(ZERO);
   }
 
   get isScalar(): boolean {

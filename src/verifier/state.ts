@@ -44,9 +44,6 @@ export class StackSlot {
 
 /** One call frame (the kernel's `struct bpf_func_state`). */
 export class FuncState {
-  readonly regs: RegState[] = Array.from({ length: 11 }, () => new RegState());
-  /** Slot i covers fp-8*(i+1) .. fp-8*i-1. */
-  readonly stack: (StackSlot | undefined)[] = new Array<StackSlot | undefined>(SLOTS).fill(undefined);
   /** Deepest byte used, rounded to 8 as the kernel counts allocated_stack. */
   allocatedStack = 0;
 
@@ -56,15 +53,22 @@ export class FuncState {
     readonly callsite: number,
     /** Index of the subprogram this frame runs. */
     readonly subprogno: number,
+    readonly regs: RegState[] = Array.from({ length: 11 }, () => new RegState()),
+    /** Slot i covers fp-8*(i+1) .. fp-8*i-1. */
+    readonly stack: (StackSlot | undefined)[] = new Array<StackSlot | undefined>(SLOTS).fill(undefined),
   ) {}
 
   /** Whether this frame runs a callback (bpf_loop, for_each_map_elem, a timer) rather than a direct call. */
   callback: { readonly helper: number; readonly retMin: number; readonly retMax: number } | undefined = undefined;
 
   clone(): FuncState {
-    const f = new FuncState(this.frameno, this.callsite, this.subprogno);
-    for (let i = 0; i < 11; i++) f.regs[i]!.copyFrom(this.regs[i]!);
-    for (let i = 0; i < SLOTS; i++) f.stack[i] = this.stack[i]?.clone();
+    const f = new FuncState(
+      this.frameno,
+      this.callsite,
+      this.subprogno,
+      this.regs.map((r) => r.clone()),
+      this.stack.map((s) => s?.clone()),
+    );
     f.allocatedStack = this.allocatedStack;
     f.callback = this.callback;
     return f;

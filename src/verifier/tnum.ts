@@ -97,20 +97,65 @@ export function tnumXor(a: Tnum, b: Tnum): Tnum {
  * known 1 adds b, an unknown bit joins "added" and "not added" with
  * tnumUnion. Checked on 6.18: (0x1; 0x2) * 3 gives (0x1; 0xa), where the
  * older half-multiply-add algorithm gave (0x1; 0xe).
+ *
+ * Up to 64 rounds of tnumAdd and tnumUnion: done here on the 32-bit halves
+ * (the `h`/`l` locals), line for line as those two functions, so that a
+ * multiplication allocates no Word until its result.
  */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
-  let acc = TNUM_ZERO;
-  let av = a.value;
-  let am = a.mask;
-  let bt = b;
-  while (!isZero(av) || !isZero(am)) {
-    if (av.lo & 1) acc = tnumAdd(acc, bt);
-    else if (am.lo & 1) acc = tnumUnion(acc, tnumAdd(acc, bt));
-    av = shr(av, 1);
-    am = shr(am, 1);
-    bt = tnumLshift(bt, 1);
+  // acc, the sum so far.
+  let vh = 0;
+  let vl = 0;
+  let mh = 0;
+  let ml = 0;
+  // a's bits still to go, lowest first.
+  let avh = a.value.hi;
+  let avl = a.value.lo;
+  let amh = a.mask.hi;
+  let aml = a.mask.lo;
+  // b, shifted left one bit a round.
+  let bvh = b.value.hi;
+  let bvl = b.value.lo;
+  let bmh = b.mask.hi;
+  let bml = b.mask.lo;
+  while ((avh | avl | amh | aml) !== 0) {
+    if ((avl | aml) & 1) {
+      // sum = tnumAdd(acc, b)
+      const smL = (ml >>> 0) + (bml >>> 0);
+      const smH = mh + bmh + (smL > 0xffffffff ? 1 : 0);
+      const svL = (vl >>> 0) + (bvl >>> 0);
+      const svH = vh + bvh + (svL > 0xffffffff ? 1 : 0);
+      const sigmaL = (smL >>> 0) + (svL >>> 0);
+      const sigmaH = smH + svH + (sigmaL > 0xffffffff ? 1 : 0);
+      const muH = (sigmaH ^ svH) | mh | bmh;
+      const muL = (sigmaL ^ svL) | ml | bml;
+      const sumVh = svH & ~muH;
+      const sumVl = svL & ~muL;
+      if (avl & 1) {
+        vh = sumVh;
+        vl = sumVl;
+        mh = muH;
+        ml = muL;
+      } else {
+        // acc = tnumUnion(acc, sum)
+        const uh = (vh ^ sumVh) | mh | muH;
+        const ul = (vl ^ sumVl) | ml | muL;
+        vh = vh & sumVh & ~uh;
+        vl = vl & sumVl & ~ul;
+        mh = uh;
+        ml = ul;
+      }
+    }
+    avl = (avl >>> 1) | (avh << 31);
+    avh >>>= 1;
+    aml = (aml >>> 1) | (amh << 31);
+    amh >>>= 1;
+    bvh = (bvh << 1) | (bvl >>> 31);
+    bvl <<= 1;
+    bmh = (bmh << 1) | (bml >>> 31);
+    bml <<= 1;
   }
-  return acc;
+  return tnum(word(vh, vl), word(mh, ml));
 }
 
 /** Whether some value is a member of both (tnum_overlap): the bits known in both agree. */

@@ -222,8 +222,13 @@ export function sar(a: Word, n: number): Word {
 /** The low `bits` bits (1 to 64), the rest zero. */
 export function truncate(a: Word, bits: number): Word {
   if (bits >= 64) return a;
-  if (bits > 32) return word(a.hi & (2 ** (bits - 32) - 1), a.lo);
-  return word(0, bits === 32 ? a.lo : a.lo & (2 ** bits - 1));
+  if (bits > 32) return word(a.hi & lowBits(bits - 32), a.lo);
+  return word(0, a.lo & lowBits(bits));
+}
+
+/** The low n bits of a 32-bit half set, n in [0, 32]. */
+function lowBits(n: number): number {
+  return n >= 32 ? -1 : ~(-1 << n);
 }
 
 /** The low `bits` bits (1 to 64) sign-extended to 64 (`(s64)(sN)a`). */
