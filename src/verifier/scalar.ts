@@ -49,12 +49,12 @@ import {
   tnumArshift,
   tnumBswap,
   tnumCast,
-  tnumClearSubreg,
   tnumConst,
   tnumConstSubreg,
   tnumEquals,
   tnumIn,
   tnumIntersect,
+  tnumIntersectRange,
   tnumIsConst,
   tnumIsUnknown,
   tnumLshift,
@@ -96,9 +96,13 @@ import {
   ltS,
   ltU,
   maxS,
+  maxSOf,
   maxU,
+  maxUOf,
   minS,
+  minSOf,
   minU,
+  minUOf,
   not,
   or,
   sar,
@@ -258,10 +262,11 @@ function updateReg32Bounds(s: Scalar): void {
 /** __update_reg64_bounds. */
 function updateReg64Bounds(s: Scalar): void {
   const { value, mask } = s.varOff;
-  s.smin = maxS(s.smin, or(value, and(mask, S64_MIN)));
-  s.smax = minS(s.smax, or(value, and(mask, S64_MAX)));
+  // value | (mask & S64_MIN), value | (mask & S64_MAX) and value | mask, by halves.
+  s.smin = maxSOf(s.smin, value.hi | (mask.hi & S32_MIN), value.lo);
+  s.smax = minSOf(s.smax, value.hi | (mask.hi & S32_MAX), value.lo | mask.lo);
   s.umin = maxU(s.umin, value);
-  s.umax = minU(s.umax, or(value, mask));
+  s.umax = minUOf(s.umax, value.hi | mask.hi, value.lo | mask.lo);
 }
 
 /** __update_reg_bounds. */
@@ -328,10 +333,11 @@ function reg64DeduceBounds(s: Scalar): void {
  * of a sign-extended non-negative 32-bit value.
  */
 function regDeduceMixedBounds(s: Scalar): void {
-  s.umin = maxU(s.umin, word(s.umin.hi, s.u32min));
-  s.umax = minU(s.umax, word(s.umax.hi, s.u32max));
-  s.smin = maxS(s.smin, word(s.smin.hi, s.u32min));
-  s.smax = minS(s.smax, word(s.smax.hi, s.u32max));
+  // (x & HIGH32) | u32: x's upper half over the 32-bit bound.
+  s.umin = maxUOf(s.umin, s.umin.hi, s.u32min);
+  s.umax = minUOf(s.umax, s.umax.hi, s.u32max);
+  s.smin = maxSOf(s.smin, s.smin.hi, s.u32min);
+  s.smax = minSOf(s.smax, s.smax.hi, s.u32max);
   if (s.s32min >= 0 && leS(S32_MIN_WORD, s.smin) && leS(s.smax, S32_MAX_WORD)) {
     s.smin = s.umin = fromS32(s.s32min);
     s.smax = s.umax = fromS32(s.s32max);
@@ -346,11 +352,15 @@ function regDeduceBounds(s: Scalar): void {
   regDeduceMixedBounds(s);
 }
 
-/** __reg_bound_offset: var_off narrowed by the unsigned ranges. */
+/**
+ * __reg_bound_offset: var_off narrowed by the unsigned ranges. The kernel's
+ * tnum_or(tnum_clear_subreg(var64), var32) is tnumWithSubreg, var32 having
+ * no upper half.
+ */
 function regBoundOffset(s: Scalar): void {
-  const var64 = tnumIntersect(s.varOff, tnumRange(s.umin, s.umax));
-  const var32 = tnumIntersect(tnumSubreg(var64), tnumRange(fromU32(s.u32min), fromU32(s.u32max)));
-  s.varOff = tnumOr(tnumClearSubreg(var64), var32);
+  const var64 = tnumIntersectRange(s.varOff, s.umin, s.umax);
+  const var32 = tnumIntersectRange(tnumSubreg(var64), fromU32(s.u32min), fromU32(s.u32max));
+  s.varOff = tnumWithSubreg(var64, var32);
 }
 
 /**

@@ -7,7 +7,7 @@
  *
  * Values and masks are 64-bit Words (word.ts); `value & mask` is always 0.
  */
-import { type Word, U64_MAX, ZERO, add, and, andNot, eq, fls64, fromU32, hex, isZero, or, sar, shl, shr, sub, truncate, word, xor } from './word.js';
+import { type Word, U64_MAX, ZERO, add, and, andNot, eq, fls64, fromU32, hex, isZero, lowBits, or, sar, shl, shr, sub, truncate, word, xor } from './word.js';
 
 export interface Tnum {
   readonly value: Word;
@@ -15,6 +15,17 @@ export interface Tnum {
 }
 
 const tnum = (value: Word, mask: Word): Tnum => ({ value, mask });
+
+/**
+ * The tnum (vh:vl; mh:ml) of 32-bit halves: `a` itself when it is that
+ * already, so that the steps of reg_bounds_sync, which mostly change
+ * nothing, make nothing.
+ */
+function tnumOf(a: Tnum, vh: number, vl: number, mh: number, ml: number): Tnum {
+  const { value, mask } = a;
+  if (value.hi === (vh | 0) && value.lo === (vl | 0) && mask.hi === (mh | 0) && mask.lo === (ml | 0)) return a;
+  return tnum(word(vh, vl), word(mh, ml));
+}
 
 /** Nothing known about any bit (tnum_unknown). */
 export const TNUM_UNKNOWN: Tnum = tnum(ZERO, U64_MAX);
@@ -170,9 +181,25 @@ export function tnumOverlap(a: Tnum, b: Tnum): boolean {
  * the result says 1, as the kernel's does.
  */
 export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
-  const v = or(a.value, b.value);
-  const mu = and(a.mask, b.mask);
-  return tnum(andNot(v, mu), mu);
+  const mh = a.mask.hi & b.mask.hi;
+  const ml = a.mask.lo & b.mask.lo;
+  return tnumOf(a, (a.value.hi | b.value.hi) & ~mh, (a.value.lo | b.value.lo) & ~ml, mh, ml);
+}
+
+/**
+ * tnumIntersect(a, tnumRange(min, max)), the step __reg_bound_offset takes
+ * at each width, without making the range.
+ */
+export function tnumIntersectRange(a: Tnum, min: Word, max: Word): Tnum {
+  const differ = min.hi ^ max.hi;
+  const bits = differ !== 0 ? 64 - Math.clz32(differ) : 32 - Math.clz32(min.lo ^ max.lo);
+  if (bits > 63) return tnumIntersect(a, TNUM_UNKNOWN);
+  // The range: min's bits above `bits` known, the rest (delta) unknown.
+  const dh = bits > 32 ? lowBits(bits - 32) : 0;
+  const dl = bits >= 32 ? -1 : lowBits(bits);
+  const mh = a.mask.hi & dh;
+  const ml = a.mask.lo & dl;
+  return tnumOf(a, (a.value.hi | (min.hi & ~dh)) & ~mh, (a.value.lo | (min.lo & ~dl)) & ~ml, mh, ml);
 }
 
 /** The smallest tnum holding every member of a and of b (tnum_union). */
@@ -185,7 +212,10 @@ export function tnumUnion(a: Tnum, b: Tnum): Tnum {
 /** Truncation to the low `size` bytes (tnum_cast). */
 export function tnumCast(a: Tnum, sizeBytes: number): Tnum {
   if (sizeBytes >= 8) return a;
-  return tnum(truncate(a.value, sizeBytes * 8), truncate(a.mask, sizeBytes * 8));
+  const bits = sizeBytes * 8;
+  const mh = bits > 32 ? lowBits(bits - 32) : 0;
+  const ml = lowBits(bits);
+  return tnumOf(a, a.value.hi & mh, a.value.lo & ml, a.mask.hi & mh, a.mask.lo & ml);
 }
 
 export function tnumIsConst(a: Tnum): boolean {
@@ -219,12 +249,14 @@ export function tnumSubreg(a: Tnum): Tnum {
 
 /** The upper 32 bits, the lower half known zero (tnum_clear_subreg). */
 export function tnumClearSubreg(a: Tnum): Tnum {
-  return tnum(word(a.value.hi, 0), word(a.mask.hi, 0));
+  return tnumOf(a, a.value.hi, 0, a.mask.hi, 0);
 }
 
-/** reg's upper half with subreg's lower half (tnum_with_subreg). */
+/** reg's upper half with subreg's lower half: tnum_with_subreg, tnumOr(tnumClearSubreg(reg), tnumSubreg(subreg)). */
 export function tnumWithSubreg(reg: Tnum, subreg: Tnum): Tnum {
-  return tnumOr(tnumClearSubreg(reg), tnumSubreg(subreg));
+  const vh = reg.value.hi;
+  const vl = subreg.value.lo;
+  return tnumOf(reg, vh, vl, reg.mask.hi & ~vh, subreg.mask.lo & ~vl);
 }
 
 /** a with its lower half replaced by the constant `value` (tnum_const_subreg). */

@@ -138,6 +138,27 @@ export function minS(a: Word, b: Word): Word {
   return ltS(b, a) ? b : a;
 }
 
+/**
+ * maxU(a, word(hi, lo)) and its kin, for bounds tightened by a value built
+ * from halves: the new Word is made only when it is the answer, which in a
+ * bounds deduction that changes nothing is never.
+ */
+export function maxUOf(a: Word, hi: number, lo: number): Word {
+  return a.hi !== (hi | 0) ? (a.hi >>> 0 < hi >>> 0 ? word(hi, lo) : a) : a.lo >>> 0 < lo >>> 0 ? word(hi, lo) : a;
+}
+
+export function minUOf(a: Word, hi: number, lo: number): Word {
+  return a.hi !== (hi | 0) ? (a.hi >>> 0 > hi >>> 0 ? word(hi, lo) : a) : a.lo >>> 0 > lo >>> 0 ? word(hi, lo) : a;
+}
+
+export function maxSOf(a: Word, hi: number, lo: number): Word {
+  return a.hi !== (hi | 0) ? (a.hi < (hi | 0) ? word(hi, lo) : a) : a.lo >>> 0 < lo >>> 0 ? word(hi, lo) : a;
+}
+
+export function minSOf(a: Word, hi: number, lo: number): Word {
+  return a.hi !== (hi | 0) ? (a.hi > (hi | 0) ? word(hi, lo) : a) : a.lo >>> 0 > lo >>> 0 ? word(hi, lo) : a;
+}
+
 // ---------------------------------------------------------------------------
 // Arithmetic, modulo 2^64
 
@@ -226,8 +247,8 @@ export function truncate(a: Word, bits: number): Word {
   return word(0, a.lo & lowBits(bits));
 }
 
-/** The low n bits of a 32-bit half set, n in [0, 32]. */
-function lowBits(n: number): number {
+/** A 32-bit half with its low n bits set, n in [0, 32] (all of them from 32 up). */
+export function lowBits(n: number): number {
   return n >= 32 ? -1 : ~(-1 << n);
 }
 
