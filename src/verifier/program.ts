@@ -54,8 +54,26 @@ export class RefusedProgram extends VerifierError {
  * pass, then every path explored with abstract register and stack states,
  * then the combined stack of every call chain. Throws RefusedProgram with
  * the kernel's reason.
+ *
+ * A level-1 log keeps only the path walked last (each path taken up cuts it
+ * back to where the path began), and of an accepted program only the
+ * statistics: written as the walk goes, nearly all of it is thrown away. So
+ * the program is walked without a log first, and walked again with it only
+ * if it is refused. The log does not steer the walk, so both walks decide alike.
  */
 export function verifyXdp(input: VerifierInput): Verified {
+  if (input.logLevel !== 1) return check(input);
+  try {
+    const verified = check({ ...input, logLevel: 0 });
+    return { ...verified, log: verified.log.slice(-1) };
+  } catch (e) {
+    if (!(e instanceof RefusedProgram)) throw e;
+    return check(input);
+  }
+}
+
+/** bpf_check at the input's log level. */
+function check(input: VerifierInput): Verified {
   let precise: Uint8Array | undefined;
   for (;;) {
     const v = new Verifier(input, precise);

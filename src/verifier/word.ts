@@ -77,9 +77,17 @@ export function toBigS(w: Word): bigint {
   return (BigInt(w.hi) << 32n) | BigInt(w.lo >>> 0);
 }
 
+/** Two hex digits of each byte value; Number.prototype.toString(16) is several times slower, and the log prints many. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+const hex32 = (x: number): string => HEX_BYTES[x >>> 24]! + HEX_BYTES[(x >>> 16) & 0xff]! + HEX_BYTES[(x >>> 8) & 0xff]! + HEX_BYTES[x & 0xff]!;
+
 /** Lowercase hex of the unsigned value, without a prefix, as the kernel's %llx. */
 export function hex(w: Word): string {
-  return w.hi === 0 ? (w.lo >>> 0).toString(16) : (w.hi >>> 0).toString(16) + (w.lo >>> 0).toString(16).padStart(8, '0');
+  const digits = w.hi === 0 ? hex32(w.lo) : hex32(w.hi) + hex32(w.lo);
+  let zeros = 0;
+  while (zeros < digits.length - 1 && digits.charCodeAt(zeros) === 0x30) zeros++;
+  return digits.slice(zeros);
 }
 
 // ---------------------------------------------------------------------------
