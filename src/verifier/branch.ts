@@ -47,7 +47,8 @@ export function checkCondJmp(v: Verifier, st: VerifierState, i: number): BranchO
   const oDst = other.cur.regs[dstno]!;
   const oSrc = srcno >= 0 ? other.cur.regs[srcno]! : src.clone();
   const tDst = dst;
-  const tSrc = srcno >= 0 ? src : src.clone();
+  // An immediate's register is this jump's own: the fall-through may refine it.
+  const tSrc = src;
 
   if (dst.type === RegType.SCALAR_VALUE && src.type === RegType.SCALAR_VALUE) {
     // Taken: `dst op src` holds; falling through: its opposite.

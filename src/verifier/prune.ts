@@ -165,7 +165,9 @@ function exact(o: RegState, c: RegState, ids: IdMap): boolean {
  */
 function stacksafe(o: FuncState, c: FuncState, ck: Checker): boolean {
   const ids = ck.ids;
-  for (let s = 0; s < o.stack.length; s++) {
+  // Slots past the end of either stack were never written.
+  const slots = ck.exactly ? Math.max(o.stack.length, c.stack.length) : o.stack.length;
+  for (let s = 0; s < slots; s++) {
     const os = o.stack[s];
     const cs = c.stack[s];
     if (ck.exactly) {

@@ -5,7 +5,6 @@ export const MAX_BPF_STACK = 512;
 /** Call frames, the main program's included (MAX_CALL_FRAMES). */
 export const MAX_CALL_FRAMES = 8;
 export const BPF_REG_SIZE = 8;
-const SLOTS = MAX_BPF_STACK / BPF_REG_SIZE;
 
 /** What one stack byte holds, as the kernel's `enum bpf_stack_slot_type`. */
 export const enum SlotType {
@@ -54,8 +53,8 @@ export class FuncState {
     /** Index of the subprogram this frame runs. */
     readonly subprogno: number,
     readonly regs: RegState[] = Array.from({ length: 11 }, () => new RegState()),
-    /** Slot i covers fp-8*(i+1) .. fp-8*i-1. */
-    readonly stack: (StackSlot | undefined)[] = new Array<StackSlot | undefined>(SLOTS).fill(undefined),
+    /** Slot i covers fp-8*(i+1) .. fp-8*i-1; the array reaches only as deep as the frame has written, as the kernel's grows. */
+    readonly stack: (StackSlot | undefined)[] = [],
   ) {}
 
   /** Whether this frame runs a callback (bpf_loop, for_each_map_elem, a timer) rather than a direct call. */
@@ -80,6 +79,7 @@ export class FuncState {
     let s = this.stack[i];
     if (!s && create) {
       s = new StackSlot();
+      while (this.stack.length < i) this.stack.push(undefined);
       this.stack[i] = s;
       this.allocatedStack = Math.max(this.allocatedStack, (i + 1) * BPF_REG_SIZE);
     }
