@@ -116,6 +116,7 @@ import {
   toBigU,
   truncate,
   word,
+  wordLike,
 } from './word.js';
 
 const U32_MAX = 0xffffffff;
@@ -339,9 +340,10 @@ function regDeduceMixedBounds(s: Scalar): void {
   s.smin = maxSOf(s.smin, s.smin.hi, s.u32min);
   s.smax = minSOf(s.smax, s.smax.hi, s.u32max);
   if (s.s32min >= 0 && leS(S32_MIN_WORD, s.smin) && leS(s.smax, S32_MAX_WORD)) {
-    s.smin = s.umin = fromS32(s.s32min);
-    s.smax = s.umax = fromS32(s.s32max);
-    s.varOff = tnumIntersect(s.varOff, tnumRange(s.umin, s.umax));
+    // (s64)s32min and (s64)s32max, kept as the Words they usually already are.
+    s.smin = s.umin = wordLike(s.umin, s.s32min >> 31, s.s32min);
+    s.smax = s.umax = wordLike(s.umax, s.s32max >> 31, s.s32max);
+    s.varOff = tnumIntersectRange(s.varOff, s.umin.hi, s.umin.lo, s.umax.hi, s.umax.lo);
   }
 }
 
@@ -358,8 +360,8 @@ function regDeduceBounds(s: Scalar): void {
  * no upper half.
  */
 function regBoundOffset(s: Scalar): void {
-  const var64 = tnumIntersectRange(s.varOff, s.umin, s.umax);
-  const var32 = tnumIntersectRange(tnumSubreg(var64), fromU32(s.u32min), fromU32(s.u32max));
+  const var64 = tnumIntersectRange(s.varOff, s.umin.hi, s.umin.lo, s.umax.hi, s.umax.lo);
+  const var32 = tnumIntersectRange(tnumSubreg(var64), 0, s.u32min, 0, s.u32max);
   s.varOff = tnumWithSubreg(var64, var32);
 }
 

@@ -7,7 +7,7 @@
  *
  * Values and masks are 64-bit Words (word.ts); `value & mask` is always 0.
  */
-import { type Word, U64_MAX, ZERO, add, and, andNot, eq, fls64, fromU32, hex, isZero, lowBits, or, sar, shl, shr, sub, truncate, word, xor } from './word.js';
+import { type Word, U64_MAX, ZERO, add, andNot, eq, fls64, fromU32, hex, isZero, lowBits, or, sar, shl, shr, sub, truncate, word, xor } from './word.js';
 
 export interface Tnum {
   readonly value: Word;
@@ -18,8 +18,8 @@ const tnum = (value: Word, mask: Word): Tnum => ({ value, mask });
 
 /**
  * The tnum (vh:vl; mh:ml) of 32-bit halves: `a` itself when it is that
- * already, so that the steps of reg_bounds_sync, which mostly change
- * nothing, make nothing.
+ * already, so that an operation that changes nothing (most steps of
+ * reg_bounds_sync, `x & 0xff` on a byte) makes nothing.
  */
 function tnumOf(a: Tnum, vh: number, vl: number, mh: number, ml: number): Tnum {
   const { value, mask } = a;
@@ -84,23 +84,30 @@ export function tnumNeg(a: Tnum): Tnum {
   return tnumSub(TNUM_ZERO, a);
 }
 
+// The bitwise operations below work on each 32-bit half alike; each says its
+// formula on whole values first.
+
+/** v = a.value & b.value; mask = (a.value | a.mask) & (b.value | b.mask) & ~v. */
 export function tnumAnd(a: Tnum, b: Tnum): Tnum {
-  const alpha = or(a.value, a.mask);
-  const beta = or(b.value, b.mask);
-  const v = and(a.value, b.value);
-  return tnum(v, andNot(and(alpha, beta), v));
+  const vh = a.value.hi & b.value.hi;
+  const vl = a.value.lo & b.value.lo;
+  const mh = (a.value.hi | a.mask.hi) & (b.value.hi | b.mask.hi) & ~vh;
+  const ml = (a.value.lo | a.mask.lo) & (b.value.lo | b.mask.lo) & ~vl;
+  return tnumOf(a, vh, vl, mh, ml);
 }
 
+/** v = a.value | b.value; mask = (a.mask | b.mask) & ~v. */
 export function tnumOr(a: Tnum, b: Tnum): Tnum {
-  const v = or(a.value, b.value);
-  const mu = or(a.mask, b.mask);
-  return tnum(v, andNot(mu, v));
+  const vh = a.value.hi | b.value.hi;
+  const vl = a.value.lo | b.value.lo;
+  return tnumOf(a, vh, vl, (a.mask.hi | b.mask.hi) & ~vh, (a.mask.lo | b.mask.lo) & ~vl);
 }
 
+/** mask = a.mask | b.mask; v = (a.value ^ b.value) & ~mask. */
 export function tnumXor(a: Tnum, b: Tnum): Tnum {
-  const v = xor(a.value, b.value);
-  const mu = or(a.mask, b.mask);
-  return tnum(andNot(v, mu), mu);
+  const mh = a.mask.hi | b.mask.hi;
+  const ml = a.mask.lo | b.mask.lo;
+  return tnumOf(a, (a.value.hi ^ b.value.hi) & ~mh, (a.value.lo ^ b.value.lo) & ~ml, mh, ml);
 }
 
 /**
@@ -188,25 +195,27 @@ export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
 
 /**
  * tnumIntersect(a, tnumRange(min, max)), the step __reg_bound_offset takes
- * at each width, without making the range.
+ * at each width, without making the range; min and max come as halves, so
+ * that the 32-bit bounds need no Words either.
  */
-export function tnumIntersectRange(a: Tnum, min: Word, max: Word): Tnum {
-  const differ = min.hi ^ max.hi;
-  const bits = differ !== 0 ? 64 - Math.clz32(differ) : 32 - Math.clz32(min.lo ^ max.lo);
+export function tnumIntersectRange(a: Tnum, minHi: number, minLo: number, maxHi: number, maxLo: number): Tnum {
+  const differ = minHi ^ maxHi;
+  const bits = differ !== 0 ? 64 - Math.clz32(differ) : 32 - Math.clz32(minLo ^ maxLo);
   if (bits > 63) return tnumIntersect(a, TNUM_UNKNOWN);
   // The range: min's bits above `bits` known, the rest (delta) unknown.
   const dh = bits > 32 ? lowBits(bits - 32) : 0;
   const dl = bits >= 32 ? -1 : lowBits(bits);
   const mh = a.mask.hi & dh;
   const ml = a.mask.lo & dl;
-  return tnumOf(a, (a.value.hi | (min.hi & ~dh)) & ~mh, (a.value.lo | (min.lo & ~dl)) & ~ml, mh, ml);
+  return tnumOf(a, (a.value.hi | (minHi & ~dh)) & ~mh, (a.value.lo | (minLo & ~dl)) & ~ml, mh, ml);
 }
 
 /** The smallest tnum holding every member of a and of b (tnum_union). */
 export function tnumUnion(a: Tnum, b: Tnum): Tnum {
-  const v = and(a.value, b.value);
-  const mu = or(or(xor(a.value, b.value), a.mask), b.mask);
-  return tnum(andNot(v, mu), mu);
+  // mask = (a.value ^ b.value) | a.mask | b.mask; v = a.value & b.value & ~mask.
+  const mh = (a.value.hi ^ b.value.hi) | a.mask.hi | b.mask.hi;
+  const ml = (a.value.lo ^ b.value.lo) | a.mask.lo | b.mask.lo;
+  return tnumOf(a, a.value.hi & b.value.hi & ~mh, a.value.lo & b.value.lo & ~ml, mh, ml);
 }
 
 /** Truncation to the low `size` bytes (tnum_cast). */

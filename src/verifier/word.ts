@@ -36,14 +36,22 @@ export const S64_MIN = word(0x80000000, 0);
 export const S64_MAX = word(0x7fffffff, -1);
 export const U32_MAX_WORD = word(0, -1);
 
+/** word(hi, lo), or `w` itself when it is that already: for results that mostly equal what they replace. */
+export function wordLike(w: Word, hi: number, lo: number): Word {
+  return w.hi === (hi | 0) && w.lo === (lo | 0) ? w : word(hi, lo);
+}
+
+/** Words of -256 to 1023, made once: most immediates and bounds are such numbers. */
+const SMALL = Array.from({ length: 1280 }, (_, i) => word((i - 256) >> 31, i - 256));
+
 /** A 32-bit value, zero-extended (`(u64)(u32)x`). */
 export function fromU32(x: number): Word {
-  return word(0, x);
+  return x >= 0 && x < 1024 ? SMALL[x + 256]! : word(0, x);
 }
 
 /** A 32-bit value, sign-extended (`(s64)(s32)x`). */
 export function fromS32(x: number): Word {
-  return word(x >> 31, x);
+  return x >= -256 && x < 1024 ? SMALL[x + 256]! : word(x >> 31, x);
 }
 
 /** A safe integer (as instruction offsets and sizes are), in two's complement. */
@@ -170,14 +178,16 @@ export function minSOf(a: Word, hi: number, lo: number): Word {
 // ---------------------------------------------------------------------------
 // Arithmetic, modulo 2^64
 
+/** The carry out of the low halves of a + b, and the borrow of a - b. */
+const carry = (a: Word, b: Word): number => ((a.lo >>> 0) + (b.lo >>> 0) > 0xffffffff ? 1 : 0);
+const borrow = (a: Word, b: Word): number => (a.lo >>> 0 < b.lo >>> 0 ? 1 : 0);
+
 export function add(a: Word, b: Word): Word {
-  const lo = (a.lo >>> 0) + (b.lo >>> 0);
-  return word(a.hi + b.hi + (lo > 0xffffffff ? 1 : 0), lo);
+  return word(a.hi + b.hi + carry(a, b), a.lo + b.lo);
 }
 
 export function sub(a: Word, b: Word): Word {
-  const lo = (a.lo >>> 0) - (b.lo >>> 0);
-  return word(a.hi - b.hi - (lo < 0 ? 1 : 0), lo);
+  return word(a.hi - b.hi - borrow(a, b), a.lo - b.lo);
 }
 
 export function neg(a: Word): Word {
@@ -186,13 +196,13 @@ export function neg(a: Word): Word {
 
 /** check_add_overflow for u64: whether a + b carries out of 64 bits. */
 export function addOverflowsU(a: Word, b: Word): boolean {
-  return ltU(add(a, b), a);
+  return (a.hi >>> 0) + (b.hi >>> 0) + carry(a, b) > 0xffffffff;
 }
 
-/** check_add_overflow for s64. */
+/** check_add_overflow for s64: operands of one sign, a sum of the other. */
 export function addOverflowsS(a: Word, b: Word): boolean {
-  const r = add(a, b);
-  return ((a.hi ^ r.hi) & (b.hi ^ r.hi)) < 0;
+  const hi = (a.hi + b.hi + carry(a, b)) | 0;
+  return ((a.hi ^ hi) & (b.hi ^ hi)) < 0;
 }
 
 /** check_sub_overflow for u64: whether a - b borrows. */
@@ -200,10 +210,10 @@ export function subOverflowsU(a: Word, b: Word): boolean {
   return ltU(a, b);
 }
 
-/** check_sub_overflow for s64. */
+/** check_sub_overflow for s64: operands of opposite signs, a difference of the subtrahend's. */
 export function subOverflowsS(a: Word, b: Word): boolean {
-  const r = sub(a, b);
-  return ((a.hi ^ b.hi) & (a.hi ^ r.hi)) < 0;
+  const hi = (a.hi - b.hi - borrow(a, b)) | 0;
+  return ((a.hi ^ b.hi) & (a.hi ^ hi)) < 0;
 }
 
 export function and(a: Word, b: Word): Word {
