@@ -44,8 +44,7 @@ import type { Subprog } from './env.js';
 import { JitFacts } from './facts.js';
 import { callGlobal, globalEntryState } from './global.js';
 import { checkResourceLeak } from './leak.js';
-import { liveRegisters } from './liveness.js';
-import { stackLiveness } from './stack-liveness.js';
+import type { StackLiveness } from './stack-liveness.js';
 import { precisionNeeds } from './precision.js';
 import { checkMemAccess } from './mem.js';
 import { scratchedStr, stateStr } from './print.js';
@@ -98,14 +97,14 @@ export interface ExploreResult {
  * forks at each conditional jump whose outcome is unknown. A path that
  * reaches a prune point in a state no worse than one already verified
  * from there stops; one that comes back to where it was, unchanged, is an
- * infinite loop.
+ * infinite loop. `live` and `stackLive` say which registers and stack slots
+ * each instruction's future may read (liveRegisters, stackLiveness):
+ * comparisons of states look at those only.
  */
-export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResult {
+export function explore(v: Verifier, subprogs: readonly Subprog[], live: Uint16Array, stackLive: StackLiveness): ExploreResult {
   const insns = v.insns;
   const n = insns.length;
-  const live = liveRegisters(insns);
   const precision = precisionNeeds(insns, v.precise);
-  const stackLive = stackLiveness(insns);
   const callsCallback = Uint8Array.from({ length: n }, (_, i) => (insns.code[i] === (BPF_JMP | BPF_CALL) && insns.src[i] === 0 && SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? 1 : 0));
   const mayGoto = Uint8Array.from({ length: n }, (_, i) => (BPF_CLASS(insns.code[i]!) === BPF_JMP && BPF_OP(insns.code[i]!) === BPF_JCOND ? 1 : 0));
   const prune = prunePoints(v);

@@ -1,6 +1,8 @@
 import type { InsnArray } from '../isa/instruction.js';
 import { BPF_CALL, BPF_CLASS, BPF_JMP, BPF_LDDW, BPF_OP, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
 import { checkControlFlow, type ControlFlow, type ControlFlowOptions } from './cfg.js';
+import { liveRegisters } from './liveness.js';
+import { stackLiveness, type StackLiveness } from './stack-liveness.js';
 import type { Subprog, VerifierInput } from './env.js';
 import { VerifierError } from './errors.js';
 import { explore } from './explore.js';
@@ -75,17 +77,24 @@ export function verifyXdp(input: VerifierInput): Verified {
 /** bpf_check at the input's log level. */
 function check(input: VerifierInput): Verified {
   let precise: Uint8Array | undefined;
+  // What every walk of the program sees alike, found on the first.
+  let shape: { flow: ControlFlow; live: Uint16Array; stackLive: StackLiveness } | undefined;
   for (;;) {
     const v = new Verifier(input, precise);
     try {
-      const flow = checkControlFlow(input.insns, {
-        helperRefusal: (id) => xdpHelperRefusal(id, input.gpl),
-        allowLegacyPacketLoads: false,
-        allowCallx: false,
-      });
+      shape ??= {
+        flow: checkControlFlow(input.insns, {
+          helperRefusal: (id) => xdpHelperRefusal(id, input.gpl),
+          allowLegacyPacketLoads: false,
+          allowCallx: false,
+        }),
+        live: liveRegisters(input.insns),
+        stackLive: stackLiveness(input.insns),
+      };
+      const { flow } = shape;
       const names = new Map((input.subprogNames ?? []).map((s) => [s.start, s]));
       const subprogs: Subprog[] = flow.subprogs.map((start) => names.get(start) ?? { start, name: '', global: false });
-      const result = explore(v, subprogs);
+      const result = explore(v, subprogs, shape.live, shape.stackLive);
       // Pruning trusted values this walk found it needs exact: walk again knowing them. A
       // refusal needs no second walk: every path walked is one the program can take.
       if (v.newlyPrecise) {

@@ -13,13 +13,16 @@ const CALL_CLOBBER = 0b111111;
  * linked alike in the other.
  */
 class IdMap {
-  private readonly pairs = new Map<number, number>();
-  private readonly curSeen = new Set<number>();
+  /** Made at the first pair: most comparisons meet no id at all. */
+  private pairs: Map<number, number> | undefined;
+  private curSeen: Set<number> | undefined;
   private tmp = 1 << 30;
 
   check(oldId: number, curId: number): boolean {
     if (!oldId !== !curId) return false;
     if (!oldId) return true;
+    this.pairs ??= new Map();
+    this.curSeen ??= new Set();
     const seen = this.pairs.get(oldId);
     if (seen !== undefined) return seen === curId;
     if (this.curSeen.has(curId)) return false;
@@ -28,8 +31,13 @@ class IdMap {
     return true;
   }
 
-  /** check_scalar_ids: unlinked scalars get ids of their own, so they match anything once. */
+  /**
+   * check_scalar_ids: unlinked scalars get ids of their own, so they match
+   * anything once. Two unlinked ones match, and their fresh ids can meet
+   * nothing later: they need no entry.
+   */
   checkScalar(oldId: number, curId: number): boolean {
+    if (!oldId && !curId) return true;
     return this.check(oldId || ++this.tmp, curId || ++this.tmp);
   }
 }
