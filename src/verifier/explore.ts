@@ -45,6 +45,7 @@ import { JitFacts } from './facts.js';
 import { callGlobal, globalEntryState } from './global.js';
 import { checkResourceLeak } from './leak.js';
 import type { StackLiveness } from './stack-liveness.js';
+import type { Successors } from './successors.js';
 import { precisionNeeds } from './precision.js';
 import { checkMemAccess } from './mem.js';
 import { scratchedStr, stateStr } from './print.js';
@@ -78,6 +79,15 @@ interface Pending {
   logLen: number;
 }
 
+/** What every walk of one program sees alike: verifyXdp finds it before the first. */
+export interface ProgramShape {
+  readonly succ: Successors;
+  /** Registers each instruction's future may read (liveRegisters): states are compared on those only. */
+  readonly live: Uint16Array;
+  /** Stack slots likewise (stackLiveness). */
+  readonly stackLive: StackLiveness;
+}
+
 /** What one verification found, for the log and the JIT. */
 export interface ExploreResult {
   processed: number;
@@ -97,14 +107,13 @@ export interface ExploreResult {
  * forks at each conditional jump whose outcome is unknown. A path that
  * reaches a prune point in a state no worse than one already verified
  * from there stops; one that comes back to where it was, unchanged, is an
- * infinite loop. `live` and `stackLive` say which registers and stack slots
- * each instruction's future may read (liveRegisters, stackLiveness):
- * comparisons of states look at those only.
+ * infinite loop.
  */
-export function explore(v: Verifier, subprogs: readonly Subprog[], live: Uint16Array, stackLive: StackLiveness): ExploreResult {
+export function explore(v: Verifier, subprogs: readonly Subprog[], shape: ProgramShape): ExploreResult {
   const insns = v.insns;
   const n = insns.length;
-  const precision = precisionNeeds(insns, v.precise);
+  const { live, stackLive } = shape;
+  const precision = precisionNeeds(insns, v.precise, shape.succ);
   const callsCallback = Uint8Array.from({ length: n }, (_, i) => (insns.code[i] === (BPF_JMP | BPF_CALL) && insns.src[i] === 0 && SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? 1 : 0));
   const mayGoto = Uint8Array.from({ length: n }, (_, i) => (BPF_CLASS(insns.code[i]!) === BPF_JMP && BPF_OP(insns.code[i]!) === BPF_JCOND ? 1 : 0));
   const prune = prunePoints(v);

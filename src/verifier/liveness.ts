@@ -1,4 +1,5 @@
 import type { InsnArray } from '../isa/instruction.js';
+import type { Successors } from './successors.js';
 import { HELPER_PROTOS } from '../helpers/protos.js';
 import { BPF_JCOND } from '../isa/decode.js';
 import {
@@ -39,13 +40,12 @@ const CALL_CLOBBER = 0b111111;
  * as the kernel's compute_live_registers computes them before verification:
  * a register no path reads again does not keep two states apart when
  * pruning. A BPF-to-BPF call reads R1-R5 and returns R0; a helper reads its
- * arguments; exit reads R0.
+ * arguments; exit reads R0. `succ` is successors(insns).
  */
-export function liveRegisters(insns: InsnArray): Uint16Array {
+export function liveRegisters(insns: InsnArray, succ: Successors): Uint16Array {
   const n = insns.length;
   const use = new Uint16Array(n);
   const def = new Uint16Array(n);
-  const succ: number[][] = Array.from({ length: n }, () => []);
   for (let i = 0; i < n; i += insns.width(i)) {
     const code = insns.code[i]!;
     const cls = BPF_CLASS(code);
@@ -53,20 +53,16 @@ export function liveRegisters(insns: InsnArray): Uint16Array {
     const dst = insns.dst[i]!;
     const src = insns.src[i]!;
     const x = BPF_SRC(code) === BPF_X;
-    const next = i + insns.width(i);
     if (cls === BPF_ALU || cls === BPF_ALU64) {
       if (op === BPF_MOV) use[i] = x ? bit(src) : 0;
       else if (op === BPF_NEG || op === BPF_END) use[i] = bit(dst);
       else use[i] = bit(dst) | (x ? bit(src) : 0);
       def[i] = bit(dst);
-      succ[i]!.push(next);
     } else if (cls === BPF_LDX) {
       use[i] = bit(src);
       def[i] = bit(dst);
-      succ[i]!.push(next);
     } else if (cls === BPF_ST) {
       use[i] = bit(dst);
-      succ[i]!.push(next);
     } else if (cls === BPF_STX) {
       const imm = insns.imm[i]!;
       if (BPF_MODE(code) === BPF_ATOMIC && imm === BPF_LOAD_ACQ) {
@@ -83,10 +79,8 @@ export function liveRegisters(insns: InsnArray): Uint16Array {
           }
         }
       }
-      succ[i]!.push(next);
     } else if (code === BPF_LDDW) {
       def[i] = bit(dst);
-      succ[i]!.push(next);
     } else if (cls === BPF_JMP || cls === BPF_JMP32) {
       if (op === BPF_EXIT) {
         use[i] = bit(0);
@@ -97,15 +91,9 @@ export function liveRegisters(insns: InsnArray): Uint16Array {
           for (let r = 1; r <= args; r++) use[i] |= bit(r);
         }
         def[i] = CALL_CLOBBER;
-        succ[i]!.push(next);
-      } else if (op === BPF_JA) {
-        succ[i]!.push(i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1);
-      } else {
-        if (op !== BPF_JCOND) use[i] = bit(dst) | (x ? bit(src) : 0);
-        succ[i]!.push(next, i + insns.off[i]! + 1);
+      } else if (op !== BPF_JA && op !== BPF_JCOND) {
+        use[i] = bit(dst) | (x ? bit(src) : 0);
       }
-    } else {
-      succ[i]!.push(next);
     }
   }
   const liveIn = new Uint16Array(n);

@@ -1,5 +1,5 @@
 import type { InsnArray } from '../isa/instruction.js';
-import { successors } from './successors.js';
+import type { Successors } from './successors.js';
 import { HELPER_PROTOS } from '../helpers/protos.js';
 import { BPF_JCOND } from '../isa/decode.js';
 import {
@@ -66,12 +66,11 @@ const VALUE_ARGS: ReadonlySet<ArgBase> = new Set(['ARG_CONST_SIZE', 'ARG_CONST_S
  * flagged operands are learnt by walking: a walk that flags a new one is
  * done again with it (see verifyXdp).
  */
-export function precisionNeeds(insns: InsnArray, precise: Uint8Array): Precision {
+export function precisionNeeds(insns: InsnArray, precise: Uint8Array, succ: Successors): Precision {
   const n = insns.length;
   const regs = new Uint16Array(n);
   const stackLo = new Uint32Array(n);
   const stackHi = new Uint32Array(n);
-  const succ = successors(insns);
   const slotOf = (off: number): number => Math.floor((-off - 1) / 8);
   const { subOf, callbacks, starts } = subprograms(insns);
   const callbackStarts = starts.filter((_, k) => callbacks[k]);
@@ -246,7 +245,7 @@ function subprograms(insns: InsnArray): { subOf: Int32Array; callbacks: Uint8Arr
  * straight code before it sets R2 to R10 plus a constant, as compilers do;
  * -1 when that cannot be told (then every slot is taken to matter).
  */
-function lookupKeySlots(insns: InsnArray, succ: readonly number[][], slotOf: (off: number) => number): Int32Array {
+function lookupKeySlots(insns: InsnArray, succ: Successors, slotOf: (off: number) => number): Int32Array {
   const n = insns.length;
   const target = new Uint8Array(n + 1);
   succ.forEach((next, i) => {

@@ -2,10 +2,11 @@ import type { InsnArray } from '../isa/instruction.js';
 import { BPF_CALL, BPF_CLASS, BPF_JMP, BPF_LDDW, BPF_OP, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
 import { checkControlFlow, type ControlFlow, type ControlFlowOptions } from './cfg.js';
 import { liveRegisters } from './liveness.js';
-import { stackLiveness, type StackLiveness } from './stack-liveness.js';
+import { stackLiveness } from './stack-liveness.js';
+import { successors } from './successors.js';
 import type { Subprog, VerifierInput } from './env.js';
 import { VerifierError } from './errors.js';
-import { explore } from './explore.js';
+import { explore, type ProgramShape } from './explore.js';
 import type { JitFacts } from './facts.js';
 import { xdpHelperRefusal } from './helper-call.js';
 import { checkRegisterInit } from './registers.js';
@@ -78,23 +79,23 @@ export function verifyXdp(input: VerifierInput): Verified {
 function check(input: VerifierInput): Verified {
   let precise: Uint8Array | undefined;
   // What every walk of the program sees alike, found on the first.
-  let shape: { flow: ControlFlow; live: Uint16Array; stackLive: StackLiveness } | undefined;
+  let flow: ControlFlow | undefined;
+  let shape: ProgramShape | undefined;
   for (;;) {
     const v = new Verifier(input, precise);
     try {
-      shape ??= {
-        flow: checkControlFlow(input.insns, {
-          helperRefusal: (id) => xdpHelperRefusal(id, input.gpl),
-          allowLegacyPacketLoads: false,
-          allowCallx: false,
-        }),
-        live: liveRegisters(input.insns),
-        stackLive: stackLiveness(input.insns),
-      };
-      const { flow } = shape;
+      flow ??= checkControlFlow(input.insns, {
+        helperRefusal: (id) => xdpHelperRefusal(id, input.gpl),
+        allowLegacyPacketLoads: false,
+        allowCallx: false,
+      });
+      if (!shape) {
+        const succ = successors(input.insns);
+        shape = { succ, live: liveRegisters(input.insns, succ), stackLive: stackLiveness(input.insns, succ) };
+      }
       const names = new Map((input.subprogNames ?? []).map((s) => [s.start, s]));
       const subprogs: Subprog[] = flow.subprogs.map((start) => names.get(start) ?? { start, name: '', global: false });
-      const result = explore(v, subprogs, shape.live, shape.stackLive);
+      const result = explore(v, subprogs, shape);
       // Pruning trusted values this walk found it needs exact: walk again knowing them. A
       // refusal needs no second walk: every path walked is one the program can take.
       if (v.newlyPrecise) {

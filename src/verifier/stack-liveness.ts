@@ -1,5 +1,5 @@
 import type { InsnArray } from '../isa/instruction.js';
-import { successors } from './successors.js';
+import type { Successors } from './successors.js';
 import {
   BPF_ADD,
   BPF_ALU,
@@ -45,11 +45,42 @@ const ARGS = 0b111110;
  * into the stack is found first, forward: R10, copies of it and sums with
  * it, and loads from the stack (a spilled pointer).
  */
-export function stackLiveness(insns: InsnArray): StackLiveness {
+export function stackLiveness(insns: InsnArray, succ: Successors): StackLiveness {
   const n = insns.length;
-  const succ = successors(insns);
   const fp = stackPointers(insns, succ);
-  const slotOf = (off: number): number => Math.floor((-off - 1) / 8);
+  // What each instruction reads (gen) and writes whole (kill): live before it is gen | (live after it & ~kill).
+  const gen = { lo: new Uint32Array(n), hi: new Uint32Array(n) };
+  const kill = { lo: new Uint32Array(n), hi: new Uint32Array(n) };
+  const add = (set: StackLiveness, i: number, k: number): void => {
+    if (k < 0) {
+      set.lo[i] = ALL;
+      set.hi[i] = ALL;
+    } else if (k < 32) set.lo[i]! |= 1 << k;
+    else set.hi[i]! |= 1 << (k - 32);
+  };
+  for (let i = 0; i < n; i += insns.width(i)) {
+    const code = insns.code[i]!;
+    const cls = BPF_CLASS(code);
+    const off = insns.off[i]!;
+    const mayPoint = fp[i]!;
+    // The slot an access through `base` touches: its own through R10 at a constant offset, else -1 (any).
+    const slot = (base: number): number => (base === BPF_REG_FP && off < 0 && off >= -512 ? Math.floor((-off - 1) / 8) : -1);
+    const read = (base: number): void => {
+      if ((mayPoint & (1 << base)) !== 0) add(gen, i, slot(base));
+    };
+    if (cls === BPF_LDX) {
+      read(insns.src[i]!);
+    } else if (cls === BPF_ST || cls === BPF_STX) {
+      if (BPF_MODE(code) === BPF_ATOMIC) read(insns.dst[i]!);
+      else if (BPF_MODE(code) === BPF_MEM && BPF_SIZE(code) === BPF_DW && off % 8 === 0) {
+        // The whole slot is written: what it held before is read by nobody.
+        const k = slot(insns.dst[i]!);
+        if (k >= 0) add(kill, i, k);
+      }
+    } else if ((cls === BPF_JMP || cls === BPF_JMP32) && BPF_OP(code) === BPF_CALL && (mayPoint & ARGS) !== 0) {
+      add(gen, i, -1);
+    }
+  }
   const lo = new Uint32Array(n);
   const hi = new Uint32Array(n);
   for (let changed = true; changed; ) {
@@ -63,38 +94,8 @@ export function stackLiveness(insns: InsnArray): StackLiveness {
         l |= lo[s]!;
         h |= hi[s]!;
       }
-      const code = insns.code[i]!;
-      const cls = BPF_CLASS(code);
-      const dst = insns.dst[i]!;
-      const src = insns.src[i]!;
-      const off = insns.off[i]!;
-      const mayPoint = fp[i]!;
-      const slot = (base: number): number => (base === BPF_REG_FP && off < 0 && off >= -512 ? slotOf(off) : -1);
-      const readAt = (base: number): void => {
-        if ((mayPoint & (1 << base)) === 0) return;
-        const k = slot(base);
-        if (k < 0) {
-          l = ALL;
-          h = ALL;
-        } else if (k < 32) l |= 1 << k;
-        else h |= 1 << (k - 32);
-      };
-      if (cls === BPF_LDX) {
-        readAt(src);
-      } else if (cls === BPF_ST || cls === BPF_STX) {
-        if (BPF_MODE(code) === BPF_ATOMIC) readAt(dst);
-        else if (BPF_MODE(code) === BPF_MEM && BPF_SIZE(code) === BPF_DW && off % 8 === 0) {
-          // The whole slot is written: what it held before is read by nobody.
-          const k = slot(dst);
-          if (k >= 0 && k < 32) l &= ~(1 << k);
-          else if (k >= 32) h &= ~(1 << (k - 32));
-        }
-      } else if ((cls === BPF_JMP || cls === BPF_JMP32) && BPF_OP(code) === BPF_CALL && (mayPoint & ARGS) !== 0) {
-        l = ALL;
-        h = ALL;
-      }
-      l >>>= 0;
-      h >>>= 0;
+      l = (gen.lo[i]! | (l & ~kill.lo[i]!)) >>> 0;
+      h = (gen.hi[i]! | (h & ~kill.hi[i]!)) >>> 0;
       if (l !== lo[i] || h !== hi[i]) {
         lo[i] = l;
         hi[i] = h;
@@ -106,7 +107,7 @@ export function stackLiveness(insns: InsnArray): StackLiveness {
 }
 
 /** Per instruction, the registers (bits 0-10) that may hold a pointer into the stack as it runs. */
-function stackPointers(insns: InsnArray, succ: readonly number[][]): Uint16Array {
+function stackPointers(insns: InsnArray, succ: Successors): Uint16Array {
   const n = insns.length;
   const mayIn = new Uint16Array(n);
   const seen = new Uint8Array(n);

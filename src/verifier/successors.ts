@@ -1,12 +1,16 @@
 import type { InsnArray } from '../isa/instruction.js';
 import { BPF_CALL, BPF_CLASS, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_OP } from '../isa/opcodes.js';
 
+/** Per instruction, where control may go next. */
+export type Successors = readonly (readonly number[])[];
+
 /**
  * The instructions control may go to from each one, within its function: a
- * call returns to the next instruction, an exit goes nowhere. The backward
- * passes (precision, stack liveness) walk these edges.
+ * call returns to the next instruction, an exit goes nowhere. The passes
+ * before the walk (register and stack liveness, precision) follow these
+ * edges; verifyXdp builds them once.
  */
-export function successors(insns: InsnArray): number[][] {
+export function successors(insns: InsnArray): Successors {
   const n = insns.length;
   const succ: number[][] = Array.from({ length: n }, () => []);
   for (let i = 0; i < n; i += insns.width(i)) {
