@@ -101,7 +101,10 @@ export function liveRegisters(insns: InsnArray, succ: Successors): Uint16Array {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
       let out = 0;
-      for (const s of succ[i]!) if (s < n) out |= liveIn[s]!;
+      for (let e = succ.from[i]!; e < succ.from[i + 1]!; e++) {
+        const s = succ.to[e]!;
+        if (s < n) out |= liveIn[s]!;
+      }
       const inn = use[i]! | (out & ~def[i]!);
       if (inn !== liveIn[i]) {
         liveIn[i] = inn;

@@ -86,7 +86,8 @@ export function precisionNeeds(insns: InsnArray, precise: Uint8Array, succ: Succ
       let r = 0;
       let lo = 0;
       let hi = 0;
-      for (const s of succ[i]!) {
+      for (let e = succ.from[i]!; e < succ.from[i + 1]!; e++) {
+        const s = succ.to[e]!;
         if (s >= n) continue;
         r |= regs[s]!;
         lo |= stackLo[s]!;
@@ -248,9 +249,9 @@ function subprograms(insns: InsnArray): { subOf: Int32Array; callbacks: Uint8Arr
 function lookupKeySlots(insns: InsnArray, succ: Successors, slotOf: (off: number) => number): Int32Array {
   const n = insns.length;
   const target = new Uint8Array(n + 1);
-  succ.forEach((next, i) => {
-    for (const s of next) if (s !== i + insns.width(i)) target[s] = 1;
-  });
+  for (let i = 0; i < n; i++) {
+    for (let e = succ.from[i]!; e < succ.from[i + 1]!; e++) if (succ.to[e] !== i + insns.width(i)) target[succ.to[e]!] = 1;
+  }
   const slots = new Int32Array(n).fill(-1);
   const isCall = (i: number): boolean => BPF_CLASS(insns.code[i]!) === BPF_JMP && BPF_OP(insns.code[i]!) === BPF_CALL && insns.src[i] === 0;
   for (let i = 0; i < n; i++) {

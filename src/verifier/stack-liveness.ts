@@ -89,7 +89,8 @@ export function stackLiveness(insns: InsnArray, succ: Successors): StackLiveness
       if (insns.code[i] === 0 && i > 0 && insns.code[i - 1] === BPF_LDDW) continue;
       let l = 0;
       let h = 0;
-      for (const s of succ[i]!) {
+      for (let e = succ.from[i]!; e < succ.from[i + 1]!; e++) {
+        const s = succ.to[e]!;
         if (s >= n) continue;
         l |= lo[s]!;
         h |= hi[s]!;
@@ -138,7 +139,8 @@ function stackPointers(insns: InsnArray, succ: Successors): Uint16Array {
   while (work.length > 0) {
     const i = work.pop()!;
     const out = transfer(insns, i, mayIn[i]!);
-    for (const s of succ[i]!) {
+    for (let e = succ.from[i]!; e < succ.from[i + 1]!; e++) {
+      const s = succ.to[e]!;
       if (s >= n) continue;
       const merged = mayIn[s]! | out;
       if (merged !== mayIn[s] || !seen[s]) {

@@ -1,8 +1,16 @@
 import type { InsnArray } from '../isa/instruction.js';
 import { BPF_CALL, BPF_CLASS, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_OP } from '../isa/opcodes.js';
 
-/** Per instruction, where control may go next. */
-export type Successors = readonly (readonly number[])[];
+/**
+ * Per instruction, where control may go next: the successors of instruction
+ * i are to[from[i]] up to to[from[i + 1] - 1]. Two typed arrays rather than
+ * an array per instruction, which the passes' data outlived the young
+ * generation with.
+ */
+export interface Successors {
+  readonly from: Int32Array;
+  readonly to: Int32Array;
+}
 
 /**
  * The instructions control may go to from each one, within its function: a
@@ -12,20 +20,29 @@ export type Successors = readonly (readonly number[])[];
  */
 export function successors(insns: InsnArray): Successors {
   const n = insns.length;
-  const succ: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < n; i += insns.width(i)) {
+  const from = new Int32Array(n + 1);
+  const to = new Int32Array(2 * n);
+  let e = 0;
+  // The second slot of an lddw is no instruction: it has no successors.
+  for (let i = 0, start = 0; i < n; i++) {
+    from[i] = e;
+    if (i !== start) continue;
+    start = i + insns.width(i);
     const code = insns.code[i]!;
     const cls = BPF_CLASS(code);
     const op = BPF_OP(code);
-    const next = i + insns.width(i);
     if (cls === BPF_JMP || cls === BPF_JMP32) {
       if (op === BPF_EXIT) continue;
-      if (op === BPF_JA) succ[i]!.push(i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1);
-      else if (op === BPF_CALL) succ[i]!.push(next);
-      else succ[i]!.push(next, i + insns.off[i]! + 1);
+      if (op === BPF_JA) to[e++] = i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1;
+      else if (op === BPF_CALL) to[e++] = start;
+      else {
+        to[e++] = start;
+        to[e++] = i + insns.off[i]! + 1;
+      }
     } else {
-      succ[i]!.push(next);
+      to[e++] = start;
     }
   }
-  return succ;
+  from[n] = e;
+  return { from, to: to.subarray(0, e) };
 }
