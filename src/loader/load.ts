@@ -16,6 +16,7 @@ import { InvalidInstructionError } from '../isa/errors.js';
 import type { InsnArray } from '../isa/instruction.js';
 import { BPF_CALL_OPCODE } from '../isa/opcodes.js';
 import { createMap, layoutMaps } from '../maps/create.js';
+import type { MapSpec } from '../maps/types.js';
 import { initMapSlots } from '../maps/presets.js';
 import type { BpfMap } from '../maps/map.js';
 import { BPF_MAP_TYPE_XSKMAP } from '../uapi/bpf.js';
@@ -31,7 +32,7 @@ import { mapSpec } from './map-spec.js';
 import { checkCoreRelocations } from './core.js';
 import { attachBtfRecords } from './btf-record.js';
 import { relocate } from './relocate.js';
-import { verifyDecoded } from './verify.js';
+import { verifyDecoded, type VerifyOptions, type VerifyOutcome } from './verify.js';
 import { checkProgMapOwners } from './prog-map-owner.js';
 import type { JitFacts } from '../verifier/index.js';
 import { whereInSource } from '../elf/index.js';
@@ -127,6 +128,8 @@ interface ObjectEngine {
   insns: readonly InsnArray[];
   /** What the verifier proved of each program, in program order. */
   facts: ReadonlyArray<() => JitFacts>;
+  /** The object's maps as created, in its order: what the verifier is given of them. */
+  specs: readonly MapSpec[];
   budget: number | undefined;
   /** What another thread lays the same object out from (LoadedObject.share). */
   origin: { bytes: Uint8Array; options: SharedLoadOptions };
@@ -224,6 +227,17 @@ export class LoadedObject {
     const i = this.programs.indexOf(program);
     if (i < 0) throw new LoadError(`program '${program.name}' is not one of this object's`);
     return this.engine.facts[i]!();
+  }
+
+  /**
+   * What the verifier says of `program` when it is loaded again with
+   * `options`: over the object's maps as created and its instructions as the
+   * kernel gets them, whatever the object's own load found. An offloaded
+   * load, for one, is verified with the device's hooks (`mode: 'offload'`).
+   */
+  verify(program: XdpProgram, options: VerifyOptions): VerifyOutcome {
+    if (!this.programs.includes(program)) throw new LoadError(`program '${program.name}' is not one of this object's`);
+    return verifyDecoded(this.object, program.info, decode(program.info.insns), this.engine.specs, options);
   }
 
   /**
@@ -421,7 +435,7 @@ function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions,
   // Everything but the per-thread options, and the secret as drawn: every thread makes the same cookies.
   const { trace: _trace, now: _now, fib: _fib, sockets: _sockets, ...sharedOptions } = options;
   const origin = { bytes, options: { ...sharedOptions, syncookieSecret: secret } };
-  const engine: ObjectEngine = { memory, contexts, shared, insns: programInsns, facts, budget: options.budget, origin };
+  const engine: ObjectEngine = { memory, contexts, shared, insns: programInsns, facts, specs, budget: options.budget, origin };
   loaded = new LoadedObject(object, mapsByName, programs, memory, timers, engine, pinPaths, unsimulated);
   return loaded;
 }

@@ -49,6 +49,7 @@ import { stackLiveness } from './stack-liveness.js';
 import { precisionNeeds } from './precision.js';
 import { checkMemAccess } from './mem.js';
 import { scratchedStr, stateStr } from './print.js';
+import { offloadView } from './offload.js';
 import { RegType } from './reg.js';
 import { S64_MAX, S64_MIN } from './scalar.js';
 import { readReg, writeReg } from './regs.js';
@@ -127,6 +128,11 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   let prevJmps = 0;
   let prevProcessed = 0;
   const level = v.input.logLevel ?? 0;
+  const hooks = v.input.offload ? v.input.offloadHooks : undefined;
+  // What a driver logs goes where the verifier's own lines go: nowhere without a log.
+  const log = (line: string): void => {
+    if (level > 0) v.log.push(line);
+  };
 
   let st: VerifierState | undefined = entryState();
   let parent: Explored | undefined;
@@ -195,10 +201,14 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     const i = st.insn;
     v.insn = i;
     if (lineOf) {
-      // print_insn_state: after the instruction, on its line, what it touched as it is now.
+      // print_insn_state: after the instruction, on its line, what it touched as it is now; on a
+      // line of its own, numbered as the instruction now walked, when something was logged since.
       const text = v.log[lineOf.index];
       const touched = scratchedStr(st, lineOf.regs, lineOf.slots);
-      if (text !== undefined && touched) v.log[lineOf.index] = `${text}${' '.repeat(alignment(text.length))}; ${touched}`;
+      if (text !== undefined && touched) {
+        if (lineOf.index === v.log.length - 1) v.log[lineOf.index] = `${text}${' '.repeat(alignment(text.length))}; ${touched}`;
+        else v.log.push(`${i}: ${touched}`);
+      }
       lineOf = undefined;
     }
     if (i < 0 || i >= n) v.fail(`invalid insn idx ${i} insn_cnt ${n}`, 'EFAULT');
@@ -248,6 +258,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
         }
       }
       if (pruned) {
+        // The kernel counts a frame's stack as it grows (grow_stack_state), so what a path used before it was pruned counts too.
+        for (const f of st.frames) recordStack(stackDepth, starts[f.subprogno]!, f.allocatedStack);
         if (level > 0) v.log.push(poppedFrom === undefined ? `${i}: safe` : `from ${poppedFrom} to ${i}: safe`);
         poppedFrom = undefined;
         finish(parent);
@@ -282,6 +294,12 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       v.log.push(`${i}: ${formatKernelInsn(insns.at(i), printNames)}`);
       const touched = touchedBy(insns, i);
       lineOf = touched.regs !== 0 || touched.slots.length > 0 ? { index: v.log.length - 1, ...touched } : undefined;
+    }
+
+    // bpf_prog_offload_verify_insn: the device's driver sees the instruction, logged, before the verifier checks it.
+    if (hooks) {
+      const refusal = hooks.insn(offloadView(st, log), i);
+      if (refusal) v.fail(refusal.reason, refusal.errno);
     }
 
     poppedFrom = undefined;

@@ -5,6 +5,7 @@ import type { Subprog, VerifierInput } from './env.js';
 import { VerifierError } from './errors.js';
 import { explore } from './explore.js';
 import type { JitFacts } from './facts.js';
+import type { OffloadHooks } from './offload.js';
 import { xdpHelperRefusal } from './helper-call.js';
 import { checkRegisterInit } from './registers.js';
 import { MAX_BPF_STACK } from './state.js';
@@ -67,6 +68,9 @@ export function verifyXdp(input: VerifierInput): Verified {
       });
       const names = new Map((input.subprogNames ?? []).map((s) => [s.start, s]));
       const subprogs: Subprog[] = flow.subprogs.map((start) => names.get(start) ?? { start, name: '', global: false });
+      const hooks = input.offload ? input.offloadHooks : undefined;
+      // Each walk is the driver's first: what it noted of an earlier one is dropped.
+      hooks?.prepare?.(input.insns);
       const result = explore(v, subprogs);
       // Pruning trusted values this walk found it needs exact: walk again knowing them. A
       // refusal needs no second walk: every path walked is one the program can take.
@@ -74,6 +78,7 @@ export function verifyXdp(input: VerifierInput): Verified {
         precise = v.precise;
         continue;
       }
+      if (hooks?.finalize) finalizeOffload(v, hooks, flow.subprogs, result.stackDepth);
       checkMaxStackDepth(v, flow.subprogs, result.stackDepth, result.asyncCallbacks);
       // A level-1 log of an accepted program is its statistics alone, as the kernel's.
       if (input.logLevel === 1) v.log.length = 0;
@@ -88,6 +93,26 @@ export function verifyXdp(input: VerifierInput): Verified {
       }
       throw e;
     }
+  }
+}
+
+/**
+ * bpf_prog_offload_finalize: the driver's last word, once every path is
+ * verified and before the kernel's own stack check, on each subprogram's
+ * stack depth (env->subprog_info). Its refusal names no instruction: it is
+ * reported at the program's first.
+ */
+function finalizeOffload(v: Verifier, hooks: OffloadHooks, starts: readonly number[], depth: ReadonlyMap<number, number>): void {
+  const level = v.input.logLevel ?? 0;
+  const refusal = hooks.finalize!({
+    subprogs: starts.map((start) => ({ start, stackDepth: depth.get(start) ?? 0 })),
+    log: (line) => {
+      if (level > 0) v.log.push(line);
+    },
+  });
+  if (refusal) {
+    v.insn = 0;
+    v.fail(refusal.reason, refusal.errno);
   }
 }
 
