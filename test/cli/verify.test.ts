@@ -102,9 +102,10 @@ describe('xdpsim verify --mode offload', () => {
   });
 
   it('lets an offloaded program write rx_queue_index, which nfp then refuses without queue selection in its firmware', async () => {
-    const native = await runCli(['verify', RULES, '--program', 'queue_select']);
+    const QUEUE = join(ROOT, 'test/fixtures/refused/offload_native.bpf.o');
+    const native = await runCli(['verify', QUEUE, '--program', 'queue_select']);
     expect(native.stdout).toContain('refused at insn 1: invalid bpf_context access off=16 size=4 (EACCES)');
-    const offload = await runCli(['verify', RULES, '--program', 'queue_select', '--mode', 'offload']);
+    const offload = await runCli(['verify', QUEUE, '--program', 'queue_select', '--mode', 'offload']);
     expect(offload.stdout).toContain('refused at insn 1: [nfp] queue selection not supported by FW (EOPNOTSUPP)');
   });
 

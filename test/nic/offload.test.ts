@@ -114,13 +114,16 @@ describe('checkOffload: what an nfp takes', () => {
 });
 
 describe("nfp's verifier hooks: what the NIC refuses from the register state of each walk", () => {
-  // Each program of offload_rules is one rule, or the edge of one; the kernel's verifier takes them all natively
-  // (but load_maybe_null, queue_select and ctx_store). No nfp is at hand: each expected line is the driver's own format.
-  // Verified from the object as `xdpsim verify` does: loadObject would verify it natively first, which three of them fail.
+  // Each program of offload_rules is one rule, or the edge of one, which the kernel's verifier takes natively;
+  // offload_native's it refuses natively. No nfp is at hand: each expected line is the driver's own format.
+  // Verified from the object as `xdpsim verify` does: loadObject would verify it natively first, which those of `native` fail.
   const rules = readFileSync(fixture('offload_rules.bpf.o'));
+  const native = readFileSync(new URL('../fixtures/refused/offload_native.bpf.o', import.meta.url));
+  const NATIVELY_REFUSED = new Set(['load_maybe_null', 'queue_select', 'ctx_store']);
   const rulesRefusal = (program: string, firmware?: NfpFirmware): OffloadError | undefined => {
+    const bytes = NATIVELY_REFUSED.has(program) ? native : rules;
     try {
-      checkOffload({ verify: (device) => verifyObject(rules, { select: { program }, mode: 'offload', device }) }, firmware);
+      checkOffload({ verify: (device) => verifyObject(bytes, { select: { program }, mode: 'offload', device }) }, firmware);
       return undefined;
     } catch (e) {
       if (e instanceof OffloadError) return e;

@@ -8,6 +8,8 @@ import { verifyObject, type OffloadDevice } from '../../src/loader/verify.js';
 import { BPF_REG_TYPE, PTR_MAYBE_NULL, type OffloadFinalView, type OffloadHooks, type OffloadReg, type OffloadRefusal, type OffloadView } from '../../src/verifier/index.js';
 
 const RULES = readFileSync(new URL('../fixtures/objects/offload_rules.bpf.o', import.meta.url));
+/** Programs the kernel refuses natively; load_maybe_null loads through a lookup's result before its NULL check. */
+const NATIVE = readFileSync(new URL('../fixtures/refused/offload_native.bpf.o', import.meta.url));
 
 interface Seen {
   prepared: number;
@@ -59,7 +61,7 @@ describe('offload hooks in the verifier', () => {
 
   it("show registers in the kernel's numbers, flags included, an unwritten one unbounded", () => {
     const { device, seen } = recorder();
-    const outcome = verifyObject(RULES, { select: { program: 'load_maybe_null' }, mode: 'offload', device });
+    const outcome = verifyObject(NATIVE, { select: { program: 'load_maybe_null' }, mode: 'offload', device });
     // The load through the lookup's result is refused by the verifier after the hook has seen it.
     expect(outcome.error).toBe("R0 invalid mem access 'map_value_or_null'");
     const entry = seen.regs.get(0)!;
@@ -73,7 +75,7 @@ describe('offload hooks in the verifier', () => {
 
   it('refuse with their errno and their line, before the verifier checks the instruction', () => {
     const { device } = recorder({ insn: (view, i) => (view.reg(0).type === (BPF_REG_TYPE.PTR_TO_MAP_VALUE | PTR_MAYBE_NULL) && i === 7 ? { errno: 'EINVAL', reason: '[dev] no' } : undefined) });
-    const outcome = verifyObject(RULES, { select: { program: 'load_maybe_null' }, mode: 'offload', device, logLevel: 1 });
+    const outcome = verifyObject(NATIVE, { select: { program: 'load_maybe_null' }, mode: 'offload', device, logLevel: 1 });
     expect(outcome).toMatchObject({ accepted: false, insn: 7, error: '[dev] no', errno: 'EINVAL' });
     const lines = outcome.log.trimEnd().split('\n');
     expect(lines.slice(-2)).toEqual(['7: (61) r0 = *(u32 *)(r0 +0)', '[dev] no']);
