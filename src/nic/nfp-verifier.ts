@@ -195,6 +195,9 @@ const SUPPORTED_OPCODES: ReadonlySet<number> = (() => {
 
 const SIZE_BYTES: Readonly<Record<number, number>> = { [BPF_B]: 1, [BPF_H]: 2, [BPF_W]: 4, [BPF_DW]: 8 };
 
+/** BPF_LD_ST_SIZE_MASK: nfp tells loads, stores and atomics apart by the opcode without its size bits. */
+const BPF_LD_ST_SIZE_MASK = 0x18;
+
 /** The kernel prints these with %#x: "0x" before the hex digits, zero included. */
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
@@ -214,7 +217,7 @@ function nfpVerifyInsn(c: InsnCheck): OffloadRefusal | undefined {
   if (code === (BPF_JMP | BPF_CALL) && insns.src[i] !== BPF_PSEUDO_CALL) return checkHelperCall(c);
   // nfp_bpf_check_exit: an XDP program may return anything; the NIC aborts what it has no action for.
   if (code === (BPF_JMP | BPF_EXIT)) return undefined;
-  const noSize = code & ~0x18;
+  const noSize = code & ~BPF_LD_ST_SIZE_MASK;
   if (noSize === (BPF_LDX | BPF_MEM)) return checkPtr(c, insns.src[i]!);
   // A store of an immediate (BPF_ST) is not one nfp checks: is_mbpf_store is BPF_STX's.
   if (noSize === (BPF_STX | BPF_MEM)) return checkStore(c);
@@ -365,15 +368,14 @@ function checkPtr(c: InsnCheck, regno: number): OffloadRefusal | undefined {
     if (refusal) return refusal;
   }
   if (reg.type === t.PTR_TO_MAP_VALUE) {
-    const code = c.insns.code[c.i]!;
-    const mode = code & ~0x18;
-    if (mode === (BPF_LDX | BPF_MEM)) {
+    const kind = c.insns.code[c.i]! & ~BPF_LD_ST_SIZE_MASK;
+    if (kind === (BPF_LDX | BPF_MEM)) {
       const refusal = mapMarkUsed(c, reg, MapUseType.READ);
       if (refusal) return refusal;
     }
     // Map values live in the NIC's memory, reached by the host through control messages: the program may only read them, or add atomically.
-    if (mode === (BPF_STX | BPF_MEM)) return refuse('EOPNOTSUPP', 'map writes not supported');
-    if (mode === (BPF_STX | BPF_ATOMIC)) {
+    if (kind === (BPF_STX | BPF_MEM)) return refuse('EOPNOTSUPP', 'map writes not supported');
+    if (kind === (BPF_STX | BPF_ATOMIC)) {
       const refusal = mapMarkUsed(c, reg, MapUseType.ATOMIC_CNT);
       if (refusal) return refusal;
     }
