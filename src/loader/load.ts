@@ -31,7 +31,7 @@ import { mapSpec } from './map-spec.js';
 import { checkCoreRelocations } from './core.js';
 import { attachBtfRecords } from './btf-record.js';
 import { relocate } from './relocate.js';
-import { verifyDecoded } from './verify.js';
+import { factsOf, verifyDecoded } from './verify.js';
 import { checkProgMapOwners } from './prog-map-owner.js';
 import type { JitFacts } from '../verifier/index.js';
 import { whereInSource } from '../elf/index.js';
@@ -395,20 +395,18 @@ function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions,
   const programs = object.programs.map((prog) => {
     checkCoreRelocations(prog);
     const insns = decodeProgram(prog);
-    // A thread taking up a shared object runs what the loading thread verified; it verifies again only for facts it asks for.
+    // A thread taking up a shared object runs what the loading thread verified.
     // Without a log, which a long walk would fill: only a refusal is walked again for the kernel's.
-    const verify = (): JitFacts => {
+    if (!attach) {
       const quiet = verifyDecoded(object, prog, insns, specs, { logLevel: 0 });
-      if (quiet.accepted) return quiet.facts!;
-      const outcome = verifyDecoded(object, prog, insns, specs, { logLevel: 1 });
-      throw new VerifierRefusal(prog.name, outcome.insn, outcome.error ?? quiet.error ?? '', outcome.errno, outcome.log, outcome.source);
-    };
-    if (attach) {
-      facts.push(verify);
-    } else {
-      const known = verify();
-      facts.push(() => known);
+      if (!quiet.accepted) {
+        const outcome = verifyDecoded(object, prog, insns, specs, { logLevel: 1 });
+        throw new VerifierRefusal(prog.name, outcome.insn, outcome.error ?? quiet.error ?? '', outcome.errno, outcome.log, outcome.source);
+      }
     }
+    // The JIT's facts take walks of their own, made when first asked for, of the instructions before relocation.
+    let known: JitFacts | undefined;
+    facts.push(() => (known ??= factsOf(object, prog, decodeProgram(prog), specs)));
     relocate(prog, insns, maps);
     programInsns.push(insns);
     const program = new XdpProgram(prog, compile(prog, insns, 'interp'), testContext);

@@ -5,7 +5,7 @@ import type { InsnArray } from '../isa/instruction.js';
 import { InvalidInstructionError } from '../isa/errors.js';
 import { createMap } from '../maps/create.js';
 import type { MapSpec } from '../maps/types.js';
-import { RefusedProgram, verifyXdp, type JitFacts, type VerifierErrno } from '../verifier/index.js';
+import { jitFacts, RefusedProgram, verifyXdp, type JitFacts, type VerifierErrno } from '../verifier/index.js';
 import { possibleCpus } from './cpus.js';
 import { mapSpec } from './map-spec.js';
 import { verifierInput } from './verifier-input.js';
@@ -38,8 +38,6 @@ export interface VerifyOutcome {
   processed?: number;
   /** The verifier log. */
   log: string;
-  /** What the verifier proved at each instruction of an accepted program, for the JIT. */
-  facts?: JitFacts;
 }
 
 /**
@@ -79,11 +77,16 @@ export function verifyDecoded(object: ObjectFile, prog: BpfProgram, insns: InsnA
   const input = verifierInput(object, prog, insns, specs, { offload: options.mode === 'offload', logLevel: options.logLevel ?? 1 });
   try {
     const verified = verifyXdp(input);
-    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n`, facts: verified.facts };
+    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n` };
   } catch (e) {
     if (!(e instanceof RefusedProgram)) throw e;
     const line = sourceLine(prog, e.insn);
     const source = line && `${line.file.replace(/^\.\//, '')}:${line.line}: ${line.text.trim()}`;
     return { ...base, accepted: false, insn: e.insn, error: e.reason, errno: e.errno, ...(source && { source }), log: `${e.log.join('\n')}\n` };
   }
+}
+
+/** What the verifier proves at each instruction of `prog`, which it accepts, for a JIT (see the verifier's jitFacts). */
+export function factsOf(object: ObjectFile, prog: BpfProgram, insns: InsnArray, specs: readonly MapSpec[]): JitFacts {
+  return jitFacts(verifierInput(object, prog, insns, specs, { offload: false, logLevel: 0 }));
 }

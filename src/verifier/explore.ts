@@ -46,7 +46,7 @@ import { callGlobal, globalEntryState } from './global.js';
 import { checkResourceLeak } from './leak.js';
 import { liveRegisters } from './liveness.js';
 import { stackLiveness } from './stack-liveness.js';
-import { precisionNeeds } from './precision.js';
+import { everyScalarPrecise, precisionNeeds } from './precision.js';
 import { checkMemAccess } from './mem.js';
 import { scratchedStr, stateStr } from './print.js';
 import { RegType } from './reg.js';
@@ -54,7 +54,7 @@ import { S64_MAX, S64_MIN } from './scalar.js';
 import { readReg, writeReg } from './regs.js';
 import { statesEqual, statesMaybeLooping, widenImpreciseScalars } from './prune.js';
 import { FuncState, MAX_CALL_FRAMES, VerifierState, entryState } from './state.js';
-import { BPF_COMPLEXITY_LIMIT_INSNS, BPF_COMPLEXITY_LIMIT_JMP_SEQ, Verifier } from './verifier.js';
+import { BPF_COMPLEXITY_LIMIT_JMP_SEQ, Verifier } from './verifier.js';
 
 const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
 
@@ -104,7 +104,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const insns = v.insns;
   const n = insns.length;
   const live = liveRegisters(insns);
-  const precision = precisionNeeds(insns, v.precise);
+  const precision = v.walk.exactScalars ? everyScalarPrecise(n) : precisionNeeds(insns, v.precise);
+  const kernelPrecision = v.walk.exactScalars && precisionNeeds(insns, v.walk.exactScalars.kernelPrecise);
   const stackLive = stackLiveness(insns);
   const callsCallback = Uint8Array.from({ length: n }, (_, i) => (insns.code[i] === (BPF_JMP | BPF_CALL) && insns.src[i] === 0 && SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? 1 : 0));
   const mayGoto = Uint8Array.from({ length: n }, (_, i) => (BPF_CLASS(insns.code[i]!) === BPF_JMP && BPF_OP(insns.code[i]!) === BPF_JCOND ? 1 : 0));
@@ -113,7 +114,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const stackDepth = new Map<number, number>();
   const asyncCallbacks = new Set<number>();
   const calledGlobals = new Set<number>();
-  const facts = new JitFacts(insns);
+  const facts = new JitFacts(insns, v.input.maps);
   const starts = subprogs.map((s) => s.start);
   const subprogAt = new Map(subprogs.map((s, k) => [s.start, k]));
   v.subprogIndex = (start: number): number => subprogAt.get(start) ?? 0;
@@ -202,7 +203,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       lineOf = undefined;
     }
     if (i < 0 || i >= n) v.fail(`invalid insn idx ${i} insn_cnt ${n}`, 'EFAULT');
-    if (++processed > BPF_COMPLEXITY_LIMIT_INSNS) v.fail(`BPF program is too large. Processed ${processed} insn`, 'E2BIG');
+    if (++processed > v.walk.insnLimit) v.fail(`BPF program is too large. Processed ${processed} insn`, 'E2BIG');
 
     if (prune[i]) {
       // is_state_visited: prune against finished states; refuse a loop that came back unchanged.
@@ -210,6 +211,11 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       let addNew = forced || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
       const list = explored.get(i);
       let pruned = false;
+      if (list && kernelPrecision) {
+        // A state still being walked from here is a loop's previous iteration: what changed since that nothing checks is any value.
+        const head = list.find((e) => e.branches > 0 && e.state.frames.length === st!.frames.length);
+        if (head) widenImpreciseScalars(head.state, st, kernelPrecision, i);
+      }
       if (list) {
         for (let k = list.length - 1; k >= 0; k--) {
           const e = list[k]!;
