@@ -38,6 +38,8 @@ export interface VerifyOutcome {
   processed?: number;
   /** The verifier log. */
   log: string;
+  /** For an accepted program: the instructions no path reaches, which the kernel replaces before the program runs (sanitize_dead_code). */
+  unreached?: readonly number[];
 }
 
 /**
@@ -53,7 +55,7 @@ export function verifyObject(bytes: Uint8Array, options: VerifyOptions = {}): Ve
 function verifyProgram(object: ObjectFile, prog: BpfProgram, options: VerifyOptions): VerifyOutcome {
   let insns;
   try {
-    insns = decode(prog.insns);
+    insns = decode(prog.insns, { deferWalkChecks: true });
   } catch (e) {
     // The kernel's structural checks refuse such an instruction with EINVAL, before any state is explored.
     if (e instanceof InvalidInstructionError) {
@@ -77,7 +79,7 @@ export function verifyDecoded(object: ObjectFile, prog: BpfProgram, insns: InsnA
   const input = verifierInput(object, prog, insns, specs, { offload: options.mode === 'offload', logLevel: options.logLevel ?? 1 });
   try {
     const verified = verifyXdp(input);
-    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n` };
+    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n`, unreached: unreachedSlots(insns, verified.seen) };
   } catch (e) {
     if (!(e instanceof RefusedProgram)) throw e;
     const line = sourceLine(prog, e.insn);
@@ -89,4 +91,17 @@ export function verifyDecoded(object: ObjectFile, prog: BpfProgram, insns: InsnA
 /** What the verifier proves at each instruction of `prog`, which it accepts, for a JIT (see the verifier's jitFacts). */
 export function factsOf(object: ObjectFile, prog: BpfProgram, insns: InsnArray, specs: readonly MapSpec[]): JitFacts {
   return jitFacts(verifierInput(object, prog, insns, specs, { offload: false, logLevel: 0 }));
+}
+
+/** The slots of the instructions no path reaches: not the second halves of reached lddws, which are their immediates. */
+function unreachedSlots(insns: InsnArray, seen: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < insns.length; i++) {
+    if (seen[i]) {
+      i += insns.width(i) - 1;
+      continue;
+    }
+    out.push(i);
+  }
+  return out;
 }

@@ -5,7 +5,6 @@ import type { Subprog, VerifierInput } from './env.js';
 import { VerifierError } from './errors.js';
 import { explore } from './explore.js';
 import type { JitFacts } from './facts.js';
-import { xdpHelperRefusal } from './helper-call.js';
 import { checkRegisterInit } from './registers.js';
 import { MAX_BPF_STACK } from './state.js';
 import { BPF_FUNC_tail_call } from '../uapi/func-ids.js';
@@ -34,6 +33,8 @@ export interface Verified {
   peakStates: number;
   /** Stack bytes each subprogram uses, by its first instruction. */
   stackDepth: ReadonlyMap<number, number>;
+  /** 1 for each instruction some path reaches; the kernel replaces the others (sanitize_dead_code). */
+  seen: Uint8Array;
   log: string[];
 }
 
@@ -54,8 +55,8 @@ export class RefusedProgram extends VerifierError {
  * the kernel's reason.
  */
 export function verifyXdp(input: VerifierInput): Verified {
-  const { processed, totalStates, peakStates, stackDepth, log } = check(input, KERNEL_WALK);
-  return { processed, totalStates, peakStates, stackDepth, log };
+  const { processed, totalStates, peakStates, stackDepth, seen, log } = check(input, KERNEL_WALK);
+  return { processed, totalStates, peakStates, stackDepth, seen, log };
 }
 
 /**
@@ -90,11 +91,8 @@ function check(input: VerifierInput, walk: WalkOptions): Verified & { facts: Jit
   for (;;) {
     const v = new Verifier(input, precise, walk);
     try {
-      const flow = checkControlFlow(input.insns, {
-        helperRefusal: (id) => xdpHelperRefusal(id, input.gpl),
-        allowLegacyPacketLoads: false,
-        allowCallx: false,
-      });
+      // Calls, legacy packet loads and instruction fields are checked on the walk, where it reaches them.
+      const flow = checkControlFlow(input.insns, { refuseLegacyPacketLoads: false, allowCallx: false });
       const names = new Map((input.subprogNames ?? []).map((s) => [s.start, s]));
       const subprogs: Subprog[] = flow.subprogs.map((start) => names.get(start) ?? { start, name: '', global: false });
       const result = explore(v, subprogs);
@@ -113,7 +111,7 @@ function check(input: VerifierInput, walk: WalkOptions): Verified & { facts: Jit
       return { ...result, log: v.log, precise: v.precise };
     } catch (e) {
       if (e instanceof VerifierError) {
-        v.log.push(e.reason);
+        if (!e.logged || !input.logLevel) v.log.push(e.reason);
         throw new RefusedProgram(e, v.log);
       }
       throw e;

@@ -90,6 +90,12 @@ export class Verifier {
     throw new VerifierError(this.insn, reason, errno);
   }
 
+  /** Refuses the program with the message and then `details` in the log, as the kernel writes some refusals. */
+  failWith(reason: string, errno: VerifierErrno, details: readonly string[]): never {
+    if (this.input.logLevel) this.log.push(reason, ...details);
+    throw new VerifierError(this.insn, reason, errno, true);
+  }
+
   /** The map an `lddw` at `insn` refers to, if any. */
   mapOf(insn: number): { map: VerifierMap; kind: 'map' | 'map_value'; offset: number } | undefined {
     const ref = this.input.mapRefs.get(insn);
