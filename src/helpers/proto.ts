@@ -123,6 +123,6 @@ export interface BpfFuncProto {
 
 /** `bpf_NAME` as the verifier prints a helper, or `unknown` for an id the kernel does not have. */
 export function helperName(id: number): string {
-  const name = id > 0 ? BPF_FUNC_NAMES[id] : undefined;
+  const name = id >= 0 ? BPF_FUNC_NAMES[id] : undefined;
   return name === undefined ? 'unknown' : `bpf_${name}`;
 }

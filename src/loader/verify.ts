@@ -5,7 +5,7 @@ import type { InsnArray } from '../isa/instruction.js';
 import { InvalidInstructionError } from '../isa/errors.js';
 import { createMap } from '../maps/create.js';
 import type { MapSpec } from '../maps/types.js';
-import { RefusedProgram, verifyXdp, type JitFacts, type OffloadHooks, type OffloadRefusal, type VerifierErrno } from '../verifier/index.js';
+import { jitFacts, RefusedProgram, verifyXdp, type JitFacts, type OffloadHooks, type OffloadRefusal, type VerifierErrno } from '../verifier/index.js';
 import { possibleCpus } from './cpus.js';
 import { mapSpec } from './map-spec.js';
 import { verifierInput } from './verifier-input.js';
@@ -59,8 +59,8 @@ export interface VerifyOutcome {
   processed?: number;
   /** The verifier log. */
   log: string;
-  /** What the verifier proved at each instruction of an accepted program, for the JIT. */
-  facts?: JitFacts;
+  /** For an accepted program: the instructions no path reaches, which the kernel replaces before the program runs (sanitize_dead_code). */
+  unreached?: readonly number[];
 }
 
 /**
@@ -76,7 +76,7 @@ export function verifyObject(bytes: Uint8Array, options: VerifyOptions = {}): Ve
 function verifyProgram(object: ObjectFile, prog: BpfProgram, options: VerifyOptions): VerifyOutcome {
   let insns;
   try {
-    insns = decode(prog.insns);
+    insns = decode(prog.insns, { deferWalkChecks: true });
   } catch (e) {
     // The kernel's structural checks refuse such an instruction with EINVAL, before any state is explored.
     if (e instanceof InvalidInstructionError) {
@@ -104,11 +104,29 @@ export function verifyDecoded(object: ObjectFile, prog: BpfProgram, insns: InsnA
   const input = verifierInput(object, prog, insns, specs, { offload, ...(device && { offloadHooks: device.hooks() }), logLevel: options.logLevel ?? 1 });
   try {
     const verified = verifyXdp(input);
-    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n`, facts: verified.facts };
+    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n`, unreached: unreachedSlots(insns, verified.seen) };
   } catch (e) {
     if (!(e instanceof RefusedProgram)) throw e;
     const line = sourceLine(prog, e.insn);
     const source = line && `${line.file.replace(/^\.\//, '')}:${line.line}: ${line.text.trim()}`;
     return { ...base, accepted: false, insn: e.insn, error: e.reason, errno: e.errno, ...(source && { source }), log: `${e.log.join('\n')}\n` };
   }
+}
+
+/** What the verifier proves at each instruction of `prog`, which it accepts, for a JIT (see the verifier's jitFacts). */
+export function factsOf(object: ObjectFile, prog: BpfProgram, insns: InsnArray, specs: readonly MapSpec[]): JitFacts {
+  return jitFacts(verifierInput(object, prog, insns, specs, { offload: false, logLevel: 0 }));
+}
+
+/** The slots of the instructions no path reaches: not the second halves of reached lddws, which are their immediates. */
+function unreachedSlots(insns: InsnArray, seen: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < insns.length; i++) {
+    if (seen[i]) {
+      i += insns.width(i) - 1;
+      continue;
+    }
+    out.push(i);
+  }
+  return out;
 }

@@ -27,6 +27,9 @@ import type { FuncState } from './state.js';
 import { BPF_MAX_VAR_OFF, PRECISE_DST, PRECISE_SRC, type Verifier } from './verifier.js';
 import { readReg, writeReg } from './regs.js';
 
+/** The largest value a 32-bit register half holds. */
+const U32_MAX = 0xffffffffn;
+
 /** The kernel's bpf_alu_string: how its messages name each operation. */
 const ALU_NAMES: ReadonlyMap<number, string> = new Map([...ALU_OPERATORS, [BPF_NEG, 'neg'], [BPF_MOV, '='], [BPF_END, 'endian']]);
 
@@ -88,11 +91,16 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
         dst.value = Scalar.unknown();
         scalarAlu(dst.value, Scalar.unknown(), BPF_MOV, false);
       } else {
+        // A 32-bit copy of a scalar that fits 32 bits is the same number: the two stay linked.
+        const linked = off === 0 && src.value.umax <= U32_MAX;
+        if (linked && src.id === 0 && !src.value.isConst()) src.id = v.newId();
         const value = src.value.clone();
         if (off === 0) scalarAlu(value, src.value, BPF_MOV, false);
         else scalarMovSx(value, off as 8 | 16, false);
+        const id = src.id;
         dst.markUnknown();
         dst.value = value;
+        if (linked) dst.id = id;
       }
       return;
     }

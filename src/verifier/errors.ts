@@ -14,6 +14,8 @@ export class VerifierError extends XdpsimError {
     readonly insn: number,
     readonly reason: string,
     readonly errno: VerifierErrno = 'EACCES',
+    /** The log has the message already, with what the kernel prints after it (the states of an infinite loop). */
+    readonly logged = false,
   ) {
     super(`insn ${insn}: ${reason}`);
     this.name = 'VerifierError';

@@ -1,7 +1,7 @@
 import { formatKernelInsn, type KernelPrintNames } from '../isa/disasm-kernel.js';
 import { helperName } from '../helpers/proto.js';
 import type { InsnArray } from '../isa/instruction.js';
-import { BPF_JCOND } from '../isa/decode.js';
+import { BPF_JCOND, slotProblem } from '../isa/decode.js';
 import {
   BPF_ADD,
   BPF_ALU,
@@ -40,22 +40,22 @@ import { BPF_FUNC_find_vma, BPF_FUNC_for_each_map_elem, BPF_FUNC_loop, BPF_FUNC_
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
 import { checkHelperCall } from './call.js';
-import type { Subprog } from './env.js';
+import type { MapRef, Subprog } from './env.js';
 import { JitFacts } from './facts.js';
 import { callGlobal, globalEntryState } from './global.js';
 import { checkResourceLeak } from './leak.js';
 import { liveRegisters } from './liveness.js';
 import { stackLiveness } from './stack-liveness.js';
-import { precisionNeeds } from './precision.js';
+import { everyScalarPrecise, precisionNeeds } from './precision.js';
 import { checkMemAccess } from './mem.js';
-import { scratchedStr, stateStr } from './print.js';
+import { frameLine, scratchedStr, stateStr } from './print.js';
 import { offloadView } from './offload.js';
 import { RegType } from './reg.js';
 import { S64_MAX, S64_MIN } from './scalar.js';
 import { readReg, writeReg } from './regs.js';
 import { statesEqual, statesMaybeLooping, widenImpreciseScalars } from './prune.js';
 import { FuncState, MAX_CALL_FRAMES, VerifierState, entryState } from './state.js';
-import { BPF_COMPLEXITY_LIMIT_INSNS, BPF_COMPLEXITY_LIMIT_JMP_SEQ, Verifier } from './verifier.js';
+import { BPF_COMPLEXITY_LIMIT_JMP_SEQ, Verifier } from './verifier.js';
 
 const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
 
@@ -76,8 +76,9 @@ interface Pending {
   parent: Explored | undefined;
   /** The instruction that left it for later (the kernel logs "from X to Y"). */
   from: number;
-  /** The log's length when it was left: a level-1 log goes back there when the path is taken up. */
+  /** The log's length when it was left, and its last line then (the instruction that left it, before what it touched was added): a level-1 log goes back there when the path is taken up. */
   logLen: number;
+  line: string | undefined;
 }
 
 /** What one verification found, for the log and the JIT. */
@@ -91,6 +92,8 @@ export interface ExploreResult {
   asyncCallbacks: ReadonlySet<number>;
   /** What holds at each instruction on every path, for the JIT. */
   facts: JitFacts;
+  /** 1 for each instruction some path reaches. */
+  seen: Uint8Array;
 }
 
 /**
@@ -105,7 +108,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const insns = v.insns;
   const n = insns.length;
   const live = liveRegisters(insns);
-  const precision = precisionNeeds(insns, v.precise);
+  const precision = v.walk.exactScalars ? everyScalarPrecise(n) : precisionNeeds(insns, v.precise);
+  const kernelPrecision = v.walk.exactScalars && precisionNeeds(insns, v.walk.exactScalars.kernelPrecise);
   const stackLive = stackLiveness(insns);
   const callsCallback = Uint8Array.from({ length: n }, (_, i) => (insns.code[i] === (BPF_JMP | BPF_CALL) && insns.src[i] === 0 && SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? 1 : 0));
   const mayGoto = Uint8Array.from({ length: n }, (_, i) => (BPF_CLASS(insns.code[i]!) === BPF_JMP && BPF_OP(insns.code[i]!) === BPF_JCOND ? 1 : 0));
@@ -114,7 +118,9 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const stackDepth = new Map<number, number>();
   const asyncCallbacks = new Set<number>();
   const calledGlobals = new Set<number>();
-  const facts = new JitFacts(insns);
+  const facts = new JitFacts(insns, v.input.maps);
+  // Instructions some path reaches (insn_aux_data.seen): the others are dead code, replaced before the program runs.
+  const seen = new Uint8Array(n);
   const starts = subprogs.map((s) => s.start);
   const subprogAt = new Map(subprogs.map((s, k) => [s.start, k]));
   v.subprogIndex = (start: number): number => subprogAt.get(start) ?? 0;
@@ -156,9 +162,9 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   const printNames: KernelPrintNames = {
     helper: (id) => helperName(id),
     imm64: (insn) => {
-      const ref = v.mapOf(v.insn);
+      const ref = v.input.mapRefs.get(v.insn);
       if (!ref || insn.code !== BPF_LDDW) return undefined;
-      return ref.kind === 'map' ? `map[${ref.map.name}]` : `map[${ref.map.name}]+${ref.offset}`;
+      return `0x${kernelAddress(ref).toString(16)}`;
     },
   };
   // The global function being verified on its own, once the main program is done.
@@ -169,11 +175,14 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     if (!p) return nextGlobal();
     parent = p.parent;
     poppedFrom = p.from;
-    prevLine = undefined;
     pathStart = true;
     lineOf = undefined;
-    // At level 1 the log keeps only the path being walked, as the kernel's does (pop_stack's log reset).
-    if (level === 1) v.log.length = p.logLen;
+    // At level 1 the log keeps only the path being walked, as the kernel's does (pop_stack's log
+    // reset): back to the instruction that left it, which the path's state then follows.
+    if (level === 1) {
+      v.log.length = p.logLen;
+      if (p.line !== undefined) v.log[p.logLen - 1] = p.line;
+    }
     return p.state;
   };
   /** do_check_subprogs: each global function some verified path calls, verified once from its prototype. */
@@ -189,10 +198,23 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     lineOf = undefined;
     return globalEntryState(v, validating, sub);
   };
+  /**
+   * print_insn_state: what the last instruction touched, as it is now in
+   * `state`: on that instruction's line, or, when something was logged
+   * since, on a line of its own numbered `at`, the instruction walked now.
+   */
+  const printTouched = (state: VerifierState, at: number): void => {
+    if (!lineOf) return;
+    const text = v.log[lineOf.index];
+    const touched = scratchedStr(state, lineOf.regs, lineOf.slots);
+    if (lineOf.index === v.log.length - 1) v.log[lineOf.index] = `${text}${' '.repeat(alignment(text!.length))};${touched}`;
+    else if (touched) v.log.push(`${at}:${touched}`);
+    lineOf = undefined;
+  };
   const push = (state: VerifierState): void => {
     if (pending.length >= BPF_COMPLEXITY_LIMIT_JMP_SEQ) v.fail(`The sequence of ${pending.length + 1} jumps is too complex.`, 'E2BIG');
     if (parent) parent.branches++;
-    pending.push({ state, parent, from: v.insn, logLen: v.log.length });
+    pending.push({ state, parent, from: v.insn, logLen: v.log.length, line: v.log[v.log.length - 1] });
   };
 
   // A walk that learns that some value must be exact stops there: what it pruned before may
@@ -200,19 +222,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
   while (st && !v.newlyPrecise) {
     const i = st.insn;
     v.insn = i;
-    if (lineOf) {
-      // print_insn_state: after the instruction, on its line, what it touched as it is now; on a
-      // line of its own, numbered as the instruction now walked, when something was logged since.
-      const text = v.log[lineOf.index];
-      const touched = scratchedStr(st, lineOf.regs, lineOf.slots);
-      if (text !== undefined && touched) {
-        if (lineOf.index === v.log.length - 1) v.log[lineOf.index] = `${text}${' '.repeat(alignment(text.length))}; ${touched}`;
-        else v.log.push(`${i}: ${touched}`);
-      }
-      lineOf = undefined;
-    }
     if (i < 0 || i >= n) v.fail(`invalid insn idx ${i} insn_cnt ${n}`, 'EFAULT');
-    if (++processed > BPF_COMPLEXITY_LIMIT_INSNS) v.fail(`BPF program is too large. Processed ${processed} insn`, 'E2BIG');
+    if (++processed > v.walk.insnLimit) v.fail(`BPF program is too large. Processed ${processed} insn`, 'E2BIG');
 
     if (prune[i]) {
       // is_state_visited: prune against finished states; refuse a loop that came back unchanged.
@@ -220,6 +231,11 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       let addNew = forced || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
       const list = explored.get(i);
       let pruned = false;
+      if (list && kernelPrecision) {
+        // A state still being walked from here is a loop's previous iteration: what changed since that nothing checks is any value.
+        const head = list.find((e) => e.branches > 0 && e.state.frames.length === st!.frames.length);
+        if (head) widenImpreciseScalars(head.state, st, kernelPrecision, i);
+      }
       if (list) {
         for (let k = list.length - 1; k >= 0; k--) {
           const e = list[k]!;
@@ -242,7 +258,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
               break;
             }
             if (e.state.mayGotoDepth === st.mayGotoDepth && e.state.callbackUnrollDepth === st.callbackUnrollDepth && statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, stackLive, precision, i, true)) {
-              v.fail(`infinite loop detected at insn ${i}`, 'EINVAL');
+              v.failWith(`infinite loop detected at insn ${i}`, 'EINVAL', [`cur state: ${stateStr(st)}`, `old state: ${stateStr(e.state)}`]);
             }
             // Inside a loop each iteration differs: keep a state only now and then.
             if (!forced && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
@@ -260,7 +276,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       if (pruned) {
         // The kernel counts a frame's stack as it grows (grow_stack_state), so what a path used before it was pruned counts too.
         for (const f of st.frames) recordStack(stackDepth, starts[f.subprogno]!, f.allocatedStack);
-        if (level > 0) v.log.push(poppedFrom === undefined ? `${i}: safe` : `from ${poppedFrom} to ${i}: safe`);
+        if (level > 0) v.log.push(...(poppedFrom === undefined ? [`${i}: safe`] : ['', `from ${poppedFrom} to ${i}: safe`]));
         poppedFrom = undefined;
         finish(parent);
         st = next();
@@ -280,11 +296,17 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       }
     }
 
+    // Once the next instruction is not pruned, what the last one touched.
+    printTouched(st, i);
     if (level > 0) {
-      // A path's first instruction shows the whole state; each instruction then what it touched.
+      // A path's first instruction shows its frame's whole state: at level 1 on the line of the
+      // instruction that left the path for later, at level 2 after "from X to Y:".
       if (pathStart) {
-        if (poppedFrom !== undefined) v.log.push(`from ${poppedFrom} to ${i}: ${stateStr(st)}`);
-        v.log.push(`${i}: ${stateStr(st)}`);
+        if (poppedFrom !== undefined && level === 1 && v.log.length > 0) v.log[v.log.length - 1] += ` ${i}: ${stateStr(st)}`;
+        else {
+          if (poppedFrom !== undefined) v.log.push('', `from ${poppedFrom} to ${i}: ${stateStr(st)}`);
+          v.log.push(`${i}: ${stateStr(st)}`);
+        }
         pathStart = false;
       }
       // verbose_linfo: a source line once, where the walk comes to it.
@@ -306,6 +328,11 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     const code = insns.code[i]!;
     const cls = BPF_CLASS(code);
     const f = st.cur;
+    seen[i] = 1;
+    // What the kernel checks of an instruction only when its walk reaches it (check_ld_abs first).
+    if (cls === BPF_LD && code !== BPF_LDDW) v.fail('BPF_LD_[ABS|IND] instructions not allowed for this program type', 'EINVAL');
+    const problem = slotProblem(insns, i);
+    if (problem) v.fail(problem.reason, 'EINVAL');
     facts.record(i, f);
 
     if (cls === BPF_ALU || cls === BPF_ALU64) {
@@ -370,6 +397,11 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
           continue;
         }
         st = enterSubprog(v, st, i, starts);
+        if (level > 0) {
+          // The call's line shows nothing it touched: the two frames follow, the callee's again where it starts.
+          lineOf = undefined;
+          v.log.push('caller:', frameLine(st, st.frames[st.frames.length - 2]!, CALLER_SAVED), 'callee:', frameLine(st, st.cur), `${st.insn}: ${stateStr(st)}`);
+        }
       } else {
         // A callback the helper runs now: its iterations start from the state before the call.
         const before = SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? st.clone() : undefined;
@@ -413,7 +445,9 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     }
     if (op === BPF_EXIT) {
       if (st.frames.length > 1) {
+        const callee = st.cur;
         returnFromSubprog(v, st, stackDepth, starts);
+        if (level > 0) v.log.push('returning from callee:', frameLine(st, callee), `to caller at ${st.insn}:`, frameLine(st, st.cur));
         // The kernel logs the return as it logs a path taken up: "from EXIT to the caller's next insn".
         poppedFrom = i;
         continue;
@@ -446,6 +480,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
     if (taken && fallthrough) {
       taken.insn = i + insns.off[i]! + 1;
       push(taken);
+      // A jump that goes both ways shows what it learnt on the way it falls through at once (check_cond_jmp_op).
+      printTouched(fallthrough, i);
       fallthrough.insn = i + 1;
       st = fallthrough;
     } else if (taken) {
@@ -456,16 +492,33 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
       st = fallthrough;
     }
   }
-  return { processed, totalStates, peakStates, stackDepth, asyncCallbacks, facts };
+  return { processed, totalStates, peakStates, stackDepth, asyncCallbacks, facts, seen };
 }
+
+/**
+ * Where the log says a map, or a value inside one, lives: the kernel prints
+ * the address the instruction now holds (struct bpf_map, or the value's
+ * bytes), a kernel pointer. xdpsim's maps have none; each gets one of the
+ * kernel's form, its own, so that the log reads and lines up as the kernel's.
+ */
+function kernelAddress(ref: MapRef): bigint {
+  const map = KERNEL_MAPS_BASE + BigInt(ref.map + 1) * KERNEL_MAP_STRIDE;
+  return ref.kind === 'map' ? map : map + KERNEL_MAP_VALUE_OFFSET + BigInt(ref.offset);
+}
+/** A direct-map region of x86-64 kernel memory, one struct bpf_map every 1 KiB, values past its header. */
+const KERNEL_MAPS_BASE = 0xffff888100000000n;
+const KERNEL_MAP_STRIDE = 0x400n;
+const KERNEL_MAP_VALUE_OFFSET = 0x110n;
 
 /** Spaces before the `;` that ends an instruction's text of `length` characters (BPF_LOG_MIN_ALIGNMENT, BPF_LOG_ALIGNMENT). */
 function alignment(length: number): number {
   const pos = length + 1;
-  return pos < 40 ? 40 - pos - 1 : 8 - (pos % 8) - 1;
+  return Math.ceil(Math.max(pos + BPF_LOG_MIN_ALIGNMENT / 2, BPF_LOG_ALIGNMENT) / BPF_LOG_MIN_ALIGNMENT) * BPF_LOG_MIN_ALIGNMENT - pos - 1;
 }
+const BPF_LOG_ALIGNMENT = 40;
+const BPF_LOG_MIN_ALIGNMENT = 8;
 
-/** The registers (a bit mask) instruction `i` reads or writes and the stack slots it writes through R10, which its log line shows. */
+/** The registers (a bit mask) instruction `i` reads or writes and the stack slots it reads or writes through R10, which its log line shows. */
 function touchedBy(insns: InsnArray, i: number): { regs: number; slots: number[] } {
   const code = insns.code[i]!;
   const cls = BPF_CLASS(code);
@@ -481,7 +534,7 @@ function touchedBy(insns: InsnArray, i: number): { regs: number; slots: number[]
     case BPF_ALU64:
       return { regs: (1 << dst) | (x ? 1 << src : 0), slots: [] };
     case BPF_LDX:
-      return { regs: (1 << dst) | (1 << src), slots: [] };
+      return { regs: (1 << dst) | (1 << src), slots: slotAt(src) };
     case BPF_ST:
       return { regs: 1 << dst, slots: slotAt(dst) };
     case BPF_STX:
@@ -500,6 +553,8 @@ function touchedBy(insns: InsnArray, i: number): { regs: number; slots: number[]
 
 /** Iterations of a callback walked with its exact values kept exact, before they too are widened. */
 const CALLBACK_EXACT_ITERATIONS = 16;
+/** R0-R5, which a call does not keep for its caller. */
+const CALLER_SAVED = 0b111111;
 
 /** A prune point where a state is kept whatever the heuristics say (the kernel's force checkpoint). */
 const FORCE_CHECKPOINT = 2;

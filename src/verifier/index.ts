@@ -10,7 +10,7 @@
  * May import: errors, uapi, isa, helpers. Of helpers it uses only the
  * prototype table and the map/helper compatibility rules.
  */
-export { checkProgram, verifyXdp, RefusedProgram, type ProgramCheckOptions, type Verified } from './program.js';
+export { checkProgram, verifyXdp, jitFacts, RefusedProgram, type ProgramCheckOptions, type Verified } from './program.js';
 export type { VerifierInput, VerifierMap, MapRef, Subprog, GlobalArg, XdpAttach } from './env.js';
 export { VerifierError, type VerifierErrno } from './errors.js';
 export {

@@ -6,11 +6,10 @@ import { VerifierError } from './errors.js';
 import { explore } from './explore.js';
 import type { JitFacts } from './facts.js';
 import type { OffloadHooks } from './offload.js';
-import { xdpHelperRefusal } from './helper-call.js';
 import { checkRegisterInit } from './registers.js';
 import { MAX_BPF_STACK } from './state.js';
 import { BPF_FUNC_tail_call } from '../uapi/func-ids.js';
-import { Verifier } from './verifier.js';
+import { KERNEL_WALK, Verifier, type WalkOptions } from './verifier.js';
 
 export interface ProgramCheckOptions extends ControlFlowOptions {
   /** Registers set before the program starts besides R10 (the kernel sets R1). */
@@ -35,8 +34,8 @@ export interface Verified {
   peakStates: number;
   /** Stack bytes each subprogram uses, by its first instruction. */
   stackDepth: ReadonlyMap<number, number>;
-  /** What the verifier proved at each instruction: what the JIT may rely on. */
-  facts: JitFacts;
+  /** 1 for each instruction some path reaches; the kernel replaces the others (sanitize_dead_code). */
+  seen: Uint8Array;
   log: string[];
 }
 
@@ -57,15 +56,44 @@ export class RefusedProgram extends VerifierError {
  * the kernel's reason.
  */
 export function verifyXdp(input: VerifierInput): Verified {
+  const { processed, totalStates, peakStates, stackDepth, seen, log } = check(input, KERNEL_WALK);
+  return { processed, totalStates, peakStates, stackDepth, seen, log };
+}
+
+/**
+ * What the verifier proves of an accepted program at each instruction, for
+ * the JIT. The kernel's walk stops a path where a walked state covers the
+ * values some check needs exact, so a number nobody checks (a counter, a
+ * flag) may differ on the paths it pruned: what it saw of such scalars
+ * holds only on the paths it walked. The facts come from a walk that
+ * compares every scalar (loops converging as in the kernel's walk, see
+ * WalkOptions), allowed a few times the kernel's instructions; where that
+ * is not enough (paths that values nothing checks keep apart), from the
+ * kernel's walk without facts about scalars. Throws RefusedProgram for a
+ * refused program.
+ */
+export function jitFacts(input: VerifierInput): JitFacts {
+  const quiet = { ...input, logLevel: 0 as const };
+  const kernel = check(quiet, KERNEL_WALK);
+  try {
+    return check(quiet, { exactScalars: { kernelPrecise: kernel.precise }, insnLimit: kernel.processed * EXACT_WALK_FACTOR + EXACT_WALK_SLACK }).facts;
+  } catch (e) {
+    if (!(e instanceof RefusedProgram)) throw e;
+  }
+  return kernel.facts.withoutScalars();
+}
+
+/** How much further than the kernel's the walk for facts may go: exact scalars may keep more paths apart. */
+const EXACT_WALK_FACTOR = 4;
+const EXACT_WALK_SLACK = 10_000;
+
+function check(input: VerifierInput, walk: WalkOptions): Verified & { facts: JitFacts; precise: Uint8Array } {
   let precise: Uint8Array | undefined;
   for (;;) {
-    const v = new Verifier(input, precise);
+    const v = new Verifier(input, precise, walk);
     try {
-      const flow = checkControlFlow(input.insns, {
-        helperRefusal: (id) => xdpHelperRefusal(id, input.gpl),
-        allowLegacyPacketLoads: false,
-        allowCallx: false,
-      });
+      // Calls, legacy packet loads and instruction fields are checked on the walk, where it reaches them.
+      const flow = checkControlFlow(input.insns, { refuseLegacyPacketLoads: false, allowCallx: false });
       const names = new Map((input.subprogNames ?? []).map((s) => [s.start, s]));
       const subprogs: Subprog[] = flow.subprogs.map((start) => names.get(start) ?? { start, name: '', global: false });
       const hooks = input.offload ? input.offloadHooks : undefined;
@@ -85,10 +113,10 @@ export function verifyXdp(input: VerifierInput): Verified {
       v.log.push(
         `processed ${result.processed} insns (limit 1000000) max_states_per_insn 0 total_states ${result.totalStates} peak_states ${result.peakStates} mark_read 0`,
       );
-      return { ...result, log: v.log };
+      return { ...result, log: v.log, precise: v.precise };
     } catch (e) {
       if (e instanceof VerifierError) {
-        v.log.push(e.reason);
+        if (!e.logged || !input.logLevel) v.log.push(e.reason);
         throw new RefusedProgram(e, v.log);
       }
       throw e;

@@ -38,7 +38,7 @@ describe('xdpsim verify', () => {
     const firewall = join(ROOT, 'examples/xdp_firewall.o');
     const r = await runCli(['verify', firewall, '--log-level', '2']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\nfrom 81 to 88: R0=0 R6=scalar\(id=\d+\) R10=fp0 fp-8=mmmmmmmm fp-16=mmmmmmmm fp-24=32 fp-32=\?\?\?\?mmmm\n88: /);
+    expect(r.stdout).toMatch(/\n\nfrom 81 to 88: R0=0 R6=scalar\(id=\d+\) R10=fp0 fp-8=mmmmmmmm fp-16=mmmmmmmm fp-24=mmmm32 fp-32=mmmm\?\?\?\?\n88: /);
     expect(r.stdout).toMatch(/\n0: \(61\) r2 = \*\(u32 \*\)\(r1 \+4\) {10}; R1=ctx\(\) R2=pkt_end\(\)\n/);
     expect(r.stdout).toMatch(/\nprocessed 132 insns \(limit 1000000\)/);
     // Level 1 of an accepted program is its statistics alone.
