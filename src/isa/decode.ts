@@ -118,7 +118,11 @@ const atWalk = (reason: string): SlotProblem => ({ reason, atWalk: true });
 export function slotProblem(p: InsnArray, i: number): SlotProblem | undefined {
   const problem = classProblem(p, i);
   if (problem && !problem.atWalk) return problem;
-  return registerProblem(p, i) ?? problem;
+  // The kernel checks an ALU or store instruction's fields before its registers (check_alu_op,
+  // do_check's BPF_ST/BPF_STX), a jump's registers first.
+  const cls = BPF_CLASS(p.code[i]!);
+  const fieldsFirst = cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_ST || cls === BPF_STX;
+  return fieldsFirst ? (problem ?? registerProblem(p, i)) : (registerProblem(p, i) ?? problem);
 }
 
 function classProblem(p: InsnArray, i: number): SlotProblem | undefined {
@@ -234,10 +238,10 @@ function stxProblem(p: InsnArray, i: number): SlotProblem | undefined {
   const size = BPF_SIZE(code);
   const imm = p.imm[i]!;
   if (imm === BPF_LOAD_ACQ || imm === BPF_STORE_REL) return undefined;
-  if (size !== BPF_W && size !== BPF_DW) return atWalk('invalid atomic operand size');
   const base = imm & ~BPF_FETCH;
   const rmw = base === BPF_ADD || base === BPF_OR || base === BPF_AND || base === BPF_XOR;
-  if (!rmw && imm !== BPF_XCHG && imm !== BPF_CMPXCHG) return atWalk(`BPF_ATOMIC uses invalid atomic opcode ${hex2(imm & 0xff)}`);
+  if (!rmw && imm !== BPF_XCHG && imm !== BPF_CMPXCHG) return atWalk(`BPF_ATOMIC uses invalid atomic opcode ${hex2(imm >>> 0)}`);
+  if (size !== BPF_W && size !== BPF_DW) return atWalk('invalid atomic operand size');
   return undefined;
 }
 

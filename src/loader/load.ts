@@ -238,7 +238,7 @@ export class LoadedObject {
    */
   verify(program: XdpProgram, options: VerifyOptions): VerifyOutcome {
     if (!this.programs.includes(program)) throw new LoadError(`program '${program.name}' is not one of this object's`);
-    return verifyDecoded(this.object, program.info, decode(program.info.insns), this.engine.specs, options);
+    return verifyDecoded(this.object, program.info, decodeProgram(program.info), this.engine.specs, options);
   }
 
   /**

@@ -78,10 +78,15 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
           if (src.type === RegType.SCALAR_VALUE && src.id === 0 && !src.value.isConst()) src.id = v.newId();
           if (dst !== src) dst.copyFrom(src);
         } else if (src.type === RegType.SCALAR_VALUE) {
+          // A value the sign extension leaves as it is stays linked to its source (no_sext).
+          const linked = src.value.umax < 1n << BigInt(off - 1);
+          if (linked && src.id === 0 && !src.value.isConst()) src.id = v.newId();
           const value = src.value.clone();
           scalarMovSx(value, off as 8 | 16 | 32, true);
+          const id = src.id;
           dst.markUnknown();
           dst.value = value;
+          if (linked) dst.id = id;
         } else {
           dst.markUnknown();
         }
@@ -91,8 +96,9 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
         dst.value = Scalar.unknown();
         scalarAlu(dst.value, Scalar.unknown(), BPF_MOV, false);
       } else {
-        // A 32-bit copy of a scalar that fits 32 bits is the same number: the two stay linked.
-        const linked = off === 0 && src.value.umax <= U32_MAX;
+        // A 32-bit copy of a scalar that fits 32 bits is the same number, and so is a sign
+        // extension that extends nothing: the two stay linked.
+        const linked = off === 0 ? src.value.umax <= U32_MAX : src.value.umax < 1n << BigInt(off - 1);
         if (linked && src.id === 0 && !src.value.isConst()) src.id = v.newId();
         const value = src.value.clone();
         if (off === 0) scalarAlu(value, src.value, BPF_MOV, false);
@@ -236,6 +242,8 @@ function adjustPtrMinMaxVals(
   } else {
     v.fail(`R${dstno} pointer arithmetic with ${ALU_NAMES.get(op)} operator prohibited`);
   }
+  // Moved, a pointer once found at or past data_end is no longer known to be there.
+  if (result.isPacket && result.range < 0) result.range = 0;
   checkRegSaneOffset(v, result, ptr);
   regBoundsSync(result.value);
   dst.copyFrom(result);

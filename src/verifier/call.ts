@@ -61,11 +61,12 @@ const CALLBACK_HELPERS: ReadonlyMap<number, { retMin: number; retMax: number }> 
  */
 export function checkHelperCall(v: Verifier, st: VerifierState, i: number): FuncState | undefined {
   const id = v.insns.imm[i]!;
+  // do_check refuses any call under a lock before check_helper_call looks at which it is.
+  if (st.activeLock && id !== fn.BPF_FUNC_spin_unlock) v.fail('function calls are not allowed while holding a lock', 'EINVAL');
   const refusal = xdpHelperRefusal(id, v.input.gpl);
   if (refusal !== undefined) v.fail(refusal, 'EINVAL');
   const proto = HELPER_PROTOS.get(id)!;
   const name = `${helperName(id)}#${id}`;
-  if (st.activeLock && id !== fn.BPF_FUNC_spin_unlock) v.fail('function calls are not allowed while holding a lock', 'EINVAL');
   const f = st.cur;
   const meta: CallMeta = {};
   proto.args.forEach((spec, argi) => checkArg(v, st, spec, argi + 1, meta));

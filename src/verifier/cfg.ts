@@ -71,7 +71,8 @@ export function checkControlFlow(prog: InsnArray, options: ControlFlowOptions): 
     }
     if (code !== (BPF_JMP | BPF_CALL) && code !== (BPF_JMP | BPF_CALL | BPF_X)) continue;
     if (BPF_SRC(code) === BPF_X) {
-      if (!options.allowCallx) throw new VerifierError(i, 'BPF_CALL uses reserved fields', 'EINVAL');
+      // The kernel's instruction table has no callx: an unknown opcode, before anything is walked.
+      if (!options.allowCallx) throw new VerifierError(i, `unknown opcode ${code.toString(16)}`, 'EINVAL');
     } else if (prog.src[i] === BPF_PSEUDO_CALL) {
       starts.add(target(i, i + prog.imm[i]! + 1));
     } else if (prog.src[i] === BPF_PSEUDO_KFUNC_CALL) {

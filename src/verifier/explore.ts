@@ -3,10 +3,8 @@ import { helperName } from '../helpers/proto.js';
 import type { InsnArray } from '../isa/instruction.js';
 import { BPF_JCOND, slotProblem } from '../isa/decode.js';
 import {
-  BPF_ADD,
   BPF_ALU,
   BPF_ALU64,
-  BPF_AND,
   BPF_ATOMIC,
   BPF_CALL,
   BPF_CLASS,
@@ -24,7 +22,6 @@ import {
   BPF_MEMSX,
   BPF_MODE,
   BPF_OP,
-  BPF_OR,
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC,
   BPF_SIZE,
@@ -33,8 +30,6 @@ import {
   BPF_STORE_REL,
   BPF_STX,
   BPF_X,
-  BPF_XCHG,
-  BPF_XOR,
 } from '../isa/opcodes.js';
 import { BPF_FUNC_find_vma, BPF_FUNC_for_each_map_elem, BPF_FUNC_loop, BPF_FUNC_timer_set_callback, BPF_FUNC_user_ringbuf_drain } from '../uapi/func-ids.js';
 import { checkAlu } from './alu.js';
@@ -219,278 +214,284 @@ export function explore(v: Verifier, subprogs: readonly Subprog[]): ExploreResul
 
   // A walk that learns that some value must be exact stops there: what it pruned before may
   // have relied on that value, so verifyXdp walks again from the start knowing it.
-  while (st && !v.newlyPrecise) {
-    const i = st.insn;
-    v.insn = i;
-    if (i < 0 || i >= n) v.fail(`invalid insn idx ${i} insn_cnt ${n}`, 'EFAULT');
-    if (++processed > v.walk.insnLimit) v.fail(`BPF program is too large. Processed ${processed} insn`, 'E2BIG');
+  try {
+    while (st && !v.newlyPrecise) {
+      const i = st.insn;
+      v.insn = i;
+      if (i < 0 || i >= n) v.fail(`invalid insn idx ${i} insn_cnt ${n}`, 'EFAULT');
+      if (++processed > v.walk.insnLimit) v.fail(`BPF program is too large. Processed ${processed} insn`, 'E2BIG');
 
-    if (prune[i]) {
-      // is_state_visited: prune against finished states; refuse a loop that came back unchanged.
-      const forced = prune[i] === FORCE_CHECKPOINT;
-      let addNew = forced || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
-      const list = explored.get(i);
-      let pruned = false;
-      if (list && kernelPrecision) {
-        // A state still being walked from here is a loop's previous iteration: what changed since that nothing checks is any value.
-        const head = list.find((e) => e.branches > 0 && e.state.frames.length === st!.frames.length);
-        if (head) widenImpreciseScalars(head.state, st, kernelPrecision, i);
-      }
-      if (list) {
-        for (let k = list.length - 1; k >= 0; k--) {
-          const e = list[k]!;
-          if (e.branches > 0) {
-            // Callback iterations converge once one comes back to the call within one still being walked.
-            if (callsCallback[i]) {
-              if (statesEqual(e.state, st, live, stackLive, precision, i, false)) {
+      if (prune[i]) {
+        // is_state_visited: prune against finished states; refuse a loop that came back unchanged.
+        const forced = prune[i] === FORCE_CHECKPOINT;
+        let addNew = forced || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
+        const list = explored.get(i);
+        let pruned = false;
+        if (list && kernelPrecision) {
+          // A state still being walked from here is a loop's previous iteration: what changed since that nothing checks is any value.
+          const head = list.find((e) => e.branches > 0 && e.state.frames.length === st!.frames.length);
+          if (head) widenImpreciseScalars(head.state, st, kernelPrecision, i);
+        }
+        if (list) {
+          for (let k = list.length - 1; k >= 0; k--) {
+            const e = list[k]!;
+            if (e.branches > 0) {
+              // Callback iterations converge once one comes back to the call within one still being walked.
+              if (callsCallback[i]) {
+                if (statesEqual(e.state, st, live, stackLive, precision, i, false)) {
+                  e.hits++;
+                  pruned = true;
+                  break;
+                }
+                if (!forced && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
+                if (addNew) e.misses++;
+                continue;
+              }
+              // A may_goto loop converges once an iteration, deeper, is within one still being walked.
+              if (mayGoto[i] && e.state.mayGotoDepth !== st.mayGotoDepth && statesEqual(e.state, st, live, stackLive, precision, i, false)) {
                 e.hits++;
                 pruned = true;
                 break;
               }
+              if (e.state.mayGotoDepth === st.mayGotoDepth && e.state.callbackUnrollDepth === st.callbackUnrollDepth && statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, stackLive, precision, i, true)) {
+                v.failWith(`infinite loop detected at insn ${i}`, 'EINVAL', [`cur state: ${stateStr(st)}`, `old state: ${stateStr(e.state)}`]);
+              }
+              // Inside a loop each iteration differs: keep a state only now and then.
               if (!forced && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
-              if (addNew) e.misses++;
-              continue;
-            }
-            // A may_goto loop converges once an iteration, deeper, is within one still being walked.
-            if (mayGoto[i] && e.state.mayGotoDepth !== st.mayGotoDepth && statesEqual(e.state, st, live, stackLive, precision, i, false)) {
+            } else if (statesEqual(e.state, st, live, stackLive, precision, i, false)) {
               e.hits++;
               pruned = true;
               break;
             }
-            if (e.state.mayGotoDepth === st.mayGotoDepth && e.state.callbackUnrollDepth === st.callbackUnrollDepth && statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, stackLive, precision, i, true)) {
-              v.failWith(`infinite loop detected at insn ${i}`, 'EINVAL', [`cur state: ${stateStr(st)}`, `old state: ${stateStr(e.state)}`]);
-            }
-            // Inside a loop each iteration differs: keep a state only now and then.
-            if (!forced && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
-          } else if (statesEqual(e.state, st, live, stackLive, precision, i, false)) {
-            e.hits++;
-            pruned = true;
-            break;
+            // A state that keeps missing costs comparisons and prunes nothing: drop it.
+            if (addNew) e.misses++;
+            const allowed = forced && e.branches > 0 ? 64 : 3;
+            if (e.misses > e.hits * allowed + allowed) list.splice(k, 1);
           }
-          // A state that keeps missing costs comparisons and prunes nothing: drop it.
-          if (addNew) e.misses++;
-          const allowed = forced && e.branches > 0 ? 64 : 3;
-          if (e.misses > e.hits * allowed + allowed) list.splice(k, 1);
+        }
+        if (pruned) {
+          // The kernel counts a frame's stack as it grows (grow_stack_state), so what a path used before it was pruned counts too.
+          for (const f of st.frames) recordStack(stackDepth, starts[f.subprogno]!, f.allocatedStack);
+          if (level > 0) v.log.push(...(poppedFrom === undefined ? [`${i}: safe`] : ['', `from ${poppedFrom} to ${i}: safe`]));
+          poppedFrom = undefined;
+          finish(parent);
+          st = next();
+          continue;
+        }
+        if (addNew) {
+          const kept: Explored = { state: st.clone(), branches: 1, parent, hits: 0, misses: 0 };
+          if (list) list.push(kept);
+          else explored.set(i, [kept]);
+          parent = kept;
+          keptAt = processed;
+          prevJmps = jmps;
+          prevProcessed = processed;
+          totalStates++;
+          liveStates++;
+          peakStates = Math.max(peakStates, liveStates);
         }
       }
-      if (pruned) {
-        // The kernel counts a frame's stack as it grows (grow_stack_state), so what a path used before it was pruned counts too.
-        for (const f of st.frames) recordStack(stackDepth, starts[f.subprogno]!, f.allocatedStack);
-        if (level > 0) v.log.push(...(poppedFrom === undefined ? [`${i}: safe`] : ['', `from ${poppedFrom} to ${i}: safe`]));
-        poppedFrom = undefined;
+
+      // Once the next instruction is not pruned, what the last one touched.
+      printTouched(st, i);
+      if (level > 0) {
+        // A path's first instruction shows its frame's whole state: at level 1 on the line of the
+        // instruction that left the path for later, at level 2 after "from X to Y:".
+        if (pathStart) {
+          if (poppedFrom !== undefined && level === 1 && v.log.length > 0) v.log[v.log.length - 1] += ` ${i}: ${stateStr(st)}`;
+          else {
+            if (poppedFrom !== undefined) v.log.push('', `from ${poppedFrom} to ${i}: ${stateStr(st)}`);
+            v.log.push(`${i}: ${stateStr(st)}`);
+          }
+          pathStart = false;
+        }
+        // verbose_linfo: a source line once, where the walk comes to it.
+        const line = v.input.sourceLine?.(i);
+        if (line && line !== prevLine) v.log.push(`; ${line}`);
+        prevLine = line;
+        v.log.push(`${i}: ${formatKernelInsn(insns.at(i), printNames)}`);
+        const touched = touchedBy(insns, i);
+        lineOf = touched.regs !== 0 || touched.slots.length > 0 ? { index: v.log.length - 1, ...touched } : undefined;
+      }
+
+      // bpf_prog_offload_verify_insn: the device's driver sees the instruction, logged, before the verifier checks it.
+      if (hooks) {
+        const refusal = hooks.insn(offloadView(st, log), i);
+        if (refusal) v.fail(refusal.reason, refusal.errno);
+      }
+
+      poppedFrom = undefined;
+      const code = insns.code[i]!;
+      const cls = BPF_CLASS(code);
+      const f = st.cur;
+      seen[i] = 1;
+      // What the kernel checks of an instruction only when its walk reaches it (check_ld_abs first).
+      if (cls === BPF_LD && code !== BPF_LDDW) v.fail('BPF_LD_[ABS|IND] instructions not allowed for this program type', 'EINVAL');
+      const problem = slotProblem(insns, i);
+      if (problem) v.fail(problem.reason, 'EINVAL');
+      facts.record(i, f);
+
+      if (cls === BPF_ALU || cls === BPF_ALU64) {
+        checkAlu(v, f, i);
+        st.insn = i + 1;
+        continue;
+      }
+
+      if (cls === BPF_LDX) {
+        const mode = BPF_MODE(code);
+        if (mode !== BPF_MEM && mode !== BPF_MEMSX) v.fail('unknown opcode ' + code.toString(16), 'EINVAL');
+        readReg(v, f, insns.src[i]!);
+        writeReg(v, insns.dst[i]!);
+        checkMemAccess(v, st, {
+          regno: insns.src[i]!,
+          off: insns.off[i]!,
+          size: SIZE_BYTES[BPF_SIZE(code)]!,
+          type: 'read',
+          valueRegno: insns.dst[i]!,
+          sx: mode === BPF_MEMSX,
+        });
+        st.insn = i + 1;
+        continue;
+      }
+
+      if (cls === BPF_STX) {
+        if (BPF_MODE(code) === BPF_ATOMIC) checkAtomic(v, st, i);
+        else {
+          readReg(v, f, insns.src[i]!);
+          readReg(v, f, insns.dst[i]!);
+          checkMemAccess(v, st, { regno: insns.dst[i]!, off: insns.off[i]!, size: SIZE_BYTES[BPF_SIZE(code)]!, type: 'write', valueRegno: insns.src[i]! });
+        }
+        st.insn = i + 1;
+        continue;
+      }
+
+      if (cls === BPF_ST) {
+        readReg(v, f, insns.dst[i]!);
+        checkMemAccess(v, st, { regno: insns.dst[i]!, off: insns.off[i]!, size: SIZE_BYTES[BPF_SIZE(code)]!, type: 'write', valueRegno: -1, imm: insns.imm[i]! });
+        st.insn = i + 1;
+        continue;
+      }
+
+      if (cls === BPF_LD) {
+        if (code !== BPF_LDDW) v.fail(`unknown opcode ${code.toString(16)}`, 'EINVAL');
+        checkLdImm64(v, f, i);
+        st.insn = i + 2;
+        continue;
+      }
+
+      // BPF_JMP / BPF_JMP32
+      jmps++;
+      const op = BPF_OP(code);
+      if (op === BPF_CALL) {
+        if (insns.src[i] === BPF_PSEUDO_CALL) {
+          const k = starts.indexOf(i + insns.imm[i]! + 1);
+          const sub = subprogs[k];
+          if (sub?.global) {
+            callGlobal(v, st, k, sub, starts[k + 1] ?? n);
+            calledGlobals.add(k);
+            st.insn = i + 1;
+            continue;
+          }
+          st = enterSubprog(v, st, i, starts);
+          if (level > 0) {
+            // The call's line shows nothing it touched: the two frames follow, the callee's again where it starts.
+            lineOf = undefined;
+            v.log.push('caller:', frameLine(st, st.frames[st.frames.length - 2]!, CALLER_SAVED), 'callee:', frameLine(st, st.cur), `${st.insn}: ${stateStr(st)}`);
+          }
+        } else {
+          // A callback the helper runs now: its iterations start from the state before the call.
+          const before = SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? st.clone() : undefined;
+          const callee = checkHelperCall(v, st, i);
+          if (callee?.callback?.helper === BPF_FUNC_timer_set_callback) {
+            // push_async_cb: a timer's callback runs later, on its own, so it is verified as a
+            // program of its own, from a state with it as the only frame; the caller goes on.
+            asyncCallbacks.add(callee.subprogno);
+            const cb = new VerifierState();
+            cb.frames.push(asyncFrame(callee));
+            cb.insn = starts[callee.subprogno]!;
+            push(cb);
+            st.insn = i + 1;
+            continue;
+          }
+          if (callee && before) {
+            // push_callback_call: the callback may run any number of times. The caller goes on past
+            // the call, as after the last; an iteration waits, and when it returns, the call is
+            // made again from where it left the caller, until an iteration brings nothing new.
+            // The previous iteration's state here: the nearest kept above this one (not the copy just kept of it).
+            // Past a few iterations, even values some check needs exact are widened, so that the
+            // iterations end: the walk then knows less than the kernel's, never more.
+            let prev: Explored | undefined;
+            let iterations = 0;
+            for (let e = keptAt === processed ? parent?.parent : parent; e; e = e.parent) {
+              if (e.state.insn !== i || e.state.frames.length !== before.frames.length) continue;
+              prev ??= e;
+              iterations++;
+            }
+            if (prev) widenImpreciseScalars(prev.state, before, iterations < CALLBACK_EXACT_ITERATIONS ? precision : undefined, i);
+            before.frames.push(callee);
+            before.insn = starts[callee.subprogno]!;
+            before.callbackUnrollDepth++;
+            push(before);
+            st.insn = i + 1;
+            continue;
+          }
+          st.insn = i + 1;
+        }
+        continue;
+      }
+      if (op === BPF_EXIT) {
+        if (st.frames.length > 1) {
+          const callee = st.cur;
+          returnFromSubprog(v, st, stackDepth, starts);
+          if (level > 0) v.log.push('returning from callee:', frameLine(st, callee), `to caller at ${st.insn}:`, frameLine(st, st.cur));
+          if (level === 2) v.log.push('', `from ${i} to ${st.insn}: ${stateStr(st)}`);
+          // The kernel logs the return as it logs a path taken up: "from EXIT to the caller's next insn".
+          poppedFrom = i;
+          continue;
+        }
+        exitMain(v, st);
+        if (st.cur.callback) checkCallbackReturn(v, st.cur);
+        else if (subprogs[st.cur.subprogno]?.global && st.cur.regs[0]!.type !== RegType.SCALAR_VALUE) {
+          v.fail(`At subprogram exit the register R0 is not a scalar value (${st.cur.regs[0]!.typeName()})`, 'EINVAL');
+        }
+        recordStack(stackDepth, starts[st.cur.subprogno]!, st.cur.allocatedStack);
         finish(parent);
         st = next();
         continue;
       }
-      if (addNew) {
-        const kept: Explored = { state: st.clone(), branches: 1, parent, hits: 0, misses: 0 };
-        if (list) list.push(kept);
-        else explored.set(i, [kept]);
-        parent = kept;
-        keptAt = processed;
-        prevJmps = jmps;
-        prevProcessed = processed;
-        totalStates++;
-        liveStates++;
-        peakStates = Math.max(peakStates, liveStates);
-      }
-    }
-
-    // Once the next instruction is not pruned, what the last one touched.
-    printTouched(st, i);
-    if (level > 0) {
-      // A path's first instruction shows its frame's whole state: at level 1 on the line of the
-      // instruction that left the path for later, at level 2 after "from X to Y:".
-      if (pathStart) {
-        if (poppedFrom !== undefined && level === 1 && v.log.length > 0) v.log[v.log.length - 1] += ` ${i}: ${stateStr(st)}`;
-        else {
-          if (poppedFrom !== undefined) v.log.push('', `from ${poppedFrom} to ${i}: ${stateStr(st)}`);
-          v.log.push(`${i}: ${stateStr(st)}`);
-        }
-        pathStart = false;
-      }
-      // verbose_linfo: a source line once, where the walk comes to it.
-      const line = v.input.sourceLine?.(i);
-      if (line && line !== prevLine) v.log.push(`; ${line}`);
-      prevLine = line;
-      v.log.push(`${i}: ${formatKernelInsn(insns.at(i), printNames)}`);
-      const touched = touchedBy(insns, i);
-      lineOf = touched.regs !== 0 || touched.slots.length > 0 ? { index: v.log.length - 1, ...touched } : undefined;
-    }
-
-    // bpf_prog_offload_verify_insn: the device's driver sees the instruction, logged, before the verifier checks it.
-    if (hooks) {
-      const refusal = hooks.insn(offloadView(st, log), i);
-      if (refusal) v.fail(refusal.reason, refusal.errno);
-    }
-
-    poppedFrom = undefined;
-    const code = insns.code[i]!;
-    const cls = BPF_CLASS(code);
-    const f = st.cur;
-    seen[i] = 1;
-    // What the kernel checks of an instruction only when its walk reaches it (check_ld_abs first).
-    if (cls === BPF_LD && code !== BPF_LDDW) v.fail('BPF_LD_[ABS|IND] instructions not allowed for this program type', 'EINVAL');
-    const problem = slotProblem(insns, i);
-    if (problem) v.fail(problem.reason, 'EINVAL');
-    facts.record(i, f);
-
-    if (cls === BPF_ALU || cls === BPF_ALU64) {
-      checkAlu(v, f, i);
-      st.insn = i + 1;
-      continue;
-    }
-
-    if (cls === BPF_LDX) {
-      const mode = BPF_MODE(code);
-      if (mode !== BPF_MEM && mode !== BPF_MEMSX) v.fail('unknown opcode ' + code.toString(16), 'EINVAL');
-      readReg(v, f, insns.src[i]!);
-      writeReg(v, insns.dst[i]!);
-      checkMemAccess(v, st, {
-        regno: insns.src[i]!,
-        off: insns.off[i]!,
-        size: SIZE_BYTES[BPF_SIZE(code)]!,
-        type: 'read',
-        valueRegno: insns.dst[i]!,
-        sx: mode === BPF_MEMSX,
-      });
-      st.insn = i + 1;
-      continue;
-    }
-
-    if (cls === BPF_STX) {
-      if (BPF_MODE(code) === BPF_ATOMIC) checkAtomic(v, st, i);
-      else {
-        readReg(v, f, insns.src[i]!);
-        readReg(v, f, insns.dst[i]!);
-        checkMemAccess(v, st, { regno: insns.dst[i]!, off: insns.off[i]!, size: SIZE_BYTES[BPF_SIZE(code)]!, type: 'write', valueRegno: insns.src[i]! });
-      }
-      st.insn = i + 1;
-      continue;
-    }
-
-    if (cls === BPF_ST) {
-      readReg(v, f, insns.dst[i]!);
-      checkMemAccess(v, st, { regno: insns.dst[i]!, off: insns.off[i]!, size: SIZE_BYTES[BPF_SIZE(code)]!, type: 'write', valueRegno: -1, imm: insns.imm[i]! });
-      st.insn = i + 1;
-      continue;
-    }
-
-    if (cls === BPF_LD) {
-      if (code !== BPF_LDDW) v.fail(`unknown opcode ${code.toString(16)}`, 'EINVAL');
-      checkLdImm64(v, f, i);
-      st.insn = i + 2;
-      continue;
-    }
-
-    // BPF_JMP / BPF_JMP32
-    jmps++;
-    const op = BPF_OP(code);
-    if (op === BPF_CALL) {
-      if (insns.src[i] === BPF_PSEUDO_CALL) {
-        const k = starts.indexOf(i + insns.imm[i]! + 1);
-        const sub = subprogs[k];
-        if (sub?.global) {
-          callGlobal(v, st, k, sub, starts[k + 1] ?? n);
-          calledGlobals.add(k);
-          st.insn = i + 1;
-          continue;
-        }
-        st = enterSubprog(v, st, i, starts);
-        if (level > 0) {
-          // The call's line shows nothing it touched: the two frames follow, the callee's again where it starts.
-          lineOf = undefined;
-          v.log.push('caller:', frameLine(st, st.frames[st.frames.length - 2]!, CALLER_SAVED), 'callee:', frameLine(st, st.cur), `${st.insn}: ${stateStr(st)}`);
-        }
-      } else {
-        // A callback the helper runs now: its iterations start from the state before the call.
-        const before = SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? st.clone() : undefined;
-        const callee = checkHelperCall(v, st, i);
-        if (callee?.callback?.helper === BPF_FUNC_timer_set_callback) {
-          // push_async_cb: a timer's callback runs later, on its own, so it is verified as a
-          // program of its own, from a state with it as the only frame; the caller goes on.
-          asyncCallbacks.add(callee.subprogno);
-          const cb = new VerifierState();
-          cb.frames.push(asyncFrame(callee));
-          cb.insn = starts[callee.subprogno]!;
-          push(cb);
-          st.insn = i + 1;
-          continue;
-        }
-        if (callee && before) {
-          // push_callback_call: the callback may run any number of times. The caller goes on past
-          // the call, as after the last; an iteration waits, and when it returns, the call is
-          // made again from where it left the caller, until an iteration brings nothing new.
-          // The previous iteration's state here: the nearest kept above this one (not the copy just kept of it).
-          // Past a few iterations, even values some check needs exact are widened, so that the
-          // iterations end: the walk then knows less than the kernel's, never more.
-          let prev: Explored | undefined;
-          let iterations = 0;
-          for (let e = keptAt === processed ? parent?.parent : parent; e; e = e.parent) {
-            if (e.state.insn !== i || e.state.frames.length !== before.frames.length) continue;
-            prev ??= e;
-            iterations++;
-          }
-          if (prev) widenImpreciseScalars(prev.state, before, iterations < CALLBACK_EXACT_ITERATIONS ? precision : undefined, i);
-          before.frames.push(callee);
-          before.insn = starts[callee.subprogno]!;
-          before.callbackUnrollDepth++;
-          push(before);
-          st.insn = i + 1;
-          continue;
-        }
-        st.insn = i + 1;
-      }
-      continue;
-    }
-    if (op === BPF_EXIT) {
-      if (st.frames.length > 1) {
-        const callee = st.cur;
-        returnFromSubprog(v, st, stackDepth, starts);
-        if (level > 0) v.log.push('returning from callee:', frameLine(st, callee), `to caller at ${st.insn}:`, frameLine(st, st.cur));
-        // The kernel logs the return as it logs a path taken up: "from EXIT to the caller's next insn".
-        poppedFrom = i;
+      if (op === BPF_JA) {
+        st.insn = i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1;
         continue;
       }
-      exitMain(v, st);
-      if (st.cur.callback) checkCallbackReturn(v, st.cur);
-      else if (subprogs[st.cur.subprogno]?.global && st.cur.regs[0]!.type !== RegType.SCALAR_VALUE) {
-        v.fail(`At subprogram exit the register R0 is not a scalar value (${st.cur.regs[0]!.typeName()})`, 'EINVAL');
+      if (op === BPF_JCOND) {
+        // may_goto: the way out (the budget is spent) is walked first; another iteration
+        // waits, one may_goto deeper, for a loop state it can be pruned against.
+        const again = st.clone();
+        again.insn = i + 1;
+        again.mayGotoDepth++;
+        push(again);
+        st.insn = i + insns.off[i]! + 1;
+        continue;
       }
-      recordStack(stackDepth, starts[st.cur.subprogno]!, st.cur.allocatedStack);
-      finish(parent);
-      st = next();
-      continue;
+      const { taken, fallthrough } = checkCondJmp(v, st, i);
+      if (taken && fallthrough) {
+        taken.insn = i + insns.off[i]! + 1;
+        push(taken);
+        // A jump that goes both ways shows what it learnt on the way it falls through at once (check_cond_jmp_op).
+        printTouched(fallthrough, i);
+        fallthrough.insn = i + 1;
+        st = fallthrough;
+      } else if (taken) {
+        taken.insn = i + insns.off[i]! + 1;
+        st = taken;
+      } else {
+        fallthrough!.insn = i + 1;
+        st = fallthrough;
+      }
     }
-    if (op === BPF_JA) {
-      st.insn = i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1;
-      continue;
-    }
-    if (op === BPF_JCOND) {
-      // may_goto: the way out (the budget is spent) is walked first; another iteration
-      // waits, one may_goto deeper, for a loop state it can be pruned against.
-      const again = st.clone();
-      again.insn = i + 1;
-      again.mayGotoDepth++;
-      push(again);
-      st.insn = i + insns.off[i]! + 1;
-      continue;
-    }
-    const { taken, fallthrough } = checkCondJmp(v, st, i);
-    if (taken && fallthrough) {
-      taken.insn = i + insns.off[i]! + 1;
-      push(taken);
-      // A jump that goes both ways shows what it learnt on the way it falls through at once (check_cond_jmp_op).
-      printTouched(fallthrough, i);
-      fallthrough.insn = i + 1;
-      st = fallthrough;
-    } else if (taken) {
-      taken.insn = i + insns.off[i]! + 1;
-      st = taken;
-    } else {
-      fallthrough!.insn = i + 1;
-      st = fallthrough;
-    }
+  } finally {
+    // The statistics line closes a refusal's log too.
+    v.stats = { processed, totalStates, peakStates };
   }
   return { processed, totalStates, peakStates, stackDepth, asyncCallbacks, facts, seen };
 }
@@ -646,24 +647,16 @@ function checkAtomic(v: Verifier, st: VerifierState, i: number): void {
     checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'write', valueRegno: srcno });
     return;
   }
-  const op = imm & ~BPF_FETCH;
-  const known = [BPF_ADD, BPF_AND, BPF_OR, BPF_XOR].includes(op) || imm === BPF_XCHG || imm === BPF_CMPXCHG;
-  if (!known) v.fail(`BPF_ATOMIC uses invalid atomic opcode ${imm.toString(16).padStart(2, '0')}`, 'EINVAL');
-  if (size !== 4 && size !== 8) v.fail('invalid atomic operand size', 'EINVAL');
+  // The operation and operand size were checked with the instruction's fields (slotProblem).
   readReg(v, f, srcno);
   readReg(v, f, dstno);
   if (imm === BPF_CMPXCHG) readReg(v, f, 0);
   const dst = f.regs[dstno]!;
   if (dst.type === RegType.PTR_TO_CTX || dst.isPacket) v.fail(`BPF_ATOMIC stores into R${dstno} ${dst.typeName()} is not allowed`);
   const loadReg = imm === BPF_CMPXCHG ? 0 : imm & BPF_FETCH ? srcno : -1;
-  // Read first (into the fetch register), then write the same memory.
-  const keep = f.regs[srcno]!.clone();
+  // Read first (into the fetch register), then write the same memory with a value nothing is known of (check_atomic_rmw).
   checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'read', valueRegno: loadReg, atomic: true });
-  const stored = loadReg === srcno ? keep : f.regs[srcno]!;
-  const saved = f.regs[srcno]!.clone();
-  f.regs[srcno]!.copyFrom(stored);
-  checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'write', valueRegno: srcno, atomic: true });
-  f.regs[srcno]!.copyFrom(saved);
+  checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'write', valueRegno: -1, atomic: true });
 }
 
 /** A BPF-to-BPF call (check_func_call): a new frame with R1-R5 passed and R10 its own stack. */

@@ -25,6 +25,12 @@ export interface OperandFact {
   readonly offset?: number;
   /** For map pointers, values and keys: the map, by its index in the verifier's input, when the same on every path. */
   readonly map?: number;
+  /**
+   * For stack pointers: whose stack, when the same on every path: 0 the
+   * function's own, 1 its caller's, and so on up the calls. Offsets and
+   * access spans of stack pointers are given only with it.
+   */
+  readonly frame?: number;
 }
 
 /** The bytes a load or store touches, from the start of its memory, over every path: [lo, hi). */
@@ -58,6 +64,9 @@ const TYPE_MASK = 0xff;
 /** `offsets` and `maps` entries: none seen yet, or paths that disagree. */
 const UNSEEN = 0x7fffffff;
 const VARIES = -0x80000000;
+/** `frames` and `accessFrames` entries likewise. */
+const NO_FRAME = -1;
+const FRAMES_VARY = -2;
 const READS_DST = 1;
 const READS_SRC = 2;
 
@@ -108,9 +117,12 @@ export class JitFacts {
   /** Per operand: a pointer's constant offset, and its map's index (UNSEEN, VARIES, or the value). */
   private readonly offsets: Int32Array;
   private readonly maps: Int32Array;
-  /** Per instruction: the lowest and highest byte a memory access touches, [lo, hi). */
+  /** Per operand: for a stack pointer, how many calls up its frame is (NO_FRAME for other pointers, FRAMES_VARY). */
+  private readonly frames: Int8Array;
+  /** Per instruction: the lowest and highest byte a memory access touches, [lo, hi), and the frame of a stack access. */
   private readonly accessLo: Int32Array;
   private readonly accessHi: Int32Array;
+  private readonly accessFrames: Int8Array;
   /** Whether what is known of scalars holds on every path (see program.ts's jitFacts). */
   private scalars = true;
 
@@ -127,8 +139,10 @@ export class JitFacts {
     this.nonNeg = new Uint8Array(n * 2);
     this.offsets = new Int32Array(n * 2).fill(UNSEEN);
     this.maps = new Int32Array(n * 2).fill(UNSEEN);
+    this.frames = new Int8Array(n * 2).fill(NO_FRAME);
     this.accessLo = new Int32Array(n).fill(UNSEEN);
     this.accessHi = new Int32Array(n).fill(-UNSEEN);
+    this.accessFrames = new Int8Array(n).fill(NO_FRAME);
   }
 
   /** Adds what `frame` holds as instruction `i` is about to run. */
@@ -138,8 +152,8 @@ export class JitFacts {
     const code = this.insns.code[i]!;
     const imm = this.insns.imm[i]!;
     const reads = readsOf(code, imm);
-    if (reads & READS_DST) this.meet(i * 2, frame.regs[this.insns.dst[i]!], first);
-    if (reads & READS_SRC) this.meet(i * 2 + 1, frame.regs[this.insns.src[i]!], first);
+    if (reads & READS_DST) this.meet(i * 2, frame.regs[this.insns.dst[i]!], frame.frameno, first);
+    if (reads & READS_SRC) this.meet(i * 2 + 1, frame.regs[this.insns.src[i]!], frame.frameno, first);
     const through = memoryOperand(code, imm);
     if (through >= 0) {
       const ptr = frame.regs[through === 0 ? this.insns.dst[i]! : this.insns.src[i]!];
@@ -147,6 +161,7 @@ export class JitFacts {
         const base = ptr.off + this.insns.off[i]!;
         this.accessLo[i] = Math.min(this.accessLo[i]!, base + Number(ptr.value.smin));
         this.accessHi[i] = Math.max(this.accessHi[i]!, base + Number(ptr.value.smax) + SIZE_BYTES[BPF_SIZE(code)]!);
+        this.accessFrames[i] = meetFrame(first, this.accessFrames[i]!, stackFrame(ptr, frame.frameno));
       }
     }
   }
@@ -157,7 +172,7 @@ export class JitFacts {
     return this;
   }
 
-  private meet(k: number, reg: RegState | undefined, first: boolean): void {
+  private meet(k: number, reg: RegState | undefined, frameno: number, first: boolean): void {
     const type = reg === undefined ? RegType.NOT_INIT : reg.type | (reg.maybeNull ? MAYBE_NULL : 0) | (reg.rdonly ? RDONLY : 0) | (reg.type === RegType.PTR_TO_MEM && reg.memKind === 'ringbuf' ? RINGBUF : 0);
     const scalar = reg !== undefined && reg.type === RegType.SCALAR_VALUE;
     const isConst = scalar && reg.value.isConst();
@@ -168,6 +183,7 @@ export class JitFacts {
     const map = pointer && reg.map !== undefined ? this.mapList.indexOf(reg.map) : -1;
     this.offsets[k] = this.offsets[k] === UNSEEN || this.offsets[k] === offset ? offset : VARIES;
     this.maps[k] = this.maps[k] === UNSEEN || this.maps[k] === map ? map : VARIES;
+    this.frames[k] = meetFrame(first, this.frames[k]!, reg === undefined ? NO_FRAME : stackFrame(reg, frameno));
     if (first) {
       this.types[k] = type;
       this.constKnown[k] = isConst ? 1 : 0;
@@ -193,7 +209,7 @@ export class JitFacts {
     const src = reads & READS_SRC ? this.operand(i * 2 + 1) : undefined;
     const through = memoryOperand(code, imm);
     const memory = through === 0 ? dst?.type : through === 1 ? src?.type : undefined;
-    const access = memory !== undefined && this.accessLo[i]! <= this.accessHi[i]! ? { lo: this.accessLo[i]!, hi: this.accessHi[i]! } : undefined;
+    const access = memory !== undefined && this.accessLo[i]! <= this.accessHi[i]! && this.accessFrames[i] !== FRAMES_VARY ? { lo: this.accessLo[i]!, hi: this.accessHi[i]! } : undefined;
     return { visits, dst, src, ...(memory !== undefined && { memory }), ...(access && { access }) };
   }
 
@@ -203,7 +219,9 @@ export class JitFacts {
     const type = t === MIXED ? 'mixed' : typeNameWithFlags(base, (t & MAYBE_NULL) !== 0, (t & RDONLY) !== 0, (t & RINGBUF) !== 0 ? 'ringbuf' : 'plain');
     const pointer = t !== MIXED && base !== RegType.SCALAR_VALUE && base !== RegType.NOT_INIT;
     const scalars = this.scalars && t === RegType.SCALAR_VALUE;
-    const offset = this.offsets[k]!;
+    const frame = this.frames[k]!;
+    // A stack offset means something only with the frame it is in.
+    const offset = frame === FRAMES_VARY ? VARIES : this.offsets[k]!;
     const map = this.maps[k]!;
     return {
       type,
@@ -212,6 +230,7 @@ export class JitFacts {
       nonNegative: scalars && this.nonNeg[k] === 1,
       ...(pointer && offset !== VARIES && { offset }),
       ...(pointer && map >= 0 && { map }),
+      ...(pointer && frame >= 0 && { frame }),
     };
   }
 }
@@ -226,4 +245,13 @@ function memoryOperand(code: number, imm: number): number {
 /** load_acquire, an atomic that only reads: dst = *(src + off). */
 function isLoadAcquire(code: number, imm: number): boolean {
   return BPF_CLASS(code) === BPF_STX && BPF_MODE(code) === BPF_ATOMIC && imm === BPF_LOAD_ACQ;
+}
+
+/** For a stack pointer walked in frame `frameno`, how many calls up the frame it points into is; NO_FRAME for other registers. */
+function stackFrame(reg: RegState, frameno: number): number {
+  return reg.type === RegType.PTR_TO_STACK ? frameno - reg.frameno : NO_FRAME;
+}
+
+function meetFrame(first: boolean, seen: number, now: number): number {
+  return first || seen === now ? now : FRAMES_VARY;
 }

@@ -110,13 +110,12 @@ function check(input: VerifierInput, walk: WalkOptions): Verified & { facts: Jit
       checkMaxStackDepth(v, flow.subprogs, result.stackDepth, result.asyncCallbacks);
       // A level-1 log of an accepted program is its statistics alone, as the kernel's.
       if (input.logLevel === 1) v.log.length = 0;
-      v.log.push(
-        `processed ${result.processed} insns (limit 1000000) max_states_per_insn 0 total_states ${result.totalStates} peak_states ${result.peakStates} mark_read 0`,
-      );
+      v.log.push(statsLine(v));
       return { ...result, log: v.log, precise: v.precise };
     } catch (e) {
       if (e instanceof VerifierError) {
         if (!e.logged || !input.logLevel) v.log.push(e.reason);
+        if (input.logLevel) v.log.push(statsLine(v));
         throw new RefusedProgram(e, v.log);
       }
       throw e;
@@ -185,4 +184,10 @@ function checkMaxStackDepth(v: Verifier, starts: readonly number[], depth: Reado
     }
   };
   for (const root of [0, ...asyncCallbacks]) walk(root, 0, 1, new Set([root]));
+}
+
+/** print_verification_stats at log level 1 and 2, after an accepted program's log or a refusal's message. */
+function statsLine(v: Verifier): string {
+  const { processed, totalStates, peakStates } = v.stats;
+  return `processed ${processed} insns (limit 1000000) max_states_per_insn 0 total_states ${totalStates} peak_states ${peakStates} mark_read 0`;
 }

@@ -62,7 +62,7 @@ export function checkStackWrite(v: Verifier, st: VerifierState, frame: FuncState
     if (!fits) slot.spilled!.id = 0;
     return;
   }
-  if (!value && aligned && imm !== undefined && imm !== 0) {
+  if (!value && aligned && imm !== undefined) {
     const fake = new RegState();
     fake.markKnown(BigInt.asUintN(64, BigInt(imm)));
     saveRegister(slot, fake, size);

@@ -62,6 +62,8 @@ export class Verifier {
   readonly precise: Uint8Array;
   /** Whether this walk needed an operand exact that no earlier walk had: pruning trusted it, so walk again. */
   newlyPrecise = false;
+  /** The walk's counts, as the kernel's statistics line gives them, once it has ended. */
+  stats = { processed: 0, totalStates: 0, peakStates: 0 };
 
   constructor(
     readonly input: VerifierInput,

@@ -27,8 +27,9 @@ describe('xdpsim verify', () => {
     const r = await runCli(['verify', join(ROOT, UNCHECKED)]);
     expect(r.code).toBe(1);
     const lines = r.stdout.trimEnd().split('\n');
-    // The failing path's log, as the kernel's ends (its recorded tail), then the verdict and the C line.
-    expect(lines.slice(-2 - record.tail!.length, -2)).toEqual(record.tail);
+    // The failing path's log, as the kernel's ends (its recorded tail), its statistics, then the verdict and the C line.
+    expect(lines.slice(-3 - record.tail!.length, -3)).toEqual(record.tail);
+    expect(lines.at(-3)).toMatch(/^processed \d+ insns \(limit 1000000\) max_states_per_insn 0 total_states \d+ peak_states \d+ mark_read 0$/);
     expect(lines[0]).toBe('0: R1=ctx() R10=fp0');
     expect(lines.at(-2)).toBe(`program 'c_ihl_unchecked' (section xdp): refused at insn 11: ${record.error} (EACCES)`);
     expect(lines.at(-1)).toBe('  at packet/c_ihl_unchecked.c:20: return udp->dest == 53 ? XDP_DROP : XDP_PASS;');
@@ -62,9 +63,10 @@ describe('xdpsim verify --mode offload', () => {
     const meta = await runCli(['verify', join(ROOT, 'examples/xdp_meta.o'), '--mode', 'offload']);
     expect(meta.code).toBe(1);
     const lines = meta.stdout.trimEnd().split('\n');
-    expect(lines.slice(-4)).toEqual([
+    expect(lines.slice(-5)).toEqual([
       '2: (85) call bpf_xdp_adjust_meta#54',
       '[nfp] unsupported function id: 54',
+      expect.stringMatching(/^processed 3 insns \(limit 1000000\)/),
       "program 'xdp_meta' (section xdp): refused at insn 2: [nfp] unsupported function id: 54 (EOPNOTSUPP)",
       '  at examples/xdp_meta.c:28: if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))',
     ]);
@@ -89,14 +91,14 @@ describe('xdpsim verify --mode offload', () => {
     expect(r.stdout).toContain(
       '25: (85) call bpf_perf_event_output#25\n[nfp] warning: return codes and behavior of event_output helper differ for offload!\n26: R0=scalar()\n',
     );
-    expect(r.stdout).toMatch(/\[nfp\] event_output: ptr type changed: 6 4\nprogram 'events_data_changes' \(section xdp\): refused at insn 25: .* \(EINVAL\)\n/);
+    expect(r.stdout).toMatch(/\[nfp\] event_output: ptr type changed: 6 4\nprocessed \d+ insns [^\n]*\nprogram 'events_data_changes' \(section xdp\): refused at insn 25: .* \(EINVAL\)\n/);
   });
 
   it("reports the stack nfp's finalize hook refuses, which no instruction causes, at the program's first", async () => {
     const r = await runCli(['verify', RULES, '--program', 'deep_calls', '--mode', 'offload']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      "[nfp] stack too large: program 640B > FW stack 512B\nprogram 'deep_calls' (section xdp): refused at insn 0: [nfp] stack too large: program 640B > FW stack 512B (EOPNOTSUPP)\n",
+      "[nfp] stack too large: program 640B > FW stack 512B\nprocessed 205 insns (limit 1000000) max_states_per_insn 0 total_states 3 peak_states 3 mark_read 0\nprogram 'deep_calls' (section xdp): refused at insn 0: [nfp] stack too large: program 640B > FW stack 512B (EOPNOTSUPP)\n",
     );
     expect((await runCli(['verify', RULES, '--program', 'deep_calls'])).code).toBe(0);
   });

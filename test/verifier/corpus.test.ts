@@ -65,7 +65,7 @@ describe('verifier corpus', () => {
     expect(nowAgree, 'cases in disagreements.json that now agree: remove them').toEqual([]);
     expect(logUnexpected, 'refusals whose log ends otherwise than the kernel\'s, not in log-differences.json').toEqual([]);
     expect(logNowAgrees, 'cases in log-differences.json whose log now ends as the kernel\'s: remove them').toEqual([]);
-  }, 120_000);
+  }, 300_000);
 
   it('walks as many instructions as the kernel on the examples, but for the listed ones, and says how often on the fixtures', () => {
     // Where the walk differs, and why: the kernel walks a bpf_loop callback again until its states converge,

@@ -59,4 +59,14 @@ describe('facts for the JIT', () => {
     expect(lookup.at(7)).toMatchObject({ dst: { type: 'map_value_or_null', offset: 0, map: 0 } });
     expect(lookup.at(8)).toMatchObject({ src: { type: 'map_value', offset: 0, map: 0 }, memory: 'map_value', access: { lo: 0, hi: 8 } });
   });
+
+  it("give a stack pointer's offset with the frame it points into, and none when paths disagree on the frame", () => {
+    // stack_frames_ok: the callee reads through r1, its own fp-8 on one path, its caller's on the other.
+    const frames = facts('facts/stack_frames_ok.o');
+    expect(frames.at(13)).toMatchObject({ dst: { type: 'fp', offset: 0, frame: 0 } });
+    expect(frames.at(14)).toMatchObject({ visits: 2, src: { type: 'fp' }, memory: 'fp' });
+    expect(frames.at(14).src).not.toHaveProperty('offset');
+    expect(frames.at(14).src).not.toHaveProperty('frame');
+    expect(frames.at(14)).not.toHaveProperty('access');
+  });
 });
