@@ -8,7 +8,7 @@
 //       every case where xdpsim's verifyObject differs from kernel.json (no kernel needed)
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { caseName, disagreementsOfAll } from '../test/verifier/corpus/compare.js';
+import { caseName, compareAll } from '../test/verifier/corpus/compare.js';
 import { CORPUS_DIR, REPO_ROOT, kernelVerdict, type KernelRecord, xdpPrograms } from '../test/verifier/corpus/kernel.js';
 
 const KERNEL_JSON = join(CORPUS_DIR, 'kernel.json');
@@ -55,7 +55,7 @@ const KNOWN_CAUSES: Readonly<Record<string, string>> = {
 
 async function disagreements(): Promise<void> {
   const records = JSON.parse(readFileSync(KERNEL_JSON, 'utf8')) as KernelRecord[];
-  const causes = await disagreementsOfAll(records);
+  const causes = (await compareAll(records)).map((c) => c.cause);
   const out: Record<string, string> = {};
   for (const [i, r] of records.entries()) {
     const why = causes[i];

@@ -21,7 +21,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   engine: ['errors', 'uapi', 'isa', 'vm', 'elf', 'maps', 'xdp', 'helpers', 'verifier'],
   testrun: ['errors', 'uapi', 'isa', 'vm', 'elf', 'maps', 'xdp', 'helpers', 'verifier', 'engine'],
   loader: ['errors', 'uapi', 'encoding', 'isa', 'btf', 'vm', 'elf', 'maps', 'xdp', 'helpers', 'verifier', 'engine', 'testrun'],
-  nic: ['errors', 'uapi', 'isa', 'vm', 'maps', 'xdp', 'helpers', 'engine'],
+  nic: ['errors', 'uapi', 'isa', 'vm', 'maps', 'xdp', 'helpers', 'verifier', 'engine'],
   replay: ['errors', 'uapi', 'vm', 'isa', 'elf', 'maps', 'helpers', 'engine', 'testrun', 'loader', 'pcap', 'nic'],
   cli: ['errors', 'uapi', 'encoding', 'isa', 'btf', 'pcap', 'vm', 'elf', 'maps', 'xdp', 'helpers', 'engine', 'testrun', 'loader', 'nic', 'replay'],
 };

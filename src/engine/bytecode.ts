@@ -36,7 +36,7 @@ export function loadBytecode(bytecode: Uint8Array, helpers: HelperTable = BYTECO
   checkProgram(insns, {
     entryRegisters: [1, 2],
     helperRefusal: (id) => (helpers.has(id) ? undefined : unavailableHelper(id)),
-    allowLegacyPacketLoads: false,
+    refuseLegacyPacketLoads: true,
     allowCallx: true,
   });
   return {

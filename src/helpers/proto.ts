@@ -107,12 +107,6 @@ export interface BpfFuncProto {
   /** The proto's might_sleep: only sleepable programs may call it, and XDP programs never are. */
   readonly mightSleep: boolean;
   /**
-   * The program types that may call it here (the kernel's per-type
-   * get_func_proto): 'xdp' for every XDP program in native and generic mode,
-   * 'xdp_offload' where the offloading JIT supports it too (nfp's list).
-   */
-  readonly progTypes: readonly ('xdp' | 'xdp_offload')[];
-  /**
    * The map types the helper's map argument may be, where the helper itself
    * restricts them (check_map_func_compatibility's second switch).
    */
@@ -123,6 +117,6 @@ export interface BpfFuncProto {
 
 /** `bpf_NAME` as the verifier prints a helper, or `unknown` for an id the kernel does not have. */
 export function helperName(id: number): string {
-  const name = id > 0 ? BPF_FUNC_NAMES[id] : undefined;
+  const name = id >= 0 ? BPF_FUNC_NAMES[id] : undefined;
   return name === undefined ? 'unknown' : `bpf_${name}`;
 }

@@ -110,7 +110,6 @@ interface Entry {
   pktData?: boolean;
   pktAccess?: boolean;
   sleeps?: boolean;
-  offload?: boolean;
   mapTypes?: readonly number[];
   impl: BpfFuncProto['impl'];
 }
@@ -124,7 +123,6 @@ function proto(func: number, e: Entry): BpfFuncProto {
     changesPktData: e.pktData ?? false,
     pktAccess: e.pktAccess ?? false,
     mightSleep: e.sleeps ?? false,
-    progTypes: e.offload ? ['xdp', 'xdp_offload'] : ['xdp'],
     ...(e.mapTypes && { mapTypes: e.mapTypes }),
     impl: e.impl,
   };
@@ -148,11 +146,10 @@ const TABLE: readonly BpfFuncProto[] = [
     ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL',
     args: [MAP, MAP_KEY],
     pktAccess: true,
-    offload: true,
     impl: ({ state }) => mapLookupElem(state),
   }),
-  proto(id.BPF_FUNC_map_update_elem, { args: [MAP, MAP_KEY, MAP_VALUE, ANYTHING], pktAccess: true, offload: true, impl: ({ state }) => mapUpdateElem(state) }),
-  proto(id.BPF_FUNC_map_delete_elem, { args: [MAP, MAP_KEY], pktAccess: true, offload: true, impl: ({ state }) => mapDeleteElem(state) }),
+  proto(id.BPF_FUNC_map_update_elem, { args: [MAP, MAP_KEY, MAP_VALUE, ANYTHING], pktAccess: true, impl: ({ state }) => mapUpdateElem(state) }),
+  proto(id.BPF_FUNC_map_delete_elem, { args: [MAP, MAP_KEY], pktAccess: true, impl: ({ state }) => mapDeleteElem(state) }),
   proto(id.BPF_FUNC_map_push_elem, { args: [MAP, MAP_VALUE, ANYTHING], pktAccess: true, mapTypes: [...QUEUE_MAPS, BPF_MAP_TYPE_BLOOM_FILTER], impl: ({ state }) => mapPushElem(state) }),
   proto(id.BPF_FUNC_map_pop_elem, {
     args: [MAP, { type: 'ARG_PTR_TO_MAP_VALUE', uninit: true, write: true }],
@@ -182,7 +179,7 @@ const TABLE: readonly BpfFuncProto[] = [
   proto(id.BPF_FUNC_ktime_get_coarse_ns, { impl: (env) => ktimeGetNs(now(env)) }),
   proto(id.BPF_FUNC_ktime_get_tai_ns, { impl: ({ state }) => ktimeGetTaiNs(state.clock) }),
   proto(id.BPF_FUNC_jiffies64, { impl: (env) => jiffies64(now(env)) }),
-  proto(id.BPF_FUNC_get_prandom_u32, { offload: true, impl: () => getPrandomU32() }),
+  proto(id.BPF_FUNC_get_prandom_u32, { impl: () => getPrandomU32() }),
   proto(id.BPF_FUNC_get_smp_processor_id, { impl: ({ state }) => getSmpProcessorId(state) }),
   proto(id.BPF_FUNC_get_numa_node_id, { impl: () => getNumaNodeId }),
 
@@ -317,9 +314,9 @@ const TABLE: readonly BpfFuncProto[] = [
   }),
 
   // Packet access and redirection (net/core/filter.c).
-  proto(id.BPF_FUNC_xdp_adjust_head, { args: [CTX, ANYTHING], pktData: true, offload: true, impl: ({ state }) => xdpAdjustHead(state) }),
+  proto(id.BPF_FUNC_xdp_adjust_head, { args: [CTX, ANYTHING], pktData: true, impl: ({ state }) => xdpAdjustHead(state) }),
   proto(id.BPF_FUNC_xdp_adjust_meta, { args: [CTX, ANYTHING], pktData: true, impl: ({ state }) => xdpAdjustMeta(state) }),
-  proto(id.BPF_FUNC_xdp_adjust_tail, { args: [CTX, ANYTHING], pktData: true, offload: true, impl: ({ state }) => xdpAdjustTail(state) }),
+  proto(id.BPF_FUNC_xdp_adjust_tail, { args: [CTX, ANYTHING], pktData: true, impl: ({ state }) => xdpAdjustTail(state) }),
   proto(id.BPF_FUNC_xdp_get_buff_len, { args: [CTX], impl: ({ state }) => xdpGetBuffLen(state) }),
   proto(id.BPF_FUNC_xdp_load_bytes, { args: [CTX, ANYTHING, UNINIT_MEM, SIZE], impl: ({ state }) => xdpCopyBytes(state, false) }),
   proto(id.BPF_FUNC_xdp_store_bytes, { args: [CTX, ANYTHING, MEM_RDONLY, SIZE], impl: ({ state }) => xdpCopyBytes(state, true) }),
@@ -333,7 +330,6 @@ const TABLE: readonly BpfFuncProto[] = [
   proto(id.BPF_FUNC_perf_event_output, {
     args: [CTX, MAP, ANYTHING, MEM_RDONLY, SIZE_OR_ZERO],
     gpl: true,
-    offload: true,
     mapTypes: PERF_MAPS,
     impl: ({ state }) => perfEventOutput(state),
   }),

@@ -60,12 +60,31 @@ export const BPF_JCOND = 0xe0;
 export const BPF_MAY_GOTO = 0;
 
 /**
+ * What is wrong with an instruction, and when the kernel says so: most
+ * encodings it refuses for the whole program before it looks at any path
+ * (unknown opcodes, bad `lddw` halves), but reserved fields, registers past
+ * R10 and atomic operands only once its walk reaches the instruction
+ * (do_check), so code no path reaches may hold them.
+ */
+export interface SlotProblem {
+  readonly reason: string;
+  readonly atWalk: boolean;
+}
+
+export interface DecodeOptions {
+  /** Leave the problems the kernel finds only on its walk to the verifier (slotProblem). */
+  readonly deferWalkChecks?: boolean;
+}
+
+/**
  * Decodes raw bytecode into slot arrays and refuses every encoding the ISA
  * leaves undefined: unknown opcodes, reserved fields that are not zero, bad
  * `lddw` second halves. The checks and their wording follow the kernel's
- * `check_*` functions, so a program refused here is refused by the kernel too.
+ * `check_*` functions, so a program refused here is refused by the kernel too
+ * (unless the refusal is one of its walk's and no path reaches the slot:
+ * `deferWalkChecks` leaves those to the verifier).
  */
-export function decode(bytes: Uint8Array): InsnArray {
+export function decode(bytes: Uint8Array, options: DecodeOptions = {}): InsnArray {
   if (bytes.length % BPF_INSN_SIZE !== 0) {
     throw new InvalidInstructionError(
       Math.floor(bytes.length / BPF_INSN_SIZE),
@@ -84,44 +103,55 @@ export function decode(bytes: Uint8Array): InsnArray {
     out.imm[i] = view.getInt32(at + 4, true);
   }
   for (let i = 0; i < n; i++) {
-    i += validateSlot(out, i);
+    const problem = slotProblem(out, i);
+    if (problem && !(options.deferWalkChecks === true && problem.atWalk)) throw new InvalidInstructionError(i, problem.reason);
+    // The second slot of an lddw is its immediate's high half, not an instruction.
+    if (out.code[i] === (BPF_LD | BPF_IMM | BPF_DW)) i++;
   }
   return out;
 }
 
-/** Checks slot `i`; returns 1 when it is an `lddw` whose second slot must be skipped. */
-function validateSlot(p: InsnArray, i: number): 0 | 1 {
+const early = (reason: string): SlotProblem => ({ reason, atWalk: false });
+const atWalk = (reason: string): SlotProblem => ({ reason, atWalk: true });
+
+/** What is wrong with slot `i` (the first slot of an instruction), if anything. */
+export function slotProblem(p: InsnArray, i: number): SlotProblem | undefined {
+  const problem = classProblem(p, i);
+  if (problem && !problem.atWalk) return problem;
+  // The kernel checks an ALU or store instruction's fields before its registers (check_alu_op,
+  // do_check's BPF_ST/BPF_STX), a jump's registers first.
+  const cls = BPF_CLASS(p.code[i]!);
+  const fieldsFirst = cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_ST || cls === BPF_STX;
+  return fieldsFirst ? (problem ?? registerProblem(p, i)) : (registerProblem(p, i) ?? problem);
+}
+
+function classProblem(p: InsnArray, i: number): SlotProblem | undefined {
   const code = p.code[i]!;
-  const fail = (reason: string): never => {
-    throw new InvalidInstructionError(i, reason);
-  };
-  if (p.dst[i]! >= MAX_BPF_REG) fail(`R${p.dst[i]} is invalid`);
-  if (p.src[i]! >= MAX_BPF_REG && !isPseudoSrc(code)) fail(`R${p.src[i]} is invalid`);
   switch (BPF_CLASS(code)) {
     case BPF_ALU:
     case BPF_ALU64:
-      validateAlu(p, i, fail);
-      return 0;
+      return aluProblem(p, i);
     case BPF_JMP:
     case BPF_JMP32:
-      validateJmp(p, i, fail);
-      return 0;
+      return jmpProblem(p, i);
     case BPF_LDX:
-      if (BPF_MODE(code) !== BPF_MEM && !(BPF_MODE(code) === BPF_MEMSX && BPF_SIZE(code) !== BPF_DW)) {
-        fail(`unknown opcode ${hex2(code)}`);
-      }
-      if (p.imm[i] !== 0) fail('BPF_LDX uses reserved fields');
-      return 0;
+      if (BPF_MODE(code) !== BPF_MEM && !(BPF_MODE(code) === BPF_MEMSX && BPF_SIZE(code) !== BPF_DW)) return early(`unknown opcode ${hex2(code)}`);
+      return p.imm[i] !== 0 ? early('BPF_LDX uses reserved fields') : undefined;
     case BPF_ST:
-      if (BPF_MODE(code) !== BPF_MEM) fail(`unknown opcode ${hex2(code)}`);
-      if (p.src[i] !== 0) fail('BPF_ST uses reserved fields');
-      return 0;
+      if (BPF_MODE(code) !== BPF_MEM) return early(`unknown opcode ${hex2(code)}`);
+      return p.src[i] !== 0 ? atWalk('BPF_ST uses reserved fields') : undefined;
     case BPF_STX:
-      validateStx(p, i, fail);
-      return 0;
+      return stxProblem(p, i);
     default:
-      return validateLd(p, i, fail);
+      return ldProblem(p, i);
   }
+}
+
+/** check_reg_arg: registers past R10 (src_reg of lddw and calls says something else). */
+function registerProblem(p: InsnArray, i: number): SlotProblem | undefined {
+  if (p.dst[i]! >= MAX_BPF_REG) return atWalk(`R${p.dst[i]} is invalid`);
+  if (p.src[i]! >= MAX_BPF_REG && !isPseudoSrc(p.code[i]!)) return atWalk(`R${p.src[i]} is invalid`);
+  return undefined;
 }
 
 /** Only lddw and call give src_reg a meaning other than a register (pseudo sources). */
@@ -129,9 +159,7 @@ function isPseudoSrc(code: number): boolean {
   return code === (BPF_LD | BPF_IMM | BPF_DW) || code === (BPF_JMP | BPF_CALL);
 }
 
-type Fail = (reason: string) => never;
-
-function validateAlu(p: InsnArray, i: number, fail: Fail): void {
+function aluProblem(p: InsnArray, i: number): SlotProblem | undefined {
   const code = p.code[i]!;
   const op = BPF_OP(code);
   const is64 = BPF_CLASS(code) === BPF_ALU64;
@@ -139,22 +167,16 @@ function validateAlu(p: InsnArray, i: number, fail: Fail): void {
   const regSource = BPF_SRC(code) === BPF_X;
   switch (op) {
     case BPF_NEG:
-      if (regSource || p.src[i] !== 0 || off !== 0 || p.imm[i] !== 0) fail('BPF_NEG uses reserved fields');
-      return;
+      return regSource || p.src[i] !== 0 || off !== 0 || p.imm[i] !== 0 ? atWalk('BPF_NEG uses reserved fields') : undefined;
     case BPF_END:
-      if (is64 && regSource) fail(`unknown opcode ${hex2(code)}`);
-      if (p.src[i] !== 0 || off !== 0 || (p.imm[i] !== 16 && p.imm[i] !== 32 && p.imm[i] !== 64)) {
-        fail('BPF_END uses reserved fields');
-      }
-      return;
+      if (is64 && regSource) return early(`unknown opcode ${hex2(code)}`);
+      return p.src[i] !== 0 || off !== 0 || (p.imm[i] !== 16 && p.imm[i] !== 32 && p.imm[i] !== 64) ? atWalk('BPF_END uses reserved fields') : undefined;
     case BPF_MOV:
       if (regSource) {
         const sx = off === 0 || off === 8 || off === 16 || (is64 && off === 32);
-        if (p.imm[i] !== 0 || !sx) fail('BPF_MOV uses reserved fields');
-      } else if (p.src[i] !== 0 || off !== 0) {
-        fail('BPF_MOV uses reserved fields');
+        return p.imm[i] !== 0 || !sx ? atWalk('BPF_MOV uses reserved fields') : undefined;
       }
-      return;
+      return p.src[i] !== 0 || off !== 0 ? atWalk('BPF_MOV uses reserved fields') : undefined;
     case BPF_ADD:
     case BPF_SUB:
     case BPF_MUL:
@@ -169,15 +191,14 @@ function validateAlu(p: InsnArray, i: number, fail: Fail): void {
       // Only div and mod have a signed variant, selected by off = 1.
       const offOk = off === 0 || (off === 1 && (op === BPF_DIV || op === BPF_MOD));
       const operandOk = regSource ? p.imm[i] === 0 : p.src[i] === 0;
-      if (!offOk || !operandOk) fail('BPF_ALU uses reserved fields');
-      return;
+      return !offOk || !operandOk ? atWalk('BPF_ALU uses reserved fields') : undefined;
     }
     default:
-      fail(`unknown opcode ${hex2(code)}`);
+      return early(`unknown opcode ${hex2(code)}`);
   }
 }
 
-function validateJmp(p: InsnArray, i: number, fail: Fail): void {
+function jmpProblem(p: InsnArray, i: number): SlotProblem | undefined {
   const code = p.code[i]!;
   const op = BPF_OP(code);
   const is32 = BPF_CLASS(code) === BPF_JMP32;
@@ -185,86 +206,65 @@ function validateJmp(p: InsnArray, i: number, fail: Fail): void {
   switch (op) {
     case BPF_JA:
       // JMP ja carries its target in off; JMP32 ja (gotol) in imm.
-      if (regSource || p.src[i] !== 0 || p.dst[i] !== 0 || (is32 ? p.off[i] !== 0 : p.imm[i] !== 0)) {
-        fail('BPF_JA uses reserved fields');
-      }
-      return;
-    case BPF_CALL:
-      if (is32) fail(`unknown opcode ${hex2(code)}`);
-      if (regSource) {
-        // callx: the helper id is taken from dst_reg at run time (uBPF and the
-        // conformance suite; the kernel verifier does not accept it).
-        if (p.src[i] !== 0 || p.off[i] !== 0 || p.imm[i] !== 0) fail('BPF_CALL uses reserved fields');
-      } else {
-        const src = p.src[i]!;
-        const srcOk = src === 0 || src === BPF_PSEUDO_CALL || src === BPF_PSEUDO_KFUNC_CALL;
-        if (!srcOk || p.dst[i] !== 0 || (p.off[i] !== 0 && src !== BPF_PSEUDO_KFUNC_CALL)) {
-          fail('BPF_CALL uses reserved fields');
-        }
-      }
-      return;
+      if (regSource || p.src[i] !== 0 || p.dst[i] !== 0 || (is32 ? p.off[i] !== 0 : p.imm[i] !== 0)) return atWalk('BPF_JA uses reserved fields');
+      return undefined;
+    case BPF_CALL: {
+      if (is32) return early(`unknown opcode ${hex2(code)}`);
+      // callx: the helper id is taken from dst_reg at run time (uBPF and the
+      // conformance suite; the kernel verifier does not accept it).
+      if (regSource) return p.src[i] !== 0 || p.off[i] !== 0 || p.imm[i] !== 0 ? atWalk('BPF_CALL uses reserved fields') : undefined;
+      const src = p.src[i]!;
+      const srcOk = src === 0 || src === BPF_PSEUDO_CALL || src === BPF_PSEUDO_KFUNC_CALL;
+      if (!srcOk || p.dst[i] !== 0 || (p.off[i] !== 0 && src !== BPF_PSEUDO_KFUNC_CALL)) return atWalk('BPF_CALL uses reserved fields');
+      return undefined;
+    }
     case BPF_EXIT:
-      if (is32 || regSource) fail(`unknown opcode ${hex2(code)}`);
-      if (p.src[i] !== 0 || p.dst[i] !== 0 || p.off[i] !== 0 || p.imm[i] !== 0) fail('BPF_EXIT uses reserved fields');
-      return;
+      if (is32 || regSource) return early(`unknown opcode ${hex2(code)}`);
+      return p.src[i] !== 0 || p.dst[i] !== 0 || p.off[i] !== 0 || p.imm[i] !== 0 ? atWalk('BPF_EXIT uses reserved fields') : undefined;
     case BPF_JCOND:
-      if (is32 || regSource || p.src[i] !== BPF_MAY_GOTO || p.dst[i] !== 0 || p.imm[i] !== 0) {
-        fail('invalid may_goto');
-      }
-      return;
+      return is32 || regSource || p.src[i] !== BPF_MAY_GOTO || p.dst[i] !== 0 || p.imm[i] !== 0 ? early('invalid may_goto') : undefined;
     case 0xf0:
-      fail(`unknown opcode ${hex2(code)}`);
-      return;
+      return early(`unknown opcode ${hex2(code)}`);
     default:
-      if (regSource ? p.imm[i] !== 0 : p.src[i] !== 0) fail('BPF_JMP/JMP32 uses reserved fields');
+      return (regSource ? p.imm[i] !== 0 : p.src[i] !== 0) ? atWalk('BPF_JMP/JMP32 uses reserved fields') : undefined;
   }
 }
 
-function validateStx(p: InsnArray, i: number, fail: Fail): void {
+function stxProblem(p: InsnArray, i: number): SlotProblem | undefined {
   const code = p.code[i]!;
   const mode = BPF_MODE(code);
-  if (mode === BPF_MEM) {
-    if (p.imm[i] !== 0) fail('BPF_STX uses reserved fields');
-    return;
-  }
-  if (mode !== BPF_ATOMIC) fail(`unknown opcode ${hex2(code)}`);
+  if (mode === BPF_MEM) return p.imm[i] !== 0 ? atWalk('BPF_STX uses reserved fields') : undefined;
+  if (mode !== BPF_ATOMIC) return early(`unknown opcode ${hex2(code)}`);
   const size = BPF_SIZE(code);
   const imm = p.imm[i]!;
-  if (imm === BPF_LOAD_ACQ || imm === BPF_STORE_REL) return;
-  if (size !== BPF_W && size !== BPF_DW) fail(`invalid atomic operand size`);
+  if (imm === BPF_LOAD_ACQ || imm === BPF_STORE_REL) return undefined;
   const base = imm & ~BPF_FETCH;
   const rmw = base === BPF_ADD || base === BPF_OR || base === BPF_AND || base === BPF_XOR;
-  if (!rmw && imm !== BPF_XCHG && imm !== BPF_CMPXCHG) {
-    fail(`BPF_ATOMIC uses invalid atomic opcode ${hex2(imm & 0xff)}`);
-  }
+  if (!rmw && imm !== BPF_XCHG && imm !== BPF_CMPXCHG) return atWalk(`BPF_ATOMIC uses invalid atomic opcode ${hex2(imm >>> 0)}`);
+  if (size !== BPF_W && size !== BPF_DW) return atWalk('invalid atomic operand size');
+  return undefined;
 }
 
-function validateLd(p: InsnArray, i: number, fail: Fail): 0 | 1 {
+function ldProblem(p: InsnArray, i: number): SlotProblem | undefined {
   const code = p.code[i]!;
   const mode = BPF_MODE(code);
   if (mode === BPF_ABS || mode === BPF_IND) {
     // Legacy packet loads decode, but only socket filters may run them; the
     // program checks refuse them for XDP with the kernel's message.
-    if (BPF_SIZE(code) === BPF_DW) fail(`unknown opcode ${hex2(code)}`);
-    if (p.off[i] !== 0 || (mode === BPF_ABS && p.src[i] !== 0) || p.dst[i] !== 0) {
-      fail('BPF_LD_[ABS|IND] uses reserved fields');
-    }
-    return 0;
+    if (BPF_SIZE(code) === BPF_DW) return early(`unknown opcode ${hex2(code)}`);
+    if (p.off[i] !== 0 || (mode === BPF_ABS && p.src[i] !== 0) || p.dst[i] !== 0) return atWalk('BPF_LD_[ABS|IND] uses reserved fields');
+    return undefined;
   }
-  if (mode !== BPF_IMM) fail(`unknown opcode ${hex2(code)}`);
-  if (BPF_SIZE(code) !== BPF_DW) fail('invalid BPF_LD_IMM insn');
+  if (mode !== BPF_IMM) return early(`unknown opcode ${hex2(code)}`);
+  if (BPF_SIZE(code) !== BPF_DW) return early('invalid BPF_LD_IMM insn');
   // The kernel looks at the program's last instruction (check_subprogs) before it pairs ldimm64 halves.
-  if (i + 1 >= p.length) fail('last insn is not an exit or jmp');
+  if (i + 1 >= p.length) return early('last insn is not an exit or jmp');
   const src = p.src[i]!;
-  if (p.off[i] !== 0 || p.code[i + 1] !== 0 || p.dst[i + 1] !== 0 || p.src[i + 1] !== 0 || p.off[i + 1] !== 0) {
-    fail('invalid bpf_ld_imm64 insn');
-  }
-  if (src > BPF_PSEUDO_MAP_IDX_VALUE) fail('unrecognized bpf_ld_imm64 insn');
+  if (p.off[i] !== 0 || p.code[i + 1] !== 0 || p.dst[i + 1] !== 0 || p.src[i + 1] !== 0 || p.off[i + 1] !== 0) return early('invalid bpf_ld_imm64 insn');
+  if (src > BPF_PSEUDO_MAP_IDX_VALUE) return early('unrecognized bpf_ld_imm64 insn');
   // A map or function reference has no offset half.
-  if ((src === BPF_PSEUDO_MAP_FD || src === BPF_PSEUDO_MAP_IDX || src === BPF_PSEUDO_FUNC) && p.imm[i + 1] !== 0) {
-    fail('unrecognized bpf_ld_imm64 insn');
-  }
-  return 1;
+  if ((src === BPF_PSEUDO_MAP_FD || src === BPF_PSEUDO_MAP_IDX || src === BPF_PSEUDO_FUNC) && p.imm[i + 1] !== 0) return early('unrecognized bpf_ld_imm64 insn');
+  return undefined;
 }
 
 function hex2(v: number): string {

@@ -66,7 +66,7 @@ export function formatKernelInsn(insn: Insn, names: KernelPrintNames): string {
       return `${head}r${dst} = ${kind}${imm} r${dst}`;
     }
     if (op === BPF_NEG) return `${head}${w}${dst} = -${w}${dst}`;
-    if (op === BPF_MOV && off !== 0 && BPF_SRC(code) === BPF_X) return `${head}${w}${dst} = (s${off})${w}${src}`;
+    if (op === BPF_MOV && (off === 8 || off === 16 || off === 32) && BPF_SRC(code) === BPF_X) return `${head}${w}${dst} = (s${off})${w}${src}`;
     const signed = off === 1 && (op === BPF_DIV || op === BPF_MOD) ? 's' : '';
     const operator = op === BPF_MOV ? '=' : `${signed}${ALU_OPERATORS.get(op)}`;
     return `${head}${w}${dst} ${operator} ${BPF_SRC(code) === BPF_X ? `${w}${src}` : imm}`;
@@ -79,9 +79,12 @@ export function formatKernelInsn(insn: Insn, names: KernelPrintNames): string {
     if (imm === BPF_STORE_REL) return `${head}store_release((${size} *)${at(dst, off)}, r${src})`;
     if (imm === BPF_XCHG) return `${head}r${src} = atomic${wide}_xchg((${size} *)${at(dst, off)}, r${src})`;
     if (imm === BPF_CMPXCHG) return `${head}r0 = atomic${wide}_cmpxchg((${size} *)${at(dst, off)}, r0, r${src})`;
-    const [name] = [...ATOMIC_OPS].find(([, v]) => v === (imm & ~BPF_FETCH)) ?? ['?'];
+    const found = [...ATOMIC_OPS].find(([, v]) => v === (imm & ~BPF_FETCH));
+    // print_bpf_insn has no words for an atomic operation it does not know.
+    if (!found) return `BUG_${code.toString(16).padStart(2, '0')}`;
+    const [name] = found;
     if (imm & BPF_FETCH) return `${head}r${src} = atomic${wide}_fetch_${name}((${size} *)${at(dst, off)}, r${src})`;
-    return `${head}lock *(${size} *)${at(dst, off)} ${ALU_OPERATORS.get(imm & ~BPF_FETCH) ?? '?='} r${src}`;
+    return `${head}lock *(${size} *)${at(dst, off)} ${ALU_OPERATORS.get(imm & ~BPF_FETCH)!} r${src}`;
   }
   if (cls === BPF_ST) return `${head}*(${sizeName(code)} *)${at(dst, off)} = ${imm}`;
   if (cls === BPF_LDX) {

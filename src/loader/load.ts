@@ -16,6 +16,7 @@ import { InvalidInstructionError } from '../isa/errors.js';
 import type { InsnArray } from '../isa/instruction.js';
 import { BPF_CALL_OPCODE } from '../isa/opcodes.js';
 import { createMap, layoutMaps } from '../maps/create.js';
+import type { MapSpec } from '../maps/types.js';
 import { initMapSlots } from '../maps/presets.js';
 import type { BpfMap } from '../maps/map.js';
 import { BPF_MAP_TYPE_XSKMAP } from '../uapi/bpf.js';
@@ -30,8 +31,9 @@ import { possibleCpus } from './cpus.js';
 import { mapSpec } from './map-spec.js';
 import { checkCoreRelocations } from './core.js';
 import { attachBtfRecords } from './btf-record.js';
+import { sanitizeDeadCode } from './dead-code.js';
 import { relocate } from './relocate.js';
-import { verifyDecoded } from './verify.js';
+import { factsOf, verifyDecoded, type VerifyOptions, type VerifyOutcome } from './verify.js';
 import { checkProgMapOwners } from './prog-map-owner.js';
 import type { JitFacts } from '../verifier/index.js';
 import { whereInSource } from '../elf/index.js';
@@ -127,9 +129,11 @@ interface ObjectEngine {
   insns: readonly InsnArray[];
   /** What the verifier proved of each program, in program order. */
   facts: ReadonlyArray<() => JitFacts>;
+  /** The object's maps as created, in its order: what the verifier is given of them. */
+  specs: readonly MapSpec[];
   budget: number | undefined;
   /** What another thread lays the same object out from (LoadedObject.share). */
-  origin: { bytes: Uint8Array; options: SharedLoadOptions };
+  origin: { bytes: Uint8Array; options: SharedLoadOptions; deadCode: ReadonlyArray<readonly number[]> };
 }
 
 /**
@@ -184,8 +188,8 @@ export class LoadedObject {
       sockets: this.engine.shared.sockets !== undefined,
     });
     if (why !== undefined) throw new ShareError(why);
-    const { bytes, options } = this.engine.origin;
-    return { bytes, options, buffer: this.memory.buffer };
+    const { bytes, options, deadCode } = this.engine.origin;
+    return { bytes, options, buffer: this.memory.buffer, deadCode };
   }
 
   /** The staging memory LoadOptions.stagingBytes reserved, over the object's own buffer (empty without it). */
@@ -224,6 +228,17 @@ export class LoadedObject {
     const i = this.programs.indexOf(program);
     if (i < 0) throw new LoadError(`program '${program.name}' is not one of this object's`);
     return this.engine.facts[i]!();
+  }
+
+  /**
+   * What the verifier says of `program` when it is loaded again with
+   * `options`: over the object's maps as created and its instructions as the
+   * kernel gets them, whatever the object's own load found. An offloaded
+   * load, for one, is verified with the device's hooks (`mode: 'offload'`).
+   */
+  verify(program: XdpProgram, options: VerifyOptions): VerifyOutcome {
+    if (!this.programs.includes(program)) throw new LoadError(`program '${program.name}' is not one of this object's`);
+    return verifyDecoded(this.object, program.info, decodeProgram(program.info), this.engine.specs, options);
   }
 
   /**
@@ -303,12 +318,12 @@ export function loadObject(input: Uint8Array | string, options: LoadOptions = {}
  * thread sees, and its contexts are claimed from the same count.
  */
 export function attachObject(shared: SharedObject, options: AttachOptions = {}): LoadedObject {
-  const loaded = openAndLoad(shared.bytes, { ...shared.options, ...options }, shared.buffer);
+  const loaded = openAndLoad(shared.bytes, { ...shared.options, ...options }, shared);
   return loaded;
 }
 
 /** libbpf's open then load; with `attach`, over the memory another thread built for the same object. */
-function openAndLoad(bytes: Uint8Array, options: LoadOptions, attach?: SharedArrayBuffer): LoadedObject {
+function openAndLoad(bytes: Uint8Array, options: LoadOptions, attach?: SharedObject): LoadedObject {
   const { fileName } = options;
   const object = parseObject(bytes, { ...(fileName !== undefined && { fileName }), strict: options.strict ?? false });
   for (const [name, value] of Object.entries(options.globals ?? {})) setGlobal(object, name, value);
@@ -324,7 +339,7 @@ function openAndLoad(bytes: Uint8Array, options: LoadOptions, attach?: SharedArr
 }
 
 /** bpf_object__load proper, on an object already opened (from `bytes`) and its globals set. */
-function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions, attach: SharedArrayBuffer | undefined): LoadedObject {
+function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions, attach: SharedObject | undefined): LoadedObject {
   const cpus = options.cpus ?? possibleCpus();
   const limit = Math.min(options.memoryLimit ?? MAX_MEMORY, MAX_MEMORY);
   const specs = object.maps.map((def) => mapSpec(def, cpus));
@@ -344,7 +359,7 @@ function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions,
   // The array index a timer callback's key points to (bpf_timer_cb keeps it on its stack).
   layout.add({ name: 'timer:key', size: 4, writable: false });
   const socketRegions = options.sockets && layoutSockets(layout, options.sockets);
-  const memory = layoutMaps(layout, maps, limit, attach);
+  const memory = layoutMaps(layout, maps, limit, attach?.buffer);
   bindMapIndexes(maps, memory);
   if (!attach) {
     object.maps.forEach((def, i) => {
@@ -390,26 +405,29 @@ function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions,
 
   const unsimulated = new Map<XdpProgram, string>();
   const facts: Array<() => JitFacts> = [];
+  const deadCode: Array<readonly number[]> = [];
   let loaded: LoadedObject | undefined;
   const testContext = (): ExecutionContext => loaded!.testRunContext();
   const programs = object.programs.map((prog) => {
     checkCoreRelocations(prog);
     const insns = decodeProgram(prog);
-    // A thread taking up a shared object runs what the loading thread verified; it verifies again only for facts it asks for.
+    // A thread taking up a shared object runs what the loading thread verified, its dead code as that thread found it.
     // Without a log, which a long walk would fill: only a refusal is walked again for the kernel's.
-    const verify = (): JitFacts => {
+    let unreached = attach?.deadCode[deadCode.length];
+    if (!attach) {
       const quiet = verifyDecoded(object, prog, insns, specs, { logLevel: 0 });
-      if (quiet.accepted) return quiet.facts!;
-      const outcome = verifyDecoded(object, prog, insns, specs, { logLevel: 1 });
-      throw new VerifierRefusal(prog.name, outcome.insn, outcome.error ?? quiet.error ?? '', outcome.errno, outcome.log, outcome.source);
-    };
-    if (attach) {
-      facts.push(verify);
-    } else {
-      const known = verify();
-      facts.push(() => known);
+      if (!quiet.accepted) {
+        const outcome = verifyDecoded(object, prog, insns, specs, { logLevel: 1 });
+        throw new VerifierRefusal(prog.name, outcome.insn, outcome.error ?? quiet.error ?? '', outcome.errno, outcome.log, outcome.source);
+      }
+      unreached = quiet.unreached;
     }
+    deadCode.push(unreached ?? []);
+    // The JIT's facts take walks of their own, made when first asked for, of the instructions before relocation.
+    let known: JitFacts | undefined;
+    facts.push(() => (known ??= factsOf(object, prog, decodeProgram(prog), specs)));
     relocate(prog, insns, maps);
+    sanitizeDeadCode(insns, unreached ?? []);
     programInsns.push(insns);
     const program = new XdpProgram(prog, compile(prog, insns, 'interp'), testContext);
     const why = unsimulatedCall(prog, insns);
@@ -420,15 +438,16 @@ function loadOpened(object: ObjectFile, bytes: Uint8Array, options: LoadOptions,
   const mapsByName = new Map(object.maps.map((d, i) => [d.name, maps[i]!]));
   // Everything but the per-thread options, and the secret as drawn: every thread makes the same cookies.
   const { trace: _trace, now: _now, fib: _fib, sockets: _sockets, ...sharedOptions } = options;
-  const origin = { bytes, options: { ...sharedOptions, syncookieSecret: secret } };
-  const engine: ObjectEngine = { memory, contexts, shared, insns: programInsns, facts, budget: options.budget, origin };
+  const origin = { bytes, options: { ...sharedOptions, syncookieSecret: secret }, deadCode };
+  const engine: ObjectEngine = { memory, contexts, shared, insns: programInsns, facts, specs, budget: options.budget, origin };
   loaded = new LoadedObject(object, mapsByName, programs, memory, timers, engine, pinPaths, unsimulated);
   return loaded;
 }
 
 function decodeProgram(prog: BpfProgram): ReturnType<typeof decode> {
   try {
-    return decode(prog.insns);
+    // What the kernel checks only where its walk reaches an instruction is the verifier's to refuse.
+    return decode(prog.insns, { deferWalkChecks: true });
   } catch (e) {
     if (e instanceof InvalidInstructionError) throw new ProgramLoadError(prog.name, e.message);
     throw e;

@@ -28,6 +28,8 @@ export interface SharedObject {
   readonly options: SharedLoadOptions;
   /** The object's memory: maps (their frozen marks included), global data, contexts. */
   readonly buffer: SharedArrayBuffer;
+  /** By program, in object order: the instructions the loading thread's verifier found no path reaches. */
+  readonly deadCode: ReadonlyArray<readonly number[]>;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { InsnArray } from '../isa/instruction.js';
 import { checkBtfFields } from '../maps/record.js';
 import type { MapSpec } from '../maps/types.js';
 import { BPF_F_RDONLY_PROG, BPF_F_XDP_HAS_FRAGS, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from '../uapi/bpf.js';
-import type { GlobalArg, MapRef, Subprog, VerifierInput, VerifierMap, XdpAttach } from '../verifier/index.js';
+import type { GlobalArg, MapRef, OffloadHooks, Subprog, VerifierInput, VerifierMap, XdpAttach } from '../verifier/index.js';
 import type { Btf } from '../btf/btf.js';
 import type { BtfType } from '../btf/types.js';
 import { isGplCompatible } from './license.js';
@@ -15,6 +15,8 @@ const BTF_FUNC_GLOBAL = 1;
 
 export interface VerifierInputOptions {
   offload: boolean;
+  /** The offloading device's verifier hooks, when `offload`. */
+  offloadHooks?: OffloadHooks;
   logLevel: 0 | 1 | 2;
 }
 
@@ -48,6 +50,7 @@ export function verifierInput(object: ObjectFile, prog: BpfProgram, insns: InsnA
     attach,
     frags: ((def?.progFlags ?? 0) & BPF_F_XDP_HAS_FRAGS) !== 0,
     offload: options.offload,
+    ...(options.offloadHooks && { offloadHooks: options.offloadHooks }),
     subprogNames,
     sourceLine: (insn) => {
       const line = sourceLine(prog, insn);

@@ -38,6 +38,8 @@ export class OffloadError extends XdpsimError {
     readonly errno: number,
     readonly log: string,
     readonly insn?: number,
+    /** The verifier's log up to the refusal, when the verifier ran. */
+    readonly verifierLog?: string,
   ) {
     const name = ERRNO_NAMES[errno] ?? `errno ${errno}`;
     super(`${insn === undefined ? '' : `insn ${insn}: `}${log}: ${name}`);

@@ -12,11 +12,14 @@
  * what both share of redirects (redirect.ts) and of the cpumap kthreads
  * (cpumap.ts); what a device that is down does with frames (down.ts);
  * offload (offload.ts): the
- * checks an offloading NIC (nfp) makes of a program and its maps, and the
+ * checks an offloading NIC (nfp) makes of a program and its maps, its
+ * driver's verifier hooks (nfp-verifier.ts), and the
  * receive path of a queue whose program runs on the NIC, handing the frames
  * it passes to the host's own path; with the
  * sinks frames leave by and the events it reports (sinks.ts) and the xdp:*
  * tracepoint lines (trace.ts).
  *
- * May import: errors, uapi, isa, vm, maps, xdp, helpers, engine.
+ * May import: errors, uapi, isa, vm, maps, xdp, helpers, verifier, engine.
+ * Of verifier it uses only the offload hook seam (OffloadHooks), which
+ * nfp-verifier.ts fills in as nfp's driver does.
  */

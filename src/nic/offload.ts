@@ -1,37 +1,10 @@
 import { BatchFault, type ExecutionContext, type Executable } from '../engine/index.js';
-import { HELPER_PROTOS } from '../helpers/protos.js';
-import { decode } from '../isa/decode.js';
-import type { InsnArray } from '../isa/instruction.js';
-import {
-  BPF_ADD,
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_ATOMIC,
-  BPF_CALL,
-  BPF_CLASS,
-  BPF_CMPXCHG,
-  BPF_EXIT,
-  BPF_FETCH,
-  BPF_JA,
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_K,
-  BPF_LDDW,
-  BPF_LDX,
-  BPF_MODE,
-  MAX_BPF_STACK,
-  BPF_MOV,
-  BPF_OP,
-  BPF_PSEUDO_CALL,
-  BPF_ST,
-  BPF_STX,
-  BPF_X,
-} from '../isa/opcodes.js';
-import type { BpfMap } from '../maps/map.js';
-import { BPF_F_CURRENT_CPU, BPF_F_INDEX_MASK, BPF_F_XDP_HAS_FRAGS, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY, MAP_TYPE_NAMES } from '../uapi/bpf.js';
+import { MAX_BPF_STACK } from '../isa/opcodes.js';
+import type { MapSpec } from '../maps/types.js';
+import { BPF_F_XDP_HAS_FRAGS, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY, MAP_TYPE_NAMES } from '../uapi/bpf.js';
 import { XDP_ABORTED, XDP_PACKET_HEADROOM, XDP_PASS, XDP_REDIRECT, XDP_TX } from '../uapi/bpf.js';
-import { EINVAL, ENOMEM, EOPNOTSUPP } from '../uapi/errno.js';
-import { BPF_FUNC_perf_event_output, BPF_FUNC_xdp_adjust_head, BPF_FUNC_xdp_adjust_tail } from '../uapi/func-ids.js';
+import { EINVAL, ERRNO_NAMES } from '../uapi/errno.js';
+import type { OffloadHooks, OffloadRefusal, VerifierErrno } from '../verifier/index.js';
 import { XDP_BATCH } from '../xdp/arena.js';
 import { XDP_FRAME_SIZE } from '../xdp/constants.js';
 import { FrameError } from '../xdp/frame-error.js';
@@ -39,6 +12,7 @@ import { OFFLOAD, RX, RX_STRIDE, TX, TX_STRIDE, VERDICT_INVALID, VERDICT_STRIDE 
 import type { VirtualNic } from './device.js';
 import { receiveWhileDown } from './down.js';
 import { NicConfigError, OffloadError } from './errors.js';
+import { nfpVerifierHooks } from './nfp-verifier.js';
 import { driverRefuses } from './redirect.js';
 import type { FrameBatch, RxPath } from './rx.js';
 import type { NicEvents, XdpSinks } from './sinks.js';
@@ -48,14 +22,15 @@ import { DISCARD_SINKS } from './sinks.js';
  * XDP offload (HW mode), as Linux 6.18 does it for nfp, the one mainline
  * NIC that runs BPF (drivers/net/ethernet/netronome/nfp/bpf; netdevsim
  * emulates the control path only and runs no frames). A program loaded for
- * the device (prog_ifindex) is checked twice: by the kernel verifier, with
- * the driver's hook on every instruction it walks (nfp's verifier.c), then
- * by the driver's translation to NIC code (jit.c). Its maps are created on
- * the device too (map_ifindex): they live in the NIC's memory, the host
- * reaching them through control messages, so a host program cannot use
- * them (the verifier's "offload device mismatch between prog and map"), nor
- * can the offloaded program use a host map, but for a perf event array,
- * which stays on the host: the NIC sends its events up ("offload-neutral").
+ * the device (prog_ifindex) is checked by the kernel verifier, with the
+ * driver's hooks (nfp-verifier.ts) on every instruction it walks and once
+ * every path is verified, then translated by the driver to NIC code
+ * (jit.c). Its maps are created on the device too (map_ifindex): they live
+ * in the NIC's memory, the host reaching them through control messages, so
+ * a host program cannot use them (the verifier's "offload device mismatch
+ * between prog and map"), nor can the offloaded program use a host map, but
+ * for a perf event array, which stays on the host: the NIC sends its events
+ * up ("offload-neutral").
  *
  * What the NIC supports is read from its firmware (capability TLVs, control
  * BAR registers), which xdpsim does not have: NfpFirmware describes it, and
@@ -75,6 +50,18 @@ export interface NfpFirmware {
   readonly adjustHead: { readonly offMin: number; readonly offMax: number; readonly packetOffset: number } | null;
   /** The adjust_tail capability. */
   readonly adjustTail: boolean;
+  /** The helper TLV: which map helpers and perf_event_output the firmware implements. */
+  readonly helpers: { readonly mapLookup: boolean; readonly mapUpdate: boolean; readonly mapDelete: boolean; readonly perfEventOutput: boolean };
+  /** The random number capability: bpf_get_prandom_u32. */
+  readonly pseudoRandom: boolean;
+  /**
+   * The queue select capability: a program may write rx_queue_index to pick
+   * the host queue a frame it passes goes to. Never here: the offload
+   * receive path hands a passed frame to the host path of the queue it came
+   * in on and has no way to move it, so the capability could not be
+   * honoured; an nfp without it refuses such a store.
+   */
+  readonly queueSelect: false;
   /** The map TLV's limits, each undefined when not checked: maps on the device, entries over all of them, key, value and key + value sizes (each rounded up to 8). */
   readonly maxMaps?: number;
   readonly maxElems?: number;
@@ -87,62 +74,95 @@ export interface NfpFirmware {
  * xdpsim's stand-in for an nfp firmware: none of these numbers is published
  * as a default, the firmware reports them. The stack is the kernel's own
  * limit for a program (MAX_BPF_STACK), the head may move 64 bytes either way
- * of where a frame arrives, and the map limits are not checked.
+ * of where a frame arrives, every helper nfp knows is there but queue
+ * selection, and the map limits are not checked.
  */
 export const NFP_FIRMWARE: NfpFirmware = {
   stackSize: MAX_BPF_STACK,
   adjustHead: { offMin: 64, offMax: 192, packetOffset: 128 },
   adjustTail: true,
+  helpers: { mapLookup: true, mapUpdate: true, mapDelete: true, perfEventOutput: true },
+  pseudoRandom: true,
+  queueSelect: false,
 };
 
-/** What the checks read of a loaded program: its compiled form (instructions, relocations, subprograms) and the object's maps in object order. */
+/** What the verifier said of a program loaded for the device: a VerifyOutcome, as far as a refusal needs it. */
+export interface OffloadVerdict {
+  readonly accepted: boolean;
+  readonly insn?: number;
+  readonly error?: string;
+  readonly errno?: VerifierErrno;
+  readonly log: string;
+}
+
+/** An nfp as loading a program bound to it meets it: its checks before the verifier, and its verifier hooks. */
+export interface NfpDevice {
+  /** The maps the program uses created on the device, then the program's flags: the first refusal, if any. */
+  bind(program: Executable['program'], maps: readonly MapSpec[]): OffloadRefusal | undefined;
+  /** nfp's verifier hooks for one verification. */
+  hooks(): OffloadHooks;
+}
+
+/**
+ * The nfp with `firmware`, as the loader binds a program to it. `hostMaps`
+ * names the object's maps a host program already uses: the device cannot
+ * have them.
+ */
+export function nfpDevice(firmware: NfpFirmware = NFP_FIRMWARE, hostMaps?: ReadonlySet<string>): NfpDevice {
+  return {
+    bind: (program, maps) => bindProgram(program, maps, firmware, hostMaps),
+    hooks: () => nfpVerifierHooks(firmware),
+  };
+}
+
+/** What checkOffload loads: a program that can be verified again for a device, and the object's maps a host program already uses. */
 export interface OffloadCandidate {
-  readonly executable: Executable;
-  readonly maps: readonly BpfMap[];
-  /** Maps a host program of the same object already uses: the device cannot have them. */
-  readonly hostMaps?: ReadonlySet<BpfMap>;
+  /** Loads the program for `device` (LoadedObject.verify with mode 'offload'). */
+  verify(device: NfpDevice): OffloadVerdict;
+  readonly hostMaps?: ReadonlySet<string>;
 }
 
 /**
  * Loads `candidate` for an nfp with `firmware`, as BPF_MAP_CREATE and
  * BPF_PROG_LOAD with map_ifindex and prog_ifindex would, or throws the
  * OffloadError of the first refusal, in the kernel's order: the maps the
- * program uses (libbpf creates them first), the program's flags, each
- * instruction, then the stack.
- *
- * Not checked, because each needs the verifier's register types and ranges
- * (issue #9): stores to map values ("map writes not supported"), the stack
- * pointer a map helper gets (aligned to 4, constant), 64-bit multiplication
- * and division ("multiplier is not within u32 value range", "divisor is not
- * constant"), the type of pointer each load uses. A program's length in NIC
- * instructions against NFP_NET_CFG_BPF_MAX_LEN ("program too long") needs
- * nfp's JIT itself and is not checked either.
+ * program uses (libbpf creates them first), the program's flags, then the
+ * verifier with nfp's hooks (each instruction as it is walked, then the
+ * stack). A program's length in NIC instructions against
+ * NFP_NET_CFG_BPF_MAX_LEN ("program too long") needs nfp's JIT itself and is
+ * not checked.
  */
 export function checkOffload(candidate: OffloadCandidate, firmware: NfpFirmware = NFP_FIRMWARE): void {
-  const program = candidate.executable.program;
+  const verdict = candidate.verify(nfpDevice(firmware, candidate.hostMaps));
+  if (verdict.accepted) return;
+  const errno = ERRNO_BY_NAME.get(verdict.errno ?? 'EINVAL') ?? EINVAL;
+  throw new OffloadError(errno, verdict.error ?? '', verdict.insn, verdict.log);
+}
+
+const ERRNO_BY_NAME = new Map(Object.entries(ERRNO_NAMES).map(([n, name]) => [name, Number(n)]));
+
+/** The device's checks before the verifier runs, each map the program references in object order, then the program's flags. */
+function bindProgram(program: Executable['program'], maps: readonly MapSpec[], fw: NfpFirmware, hostMaps: ReadonlySet<string> | undefined): OffloadRefusal | undefined {
   const used = new Set<number>();
   for (const r of program.relocations) if (r.kind === 'map' || r.kind === 'map_value') used.add(r.mapIndex);
   let onDevice = 0;
   let elems = 0;
   for (const index of [...used].sort((a, b) => a - b)) {
-    const map = candidate.maps[index]!;
-    if (map.spec.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) continue;
-    if (candidate.hostMaps?.has(map) === true) throw new OffloadError(EINVAL, 'offload device mismatch between prog and map');
-    checkDeviceMap(map, firmware, onDevice, elems);
+    const map = maps[index]!;
+    if (map.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) continue;
+    if (hostMaps?.has(map.name) === true) return { errno: 'EINVAL', reason: 'offload device mismatch between prog and map' };
+    const refusal = checkDeviceMap(map, fw, onDevice, elems);
+    if (refusal) return refusal;
     onDevice++;
-    elems += map.spec.maxEntries;
+    elems += map.maxEntries;
   }
   // bpf_prog_dev_bound_init: fragments only for a program bound without offload (BPF_F_XDP_DEV_BOUND_ONLY).
-  if (((program.sectionDef?.progFlags ?? 0) & BPF_F_XDP_HAS_FRAGS) !== 0) throw new OffloadError(EINVAL, `program '${program.name}' is loaded with BPF_F_XDP_HAS_FRAGS`);
-  const insns = decode(program.insns);
-  checkInsns(insns, firmware);
-  const starts = [0, ...program.subprograms.map((s) => s.insnIndex)];
-  const stack = stackUsage(insns, starts);
-  if (stack > firmware.stackSize) throw new OffloadError(EOPNOTSUPP, `[nfp] stack too large: program ${stack}B > FW stack ${firmware.stackSize}B`);
+  if (((program.sectionDef?.progFlags ?? 0) & BPF_F_XDP_HAS_FRAGS) !== 0) return { errno: 'EINVAL', reason: `program '${program.name}' is loaded with BPF_F_XDP_HAS_FRAGS` };
+  return undefined;
 }
 
-function mapLabel(map: BpfMap): string {
-  return `map '${map.spec.name}' (${MAP_TYPE_NAMES[map.spec.type] ?? `type ${map.spec.type}`})`;
+function mapLabel(map: MapSpec): string {
+  return `map '${map.name}' (${MAP_TYPE_NAMES[map.type] ?? `type ${map.type}`})`;
 }
 
 /**
@@ -150,178 +170,23 @@ function mapLabel(map: BpfMap): string {
  * then nfp_bpf_map_alloc's checks against the firmware, in their order.
  * `onDevice` and `elems` are the maps and entries already created on it.
  */
-function checkDeviceMap(map: BpfMap, fw: NfpFirmware, onDevice: number, elems: number): void {
-  const { type, flags, maxEntries, keySize, valueSize } = map.spec;
-  if (type !== BPF_MAP_TYPE_HASH && type !== BPF_MAP_TYPE_ARRAY) throw new OffloadError(EINVAL, `${mapLabel(map)} cannot be created on the device`);
-  if (flags !== 0) throw new OffloadError(EINVAL, `${mapLabel(map)}: map flags are not supported`);
-  if (fw.maxMaps !== undefined && onDevice === fw.maxMaps) throw new OffloadError(ENOMEM, `${mapLabel(map)}: too many maps for a device`);
-  if (fw.maxElems !== undefined && fw.maxElems - elems < maxEntries) {
-    throw new OffloadError(ENOMEM, `${mapLabel(map)}: map with too many elements: ${maxEntries}, left: ${fw.maxElems - elems}`);
-  }
+function checkDeviceMap(map: MapSpec, fw: NfpFirmware, onDevice: number, elems: number): OffloadRefusal | undefined {
+  const { type, flags, maxEntries, keySize, valueSize } = map;
+  const refuse = (errno: 'EINVAL' | 'ENOMEM', what: string): OffloadRefusal => ({ errno, reason: `${mapLabel(map)}${what}` });
+  if (type !== BPF_MAP_TYPE_HASH && type !== BPF_MAP_TYPE_ARRAY) return refuse('EINVAL', ' cannot be created on the device');
+  if (flags !== 0) return refuse('EINVAL', ': map flags are not supported');
+  if (fw.maxMaps !== undefined && onDevice === fw.maxMaps) return refuse('ENOMEM', ': too many maps for a device');
+  if (fw.maxElems !== undefined && fw.maxElems - elems < maxEntries) return refuse('ENOMEM', `: map with too many elements: ${maxEntries}, left: ${fw.maxElems - elems}`);
   const elemSize = roundUp8(keySize) + roundUp8(valueSize);
   if (fw.maxElemSize !== undefined && elemSize > fw.maxElemSize) {
-    throw new OffloadError(ENOMEM, `${mapLabel(map)}: map elements too large: ${elemSize}, FW max element size (key+value): ${fw.maxElemSize}`);
+    return refuse('ENOMEM', `: map elements too large: ${elemSize}, FW max element size (key+value): ${fw.maxElemSize}`);
   }
-  if (fw.maxKeySize !== undefined && keySize > fw.maxKeySize) throw new OffloadError(ENOMEM, `${mapLabel(map)}: map key size ${keySize}, FW max is ${fw.maxKeySize}`);
-  if (fw.maxValueSize !== undefined && valueSize > fw.maxValueSize) {
-    throw new OffloadError(ENOMEM, `${mapLabel(map)}: map value size ${valueSize}, FW max is ${fw.maxValueSize}`);
-  }
-}
-
-const roundUp8 = (n: number): number => (n + 7) & ~7;
-
-/**
- * nfp's instruction hook on what can be told without register tracking:
- * each helper call against the NIC's helpers (HELPER_PROTOS marks them),
- * the firmware capabilities adjust_head and adjust_tail need, and
- * perf_event_output's flags, which must be BPF_F_CURRENT_CPU. Those flags
- * are followed as a constant moved into R3 since the last jump target or
- * call, which is how clang passes them; any other value reads as unknown, as
- * the verifier's would if R3 could hold more than one value there.
- */
-function checkInsns(insns: InsnArray, fw: NfpFirmware): void {
-  const targets = jumpTargets(insns);
-  let r3: readonly [number, number] | undefined;
-  for (let i = 0; i < insns.length; i++) {
-    if (targets.has(i)) r3 = undefined;
-    const code = insns.code[i]!;
-    if (code === (BPF_JMP | BPF_CALL)) {
-      if (insns.src[i] === 0) {
-        const refusal = helperRefusal(insns.imm[i]!, fw, r3);
-        if (refusal !== undefined) throw new OffloadError(EOPNOTSUPP, `[nfp] ${refusal}`, i);
-      }
-      r3 = undefined;
-    } else if (writtenRegister(insns, i) === 3) {
-      r3 = constantLoaded(insns, i);
-    }
-  }
-}
-
-/** The 64-bit constant (low and high u32 halves) instruction `i` loads into its destination, if it is a constant load. */
-function constantLoaded(insns: InsnArray, i: number): readonly [number, number] | undefined {
-  const code = insns.code[i]!;
-  const imm = insns.imm[i]!;
-  if (code === BPF_LDDW && insns.src[i] === 0) return [imm >>> 0, insns.imm[i + 1]! >>> 0];
-  if (insns.off[i] !== 0) return undefined;
-  if (code === (BPF_ALU64 | BPF_MOV | BPF_K)) return [imm >>> 0, imm < 0 ? 0xffffffff : 0];
-  if (code === (BPF_ALU | BPF_MOV | BPF_K)) return [imm >>> 0, 0];
+  if (fw.maxKeySize !== undefined && keySize > fw.maxKeySize) return refuse('ENOMEM', `: map key size ${keySize}, FW max is ${fw.maxKeySize}`);
+  if (fw.maxValueSize !== undefined && valueSize > fw.maxValueSize) return refuse('ENOMEM', `: map value size ${valueSize}, FW max is ${fw.maxValueSize}`);
   return undefined;
 }
 
-/** The register instruction `i` writes, or -1: the destination of an ALU op or load, the source of an atomic fetch (R0 for cmpxchg). */
-function writtenRegister(insns: InsnArray, i: number): number {
-  const code = insns.code[i]!;
-  const cls = BPF_CLASS(code);
-  if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX || code === BPF_LDDW) return insns.dst[i]!;
-  if (cls === BPF_STX && BPF_MODE(code) === BPF_ATOMIC && (insns.imm[i]! & BPF_FETCH) !== 0) return insns.imm[i] === BPF_CMPXCHG ? 0 : insns.src[i]!;
-  return -1;
-}
-
-/** Instructions a jump or a call lands on, where what a straight line of code knew of a register no longer holds. */
-function jumpTargets(insns: InsnArray): Set<number> {
-  const targets = new Set<number>();
-  for (let i = 0; i < insns.length; i++) {
-    const code = insns.code[i]!;
-    const cls = BPF_CLASS(code);
-    if (cls !== BPF_JMP && cls !== BPF_JMP32) continue;
-    const op = BPF_OP(code);
-    if (op === BPF_EXIT) continue;
-    if (op === BPF_CALL) {
-      if (insns.src[i] === BPF_PSEUDO_CALL) targets.add(i + 1 + insns.imm[i]!);
-      continue;
-    }
-    // gotol (JMP32 | JA) keeps its offset in imm.
-    targets.add(i + 1 + (cls === BPF_JMP32 && op === BPF_JA ? insns.imm[i]! : insns.off[i]!));
-  }
-  return targets;
-}
-
-/** nfp_bpf_check_helper_call's refusal of a call to helper `id`, without its `[nfp] ` prefix; undefined when the NIC takes it. */
-function helperRefusal(id: number, fw: NfpFirmware, r3: readonly [number, number] | undefined): string | undefined {
-  if (HELPER_PROTOS.get(id)?.progTypes.includes('xdp_offload') !== true) return `unsupported function id: ${id}`;
-  switch (id) {
-    case BPF_FUNC_xdp_adjust_head:
-      return fw.adjustHead === null ? 'adjust_head not supported by FW' : undefined;
-    case BPF_FUNC_xdp_adjust_tail:
-      return fw.adjustTail ? undefined : 'adjust_tail not supported by FW';
-    case BPF_FUNC_perf_event_output:
-      // The index bits (the low half) must say the current CPU, whatever the high half (BPF_F_CTXLEN_MASK) holds.
-      if (r3 !== undefined && r3[0] === (BPF_F_CURRENT_CPU & BPF_F_INDEX_MASK) >>> 0) return undefined;
-      return `event_output: must use BPF_F_CURRENT_CPU, var_off: ${r3 === undefined ? '(0; 0xffffffffffffffff)' : `(${hex64(r3[0], r3[1])}; 0)`}`;
-    default:
-      return undefined;
-  }
-}
-
-/** A u64 as printf's %#llx prints it: 0, or 0x and the hex digits. */
-function hex64(lo: number, hi: number): string {
-  if (lo === 0 && hi === 0) return '0';
-  return `0x${hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0')}`;
-}
-
-// nfp's own sizes (drivers/net/ethernet/netronome/nfp/bpf/main.h), not UAPI.
-/** STACK_FRAME_ALIGN: nfp rounds each function's frame up to it. */
-const STACK_FRAME_ALIGN = 64;
-/** What a called function's frame holds besides its stack: the return address (REG_WIDTH), and R6-R9 when it writes them (4 * BPF_REG_SIZE). */
-const RETURN_ADDRESS_SIZE = 4;
-const SAVED_REGS_SIZE = 32;
-
-/**
- * nfp_bpf_finalize's stack usage: each function's frame (its stack depth,
- * plus the return address and saved R6-R9 for a called function, rounded
- * up to 64) added up along the deepest chain of calls. A function's stack
- * depth is the verifier's (how far below R10 it reaches), found here
- * without it: accesses through R10 and through registers holding R10 plus
- * a constant since the last jump target or call, which covers what clang
- * emits but not a stack pointer spilled and reloaded.
- */
-function stackUsage(insns: InsnArray, starts: readonly number[]): number {
-  const order = [...starts].sort((a, b) => a - b);
-  const targets = jumpTargets(insns);
-  const frames = order.map((start, f) => {
-    const end = order[f + 1] ?? insns.length;
-    let depth = 0;
-    let pushes = false;
-    const fp = new Array<number | undefined>(11).fill(undefined);
-    fp[10] = 0;
-    const reach = (reg: number, off: number): void => {
-      const base = fp[reg];
-      if (base !== undefined) depth = Math.max(depth, -(base + off));
-    };
-    for (let i = start; i < end; i++) {
-      if (targets.has(i)) fp.fill(undefined, 0, 10);
-      const code = insns.code[i]!;
-      const cls = BPF_CLASS(code);
-      const dst = insns.dst[i]!;
-      if (dst >= 6 && dst <= 9) pushes = true;
-      if (cls === BPF_LDX) reach(insns.src[i]!, insns.off[i]!);
-      if (cls === BPF_ST || cls === BPF_STX) reach(dst, insns.off[i]!);
-      if (code === (BPF_JMP | BPF_CALL)) {
-        // A helper reaches into the stack from the pointers it is given.
-        for (let r = 1; r <= 5; r++) reach(r, 0);
-        fp.fill(undefined, 0, 6);
-        continue;
-      }
-      const written = writtenRegister(insns, i);
-      if (written < 0) continue;
-      if (code === (BPF_ALU64 | BPF_MOV | BPF_X) && insns.off[i] === 0) fp[written] = fp[insns.src[i]!];
-      else if (code === (BPF_ALU64 | BPF_ADD | BPF_K) && fp[written] !== undefined) fp[written] = fp[written]! + insns.imm[i]!;
-      else fp[written] = undefined;
-    }
-    const extra = f === 0 ? 0 : RETURN_ADDRESS_SIZE + (pushes ? SAVED_REGS_SIZE : 0);
-    return { start, end, size: Math.ceil((depth + extra) / STACK_FRAME_ALIGN) * STACK_FRAME_ALIGN };
-  });
-  const frameOf = (insn: number): number => frames.findIndex((fr) => insn >= fr.start && insn < fr.end);
-  const deepest = (f: number): number => {
-    const { start, end, size } = frames[f]!;
-    let callees = 0;
-    for (let i = start; i < end; i++) {
-      if (insns.code[i] === (BPF_JMP | BPF_CALL) && insns.src[i] === BPF_PSEUDO_CALL) callees = Math.max(callees, deepest(frameOf(i + 1 + insns.imm[i]!)));
-    }
-    return size + callees;
-  };
-  return deepest(0);
-}
+const roundUp8 = (n: number): number => (n + 7) & ~7;
 
 export interface OffloadRxQueueOptions {
   device: VirtualNic;

@@ -47,11 +47,11 @@ export function xdpProg(obj: LoadedObject, program: XdpProgram, device: VirtualN
  * for an xdp.frags program; and offloaded ones as netdevsim, the kernel's own
  * simulated offload NIC, does. An offloaded program must
  * also pass the checks of nfp, the one NIC whose offload the kernel has
- * (checkOffload: its helpers, maps and stack).
+ * (checkOffload: its maps, then the verifier with nfp's hooks).
  */
 export function attachXdp(obj: LoadedObject, program: XdpProgram, device: VirtualNic, mode: ModeName): XdpAttachment {
   // An offloaded program is loaded for the device first (prog_ifindex), where the NIC's own checks refuse what it cannot run.
-  if (mode === 'offload') checkOffload({ executable: obj.compile(program), maps: [...obj.maps.values()] });
+  if (mode === 'offload') checkOffload({ verify: (device) => obj.verify(program, { mode: 'offload', device }) });
   const attachment = new XdpAttachment(device.ifindex, replayDriver(device));
   attachment.changeXdp(xdpProg(obj, program, device, mode), MODE[mode].flags);
   return attachment;

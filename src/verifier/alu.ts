@@ -22,11 +22,12 @@ import {
 import { RegState, RegType } from './reg.js';
 import { Scalar, regBoundsSync, scalarAlu, scalarEndian, scalarMovSx } from './scalar.js';
 import { tnumAdd, tnumIsConst, tnumSub } from './tnum.js';
-import { S64_MIN, add, addOverflowsS, addOverflowsU, eq, fromS32, fromU32, isNeg, isZero, leU, sub, subOverflowsS, toBigS, toNumberS, ZERO } from './word.js';
+import { S64_MIN, add, addOverflowsS, addOverflowsU, eq, fls64, fromS32, fromU32, isNeg, isU32, isZero, leU, sub, subOverflowsS, toBigS, toNumberS, ZERO } from './word.js';
 import { ALU_OPERATORS } from '../isa/syntax.js';
 import type { FuncState } from './state.js';
 import { BPF_MAX_VAR_OFF, PRECISE_DST, PRECISE_SRC, type Verifier } from './verifier.js';
 import { readReg, writeReg } from './regs.js';
+
 
 /** The kernel's bpf_alu_string: how its messages name each operation. */
 const ALU_NAMES: ReadonlyMap<number, string> = new Map([...ALU_OPERATORS, [BPF_NEG, 'neg'], [BPF_MOV, '='], [BPF_END, 'endian']]);
@@ -72,10 +73,15 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
           if (src.type === RegType.SCALAR_VALUE && src.id === 0 && !src.value.isConst()) src.id = v.newId();
           if (dst !== src) dst.copyFrom(src);
         } else if (src.type === RegType.SCALAR_VALUE) {
+          // A value the sign extension leaves as it is stays linked to its source (no_sext).
+          const linked = fls64(src.value.umax) < off;
+          if (linked && src.id === 0 && !src.value.isConst()) src.id = v.newId();
           const value = src.value.clone();
           scalarMovSx(value, off as 8 | 16 | 32, true);
+          const id = src.id;
           dst.markUnknown();
           dst.value = value;
+          if (linked) dst.id = id;
         } else {
           dst.markUnknown();
         }
@@ -85,11 +91,17 @@ export function checkAlu(v: Verifier, f: FuncState, i: number): void {
         dst.value = Scalar.unknown();
         scalarAlu(dst.value, Scalar.unknown(), BPF_MOV, false);
       } else {
+        // A 32-bit copy of a scalar that fits 32 bits is the same number, and so is a sign
+        // extension that extends nothing: the two stay linked.
+        const linked = off === 0 ? isU32(src.value.umax) : fls64(src.value.umax) < off;
+        if (linked && src.id === 0 && !src.value.isConst()) src.id = v.newId();
         const value = src.value.clone();
         if (off === 0) scalarAlu(value, src.value, BPF_MOV, false);
         else scalarMovSx(value, off as 8 | 16, false);
+        const id = src.id;
         dst.markUnknown();
         dst.value = value;
+        if (linked) dst.id = id;
       }
       return;
     }
@@ -227,6 +239,8 @@ function adjustPtrMinMaxVals(
   } else {
     v.fail(`R${dstno} pointer arithmetic with ${ALU_NAMES.get(op)} operator prohibited`);
   }
+  // Moved, a pointer once found at or past data_end is no longer known to be there.
+  if (result.isPacket && result.range < 0) result.range = 0;
   checkRegSaneOffset(v, result, ptr);
   regBoundsSync(result.value);
   dst.copyFrom(result);

@@ -1,6 +1,6 @@
 import { BPF_CLASS, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP32, BPF_JNE, BPF_OP, BPF_SRC, BPF_X } from '../isa/opcodes.js';
 import { RegState, RegType } from './reg.js';
-import { flipOpcode, isBranchTaken, refineCond, regBoundsSync } from './scalar.js';
+import { flipOpcode, isBranchTaken, refineCond, regBoundsSync, swapOpcode } from './scalar.js';
 import type { VerifierState } from './state.js';
 import { readReg } from './regs.js';
 import { ZERO, add, fromNumber, fromS32, fromU32, isZero, ltU } from './word.js';
@@ -76,6 +76,7 @@ export function checkCondJmp(v: Verifier, st: VerifierState, i: number): BranchO
 function branchTaken(dst: RegState, src: RegState, op: number, is32: boolean): 1 | 0 | -1 {
   if (dst.type === RegType.SCALAR_VALUE && src.type === RegType.SCALAR_VALUE) return isBranchTaken(dst.value, src.value, op, is32);
   if (is32) return -1;
+  if (isPacketAny(dst) && isPacketAny(src)) return pktPtrBranchTaken(dst, src, op);
   // A pointer that cannot be NULL compared with zero.
   const ptr = dst.isPointer ? dst : src;
   const other = dst.isPointer ? src : dst;
@@ -121,28 +122,69 @@ function matchPacketPointers(op: number, dst: RegState, src: RegState, taken: Ve
   const isEndVsPkt = (a: RegState, b: RegState): boolean =>
     (a.type === RegType.PTR_TO_PACKET_END && b.type === RegType.PTR_TO_PACKET) ||
     (isInitPacketPointer(a, RegType.PTR_TO_PACKET) && b.type === RegType.PTR_TO_PACKET_META);
-  const mark = (st: VerifierState, regno: number, open: boolean): void => {
-    const reg = st.cur.regs[regno]!;
-    findGoodPktPointers(st, reg, open);
+  // On the side where the pointer is inside, the bytes before it are proven (`open`: it may
+  // point at the end itself); on the other, it is at the end or past it (`beyond`).
+  const mark = (good: VerifierState, bad: VerifierState, regno: number, open: boolean, beyond: boolean): void => {
+    findGoodPktPointers(good, good.cur.regs[regno]!, open);
+    markPktEnd(bad.cur.regs[regno]!, beyond);
   };
   switch (op) {
     case BPF_JGT:
-      if (isPktVsEnd(dst, src)) mark(fall, dstno, false);
-      else if (isEndVsPkt(dst, src)) mark(taken, srcno, true);
+      if (isPktVsEnd(dst, src)) mark(fall, taken, dstno, false, true);
+      else if (isEndVsPkt(dst, src)) mark(taken, fall, srcno, true, false);
       break;
     case BPF_JLT:
-      if (isPktVsEnd(dst, src)) mark(taken, dstno, true);
-      else if (isEndVsPkt(dst, src)) mark(fall, srcno, false);
+      if (isPktVsEnd(dst, src)) mark(taken, fall, dstno, true, false);
+      else if (isEndVsPkt(dst, src)) mark(fall, taken, srcno, false, true);
       break;
     case BPF_JGE:
-      if (isPktVsEnd(dst, src)) mark(fall, dstno, true);
-      else if (isEndVsPkt(dst, src)) mark(taken, srcno, false);
+      if (isPktVsEnd(dst, src)) mark(fall, taken, dstno, true, false);
+      else if (isEndVsPkt(dst, src)) mark(taken, fall, srcno, false, true);
       break;
     case BPF_JLE:
-      if (isPktVsEnd(dst, src)) mark(taken, dstno, false);
-      else if (isEndVsPkt(dst, src)) mark(fall, srcno, true);
+      if (isPktVsEnd(dst, src)) mark(taken, fall, dstno, false, true);
+      else if (isEndVsPkt(dst, src)) mark(fall, taken, srcno, true, false);
       break;
   }
+}
+
+/** Packet pointer ranges that say where the pointer is against data_end rather than how many bytes are proven. */
+export const AT_PKT_END = -1;
+export const BEYOND_PKT_END = -2;
+
+/** mark_pkt_end: a packet pointer found at data_end or past it (not its copies; the metadata pointer is left as it is). */
+function markPktEnd(reg: RegState, beyond: boolean): void {
+  if (reg.type !== RegType.PTR_TO_PACKET) return;
+  reg.range = beyond ? BEYOND_PKT_END : AT_PKT_END;
+}
+
+/**
+ * is_pkt_ptr_branch_taken: a pointer known to be at data_end or past it,
+ * compared with data_end again, goes one way only.
+ */
+function pktPtrBranchTaken(dst: RegState, src: RegState, op: number): 1 | 0 | -1 {
+  let pkt: RegState;
+  if (src.type === RegType.PTR_TO_PACKET_END) pkt = dst;
+  else if (dst.type === RegType.PTR_TO_PACKET_END) {
+    pkt = src;
+    op = swapOpcode(op);
+  } else return -1;
+  if (pkt.range >= 0) return -1;
+  switch (op) {
+    case BPF_JLE:
+    case BPF_JGT:
+      if (pkt.range === BEYOND_PKT_END) return op === BPF_JGT ? 1 : 0;
+      break;
+    case BPF_JLT:
+    case BPF_JGE:
+      return op === BPF_JGE ? 1 : 0;
+  }
+  return -1;
+}
+
+/** reg_is_pkt_pointer_any: data, metadata or data_end. */
+function isPacketAny(reg: RegState): boolean {
+  return reg.type === RegType.PTR_TO_PACKET || reg.type === RegType.PTR_TO_PACKET_META || reg.type === RegType.PTR_TO_PACKET_END;
 }
 
 /** A packet pointer exactly as loaded from the context (reg_is_init_pkt_pointer). */

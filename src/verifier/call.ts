@@ -16,6 +16,7 @@ import {
 } from '../uapi/bpf.js';
 import type { VerifierMap } from './env.js';
 import { checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg } from './mem.js';
+import { xdpHelperRefusal } from './helper-call.js';
 import { RegState, RegType, regTypeName } from './reg.js';
 import { checkResourceLeak } from './leak.js';
 import { tnumIsConst } from './tnum.js';
@@ -61,9 +62,12 @@ const CALLBACK_HELPERS: ReadonlyMap<number, { retMin: number; retMax: number }> 
  */
 export function checkHelperCall(v: Verifier, st: VerifierState, i: number): FuncState | undefined {
   const id = v.insns.imm[i]!;
+  // do_check refuses any call under a lock before check_helper_call looks at which it is.
+  if (st.activeLock && id !== fn.BPF_FUNC_spin_unlock) v.fail('function calls are not allowed while holding a lock', 'EINVAL');
+  const refusal = xdpHelperRefusal(id, v.input.gpl);
+  if (refusal !== undefined) v.fail(refusal, 'EINVAL');
   const proto = HELPER_PROTOS.get(id)!;
   const name = `${helperName(id)}#${id}`;
-  if (st.activeLock && id !== fn.BPF_FUNC_spin_unlock) v.fail('function calls are not allowed while holding a lock', 'EINVAL');
   const f = st.cur;
   const meta: CallMeta = {};
   proto.args.forEach((spec, argi) => checkArg(v, st, spec, argi + 1, meta));
@@ -331,7 +335,9 @@ function setReturn(v: Verifier, st: VerifierState, i: number, proto: BpfFuncProt
       }
       // An array always has an element at a constant key below max_entries (can_elide_value_nullness).
       r0.maybeNull = !(ELIDE_NULL_MAPS.has(map.type) && v.insns.imm[i] === fn.BPF_FUNC_map_lookup_elem && meta.constKey !== undefined && meta.constKey < BigInt(map.maxEntries));
-      r0.id = r0.maybeNull || r0.type === RegType.CONST_PTR_TO_MAP ? v.newId() : 0;
+      // A value holding a bpf_spin_lock keeps an id even when it cannot be NULL: the lock is taken through it.
+      const locked = r0.type === RegType.PTR_TO_MAP_VALUE && map.spinLockOff !== undefined;
+      r0.id = r0.maybeNull || locked || r0.type === RegType.CONST_PTR_TO_MAP ? v.newId() : 0;
       // Each lookup in an outer map may find another inner map: its id tells them apart; their values carry it.
       r0.mapUid = r0.type === RegType.CONST_PTR_TO_MAP ? r0.id : (meta.mapUid ?? 0);
       return;
@@ -439,6 +445,8 @@ function callbackFrame(v: Verifier, st: VerifierState, i: number, id: number, me
     r[2]!.map = map;
     r[3]!.markPointer(RegType.PTR_TO_MAP_VALUE);
     r[3]!.map = map;
+    // An element's value gets an id of its own, as a lookup's would: a lock in it is taken through it.
+    r[3]!.id = v.newId();
   };
   if (id === fn.BPF_FUNC_loop) {
     r[1]!.markUnknown();

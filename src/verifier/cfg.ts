@@ -21,10 +21,18 @@ import {
 import { VerifierError } from './errors.js';
 
 export interface ControlFlowOptions {
-  /** Why a call to helper `id` is refused, in the kernel's words; undefined when it is allowed. */
-  helperRefusal: (id: number) => string | undefined;
-  /** Legacy packet loads: only socket filters and TC may use them. */
-  allowLegacyPacketLoads: boolean;
+  /**
+   * Why a call to helper `id` is refused, in the kernel's words; undefined
+   * when it is allowed. Without it, calls are left to the walk, as the
+   * kernel's verifier checks them (a call no path reaches is never refused).
+   */
+  helperRefusal?: (id: number) => string | undefined;
+  /**
+   * Refuse legacy packet loads here: only socket filters and TC may use
+   * them. The XDP verifier leaves them to its walk, which refuses them where
+   * it reaches them, as the kernel's does.
+   */
+  refuseLegacyPacketLoads: boolean;
   /** `callx` (helper id in a register): uBPF and the conformance suite only. */
   allowCallx: boolean;
 }
@@ -58,18 +66,19 @@ export function checkControlFlow(prog: InsnArray, options: ControlFlowOptions): 
     const code = prog.code[i]!;
     const cls = BPF_CLASS(code);
     if (code === BPF_LDDW && prog.src[i] === BPF_PSEUDO_FUNC) starts.add(target(i, i + prog.imm[i]! + 1));
-    if (cls === BPF_LD && (BPF_MODE(code) === BPF_ABS || BPF_MODE(code) === BPF_IND) && !options.allowLegacyPacketLoads) {
+    if (cls === BPF_LD && (BPF_MODE(code) === BPF_ABS || BPF_MODE(code) === BPF_IND) && options.refuseLegacyPacketLoads) {
       throw new VerifierError(i, 'BPF_LD_[ABS|IND] instructions not allowed for this program type', 'EINVAL');
     }
     if (code !== (BPF_JMP | BPF_CALL) && code !== (BPF_JMP | BPF_CALL | BPF_X)) continue;
     if (BPF_SRC(code) === BPF_X) {
-      if (!options.allowCallx) throw new VerifierError(i, 'BPF_CALL uses reserved fields', 'EINVAL');
+      // The kernel's instruction table has no callx: an unknown opcode, before anything is walked.
+      if (!options.allowCallx) throw new VerifierError(i, `unknown opcode ${code.toString(16)}`, 'EINVAL');
     } else if (prog.src[i] === BPF_PSEUDO_CALL) {
       starts.add(target(i, i + prog.imm[i]! + 1));
     } else if (prog.src[i] === BPF_PSEUDO_KFUNC_CALL) {
       throw new VerifierError(i, `calling kernel function (btf_id ${prog.imm[i]}) is not supported here`, 'EINVAL');
     } else {
-      const refusal = options.helperRefusal(prog.imm[i]!);
+      const refusal = options.helperRefusal?.(prog.imm[i]!);
       if (refusal !== undefined) throw new VerifierError(i, refusal, 'EINVAL');
     }
   }

@@ -1,4 +1,5 @@
 import type { InsnArray } from '../isa/instruction.js';
+import type { OffloadHooks } from './offload.js';
 
 /** A map as the verifier sees it: its definition, and for frozen read-only maps their contents. */
 export interface VerifierMap {
@@ -55,6 +56,8 @@ export interface VerifierInput {
   readonly frags: boolean;
   /** Bound to an offloading device: the NIC's own checks apply as well. */
   readonly offload: boolean;
+  /** The device driver's hooks (bpf_prog_offload_ops), called when `offload` is set. */
+  readonly offloadHooks?: OffloadHooks;
   /** Named subprograms from BTF, when the object has func_info. */
   readonly subprogNames?: readonly Subprog[];
   /** The C source line of an instruction, for the log (`; text @ file:line`). */

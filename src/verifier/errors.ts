@@ -1,7 +1,10 @@
 import { XdpsimError } from '../errors/index.js';
 
-/** The errno the kernel's BPF_PROG_LOAD returns with a refusal. */
-export type VerifierErrno = 'EACCES' | 'EINVAL' | 'E2BIG' | 'EFAULT' | 'ENOTSUPP';
+/**
+ * The errno the kernel's BPF_PROG_LOAD returns with a refusal; an offloading
+ * device's driver adds EOPNOTSUPP, and ENOMEM when a map cannot be created on it.
+ */
+export type VerifierErrno = 'EACCES' | 'EINVAL' | 'E2BIG' | 'EFAULT' | 'ENOTSUPP' | 'EOPNOTSUPP' | 'ENOMEM';
 
 /** A program the kernel's verifier would refuse; `insn` is where, `reason` in the kernel's words. */
 export class VerifierError extends XdpsimError {
@@ -11,6 +14,8 @@ export class VerifierError extends XdpsimError {
     readonly insn: number,
     readonly reason: string,
     readonly errno: VerifierErrno = 'EACCES',
+    /** The log has the message already, with what the kernel prints after it (the states of an infinite loop). */
+    readonly logged = false,
   ) {
     super(`insn ${insn}: ${reason}`);
     this.name = 'VerifierError';

@@ -1,12 +1,10 @@
 import { formatKernelInsn, type KernelPrintNames } from '../isa/disasm-kernel.js';
 import { helperName } from '../helpers/proto.js';
 import type { InsnArray } from '../isa/instruction.js';
-import { BPF_JCOND } from '../isa/decode.js';
+import { BPF_JCOND, slotProblem } from '../isa/decode.js';
 import {
-  BPF_ADD,
   BPF_ALU,
   BPF_ALU64,
-  BPF_AND,
   BPF_ATOMIC,
   BPF_CALL,
   BPF_CLASS,
@@ -24,7 +22,6 @@ import {
   BPF_MEMSX,
   BPF_MODE,
   BPF_OP,
-  BPF_OR,
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC,
   BPF_SIZE,
@@ -33,28 +30,27 @@ import {
   BPF_STORE_REL,
   BPF_STX,
   BPF_X,
-  BPF_XCHG,
-  BPF_XOR,
 } from '../isa/opcodes.js';
 import { BPF_FUNC_find_vma, BPF_FUNC_for_each_map_elem, BPF_FUNC_loop, BPF_FUNC_timer_set_callback, BPF_FUNC_user_ringbuf_drain } from '../uapi/func-ids.js';
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
 import { checkHelperCall } from './call.js';
-import type { Subprog } from './env.js';
+import type { MapRef, Subprog } from './env.js';
 import { JitFacts } from './facts.js';
 import { callGlobal, globalEntryState } from './global.js';
 import { checkResourceLeak } from './leak.js';
 import type { StackLiveness } from './stack-liveness.js';
 import type { Successors } from './successors.js';
-import { precisionNeeds } from './precision.js';
+import { everyScalarPrecise, precisionNeeds } from './precision.js';
 import { checkMemAccess } from './mem.js';
-import { scratchedStr, stateStr } from './print.js';
+import { frameLine, scratchedStr, stateStr } from './print.js';
+import { offloadView } from './offload.js';
 import { RegType } from './reg.js';
 import { type Word, S64_MAX, S64_MIN, eq, fromS32, ltS, toBigS, word } from './word.js';
 import { readReg, writeReg } from './regs.js';
 import { statesEqual, statesMaybeLooping, widenImpreciseScalars } from './prune.js';
 import { FuncState, MAX_CALL_FRAMES, VerifierState, entryState } from './state.js';
-import { BPF_COMPLEXITY_LIMIT_INSNS, BPF_COMPLEXITY_LIMIT_JMP_SEQ, Verifier } from './verifier.js';
+import { BPF_COMPLEXITY_LIMIT_JMP_SEQ, Verifier } from './verifier.js';
 
 const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
 
@@ -75,8 +71,9 @@ interface Pending {
   parent: Explored | undefined;
   /** The instruction that left it for later (the kernel logs "from X to Y"). */
   from: number;
-  /** The log's length when it was left: a level-1 log goes back there when the path is taken up. */
+  /** The log's length when it was left, and its last line then (the instruction that left it, before what it touched was added): a level-1 log goes back there when the path is taken up. */
   logLen: number;
+  line: string | undefined;
 }
 
 /** What every walk of one program sees alike: verifyXdp finds it before the first. */
@@ -99,6 +96,8 @@ export interface ExploreResult {
   asyncCallbacks: ReadonlySet<number>;
   /** What holds at each instruction on every path, for the JIT. */
   facts: JitFacts;
+  /** 1 for each instruction some path reaches. */
+  seen: Uint8Array;
 }
 
 /**
@@ -113,7 +112,8 @@ export function explore(v: Verifier, subprogs: readonly Subprog[], shape: Progra
   const insns = v.insns;
   const n = insns.length;
   const { live, stackLive } = shape;
-  const precision = precisionNeeds(insns, v.precise, shape.succ);
+  const precision = v.walk.exactScalars ? everyScalarPrecise(n) : precisionNeeds(insns, v.precise, shape.succ);
+  const kernelPrecision = v.walk.exactScalars && precisionNeeds(insns, v.walk.exactScalars.kernelPrecise, shape.succ);
   const callsCallback = Uint8Array.from({ length: n }, (_, i) => (insns.code[i] === (BPF_JMP | BPF_CALL) && insns.src[i] === 0 && SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? 1 : 0));
   const mayGoto = Uint8Array.from({ length: n }, (_, i) => (BPF_CLASS(insns.code[i]!) === BPF_JMP && BPF_OP(insns.code[i]!) === BPF_JCOND ? 1 : 0));
   const prune = prunePoints(v);
@@ -121,7 +121,9 @@ export function explore(v: Verifier, subprogs: readonly Subprog[], shape: Progra
   const stackDepth = new Map<number, number>();
   const asyncCallbacks = new Set<number>();
   const calledGlobals = new Set<number>();
-  const facts = new JitFacts(insns);
+  const facts = new JitFacts(insns, v.input.maps);
+  // Instructions some path reaches (insn_aux_data.seen): the others are dead code, replaced before the program runs.
+  const seen = new Uint8Array(n);
   const starts = subprogs.map((s) => s.start);
   const subprogAt = new Map(subprogs.map((s, k) => [s.start, k]));
   v.subprogIndex = (start: number): number => subprogAt.get(start) ?? 0;
@@ -135,6 +137,11 @@ export function explore(v: Verifier, subprogs: readonly Subprog[], shape: Progra
   let prevJmps = 0;
   let prevProcessed = 0;
   const level = v.input.logLevel ?? 0;
+  const hooks = v.input.offload ? v.input.offloadHooks : undefined;
+  // What a driver logs goes where the verifier's own lines go: nowhere without a log.
+  const log = (line: string): void => {
+    if (level > 0) v.log.push(line);
+  };
 
   let st: VerifierState | undefined = entryState();
   let parent: Explored | undefined;
@@ -158,9 +165,9 @@ export function explore(v: Verifier, subprogs: readonly Subprog[], shape: Progra
   const printNames: KernelPrintNames = {
     helper: (id) => helperName(id),
     imm64: (insn) => {
-      const ref = v.mapOf(v.insn);
+      const ref = v.input.mapRefs.get(v.insn);
       if (!ref || insn.code !== BPF_LDDW) return undefined;
-      return ref.kind === 'map' ? `map[${ref.map.name}]` : `map[${ref.map.name}]+${ref.offset}`;
+      return `0x${kernelAddress(ref).toString(16)}`;
     },
   };
   // The global function being verified on its own, once the main program is done.
@@ -171,11 +178,14 @@ export function explore(v: Verifier, subprogs: readonly Subprog[], shape: Progra
     if (!p) return nextGlobal();
     parent = p.parent;
     poppedFrom = p.from;
-    prevLine = undefined;
     pathStart = true;
     lineOf = undefined;
-    // At level 1 the log keeps only the path being walked, as the kernel's does (pop_stack's log reset).
-    if (level === 1) v.log.length = p.logLen;
+    // At level 1 the log keeps only the path being walked, as the kernel's does (pop_stack's log
+    // reset): back to the instruction that left it, which the path's state then follows.
+    if (level === 1) {
+      v.log.length = p.logLen;
+      if (p.line !== undefined) v.log[p.logLen - 1] = p.line;
+    }
     return p.state;
   };
   /** do_check_subprogs: each global function some verified path calls, verified once from its prototype. */
@@ -191,271 +201,333 @@ export function explore(v: Verifier, subprogs: readonly Subprog[], shape: Progra
     lineOf = undefined;
     return globalEntryState(v, validating, sub);
   };
+  /**
+   * print_insn_state: what the last instruction touched, as it is now in
+   * `state`: on that instruction's line, or, when something was logged
+   * since, on a line of its own numbered `at`, the instruction walked now.
+   */
+  const printTouched = (state: VerifierState, at: number): void => {
+    if (!lineOf) return;
+    const text = v.log[lineOf.index];
+    const touched = scratchedStr(state, lineOf.regs, lineOf.slots);
+    if (lineOf.index === v.log.length - 1) v.log[lineOf.index] = `${text}${' '.repeat(alignment(text!.length))};${touched}`;
+    else if (touched) v.log.push(`${at}:${touched}`);
+    lineOf = undefined;
+  };
   const push = (state: VerifierState): void => {
     if (pending.length >= BPF_COMPLEXITY_LIMIT_JMP_SEQ) v.fail(`The sequence of ${pending.length + 1} jumps is too complex.`, 'E2BIG');
     if (parent) parent.branches++;
-    pending.push({ state, parent, from: v.insn, logLen: v.log.length });
+    pending.push({ state, parent, from: v.insn, logLen: v.log.length, line: v.log[v.log.length - 1] });
   };
 
   // A walk that learns that some value must be exact stops there: what it pruned before may
   // have relied on that value, so verifyXdp walks again from the start knowing it.
-  while (st && !v.newlyPrecise) {
-    const i = st.insn;
-    v.insn = i;
-    if (lineOf) {
-      // print_insn_state: after the instruction, on its line, what it touched as it is now.
-      const text = v.log[lineOf.index];
-      const touched = scratchedStr(st, lineOf.regs, lineOf.slots);
-      if (text !== undefined && touched) v.log[lineOf.index] = `${text}${' '.repeat(alignment(text.length))}; ${touched}`;
-      lineOf = undefined;
-    }
-    if (i < 0 || i >= n) v.fail(`invalid insn idx ${i} insn_cnt ${n}`, 'EFAULT');
-    if (++processed > BPF_COMPLEXITY_LIMIT_INSNS) v.fail(`BPF program is too large. Processed ${processed} insn`, 'E2BIG');
+  try {
+    while (st && !v.newlyPrecise) {
+      const i = st.insn;
+      v.insn = i;
+      if (i < 0 || i >= n) v.fail(`invalid insn idx ${i} insn_cnt ${n}`, 'EFAULT');
+      if (++processed > v.walk.insnLimit) v.fail(`BPF program is too large. Processed ${processed} insn`, 'E2BIG');
 
-    if (prune[i]) {
-      // is_state_visited: prune against finished states; refuse a loop that came back unchanged.
-      const forced = prune[i] === FORCE_CHECKPOINT;
-      let addNew = forced || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
-      const list = explored.get(i);
-      let pruned = false;
-      if (list) {
-        for (let k = list.length - 1; k >= 0; k--) {
-          const e = list[k]!;
-          if (e.branches > 0) {
-            // Callback iterations converge once one comes back to the call within one still being walked.
-            if (callsCallback[i]) {
-              if (statesEqual(e.state, st, live, stackLive, precision, i, false)) {
+      if (prune[i]) {
+        // is_state_visited: prune against finished states; refuse a loop that came back unchanged.
+        const forced = prune[i] === FORCE_CHECKPOINT;
+        let addNew = forced || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
+        const list = explored.get(i);
+        let pruned = false;
+        if (list && kernelPrecision) {
+          // A state still being walked from here is a loop's previous iteration: what changed since that nothing checks is any value.
+          const head = list.find((e) => e.branches > 0 && e.state.frames.length === st!.frames.length);
+          if (head) widenImpreciseScalars(head.state, st, kernelPrecision, i);
+        }
+        if (list) {
+          for (let k = list.length - 1; k >= 0; k--) {
+            const e = list[k]!;
+            if (e.branches > 0) {
+              // Callback iterations converge once one comes back to the call within one still being walked.
+              if (callsCallback[i]) {
+                if (statesEqual(e.state, st, live, stackLive, precision, i, false)) {
+                  e.hits++;
+                  pruned = true;
+                  break;
+                }
+                if (!forced && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
+                if (addNew) e.misses++;
+                continue;
+              }
+              // A may_goto loop converges once an iteration, deeper, is within one still being walked.
+              if (mayGoto[i] && e.state.mayGotoDepth !== st.mayGotoDepth && statesEqual(e.state, st, live, stackLive, precision, i, false)) {
                 e.hits++;
                 pruned = true;
                 break;
               }
+              if (e.state.mayGotoDepth === st.mayGotoDepth && e.state.callbackUnrollDepth === st.callbackUnrollDepth && statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, stackLive, precision, i, true)) {
+                v.failWith(`infinite loop detected at insn ${i}`, 'EINVAL', [`cur state: ${stateStr(st)}`, `old state: ${stateStr(e.state)}`]);
+              }
+              // Inside a loop each iteration differs: keep a state only now and then.
               if (!forced && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
-              if (addNew) e.misses++;
-              continue;
-            }
-            // A may_goto loop converges once an iteration, deeper, is within one still being walked.
-            if (mayGoto[i] && e.state.mayGotoDepth !== st.mayGotoDepth && statesEqual(e.state, st, live, stackLive, precision, i, false)) {
+            } else if (statesEqual(e.state, st, live, stackLive, precision, i, false)) {
               e.hits++;
               pruned = true;
               break;
             }
-            if (e.state.mayGotoDepth === st.mayGotoDepth && e.state.callbackUnrollDepth === st.callbackUnrollDepth && statesMaybeLooping(e.state, st) && statesEqual(e.state, st, live, stackLive, precision, i, true)) {
-              v.fail(`infinite loop detected at insn ${i}`, 'EINVAL');
-            }
-            // Inside a loop each iteration differs: keep a state only now and then.
-            if (!forced && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
-          } else if (statesEqual(e.state, st, live, stackLive, precision, i, false)) {
-            e.hits++;
-            pruned = true;
-            break;
+            // A state that keeps missing costs comparisons and prunes nothing: drop it.
+            if (addNew) e.misses++;
+            const allowed = forced && e.branches > 0 ? 64 : 3;
+            if (e.misses > e.hits * allowed + allowed) list.splice(k, 1);
           }
-          // A state that keeps missing costs comparisons and prunes nothing: drop it.
-          if (addNew) e.misses++;
-          const allowed = forced && e.branches > 0 ? 64 : 3;
-          if (e.misses > e.hits * allowed + allowed) list.splice(k, 1);
+        }
+        if (pruned) {
+          // The kernel counts a frame's stack as it grows (grow_stack_state), so what a path used before it was pruned counts too.
+          for (const f of st.frames) recordStack(stackDepth, starts[f.subprogno]!, f.allocatedStack);
+          if (level > 0) v.log.push(...(poppedFrom === undefined ? [`${i}: safe`] : ['', `from ${poppedFrom} to ${i}: safe`]));
+          poppedFrom = undefined;
+          finish(parent);
+          st = next();
+          continue;
+        }
+        if (addNew) {
+          const kept: Explored = { state: st.clone(), branches: 1, parent, hits: 0, misses: 0 };
+          if (list) list.push(kept);
+          else explored.set(i, [kept]);
+          parent = kept;
+          keptAt = processed;
+          prevJmps = jmps;
+          prevProcessed = processed;
+          totalStates++;
+          liveStates++;
+          peakStates = Math.max(peakStates, liveStates);
         }
       }
-      if (pruned) {
-        if (level > 0) v.log.push(poppedFrom === undefined ? `${i}: safe` : `from ${poppedFrom} to ${i}: safe`);
-        poppedFrom = undefined;
+
+      // Once the next instruction is not pruned, what the last one touched.
+      printTouched(st, i);
+      if (level > 0) {
+        // A path's first instruction shows its frame's whole state: at level 1 on the line of the
+        // instruction that left the path for later, at level 2 after "from X to Y:".
+        if (pathStart) {
+          if (poppedFrom !== undefined && level === 1 && v.log.length > 0) v.log[v.log.length - 1] += ` ${i}: ${stateStr(st)}`;
+          else {
+            if (poppedFrom !== undefined) v.log.push('', `from ${poppedFrom} to ${i}: ${stateStr(st)}`);
+            v.log.push(`${i}: ${stateStr(st)}`);
+          }
+          pathStart = false;
+        }
+        // verbose_linfo: a source line once, where the walk comes to it.
+        const line = v.input.sourceLine?.(i);
+        if (line && line !== prevLine) v.log.push(`; ${line}`);
+        prevLine = line;
+        v.log.push(`${i}: ${formatKernelInsn(insns.at(i), printNames)}`);
+        const touched = touchedBy(insns, i);
+        lineOf = touched.regs !== 0 || touched.slots.length > 0 ? { index: v.log.length - 1, ...touched } : undefined;
+      }
+
+      // bpf_prog_offload_verify_insn: the device's driver sees the instruction, logged, before the verifier checks it.
+      if (hooks) {
+        const refusal = hooks.insn(offloadView(st, log), i);
+        if (refusal) v.fail(refusal.reason, refusal.errno);
+      }
+
+      poppedFrom = undefined;
+      const code = insns.code[i]!;
+      const cls = BPF_CLASS(code);
+      const f = st.cur;
+      seen[i] = 1;
+      // What the kernel checks of an instruction only when its walk reaches it (check_ld_abs first).
+      if (cls === BPF_LD && code !== BPF_LDDW) v.fail('BPF_LD_[ABS|IND] instructions not allowed for this program type', 'EINVAL');
+      const problem = slotProblem(insns, i);
+      if (problem) v.fail(problem.reason, 'EINVAL');
+      facts.record(i, f);
+
+      if (cls === BPF_ALU || cls === BPF_ALU64) {
+        checkAlu(v, f, i);
+        st.insn = i + 1;
+        continue;
+      }
+
+      if (cls === BPF_LDX) {
+        const mode = BPF_MODE(code);
+        if (mode !== BPF_MEM && mode !== BPF_MEMSX) v.fail('unknown opcode ' + code.toString(16), 'EINVAL');
+        readReg(v, f, insns.src[i]!);
+        writeReg(v, insns.dst[i]!);
+        checkMemAccess(v, st, {
+          regno: insns.src[i]!,
+          off: insns.off[i]!,
+          size: SIZE_BYTES[BPF_SIZE(code)]!,
+          type: 'read',
+          valueRegno: insns.dst[i]!,
+          sx: mode === BPF_MEMSX,
+        });
+        st.insn = i + 1;
+        continue;
+      }
+
+      if (cls === BPF_STX) {
+        if (BPF_MODE(code) === BPF_ATOMIC) checkAtomic(v, st, i);
+        else {
+          readReg(v, f, insns.src[i]!);
+          readReg(v, f, insns.dst[i]!);
+          checkMemAccess(v, st, { regno: insns.dst[i]!, off: insns.off[i]!, size: SIZE_BYTES[BPF_SIZE(code)]!, type: 'write', valueRegno: insns.src[i]! });
+        }
+        st.insn = i + 1;
+        continue;
+      }
+
+      if (cls === BPF_ST) {
+        readReg(v, f, insns.dst[i]!);
+        checkMemAccess(v, st, { regno: insns.dst[i]!, off: insns.off[i]!, size: SIZE_BYTES[BPF_SIZE(code)]!, type: 'write', valueRegno: -1, imm: insns.imm[i]! });
+        st.insn = i + 1;
+        continue;
+      }
+
+      if (cls === BPF_LD) {
+        if (code !== BPF_LDDW) v.fail(`unknown opcode ${code.toString(16)}`, 'EINVAL');
+        checkLdImm64(v, f, i);
+        st.insn = i + 2;
+        continue;
+      }
+
+      // BPF_JMP / BPF_JMP32
+      jmps++;
+      const op = BPF_OP(code);
+      if (op === BPF_CALL) {
+        if (insns.src[i] === BPF_PSEUDO_CALL) {
+          const k = starts.indexOf(i + insns.imm[i]! + 1);
+          const sub = subprogs[k];
+          if (sub?.global) {
+            callGlobal(v, st, k, sub, starts[k + 1] ?? n);
+            calledGlobals.add(k);
+            st.insn = i + 1;
+            continue;
+          }
+          st = enterSubprog(v, st, i, starts);
+          if (level > 0) {
+            // The call's line shows nothing it touched: the two frames follow, the callee's again where it starts.
+            lineOf = undefined;
+            v.log.push('caller:', frameLine(st, st.frames[st.frames.length - 2]!, CALLER_SAVED), 'callee:', frameLine(st, st.cur), `${st.insn}: ${stateStr(st)}`);
+          }
+        } else {
+          // A callback the helper runs now: its iterations start from the state before the call.
+          const before = SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? st.clone() : undefined;
+          const callee = checkHelperCall(v, st, i);
+          if (callee?.callback?.helper === BPF_FUNC_timer_set_callback) {
+            // push_async_cb: a timer's callback runs later, on its own, so it is verified as a
+            // program of its own, from a state with it as the only frame; the caller goes on.
+            asyncCallbacks.add(callee.subprogno);
+            const cb = new VerifierState();
+            cb.frames.push(asyncFrame(callee));
+            cb.insn = starts[callee.subprogno]!;
+            push(cb);
+            st.insn = i + 1;
+            continue;
+          }
+          if (callee && before) {
+            // push_callback_call: the callback may run any number of times. The caller goes on past
+            // the call, as after the last; an iteration waits, and when it returns, the call is
+            // made again from where it left the caller, until an iteration brings nothing new.
+            // The previous iteration's state here: the nearest kept above this one (not the copy just kept of it).
+            // Past a few iterations, even values some check needs exact are widened, so that the
+            // iterations end: the walk then knows less than the kernel's, never more.
+            let prev: Explored | undefined;
+            let iterations = 0;
+            for (let e = keptAt === processed ? parent?.parent : parent; e; e = e.parent) {
+              if (e.state.insn !== i || e.state.frames.length !== before.frames.length) continue;
+              prev ??= e;
+              iterations++;
+            }
+            if (prev) widenImpreciseScalars(prev.state, before, iterations < CALLBACK_EXACT_ITERATIONS ? precision : undefined, i);
+            before.frames.push(callee);
+            before.insn = starts[callee.subprogno]!;
+            before.callbackUnrollDepth++;
+            push(before);
+            st.insn = i + 1;
+            continue;
+          }
+          st.insn = i + 1;
+        }
+        continue;
+      }
+      if (op === BPF_EXIT) {
+        if (st.frames.length > 1) {
+          const callee = st.cur;
+          returnFromSubprog(v, st, stackDepth, starts);
+          if (level > 0) v.log.push('returning from callee:', frameLine(st, callee), `to caller at ${st.insn}:`, frameLine(st, st.cur));
+          if (level === 2) v.log.push('', `from ${i} to ${st.insn}: ${stateStr(st)}`);
+          // The kernel logs the return as it logs a path taken up: "from EXIT to the caller's next insn".
+          poppedFrom = i;
+          continue;
+        }
+        exitMain(v, st);
+        if (st.cur.callback) checkCallbackReturn(v, st.cur);
+        else if (subprogs[st.cur.subprogno]?.global && st.cur.regs[0]!.type !== RegType.SCALAR_VALUE) {
+          v.fail(`At subprogram exit the register R0 is not a scalar value (${st.cur.regs[0]!.typeName()})`, 'EINVAL');
+        }
+        recordStack(stackDepth, starts[st.cur.subprogno]!, st.cur.allocatedStack);
         finish(parent);
         st = next();
         continue;
       }
-      if (addNew) {
-        const kept: Explored = { state: st.clone(), branches: 1, parent, hits: 0, misses: 0 };
-        if (list) list.push(kept);
-        else explored.set(i, [kept]);
-        parent = kept;
-        keptAt = processed;
-        prevJmps = jmps;
-        prevProcessed = processed;
-        totalStates++;
-        liveStates++;
-        peakStates = Math.max(peakStates, liveStates);
-      }
-    }
-
-    if (level > 0) {
-      // A path's first instruction shows the whole state; each instruction then what it touched.
-      if (pathStart) {
-        if (poppedFrom !== undefined) v.log.push(`from ${poppedFrom} to ${i}: ${stateStr(st)}`);
-        v.log.push(`${i}: ${stateStr(st)}`);
-        pathStart = false;
-      }
-      // verbose_linfo: a source line once, where the walk comes to it.
-      const line = v.input.sourceLine?.(i);
-      if (line && line !== prevLine) v.log.push(`; ${line}`);
-      prevLine = line;
-      v.log.push(`${i}: ${formatKernelInsn(insns.at(i), printNames)}`);
-      const touched = touchedBy(insns, i);
-      lineOf = touched.regs !== 0 || touched.slots.length > 0 ? { index: v.log.length - 1, ...touched } : undefined;
-    }
-
-    poppedFrom = undefined;
-    const code = insns.code[i]!;
-    const cls = BPF_CLASS(code);
-    const f = st.cur;
-    facts.record(i, f);
-
-    if (cls === BPF_ALU || cls === BPF_ALU64) {
-      checkAlu(v, f, i);
-      st.insn = i + 1;
-      continue;
-    }
-
-    if (cls === BPF_LDX) {
-      const mode = BPF_MODE(code);
-      if (mode !== BPF_MEM && mode !== BPF_MEMSX) v.fail('unknown opcode ' + code.toString(16), 'EINVAL');
-      readReg(v, f, insns.src[i]!);
-      writeReg(v, insns.dst[i]!);
-      checkMemAccess(v, st, {
-        regno: insns.src[i]!,
-        off: insns.off[i]!,
-        size: SIZE_BYTES[BPF_SIZE(code)]!,
-        type: 'read',
-        valueRegno: insns.dst[i]!,
-        sx: mode === BPF_MEMSX,
-      });
-      st.insn = i + 1;
-      continue;
-    }
-
-    if (cls === BPF_STX) {
-      if (BPF_MODE(code) === BPF_ATOMIC) checkAtomic(v, st, i);
-      else {
-        readReg(v, f, insns.src[i]!);
-        readReg(v, f, insns.dst[i]!);
-        checkMemAccess(v, st, { regno: insns.dst[i]!, off: insns.off[i]!, size: SIZE_BYTES[BPF_SIZE(code)]!, type: 'write', valueRegno: insns.src[i]! });
-      }
-      st.insn = i + 1;
-      continue;
-    }
-
-    if (cls === BPF_ST) {
-      readReg(v, f, insns.dst[i]!);
-      checkMemAccess(v, st, { regno: insns.dst[i]!, off: insns.off[i]!, size: SIZE_BYTES[BPF_SIZE(code)]!, type: 'write', valueRegno: -1, imm: insns.imm[i]! });
-      st.insn = i + 1;
-      continue;
-    }
-
-    if (cls === BPF_LD) {
-      if (code !== BPF_LDDW) v.fail(`unknown opcode ${code.toString(16)}`, 'EINVAL');
-      checkLdImm64(v, f, i);
-      st.insn = i + 2;
-      continue;
-    }
-
-    // BPF_JMP / BPF_JMP32
-    jmps++;
-    const op = BPF_OP(code);
-    if (op === BPF_CALL) {
-      if (insns.src[i] === BPF_PSEUDO_CALL) {
-        const k = starts.indexOf(i + insns.imm[i]! + 1);
-        const sub = subprogs[k];
-        if (sub?.global) {
-          callGlobal(v, st, k, sub, starts[k + 1] ?? n);
-          calledGlobals.add(k);
-          st.insn = i + 1;
-          continue;
-        }
-        st = enterSubprog(v, st, i, starts);
-      } else {
-        // A callback the helper runs now: its iterations start from the state before the call.
-        const before = SYNC_CALLBACK_HELPERS.has(insns.imm[i]!) ? st.clone() : undefined;
-        const callee = checkHelperCall(v, st, i);
-        if (callee?.callback?.helper === BPF_FUNC_timer_set_callback) {
-          // push_async_cb: a timer's callback runs later, on its own, so it is verified as a
-          // program of its own, from a state with it as the only frame; the caller goes on.
-          asyncCallbacks.add(callee.subprogno);
-          const cb = new VerifierState();
-          cb.frames.push(asyncFrame(callee));
-          cb.insn = starts[callee.subprogno]!;
-          push(cb);
-          st.insn = i + 1;
-          continue;
-        }
-        if (callee && before) {
-          // push_callback_call: the callback may run any number of times. The caller goes on past
-          // the call, as after the last; an iteration waits, and when it returns, the call is
-          // made again from where it left the caller, until an iteration brings nothing new.
-          // The previous iteration's state here: the nearest kept above this one (not the copy just kept of it).
-          // Past a few iterations, even values some check needs exact are widened, so that the
-          // iterations end: the walk then knows less than the kernel's, never more.
-          let prev: Explored | undefined;
-          let iterations = 0;
-          for (let e = keptAt === processed ? parent?.parent : parent; e; e = e.parent) {
-            if (e.state.insn !== i || e.state.frames.length !== before.frames.length) continue;
-            prev ??= e;
-            iterations++;
-          }
-          if (prev) widenImpreciseScalars(prev.state, before, iterations < CALLBACK_EXACT_ITERATIONS ? precision : undefined, i);
-          before.frames.push(callee);
-          before.insn = starts[callee.subprogno]!;
-          before.callbackUnrollDepth++;
-          push(before);
-          st.insn = i + 1;
-          continue;
-        }
-        st.insn = i + 1;
-      }
-      continue;
-    }
-    if (op === BPF_EXIT) {
-      if (st.frames.length > 1) {
-        returnFromSubprog(v, st, stackDepth, starts);
-        // The kernel logs the return as it logs a path taken up: "from EXIT to the caller's next insn".
-        poppedFrom = i;
+      if (op === BPF_JA) {
+        st.insn = i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1;
         continue;
       }
-      exitMain(v, st);
-      if (st.cur.callback) checkCallbackReturn(v, st.cur);
-      else if (subprogs[st.cur.subprogno]?.global && st.cur.regs[0]!.type !== RegType.SCALAR_VALUE) {
-        v.fail(`At subprogram exit the register R0 is not a scalar value (${st.cur.regs[0]!.typeName()})`, 'EINVAL');
+      if (op === BPF_JCOND) {
+        // may_goto: the way out (the budget is spent) is walked first; another iteration
+        // waits, one may_goto deeper, for a loop state it can be pruned against.
+        const again = st.clone();
+        again.insn = i + 1;
+        again.mayGotoDepth++;
+        push(again);
+        st.insn = i + insns.off[i]! + 1;
+        continue;
       }
-      recordStack(stackDepth, starts[st.cur.subprogno]!, st.cur.allocatedStack);
-      finish(parent);
-      st = next();
-      continue;
+      const { taken, fallthrough } = checkCondJmp(v, st, i);
+      if (taken && fallthrough) {
+        taken.insn = i + insns.off[i]! + 1;
+        push(taken);
+        // A jump that goes both ways shows what it learnt on the way it falls through at once (check_cond_jmp_op).
+        printTouched(fallthrough, i);
+        fallthrough.insn = i + 1;
+        st = fallthrough;
+      } else if (taken) {
+        taken.insn = i + insns.off[i]! + 1;
+        st = taken;
+      } else {
+        fallthrough!.insn = i + 1;
+        st = fallthrough;
+      }
     }
-    if (op === BPF_JA) {
-      st.insn = i + (cls === BPF_JMP32 ? insns.imm[i]! : insns.off[i]!) + 1;
-      continue;
-    }
-    if (op === BPF_JCOND) {
-      // may_goto: the way out (the budget is spent) is walked first; another iteration
-      // waits, one may_goto deeper, for a loop state it can be pruned against.
-      const again = st.clone();
-      again.insn = i + 1;
-      again.mayGotoDepth++;
-      push(again);
-      st.insn = i + insns.off[i]! + 1;
-      continue;
-    }
-    const { taken, fallthrough } = checkCondJmp(v, st, i);
-    if (taken && fallthrough) {
-      taken.insn = i + insns.off[i]! + 1;
-      push(taken);
-      fallthrough.insn = i + 1;
-      st = fallthrough;
-    } else if (taken) {
-      taken.insn = i + insns.off[i]! + 1;
-      st = taken;
-    } else {
-      fallthrough!.insn = i + 1;
-      st = fallthrough;
-    }
+  } finally {
+    // The statistics line closes a refusal's log too.
+    v.stats = { processed, totalStates, peakStates };
   }
-  return { processed, totalStates, peakStates, stackDepth, asyncCallbacks, facts };
+  return { processed, totalStates, peakStates, stackDepth, asyncCallbacks, facts, seen };
 }
+
+/**
+ * Where the log says a map, or a value inside one, lives: the kernel prints
+ * the address the instruction now holds (struct bpf_map, or the value's
+ * bytes), a kernel pointer. xdpsim's maps have none; each gets one of the
+ * kernel's form, its own, so that the log reads and lines up as the kernel's.
+ */
+function kernelAddress(ref: MapRef): bigint {
+  const map = KERNEL_MAPS_BASE + BigInt(ref.map + 1) * KERNEL_MAP_STRIDE;
+  return ref.kind === 'map' ? map : map + KERNEL_MAP_VALUE_OFFSET + BigInt(ref.offset);
+}
+/** A direct-map region of x86-64 kernel memory, one struct bpf_map every 1 KiB, values past its header. */
+const KERNEL_MAPS_BASE = 0xffff888100000000n;
+const KERNEL_MAP_STRIDE = 0x400n;
+const KERNEL_MAP_VALUE_OFFSET = 0x110n;
 
 /** Spaces before the `;` that ends an instruction's text of `length` characters (BPF_LOG_MIN_ALIGNMENT, BPF_LOG_ALIGNMENT). */
 function alignment(length: number): number {
   const pos = length + 1;
-  return pos < 40 ? 40 - pos - 1 : 8 - (pos % 8) - 1;
+  return Math.ceil(Math.max(pos + BPF_LOG_MIN_ALIGNMENT / 2, BPF_LOG_ALIGNMENT) / BPF_LOG_MIN_ALIGNMENT) * BPF_LOG_MIN_ALIGNMENT - pos - 1;
 }
+const BPF_LOG_ALIGNMENT = 40;
+const BPF_LOG_MIN_ALIGNMENT = 8;
 
-/** The registers (a bit mask) instruction `i` reads or writes and the stack slots it writes through R10, which its log line shows. */
+/** The registers (a bit mask) instruction `i` reads or writes and the stack slots it reads or writes through R10, which its log line shows. */
 function touchedBy(insns: InsnArray, i: number): { regs: number; slots: number[] } {
   const code = insns.code[i]!;
   const cls = BPF_CLASS(code);
@@ -471,7 +543,7 @@ function touchedBy(insns: InsnArray, i: number): { regs: number; slots: number[]
     case BPF_ALU64:
       return { regs: (1 << dst) | (x ? 1 << src : 0), slots: [] };
     case BPF_LDX:
-      return { regs: (1 << dst) | (1 << src), slots: [] };
+      return { regs: (1 << dst) | (1 << src), slots: slotAt(src) };
     case BPF_ST:
       return { regs: 1 << dst, slots: slotAt(dst) };
     case BPF_STX:
@@ -490,6 +562,8 @@ function touchedBy(insns: InsnArray, i: number): { regs: number; slots: number[]
 
 /** Iterations of a callback walked with its exact values kept exact, before they too are widened. */
 const CALLBACK_EXACT_ITERATIONS = 16;
+/** R0-R5, which a call does not keep for its caller. */
+const CALLER_SAVED = 0b111111;
 
 /** A prune point where a state is kept whatever the heuristics say (the kernel's force checkpoint). */
 const FORCE_CHECKPOINT = 2;
@@ -579,24 +653,16 @@ function checkAtomic(v: Verifier, st: VerifierState, i: number): void {
     checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'write', valueRegno: srcno });
     return;
   }
-  const op = imm & ~BPF_FETCH;
-  const known = [BPF_ADD, BPF_AND, BPF_OR, BPF_XOR].includes(op) || imm === BPF_XCHG || imm === BPF_CMPXCHG;
-  if (!known) v.fail(`BPF_ATOMIC uses invalid atomic opcode ${imm.toString(16).padStart(2, '0')}`, 'EINVAL');
-  if (size !== 4 && size !== 8) v.fail('invalid atomic operand size', 'EINVAL');
+  // The operation and operand size were checked with the instruction's fields (slotProblem).
   readReg(v, f, srcno);
   readReg(v, f, dstno);
   if (imm === BPF_CMPXCHG) readReg(v, f, 0);
   const dst = f.regs[dstno]!;
   if (dst.type === RegType.PTR_TO_CTX || dst.isPacket) v.fail(`BPF_ATOMIC stores into R${dstno} ${dst.typeName()} is not allowed`);
   const loadReg = imm === BPF_CMPXCHG ? 0 : imm & BPF_FETCH ? srcno : -1;
-  // Read first (into the fetch register), then write the same memory.
-  const keep = f.regs[srcno]!.clone();
+  // Read first (into the fetch register), then write the same memory with a value nothing is known of (check_atomic_rmw).
   checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'read', valueRegno: loadReg, atomic: true });
-  const stored = loadReg === srcno ? keep : f.regs[srcno]!;
-  const saved = f.regs[srcno]!.clone();
-  f.regs[srcno]!.copyFrom(stored);
-  checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'write', valueRegno: srcno, atomic: true });
-  f.regs[srcno]!.copyFrom(saved);
+  checkMemAccess(v, st, { regno: dstno, off: insns.off[i]!, size, type: 'write', valueRegno: -1, atomic: true });
 }
 
 /** A BPF-to-BPF call (check_func_call): a new frame with R1-R5 passed and R10 its own stack. */

@@ -20,6 +20,6 @@ export function xdpHelperRefusal(id: number, gplCompatible: boolean): string | u
 /** The verifier's refusal of a helper the program type has no proto for: an unknown id, or one for other program types. */
 export function unavailableHelper(id: number): string {
   if (id < 0 || id >= BPF_FUNC_NAMES.length) return `invalid func unknown#${id}`;
-  // Id 0 is a valid one no program type has a proto for; the kernel names it bpf_unspec.
-  return `program of this type cannot use helper ${id === 0 ? 'bpf_unspec' : helperName(id)}#${id}`;
+  // Id 0 (bpf_unspec) is a valid one no program type has a proto for.
+  return `program of this type cannot use helper ${helperName(id)}#${id}`;
 }

@@ -284,3 +284,14 @@ function lookupKeySlots(insns: InsnArray, succ: Successors, slotOf: (off: number
 export function slotPrecise(p: Precision, i: number, k: number): boolean {
   return k < 32 ? ((p.stackLo[i]! >>> k) & 1) === 1 : ((p.stackHi[i]! >>> (k - 32)) & 1) === 1;
 }
+
+/**
+ * Every scalar exact at every instruction: pruning then stops a path only
+ * where each of its values lies within what a walked state allowed, so what
+ * the walk records of scalars holds on the paths it pruned too (the facts
+ * the JIT gets). The kernel never walks this way: counters nobody checks
+ * keep paths apart, and loops that converge on imprecise values may not.
+ */
+export function everyScalarPrecise(n: number): Precision {
+  return { regs: new Uint16Array(n).fill(0x3ff), stackLo: new Uint32Array(n).fill(ALL), stackHi: new Uint32Array(n).fill(ALL) };
+}

@@ -8,11 +8,11 @@ import type { Subprog, VerifierInput } from './env.js';
 import { VerifierError } from './errors.js';
 import { explore, type ProgramShape } from './explore.js';
 import type { JitFacts } from './facts.js';
-import { xdpHelperRefusal } from './helper-call.js';
+import type { OffloadHooks } from './offload.js';
 import { checkRegisterInit } from './registers.js';
 import { MAX_BPF_STACK } from './state.js';
 import { BPF_FUNC_tail_call } from '../uapi/func-ids.js';
-import { Verifier } from './verifier.js';
+import { KERNEL_WALK, Verifier, type WalkOptions } from './verifier.js';
 
 export interface ProgramCheckOptions extends ControlFlowOptions {
   /** Registers set before the program starts besides R10 (the kernel sets R1). */
@@ -37,8 +37,8 @@ export interface Verified {
   peakStates: number;
   /** Stack bytes each subprogram uses, by its first instruction. */
   stackDepth: ReadonlyMap<number, number>;
-  /** What the verifier proved at each instruction: what the JIT may rely on. */
-  facts: JitFacts;
+  /** 1 for each instruction some path reaches; the kernel replaces the others (sanitize_dead_code). */
+  seen: Uint8Array;
   log: string[];
 }
 
@@ -65,36 +65,68 @@ export class RefusedProgram extends VerifierError {
  * if it is refused. The log does not steer the walk, so both walks decide alike.
  */
 export function verifyXdp(input: VerifierInput): Verified {
-  if (input.logLevel !== 1) return check(input);
+  if (input.logLevel !== 1) return verified(input);
   try {
-    const verified = check({ ...input, logLevel: 0 });
-    return { ...verified, log: verified.log.slice(-1) };
+    const quiet = verified({ ...input, logLevel: 0 });
+    return { ...quiet, log: quiet.log.slice(-1) };
   } catch (e) {
     if (!(e instanceof RefusedProgram)) throw e;
-    return check(input);
+    return verified(input);
   }
 }
 
-/** bpf_check at the input's log level. */
-function check(input: VerifierInput): Verified {
+/** The kernel's walk at the input's log level, as verifyXdp reports it. */
+function verified(input: VerifierInput): Verified {
+  const { processed, totalStates, peakStates, stackDepth, seen, log } = check(input, KERNEL_WALK);
+  return { processed, totalStates, peakStates, stackDepth, seen, log };
+}
+
+/**
+ * What the verifier proves of an accepted program at each instruction, for
+ * the JIT. The kernel's walk stops a path where a walked state covers the
+ * values some check needs exact, so a number nobody checks (a counter, a
+ * flag) may differ on the paths it pruned: what it saw of such scalars
+ * holds only on the paths it walked. The facts come from a walk that
+ * compares every scalar (loops converging as in the kernel's walk, see
+ * WalkOptions), allowed a few times the kernel's instructions; where that
+ * is not enough (paths that values nothing checks keep apart), from the
+ * kernel's walk without facts about scalars. Throws RefusedProgram for a
+ * refused program.
+ */
+export function jitFacts(input: VerifierInput): JitFacts {
+  const quiet = { ...input, logLevel: 0 as const };
+  const kernel = check(quiet, KERNEL_WALK);
+  try {
+    return check(quiet, { exactScalars: { kernelPrecise: kernel.precise }, insnLimit: kernel.processed * EXACT_WALK_FACTOR + EXACT_WALK_SLACK }).facts;
+  } catch (e) {
+    if (!(e instanceof RefusedProgram)) throw e;
+  }
+  return kernel.facts.withoutScalars();
+}
+
+/** How much further than the kernel's the walk for facts may go: exact scalars may keep more paths apart. */
+const EXACT_WALK_FACTOR = 4;
+const EXACT_WALK_SLACK = 10_000;
+
+function check(input: VerifierInput, walk: WalkOptions): Verified & { facts: JitFacts; precise: Uint8Array } {
   let precise: Uint8Array | undefined;
   // What every walk of the program sees alike, found on the first.
   let flow: ControlFlow | undefined;
   let shape: ProgramShape | undefined;
   for (;;) {
-    const v = new Verifier(input, precise);
+    const v = new Verifier(input, precise, walk);
     try {
-      flow ??= checkControlFlow(input.insns, {
-        helperRefusal: (id) => xdpHelperRefusal(id, input.gpl),
-        allowLegacyPacketLoads: false,
-        allowCallx: false,
-      });
+      // Calls, legacy packet loads and instruction fields are checked on the walk, where it reaches them.
+      flow ??= checkControlFlow(input.insns, { refuseLegacyPacketLoads: false, allowCallx: false });
       if (!shape) {
         const succ = successors(input.insns);
         shape = { succ, live: liveRegisters(input.insns, succ), stackLive: stackLiveness(input.insns, succ) };
       }
       const names = new Map((input.subprogNames ?? []).map((s) => [s.start, s]));
       const subprogs: Subprog[] = flow.subprogs.map((start) => names.get(start) ?? { start, name: '', global: false });
+      const hooks = input.offload ? input.offloadHooks : undefined;
+      // Each walk is the driver's first: what it noted of an earlier one is dropped.
+      hooks?.prepare?.(input.insns);
       const result = explore(v, subprogs, shape);
       // Pruning trusted values this walk found it needs exact: walk again knowing them. A
       // refusal needs no second walk: every path walked is one the program can take.
@@ -102,20 +134,40 @@ function check(input: VerifierInput): Verified {
         precise = v.precise;
         continue;
       }
+      if (hooks?.finalize) finalizeOffload(v, hooks, flow.subprogs, result.stackDepth);
       checkMaxStackDepth(v, flow.subprogs, result.stackDepth, result.asyncCallbacks);
       // A level-1 log of an accepted program is its statistics alone, as the kernel's.
       if (input.logLevel === 1) v.log.length = 0;
-      v.log.push(
-        `processed ${result.processed} insns (limit 1000000) max_states_per_insn 0 total_states ${result.totalStates} peak_states ${result.peakStates} mark_read 0`,
-      );
-      return { ...result, log: v.log };
+      v.log.push(statsLine(v));
+      return { ...result, log: v.log, precise: v.precise };
     } catch (e) {
       if (e instanceof VerifierError) {
-        v.log.push(e.reason);
+        if (!e.logged || !input.logLevel) v.log.push(e.reason);
+        if (input.logLevel) v.log.push(statsLine(v));
         throw new RefusedProgram(e, v.log);
       }
       throw e;
     }
+  }
+}
+
+/**
+ * bpf_prog_offload_finalize: the driver's last word, once every path is
+ * verified and before the kernel's own stack check, on each subprogram's
+ * stack depth (env->subprog_info). Its refusal names no instruction: it is
+ * reported at the program's first.
+ */
+function finalizeOffload(v: Verifier, hooks: OffloadHooks, starts: readonly number[], depth: ReadonlyMap<number, number>): void {
+  const level = v.input.logLevel ?? 0;
+  const refusal = hooks.finalize!({
+    subprogs: starts.map((start) => ({ start, stackDepth: depth.get(start) ?? 0 })),
+    log: (line) => {
+      if (level > 0) v.log.push(line);
+    },
+  });
+  if (refusal) {
+    v.insn = 0;
+    v.fail(refusal.reason, refusal.errno);
   }
 }
 
@@ -160,4 +212,10 @@ function checkMaxStackDepth(v: Verifier, starts: readonly number[], depth: Reado
     }
   };
   for (const root of [0, ...asyncCallbacks]) walk(root, 0, 1, new Set([root]));
+}
+
+/** print_verification_stats at log level 1 and 2, after an accepted program's log or a refusal's message. */
+function statsLine(v: Verifier): string {
+  const { processed, totalStates, peakStates } = v.stats;
+  return `processed ${processed} insns (limit 1000000) max_states_per_insn 0 total_states ${totalStates} peak_states ${peakStates} mark_read 0`;
 }

@@ -67,7 +67,7 @@ export function statesEqual(
     if (o.callsite !== c.callsite) return false;
     const at = k === old.frames.length - 1 ? i : old.frames[k + 1]!.callsite + 1;
     const liveSet = k === old.frames.length - 1 ? live[at]! : live[at]! & ~CALL_CLOBBER;
-    if (!framesEqual(o, c, liveSet, new Checker(ids, precision, stackLive, at, exactly))) return false;
+    if (!framesEqual(o, c, liveSet, new Checker(ids, precision, stackLive, at, exactly, k < old.frames.length - 1))) return false;
   }
   for (let k = 0; k < old.refs.length; k++) if (!ids.check(old.refs[k]!.id, cur.refs[k]!.id)) return false;
   return true;
@@ -82,6 +82,12 @@ class Checker {
     readonly insn: number,
     /** The kernel's EXACT level, for loop detection: every live value identical, not merely within. */
     readonly exactly: boolean,
+    /**
+     * A caller's frame: the functions it called may read its stack through
+     * pointers, which liveness and precision, found per frame, do not see;
+     * every slot counts, exactly.
+     */
+    readonly caller: boolean,
   ) {}
 }
 
@@ -136,7 +142,9 @@ function regsafe(o: RegState, c: RegState, ids: IdMap, precise: boolean): boolea
       );
     case RegType.PTR_TO_PACKET:
     case RegType.PTR_TO_PACKET_META:
-      if (o.range > c.range || o.off !== c.off) return false;
+      // At or past data_end (negative ranges) is a different fact from any proven range.
+      if (o.range < 0 || c.range < 0 ? o.range !== c.range : o.range > c.range) return false;
+      if (o.off !== c.off) return false;
       if (!ids.check(o.id, c.id)) return false;
       return scalarIn(o.value, c.value);
     case RegType.PTR_TO_STACK:
@@ -184,8 +192,8 @@ function stacksafe(o: FuncState, c: FuncState, ck: Checker): boolean {
     }
     if (!os) continue;
     // A slot no path reads again holds nothing that matters.
-    if (((s < 32 ? ck.stackLive.lo[ck.insn]! >>> s : ck.stackLive.hi[ck.insn]! >>> (s - 32)) & 1) === 0) continue;
-    const precise = slotPrecise(ck.precision, ck.insn, s);
+    if (!ck.caller && ((s < 32 ? ck.stackLive.lo[ck.insn]! >>> s : ck.stackLive.hi[ck.insn]! >>> (s - 32)) & 1) === 0) continue;
+    const precise = ck.caller || slotPrecise(ck.precision, ck.insn, s);
     const oScalar = scalarOfSlot(os);
     const cScalar = cs && scalarOfSlot(cs);
     if (oScalar && cScalar) {

@@ -166,11 +166,16 @@ export class RegState {
 
   /** The kernel's name for the type with its flags, as in "R0 invalid mem access 'map_value_or_null'". */
   typeName(): string {
-    let prefix = '';
-    if (this.type === RegType.PTR_TO_MEM && this.memKind === 'ringbuf') prefix = 'ringbuf_';
-    if (this.rdonly && this.type === RegType.PTR_TO_MEM) prefix = `rdonly_${prefix}`;
-    return `${prefix}${TYPE_NAMES[this.type]}${this.maybeNull ? '_or_null' : ''}`;
+    return typeNameWithFlags(this.type, this.maybeNull, this.rdonly, this.memKind);
   }
+}
+
+/** reg_type_str(): a type's name with the flags it prints (rdonly_ and ringbuf_ memory, _or_null). */
+export function typeNameWithFlags(type: RegType, maybeNull: boolean, rdonly: boolean, memKind: MemKind): string {
+  let prefix = '';
+  if (type === RegType.PTR_TO_MEM && memKind === 'ringbuf') prefix = 'ringbuf_';
+  if (rdonly && type === RegType.PTR_TO_MEM) prefix = `rdonly_${prefix}`;
+  return `${prefix}${TYPE_NAMES[type]}${maybeNull ? '_or_null' : ''}`;
 }
 
 /** reg_type_str() of a base type, for messages listing expected types. */

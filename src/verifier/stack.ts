@@ -58,11 +58,15 @@ export function checkStackWrite(v: Verifier, st: VerifierState, frame: FuncState
   const slot = frame.slot(at, true)!;
   const aligned = at % BPF_REG_SIZE === 0;
   if (value && aligned && value.type === RegType.SCALAR_VALUE) {
+    // A spill the value fits links the register and the slot, so a check of either bounds both;
+    // a narrower one breaks the link.
+    const fits = regWidth(value) <= size * 8;
+    if (fits && value.id === 0 && !value.value.isConst()) value.id = v.newId();
     saveRegister(slot, value, size);
-    if (regWidth(value) > size * 8) slot.spilled!.id = 0;
+    if (!fits) slot.spilled!.id = 0;
     return;
   }
-  if (!value && aligned && imm !== undefined && imm !== 0) {
+  if (!value && aligned && imm !== undefined) {
     const fake = new RegState();
     fake.markKnown(fromS32(imm));
     saveRegister(slot, fake, size);

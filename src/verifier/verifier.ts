@@ -12,6 +12,23 @@ export const PRECISE_KEY = 4;
 
 /** Instructions the kernel processes before it gives up (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** How a walk compares scalars where it prunes, and how far it may go. */
+export interface WalkOptions {
+  /** Instructions processed before the walk gives up with E2BIG. */
+  readonly insnLimit: number;
+  /**
+   * Every scalar compared exactly where paths are pruned (everyScalarPrecise),
+   * as the walk for JIT facts needs. At the head of a loop, the scalars the
+   * kernel's walk found nothing needs exact (`kernelPrecise`, that walk's
+   * Verifier.precise) are widened to unknown, so that loops converge as
+   * they did there.
+   */
+  readonly exactScalars?: { readonly kernelPrecise: Uint8Array };
+}
+
+/** The kernel's walk. */
+export const KERNEL_WALK: WalkOptions = { insnLimit: BPF_COMPLEXITY_LIMIT_INSNS };
+
 /** Pending branches the kernel keeps before it gives up (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 /** Largest variable offset a pointer may carry (BPF_MAX_VAR_OFF). */
@@ -45,10 +62,13 @@ export class Verifier {
   readonly precise: Uint8Array;
   /** Whether this walk needed an operand exact that no earlier walk had: pruning trusted it, so walk again. */
   newlyPrecise = false;
+  /** The walk's counts, as the kernel's statistics line gives them, once it has ended. */
+  stats = { processed: 0, totalStates: 0, peakStates: 0 };
 
   constructor(
     readonly input: VerifierInput,
     precise?: Uint8Array,
+    readonly walk: WalkOptions = KERNEL_WALK,
   ) {
     this.insns = input.insns;
     this.precise = precise ?? new Uint8Array(input.insns.length);
@@ -57,7 +77,7 @@ export class Verifier {
   /** Notes that the operands `which` (PRECISE_DST, PRECISE_SRC) of the current instruction must be exact. */
   needsPrecise(which: number): void {
     const i = this.insn;
-    if ((this.precise[i]! & which) === which) return;
+    if (this.walk.exactScalars !== undefined || (this.precise[i]! & which) === which) return;
     this.precise[i]! |= which;
     this.newlyPrecise = true;
   }
@@ -70,6 +90,12 @@ export class Verifier {
   /** Refuses the program at the current instruction. */
   fail(reason: string, errno: VerifierErrno = 'EACCES'): never {
     throw new VerifierError(this.insn, reason, errno);
+  }
+
+  /** Refuses the program with the message and then `details` in the log, as the kernel writes some refusals. */
+  failWith(reason: string, errno: VerifierErrno, details: readonly string[]): never {
+    if (this.input.logLevel) this.log.push(reason, ...details);
+    throw new VerifierError(this.insn, reason, errno, true);
   }
 
   /** The map an `lddw` at `insn` refers to, if any. */

@@ -27,8 +27,9 @@ describe('xdpsim verify', () => {
     const r = await runCli(['verify', join(ROOT, UNCHECKED)]);
     expect(r.code).toBe(1);
     const lines = r.stdout.trimEnd().split('\n');
-    // The failing path's log, as the kernel's ends (its recorded tail), then the verdict and the C line.
-    expect(lines.slice(-2 - record.tail!.length, -2)).toEqual(record.tail);
+    // The failing path's log, as the kernel's ends (its recorded tail), its statistics, then the verdict and the C line.
+    expect(lines.slice(-3 - record.tail!.length, -3)).toEqual(record.tail);
+    expect(lines.at(-3)).toMatch(/^processed \d+ insns \(limit 1000000\) max_states_per_insn 0 total_states \d+ peak_states \d+ mark_read 0$/);
     expect(lines[0]).toBe('0: R1=ctx() R10=fp0');
     expect(lines.at(-2)).toBe(`program 'c_ihl_unchecked' (section xdp): refused at insn 11: ${record.error} (EACCES)`);
     expect(lines.at(-1)).toBe('  at packet/c_ihl_unchecked.c:20: return udp->dest == 53 ? XDP_DROP : XDP_PASS;');
@@ -38,7 +39,7 @@ describe('xdpsim verify', () => {
     const firewall = join(ROOT, 'examples/xdp_firewall.o');
     const r = await runCli(['verify', firewall, '--log-level', '2']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\nfrom 81 to 88: R0=0 R6=scalar\(id=\d+\) R10=fp0 fp-8=mmmmmmmm fp-16=mmmmmmmm fp-24=32 fp-32=\?\?\?\?mmmm\n88: /);
+    expect(r.stdout).toMatch(/\n\nfrom 81 to 88: R0=0 R6=scalar\(id=\d+\) R10=fp0 fp-8=mmmmmmmm fp-16=mmmmmmmm fp-24=mmmm32 fp-32=mmmm\?\?\?\?\n88: /);
     expect(r.stdout).toMatch(/\n0: \(61\) r2 = \*\(u32 \*\)\(r1 \+4\) {10}; R1=ctx\(\) R2=pkt_end\(\)\n/);
     expect(r.stdout).toMatch(/\nprocessed 132 insns \(limit 1000000\)/);
     // Level 1 of an accepted program is its statistics alone.
@@ -56,17 +57,58 @@ describe('xdpsim verify', () => {
 });
 
 describe('xdpsim verify --mode offload', () => {
-  it("adds an nfp's refusals, in the driver's words: helpers it lacks, maps it cannot hold", async () => {
+  const RULES = join(ROOT, 'test/fixtures/objects/offload_rules.bpf.o');
+
+  it("refuses from nfp's verifier hook as the kernel logs it: the instruction, then the [nfp] line, then the verdict", async () => {
     const meta = await runCli(['verify', join(ROOT, 'examples/xdp_meta.o'), '--mode', 'offload']);
     expect(meta.code).toBe(1);
-    expect(meta.stdout).toMatch(/refused for offload at insn 2: \[nfp\] unsupported function id: 54 \(EOPNOTSUPP\)\n$/);
-    const firewall = await runCli(['verify', join(ROOT, 'examples/xdp_firewall.o'), '--mode', 'offload']);
-    expect(firewall.code).toBe(1);
-    expect(firewall.stdout).toContain("refused for offload: map 'action_counts' (percpu_array) cannot be created on the device (EINVAL)");
-    // Native and generic take both.
+    const lines = meta.stdout.trimEnd().split('\n');
+    expect(lines.slice(-5)).toEqual([
+      '2: (85) call bpf_xdp_adjust_meta#54',
+      '[nfp] unsupported function id: 54',
+      expect.stringMatching(/^processed 3 insns \(limit 1000000\)/),
+      "program 'xdp_meta' (section xdp): refused at insn 2: [nfp] unsupported function id: 54 (EOPNOTSUPP)",
+      '  at examples/xdp_meta.c:28: if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))',
+    ]);
+    // Native and generic take it.
     for (const mode of ['native', 'generic']) {
       expect((await runCli(['verify', join(ROOT, 'examples/xdp_meta.o'), '--mode', mode])).code).toBe(0);
     }
+  });
+
+  it('refuses a map the device cannot hold before the verifier runs', async () => {
+    const firewall = await runCli(['verify', join(ROOT, 'examples/xdp_firewall.o'), '--mode', 'offload']);
+    expect(firewall.code).toBe(1);
+    expect(firewall.stdout).toBe(
+      "map 'action_counts' (percpu_array) cannot be created on the device\n" +
+        "program 'xdp_firewall' (section xdp): refused for offload: map 'action_counts' (percpu_array) cannot be created on the device (EINVAL)\n",
+    );
+  });
+
+  it("logs nfp's warnings where they fall, and the state after them on a line of its own, at log level 2", async () => {
+    const r = await runCli(['verify', RULES, '--program', 'events_data_changes', '--mode', 'offload', '--log-level', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      '25: (85) call bpf_perf_event_output#25\n[nfp] warning: return codes and behavior of event_output helper differ for offload!\n26: R0=scalar()\n',
+    );
+    expect(r.stdout).toMatch(/\[nfp\] event_output: ptr type changed: 6 4\nprocessed \d+ insns [^\n]*\nprogram 'events_data_changes' \(section xdp\): refused at insn 25: .* \(EINVAL\)\n/);
+  });
+
+  it("reports the stack nfp's finalize hook refuses, which no instruction causes, at the program's first", async () => {
+    const r = await runCli(['verify', RULES, '--program', 'deep_calls', '--mode', 'offload']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "[nfp] stack too large: program 640B > FW stack 512B\nprocessed 205 insns (limit 1000000) max_states_per_insn 0 total_states 3 peak_states 3 mark_read 0\nprogram 'deep_calls' (section xdp): refused at insn 0: [nfp] stack too large: program 640B > FW stack 512B (EOPNOTSUPP)\n",
+    );
+    expect((await runCli(['verify', RULES, '--program', 'deep_calls'])).code).toBe(0);
+  });
+
+  it('lets an offloaded program write rx_queue_index, which nfp then refuses without queue selection in its firmware', async () => {
+    const QUEUE = join(ROOT, 'test/fixtures/refused/offload_native.bpf.o');
+    const native = await runCli(['verify', QUEUE, '--program', 'queue_select']);
+    expect(native.stdout).toContain('refused at insn 1: invalid bpf_context access off=16 size=4 (EACCES)');
+    const offload = await runCli(['verify', QUEUE, '--program', 'queue_select', '--mode', 'offload']);
+    expect(offload.stdout).toContain('refused at insn 1: [nfp] queue selection not supported by FW (EOPNOTSUPP)');
   });
 
   it('accepts what the NIC can run', async () => {

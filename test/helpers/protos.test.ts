@@ -18,7 +18,6 @@ describe('the helper table', () => {
       expect(proto.func).toBe(id);
       expect(BPF_FUNC_NAMES[id]).toBeDefined();
       expect(proto.args.length).toBeLessThanOrEqual(5);
-      expect(proto.progTypes).toContain('xdp');
       if (proto.mapTypes) expect(proto.args.some((a) => a.type === 'ARG_CONST_MAP_PTR')).toBe(true);
     }
   });

@@ -2,13 +2,14 @@
 // the kernel's and the driver's words for the rest), and the receive path
 // of a queue whose program runs on the NIC, handing what it passes to the
 // host's own path.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadObject, type LoadedObject } from '../../src/loader/load.js';
-import type { BpfMap } from '../../src/maps/map.js';
+import { verifyObject } from '../../src/loader/verify.js';
 import type { XdpProgram } from '../../src/testrun/program.js';
 import type { VirtualNic } from '../../src/nic/device.js';
 import { OffloadError } from '../../src/nic/errors.js';
-import { checkOffload, NFP_FIRMWARE, OffloadRxQueue, type NfpFirmware } from '../../src/nic/offload.js';
+import { checkOffload, NFP_FIRMWARE, OffloadRxQueue, type NfpDevice, type NfpFirmware } from '../../src/nic/offload.js';
 import { objectMapIds, RxQueue, type FrameBatch, type RxPath } from '../../src/nic/rx.js';
 import type { NicEvents, XdpSinks } from '../../src/nic/sinks.js';
 import { Topology } from '../../src/nic/topology.js';
@@ -24,8 +25,9 @@ function load(name: string, budget?: number): LoadedObject {
 }
 
 /** The refusal checkOffload throws for `program` of `obj`, or undefined when it takes it. */
-function refusal(obj: LoadedObject, program: string, firmware?: NfpFirmware, hostMaps?: ReadonlySet<BpfMap>): OffloadError | undefined {
-  const candidate = { executable: obj.compile(obj.program({ program })), maps: [...obj.maps.values()], ...(hostMaps && { hostMaps }) };
+function refusal(obj: LoadedObject, program: string, firmware?: NfpFirmware, hostMaps?: ReadonlySet<string>): OffloadError | undefined {
+  const p = obj.program({ program });
+  const candidate = { verify: (device: NfpDevice) => obj.verify(p, { mode: 'offload', device }), ...(hostMaps && { hostMaps }) };
   try {
     checkOffload(candidate, firmware);
     return undefined;
@@ -73,7 +75,7 @@ describe('checkOffload: what an nfp takes', () => {
 
   it('refuses perf_event_output on another CPU than the current one, printing the flags as the verifier tracks them', () => {
     const e = refusal(bad, 'events_cpu0')!;
-    expect([e.errno, e.log]).toEqual([EOPNOTSUPP, '[nfp] event_output: must use BPF_F_CURRENT_CPU, var_off: (0; 0)']);
+    expect([e.errno, e.log]).toEqual([EOPNOTSUPP, '[nfp] event_output: must use BPF_F_CURRENT_CPU, var_off: (0x0; 0x0)']);
   });
 
   it('refuses a program taking fragments (bpf_prog_dev_bound_init: EINVAL)', () => {
@@ -107,8 +109,131 @@ describe('checkOffload: what an nfp takes', () => {
   });
 
   it('refuses a map a host program already uses: it cannot live on the device too', () => {
-    const seen = ok.maps.get('seen')!;
-    expect(refusal(ok, 'offload_verdicts', undefined, new Set([seen]))?.log).toBe('offload device mismatch between prog and map');
+    expect(refusal(ok, 'offload_verdicts', undefined, new Set(['seen']))?.log).toBe('offload device mismatch between prog and map');
+  });
+});
+
+describe("nfp's verifier hooks: what the NIC refuses from the register state of each walk", () => {
+  // Each program of offload_rules is one rule, or the edge of one, which the kernel's verifier takes natively;
+  // offload_native's it refuses natively. No nfp is at hand: each expected line is the driver's own format.
+  // Verified from the object as `xdpsim verify` does: loadObject would verify it natively first, which those of `native` fail.
+  const rules = readFileSync(fixture('offload_rules.bpf.o'));
+  const native = readFileSync(new URL('../fixtures/refused/offload_native.bpf.o', import.meta.url));
+  const NATIVELY_REFUSED = new Set(['load_maybe_null', 'queue_select', 'ctx_store']);
+  const rulesRefusal = (program: string, firmware?: NfpFirmware): OffloadError | undefined => {
+    const bytes = NATIVELY_REFUSED.has(program) ? native : rules;
+    try {
+      checkOffload({ verify: (device) => verifyObject(bytes, { select: { program }, mode: 'offload', device }) }, firmware);
+      return undefined;
+    } catch (e) {
+      if (e instanceof OffloadError) return e;
+      throw e;
+    }
+  };
+  const refused = (program: string, firmware?: NfpFirmware): [number, string, number | undefined] | undefined => {
+    const e = rulesRefusal(program, firmware);
+    return e && [e.errno, e.log, e.insn];
+  };
+
+  it('refuses the opcodes its JIT has no translation for, and takes what shares an opcode with one it has (sdiv)', () => {
+    expect(refused('op_mod')).toEqual([EINVAL, '[nfp] instruction 0x97 not supported', 1]);
+    expect(refused('op_bswap')).toEqual([EINVAL, '[nfp] instruction 0xd7 not supported', 1]);
+    expect(refused('op_ldsx')).toEqual([EINVAL, '[nfp] instruction 0x91 not supported', 2]);
+    expect(refused('op_gotol')).toEqual([EINVAL, '[nfp] instruction 0x6 not supported', 1]);
+    expect(refused('op_may_goto')).toEqual([EINVAL, '[nfp] instruction 0xe5 not supported', 1]);
+    expect(refused('op_sdiv')).toBeUndefined();
+  });
+
+  it('multiplies operands proven below 2^32 only, and no negative immediate in 64 bits', () => {
+    expect(refused('mul_bounded')).toBeUndefined();
+    expect(refused('mul_unbounded')).toEqual([EINVAL, '[nfp] multiplier is not within u32 value range', 1]);
+    expect(refused('mul_multiplicand')).toEqual([EINVAL, '[nfp] multiplicand is not within u32 value range', 2]);
+    expect(refused('mul_negative_imm')).toEqual([EINVAL, "[nfp] sign extended multiplicand won't be within u32 value range", 2]);
+    expect(refused('mul32_negative_imm')).toBeUndefined();
+  });
+
+  it('divides a dividend below 2^32 by a constant, a register the verifier knows exactly included', () => {
+    expect(refused('div_const')).toBeUndefined();
+    expect(refused('div_reg_const')).toBeUndefined();
+    expect(refused('div_unbounded')).toEqual([EINVAL, '[nfp] dividend is not within u32 value range', 1]);
+    expect(refused('div_reg_variable')).toEqual([EINVAL, '[nfp] divisor is not constant', 6]);
+    expect(refused('div_negative_imm')).toEqual([EINVAL, '[nfp] divide by negative constant is not supported', 2]);
+  });
+
+  it('takes the bounds of every walk of a division together: a constant on each path, but not the same one, is no constant', () => {
+    expect(refused('div_two_constants')).toEqual([EINVAL, '[nfp] divisor is not constant', 6]);
+  });
+
+  it('loads and stores through the context, the stack, map values and the packet only, by its type number', () => {
+    expect(refused('load_pkt_meta')).toEqual([EINVAL, '[nfp] unsupported ptr type: 7', 6]);
+    // PTR_TO_MAP_VALUE | PTR_MAYBE_NULL: the hook sees the load before the verifier refuses it.
+    expect(refused('load_maybe_null')).toEqual([EINVAL, '[nfp] unsupported ptr type: 260', 7]);
+    expect(refused('ptr_type_changed')).toEqual([EINVAL, '[nfp] ptr type changed for instruction 8 -> 6', 10]);
+  });
+
+  it('reaches the stack at constant offsets, which may change between walks by whole words only', () => {
+    expect(refused('stack_moves_by_words')).toBeUndefined();
+    expect(refused('stack_moves_unaligned')).toEqual([EINVAL, '[nfp] stack access changed location was:-6 is:-8', 7]);
+    expect(refused('stack_variable')).toEqual([EINVAL, '[nfp] variable ptr stack access', 7]);
+  });
+
+  it('reads map values and adds to them atomically, each word one way, but never writes them', () => {
+    expect(refused('map_write')).toEqual([EOPNOTSUPP, '[nfp] map writes not supported', 11]);
+    expect(refused('map_atomic_add')).toBeUndefined();
+    expect(refused('map_read_then_atomic')).toEqual([EOPNOTSUPP, '[nfp] map value use type conflict read vs atomic off: 8', 12]);
+    expect(refused('map_atomic_fetch')).toEqual([EOPNOTSUPP, '[nfp] atomic op not implemented: 1', 11]);
+    expect(refused('atomic_on_stack')).toEqual([EOPNOTSUPP, '[nfp] atomic add not to a map value pointer: 6', 3]);
+    expect(refused('map_offset_variable')).toEqual([EOPNOTSUPP, '[nfp] map value offset is variable', 14]);
+  });
+
+  it('keeps atomic counters zero until the program adds to them: map_update_elem may store only known zeroes there', () => {
+    expect(refused('update_zero_then_atomic')).toBeUndefined();
+    // Linux 6.18 keeps a BPF_ST of 0 at a word boundary as a spilled zero register: not zero bytes to nfp.
+    expect(refused('update_st_spill_then_atomic')).toEqual([EOPNOTSUPP, '[nfp] atomic counter in map value may already be initialized to non-zero value off: 0', 23]);
+    expect(refused('update_spill_then_atomic')).toEqual([EOPNOTSUPP, '[nfp] atomic counter in map value may already be initialized to non-zero value off: 0', 24]);
+    expect(refused('atomic_then_update')).toEqual([
+      EOPNOTSUPP,
+      '[nfp] value at offset 0/23 may be non-zero, bpf_map_update_elem() is required to initialize atomic counters to zero to avoid offload endian issues',
+      24,
+    ]);
+  });
+
+  it('gives map helpers constant, 4-byte aligned stack pointers only', () => {
+    expect(refused('key_unaligned')).toEqual([EOPNOTSUPP, '[nfp] map_lookup: unaligned stack pointer 6', 7]);
+    expect(refused('key_in_map_value')).toEqual([EOPNOTSUPP, '[nfp] map_lookup: unsupported ptr type 4', 13]);
+    expect(refused('key_variable')).toEqual([EOPNOTSUPP, '[nfp] map_lookup: variable pointer', 10]);
+  });
+
+  it('sends events for the current CPU, known exactly, from data of one kind on every walk', () => {
+    expect(refused('events_flags_from_map')).toEqual([EOPNOTSUPP, '[nfp] event_output: must use BPF_F_CURRENT_CPU, var_off: (0x0; 0xffffffffffffffff)', 20]);
+    expect(refused('events_data_changes')).toEqual([EINVAL, '[nfp] event_output: ptr type changed: 6 4', 25]);
+  });
+
+  it('picks no RX queue (xdpsim firmware has no queue selection) and stores to no other context field', () => {
+    expect(NFP_FIRMWARE.queueSelect).toBe(false);
+    expect(refused('queue_select')).toEqual([EOPNOTSUPP, '[nfp] queue selection not supported by FW', 1]);
+    expect(refused('ctx_store')).toEqual([EOPNOTSUPP, '[nfp] unsupported store to context field', 1]);
+  });
+
+  it("adds up the frames of the deepest chain of calls, with each callee's return address and saved R6-R9, against the firmware's stack", () => {
+    // 104 bytes each: the main function 128, deep and deeper (which keep R6) 104 + 4 + 32 -> 192, deepest 104 + 4 -> 128.
+    expect(refused('deep_calls')).toEqual([EOPNOTSUPP, '[nfp] stack too large: program 640B > FW stack 512B', 0]);
+    expect(refused('deep_calls', { ...NFP_FIRMWARE, stackSize: 640 })).toBeUndefined();
+  });
+
+  it("refuses the helpers its firmware lacks, in nfp's words", () => {
+    const fw = (f: Partial<NfpFirmware>): NfpFirmware => ({ ...NFP_FIRMWARE, ...f });
+    const helpers = NFP_FIRMWARE.helpers;
+    expect(refused('key_unaligned', fw({ helpers: { ...helpers, mapLookup: false } }))).toEqual([EOPNOTSUPP, '[nfp] map_lookup: not supported by FW', 7]);
+    expect(refused('atomic_then_update', fw({ helpers: { ...helpers, mapUpdate: false } }))?.[1]).toBe('[nfp] map_update: not supported by FW');
+    expect(refused('mul_bounded', fw({ pseudoRandom: false }))?.[1]).toBe("[nfp] bpf_get_prandom_u32(): FW doesn't support random number generation");
+    expect(refused('events_data_changes', fw({ helpers: { ...helpers, perfEventOutput: false } }))?.[1]).toBe('[nfp] event_output: not supported by FW');
+  });
+
+  it("carries the verifier's log with the refusal", () => {
+    const e = rulesRefusal('map_write')!;
+    // The instruction, nfp's line, then the kernel's statistics.
+    expect(e.verifierLog?.trimEnd().split('\n').slice(-3, -1)).toEqual(['11: (7b) *(u64 *)(r0 +0) = r1', '[nfp] map writes not supported']);
   });
 });
 
@@ -183,7 +308,7 @@ function rig(options: { next?: (r: Omit<Rig, 'rx'>, topology: Topology) => RxPat
   const eth0 = topology.add({ name: 'eth0' });
   const rec = new Recorder();
   const base = { obj, program, eth0, rec };
-  checkOffload({ executable: obj.compile(program), maps: [...obj.maps.values()] });
+  checkOffload({ verify: (device) => obj.verify(program, { mode: 'offload', device }) });
   const rx = new OffloadRxQueue({
     device: eth0,
     queue: 0,

@@ -12,12 +12,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bpftoolMissing } from '../support/bpftool.js';
 import { runsHere } from '../support/skip.js';
-import { caseName, disagreementsOfAll } from './corpus/compare.js';
-import { CORPUS_DIR, kernelVerdict, REPO_ROOT, type KernelRecord, verifyTool } from './corpus/kernel.js';
+import { caseName, compareAll } from './corpus/compare.js';
+import { CORPUS_DIR, kernelVerdict, REPO_ROOT, TAIL_LINES, type KernelRecord, verifyTool } from './corpus/kernel.js';
 import { verifyObject } from '../../src/loader/verify.js';
 
 const records = JSON.parse(readFileSync(join(CORPUS_DIR, 'kernel.json'), 'utf8')) as KernelRecord[];
 const listed = JSON.parse(readFileSync(join(CORPUS_DIR, 'disagreements.json'), 'utf8')) as Record<string, string>;
+/** Refusals whose level-1 log ends otherwise than the kernel's, each with why. */
+const logDiffers = JSON.parse(readFileSync(join(CORPUS_DIR, 'log-differences.json'), 'utf8')) as Record<string, string>;
 
 describe('verifier corpus', () => {
   it('has at least 220 cases of its own besides the examples and fixtures, accepted and refused', () => {
@@ -28,15 +30,26 @@ describe('verifier corpus', () => {
     expect(new Set(records.map(caseName)).size).toBe(records.length);
   });
 
-  it('agrees with the kernel on every case not listed in disagreements.json', async () => {
-    const causes = await disagreementsOfAll(records);
+  it('agrees with the kernel on every case not listed in disagreements.json, and ends its refusals\' logs as the kernel does', async () => {
+    const comparisons = await compareAll(records);
     const unexpected: string[] = [];
     const nowAgree: string[] = [];
+    const logUnexpected: string[] = [];
+    const logNowAgrees: string[] = [];
     let decision = 0;
     let message = 0;
+    let logs = 0;
+    let logsSame = 0;
     for (const [i, r] of records.entries()) {
       const name = caseName(r);
-      const why = causes[i];
+      const why = comparisons[i]!.cause;
+      const log = comparisons[i]!.log;
+      if (!r.accepted && r.stage !== 'libbpf' && r.tail !== undefined && why === undefined) {
+        logs++;
+        if (log === undefined) logsSame++;
+        if (log !== undefined && !(name in logDiffers)) logUnexpected.push(`${name}: ${log}`);
+        if (log === undefined && name in logDiffers) logNowAgrees.push(name);
+      }
       if (why === undefined || why.startsWith('message:')) decision++;
       if (why === undefined && !r.accepted) message++;
       if (why !== undefined && !(name in listed)) unexpected.push(`${name}: ${why}`);
@@ -45,11 +58,14 @@ describe('verifier corpus', () => {
     const refused = records.filter((r) => !r.accepted).length;
     console.log(
       `verifier corpus: ${records.length} cases, ${records.length - refused} accepted by the kernel; ` +
-        `xdpsim agrees on the decision for ${decision}, on the message for ${message} of ${refused} refusals`,
+        `xdpsim agrees on the decision for ${decision}, on the message for ${message} of ${refused} refusals; ` +
+        `the log's last ${TAIL_LINES} lines are the kernel's for ${logsSame} of ${logs} refusals with a recorded log`,
     );
     expect(unexpected, 'cases that disagree with the kernel and are not in disagreements.json').toEqual([]);
     expect(nowAgree, 'cases in disagreements.json that now agree: remove them').toEqual([]);
-  }, 120_000);
+    expect(logUnexpected, 'refusals whose log ends otherwise than the kernel\'s, not in log-differences.json').toEqual([]);
+    expect(logNowAgrees, 'cases in log-differences.json whose log now ends as the kernel\'s: remove them').toEqual([]);
+  }, 300_000);
 
   it('walks as many instructions as the kernel on the examples, but for the listed ones, and says how often on the fixtures', () => {
     // Where the walk differs, and why: the kernel walks a bpf_loop callback again until its states converge,
@@ -73,6 +89,7 @@ describe('verifier corpus', () => {
   it('lists no case that is not in the corpus', () => {
     const names = new Set(records.map(caseName));
     expect(Object.keys(listed).filter((n) => !names.has(n))).toEqual([]);
+    expect(Object.keys(logDiffers).filter((n) => !names.has(n))).toEqual([]);
   });
 });
 

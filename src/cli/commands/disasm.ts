@@ -35,7 +35,8 @@ subprograms appended, as libbpf loads it) with function labels.
     const path = positionals[0]!;
     const object = parseObject(input, path === '-' ? {} : { fileName: path });
     const parts = object.programs.map((p) => {
-      const insns = decode(p.insns);
+      // Instructions the kernel refuses only where its walk reaches them are shown as they are.
+      const insns = decode(p.insns, { deferWalkChecks: true });
       const heading = `Disassembly of program ${p.name} (section ${p.sectionName}):`;
       if (syntax === 'conformance') return `${heading}\n${disassemble(insns, 'conformance').join('\n')}`;
       return `${heading}\n\n${formatListing(insns, functionNames(p), values.source === true ? sourceLines(p) : new Map())}`;
