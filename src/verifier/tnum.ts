@@ -210,14 +210,6 @@ export function tnumIntersectRange(a: Tnum, minHi: number, minLo: number, maxHi:
   return tnumOf(a, (a.value.hi | (minHi & ~dh)) & ~mh, (a.value.lo | (minLo & ~dl)) & ~ml, mh, ml);
 }
 
-/** The smallest tnum holding every member of a and of b (tnum_union). */
-export function tnumUnion(a: Tnum, b: Tnum): Tnum {
-  // mask = (a.value ^ b.value) | a.mask | b.mask; v = a.value & b.value & ~mask.
-  const mh = (a.value.hi ^ b.value.hi) | a.mask.hi | b.mask.hi;
-  const ml = (a.value.lo ^ b.value.lo) | a.mask.lo | b.mask.lo;
-  return tnumOf(a, a.value.hi & b.value.hi & ~mh, a.value.lo & b.value.lo & ~ml, mh, ml);
-}
-
 /** Truncation to the low `size` bytes (tnum_cast). */
 export function tnumCast(a: Tnum, sizeBytes: number): Tnum {
   if (sizeBytes >= 8) return a;
@@ -256,12 +248,7 @@ export function tnumSubreg(a: Tnum): Tnum {
   return tnumCast(a, 4);
 }
 
-/** The upper 32 bits, the lower half known zero (tnum_clear_subreg). */
-export function tnumClearSubreg(a: Tnum): Tnum {
-  return tnumOf(a, a.value.hi, 0, a.mask.hi, 0);
-}
-
-/** reg's upper half with subreg's lower half: tnum_with_subreg, tnumOr(tnumClearSubreg(reg), tnumSubreg(subreg)). */
+/** reg's upper half with subreg's lower half (tnum_with_subreg). */
 export function tnumWithSubreg(reg: Tnum, subreg: Tnum): Tnum {
   const vh = reg.value.hi;
   const vl = subreg.value.lo;
