@@ -104,7 +104,7 @@ export function verifyDecoded(object: ObjectFile, prog: BpfProgram, insns: InsnA
   const input = verifierInput(object, prog, insns, specs, { offload, ...(device && { offloadHooks: device.hooks() }), logLevel: options.logLevel ?? 1 });
   try {
     const verified = verifyXdp(input);
-    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n`, unreached: unreachedSlots(insns, verified.seen) };
+    return { ...base, accepted: true, processed: verified.processed, log: `${verified.log.join('\n')}\n`, unreached: unreachedSlots(insns, verified.reached) };
   } catch (e) {
     if (!(e instanceof RefusedProgram)) throw e;
     const line = sourceLine(prog, e.insn);
@@ -119,10 +119,10 @@ export function factsOf(object: ObjectFile, prog: BpfProgram, insns: InsnArray, 
 }
 
 /** The slots of the instructions no path reaches: not the second halves of reached lddws, which are their immediates. */
-function unreachedSlots(insns: InsnArray, seen: Uint8Array): number[] {
+function unreachedSlots(insns: InsnArray, reached: (insn: number) => boolean): number[] {
   const out: number[] = [];
   for (let i = 0; i < insns.length; i++) {
-    if (seen[i]) {
+    if (reached(i)) {
       i += insns.width(i) - 1;
       continue;
     }

@@ -96,8 +96,6 @@ export interface ExploreResult {
   asyncCallbacks: ReadonlySet<number>;
   /** What holds at each instruction on every path, for the JIT. */
   facts: JitFacts;
-  /** 1 for each instruction some path reaches. */
-  seen: Uint8Array;
 }
 
 /**
@@ -122,8 +120,9 @@ export function explore(v: Verifier, subprogs: readonly Subprog[], shape: Progra
   const asyncCallbacks = new Set<number>();
   const calledGlobals = new Set<number>();
   const facts = new JitFacts(insns, v.input.maps);
-  // Instructions some path reaches (insn_aux_data.seen): the others are dead code, replaced before the program runs.
-  const seen = new Uint8Array(n);
+  // What the kernel checks of an instruction's fields only when its walk reaches it: found once, refused where reached.
+  const flawed = new Uint8Array(n);
+  for (let i = 0; i < n; i += insns.width(i)) if (slotProblem(insns, i) || (BPF_CLASS(insns.code[i]!) === BPF_LD && insns.code[i] !== BPF_LDDW)) flawed[i] = 1;
   const starts = subprogs.map((s) => s.start);
   const subprogAt = new Map(subprogs.map((s, k) => [s.start, k]));
   v.subprogIndex = (start: number): number => subprogAt.get(start) ?? 0;
@@ -332,11 +331,11 @@ export function explore(v: Verifier, subprogs: readonly Subprog[], shape: Progra
       const code = insns.code[i]!;
       const cls = BPF_CLASS(code);
       const f = st.cur;
-      seen[i] = 1;
-      // What the kernel checks of an instruction only when its walk reaches it (check_ld_abs first).
-      if (cls === BPF_LD && code !== BPF_LDDW) v.fail('BPF_LD_[ABS|IND] instructions not allowed for this program type', 'EINVAL');
-      const problem = slotProblem(insns, i);
-      if (problem) v.fail(problem.reason, 'EINVAL');
+      if (flawed[i]) {
+        // check_ld_abs refuses a legacy packet load before looking at its fields.
+        if (cls === BPF_LD) v.fail('BPF_LD_[ABS|IND] instructions not allowed for this program type', 'EINVAL');
+        v.fail(slotProblem(insns, i)!.reason, 'EINVAL');
+      }
       facts.record(i, f);
 
       if (cls === BPF_ALU || cls === BPF_ALU64) {
@@ -381,7 +380,6 @@ export function explore(v: Verifier, subprogs: readonly Subprog[], shape: Progra
       }
 
       if (cls === BPF_LD) {
-        if (code !== BPF_LDDW) v.fail(`unknown opcode ${code.toString(16)}`, 'EINVAL');
         checkLdImm64(v, f, i);
         st.insn = i + 2;
         continue;
@@ -501,7 +499,7 @@ export function explore(v: Verifier, subprogs: readonly Subprog[], shape: Progra
     // The statistics line closes a refusal's log too.
     v.stats = { processed, totalStates, peakStates };
   }
-  return { processed, totalStates, peakStates, stackDepth, asyncCallbacks, facts, seen };
+  return { processed, totalStates, peakStates, stackDepth, asyncCallbacks, facts };
 }
 
 /**

@@ -169,6 +169,11 @@ export class JitFacts {
     }
   }
 
+  /** Whether some path reaches instruction `i` (insn_aux_data.seen): what none reaches is dead code. */
+  reached(i: number): boolean {
+    return this.visits[i] !== 0;
+  }
+
   /** Drops what is known of scalars, which the walk could not show for every path. */
   withoutScalars(): this {
     this.scalars = false;

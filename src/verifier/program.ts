@@ -37,8 +37,8 @@ export interface Verified {
   peakStates: number;
   /** Stack bytes each subprogram uses, by its first instruction. */
   stackDepth: ReadonlyMap<number, number>;
-  /** 1 for each instruction some path reaches; the kernel replaces the others (sanitize_dead_code). */
-  seen: Uint8Array;
+  /** Whether some path reaches an instruction; the kernel replaces the others (sanitize_dead_code). */
+  reached: (insn: number) => boolean;
   log: string[];
 }
 
@@ -77,8 +77,8 @@ export function verifyXdp(input: VerifierInput): Verified {
 
 /** The kernel's walk at the input's log level, as verifyXdp reports it. */
 function verified(input: VerifierInput): Verified {
-  const { processed, totalStates, peakStates, stackDepth, seen, log } = check(input, KERNEL_WALK);
-  return { processed, totalStates, peakStates, stackDepth, seen, log };
+  const { processed, totalStates, peakStates, stackDepth, facts, log } = check(input, KERNEL_WALK);
+  return { processed, totalStates, peakStates, stackDepth, reached: (i) => facts.reached(i), log };
 }
 
 /**
@@ -108,7 +108,7 @@ export function jitFacts(input: VerifierInput): JitFacts {
 const EXACT_WALK_FACTOR = 4;
 const EXACT_WALK_SLACK = 10_000;
 
-function check(input: VerifierInput, walk: WalkOptions): Verified & { facts: JitFacts; precise: Uint8Array } {
+function check(input: VerifierInput, walk: WalkOptions): Omit<Verified, 'reached'> & { facts: JitFacts; precise: Uint8Array } {
   let precise: Uint8Array | undefined;
   // What every walk of the program sees alike, found on the first.
   let flow: ControlFlow | undefined;
